@@ -1,0 +1,77 @@
+/* DOC: management operations
+ *
+ * The table of operations svrd serves on its management socket.  Each entry
+ * says whether it changes state (and so needs a member of the admin group)
+ * and returns data as JSON or an error object; it never prints.  The shell
+ * renders the data; automation reads it as is.  doc/management-api.md lists
+ * every operation with its arguments and reply.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "event.h"
+#include "json.h"
+#include "mgmt.h"
+#include "svrd.h"
+
+static struct json *identity(const struct svrd *d)
+{
+	struct json *o = json_new_object();
+
+	json_set(o, "router", json_new_str(d->router));
+	json_set(o, "node", json_new_str(d->node));
+	return o;
+}
+
+/* "hello": who am I talking to, and who does svrd think I am. */
+static int op_hello(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+		    struct json **data, struct json **error)
+{
+	struct json *o = identity(d);
+
+	(void)args;
+	(void)error;
+	json_set(o, "version", json_new_str(PACKAGE_VERSION));
+	json_set(o, "user", json_new_str(peer->user));
+	json_set(o, "access", json_new_str(peer->admin ? "read-write" : "read-only"));
+	*data = o;
+	return 0;
+}
+
+static int op_version(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+		      struct json **data, struct json **error)
+{
+	struct json *o = identity(d);
+	struct utsname un;
+
+	(void)peer;
+	(void)args;
+	(void)error;
+	json_set(o, "version", json_new_str(PACKAGE_VERSION));
+	json_set(o, "pid", json_new_int((int64_t)getpid()));
+	json_set(o, "uptime-ms", json_new_int((int64_t)(ev_now_ms() - d->start_ms)));
+	json_set(o, "openssl", json_new_str(crypto_version()));
+	json_set(o, "libyang", json_new_str(LIBYANG_VERSION));
+	if (uname(&un) == 0)
+		json_set(o, "kernel", json_new_str(un.release));
+	*data = o;
+	return 0;
+}
+
+static const struct mgmt_op ops[] = {
+	{"hello", false, op_hello},
+	{"get-version", false, op_version},
+};
+
+const struct mgmt_op *mgmt_op_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(ops[i].name, name) == 0)
+			return &ops[i];
+	return NULL;
+}

@@ -1,0 +1,234 @@
+/* DOC: svrd
+ *
+ * The router daemon: one per router node.  It owns the state directory
+ * (locked by the PID file), the management socket and, as later subsystems
+ * land, the datastore, key engine, forwarder and alarms.  It runs one
+ * control thread around the event loop; SIGTERM and SIGINT stop it cleanly
+ * (socket and PID file removed).  Without --foreground it detaches, and the
+ * parent exits only once the child serves the socket, so "svrd && svrsh"
+ * never races.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "log.h"
+#include "mgmt.h"
+#include "svrd.h"
+
+#define DEFAULT_STATE_DIR "/var/lib/opensvr"
+#define DEFAULT_GROUP	  "opensvr"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: svrd [--foreground] [--state-dir DIR] [--socket PATH] [--router NAME]\n"
+		"            [--node NAME] [--group GROUP] [--verbose]\n"
+		"\n"
+		"  -f, --foreground   stay in the foreground and log to stderr\n"
+		"  -s, --state-dir    state directory (default " DEFAULT_STATE_DIR ")\n"
+		"  -S, --socket       management socket (default " MGMT_DEFAULT_SOCKET ")\n"
+		"  -r, --router       router name (default: the host name)\n"
+		"  -n, --node         node name (default: the host name)\n"
+		"  -g, --group        group allowed to change configuration (default " DEFAULT_GROUP
+		")\n"
+		"  -v, --verbose      debug logging\n"
+		"  -V, --version      print the version and exit\n");
+}
+
+static void on_stop(int signo, void *arg)
+{
+	struct svrd *d = arg;
+
+	log_info("signal %d: shutting down", signo);
+	ev_loop_break(d->loop);
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static char *dirname_dup(const char *path)
+{
+	char *d = strdup(path);
+	char *slash = d ? strrchr(d, '/') : NULL;
+
+	if (slash && slash != d)
+		*slash = '\0';
+	else if (d)
+		strcpy(d, slash ? "/" : ".");
+	return d;
+}
+
+/* Fork; the parent waits for one byte on the pipe (the child is serving) and
+ * exits with the child's verdict. */
+static int daemonize(int *notify_fd)
+{
+	int p[2];
+	pid_t pid;
+	char c = 1;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			c = 1;
+		_exit(c ? 1 : 0);
+	}
+	close(p[0]);
+	setsid();
+	*notify_fd = p[1];
+	return 0;
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR);
+
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"foreground", no_argument, NULL, 'f'},
+		{"state-dir", required_argument, NULL, 's'},
+		{"socket", required_argument, NULL, 'S'},
+		{"router", required_argument, NULL, 'r'},
+		{"node", required_argument, NULL, 'n'},
+		{"group", required_argument, NULL, 'g'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct svrd d = {.pid_fd = -1, .admin_gid = (gid_t)-1};
+	const char *state_dir = DEFAULT_STATE_DIR, *group = DEFAULT_GROUP;
+	char host[256] = "localhost", err[512], pidpath[PATH_MAX], *sockdir;
+	int foreground = 0, verbose = 0, notify_fd = -1, ch, rc = 1;
+	struct group *gr;
+
+	while ((ch = getopt_long(argc, argv, "fs:S:r:n:g:vVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': foreground = 1; break;
+		case 's': state_dir = optarg; break;
+		case 'S': d.socket_path = strdup(optarg); break;
+		case 'r': d.router = strdup(optarg); break;
+		case 'n': d.node = strdup(optarg); break;
+		case 'g': group = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'V': printf("svrd (opensvr) %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "svrd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	log_init("svrd", LOG_TO_STDERR, verbose);
+	gethostname(host, sizeof(host) - 1);
+	host[strcspn(host, ".")] = '\0';
+	if (!d.router)
+		d.router = strdup(host);
+	if (!d.node)
+		d.node = strdup(host);
+	if (!d.socket_path)
+		d.socket_path = strdup(MGMT_DEFAULT_SOCKET);
+	d.state_dir = strdup(state_dir);
+	if ((gr = getgrnam(group)) != NULL)
+		d.admin_gid = gr->gr_gid;
+
+	if (mkdir_p(d.state_dir, 0750) < 0)
+		fatal("cannot create state directory %s", d.state_dir);
+	sockdir = dirname_dup(d.socket_path);
+	if (!sockdir || mkdir_p(sockdir, 0755) < 0)
+		fatal("cannot create socket directory for %s", d.socket_path);
+	free(sockdir);
+	snprintf(pidpath, sizeof(pidpath), "%s/svrd.pid", d.state_dir);
+	d.pid_fd = pidfile_acquire(pidpath, err, sizeof(err));
+	if (d.pid_fd < 0)
+		fatalx("%s: %s", d.state_dir, err);
+
+	if (!foreground && daemonize(&notify_fd) < 0)
+		fatal("cannot detach");
+	if (pidfile_write(d.pid_fd) < 0)
+		fatal("cannot write %s", pidpath);
+
+	d.loop = ev_loop_new();
+	if (!d.loop)
+		fatal("event loop");
+	d.start_ms = ev_now_ms();
+	signal(SIGPIPE, SIG_IGN);
+	if (ev_signal_add(d.loop, SIGTERM, on_stop, &d) < 0 ||
+	    ev_signal_add(d.loop, SIGINT, on_stop, &d) < 0)
+		fatal("signals");
+	d.mgmt = mgmt_server_start(&d, err, sizeof(err));
+	if (!d.mgmt) {
+		pidfile_release(d.pid_fd, pidpath);
+		fatalx("%s", err);
+	}
+	log_info("router %s node %s serving %s (state %s)", d.router, d.node, d.socket_path,
+		 d.state_dir);
+	if (notify_fd >= 0) {
+		char ok = 0;
+
+		log_init("svrd", LOG_TO_SYSLOG, verbose);
+		detach_stdio();
+		if (write(notify_fd, &ok, 1) != 1)
+			log_warn("cannot notify parent");
+		close(notify_fd);
+	}
+
+	if (ev_loop_run(d.loop) == 0)
+		rc = 0;
+
+	mgmt_server_stop(d.mgmt);
+	ev_loop_free(d.loop);
+	pidfile_release(d.pid_fd, pidpath);
+	log_info("stopped");
+	free(d.state_dir);
+	free(d.socket_path);
+	free(d.router);
+	free(d.node);
+	return rc;
+}

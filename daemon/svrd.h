@@ -1,0 +1,53 @@
+/* svrd internals shared by the daemon's files. */
+#ifndef SVR_SVRD_H
+#define SVR_SVRD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct ev_loop;
+struct json;
+struct mgmt_server;
+
+struct svrd {
+	struct ev_loop *loop;
+	struct mgmt_server *mgmt;
+	char *state_dir;
+	char *socket_path;
+	char *router;
+	char *node;
+	gid_t admin_gid; /* members may change things; -1 when no such group */
+	uint64_t start_ms;
+	int pid_fd;
+};
+
+/* The identity of a management connection, from SO_PEERCRED. */
+struct mgmt_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	char user[64];
+	bool admin; /* may use write operations */
+};
+
+struct mgmt_op {
+	const char *name;
+	bool write; /* needs admin rights */
+	/* Returns 0 with *data set (or left NULL for an empty object), or -1
+	 * with *error set to a complete error reply's "error" object. */
+	int (*fn)(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+		  struct json **data, struct json **error);
+};
+
+const struct mgmt_op *mgmt_op_find(const char *name);
+
+struct mgmt_server *mgmt_server_start(struct svrd *d, char *err, size_t errlen);
+void mgmt_server_stop(struct mgmt_server *s);
+
+int pidfile_acquire(const char *path, char *err, size_t errlen);
+/* Written after daemonising, when the PID is final. */
+int pidfile_write(int fd);
+void pidfile_release(int fd, const char *path);
+
+#endif

@@ -1,0 +1,342 @@
+/* DOC: svrsh
+ *
+ * The operator's shell.  It holds nothing durable: every command becomes a
+ * request to svrd over the management socket.  Interactive use runs libcli's
+ * line editor on the terminal in raw mode; batch use (-c, -f, or a
+ * standard input that is not a terminal) feeds lines to the same command
+ * tree, prints no prompt (unless --echo) and asks no question, and the exit
+ * status says whether every command succeeded.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libcli.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "json.h"
+#include "mgmt.h"
+#include "sock.h"
+#include "svrsh.h"
+
+#define BATCH_LINE_MAX (CLI_MAX_LINE_LENGTH - 1)
+
+struct svrsh *svrsh_of(struct cli_def *cli)
+{
+	return cli_get_context(cli);
+}
+
+static int connect_svrd(struct svrsh *sh, char *err, size_t errlen)
+{
+	struct json *hello;
+
+	mgmt_close(sh->mc);
+	sh->mc = mgmt_connect(sh->socket_path, err, errlen);
+	if (!sh->mc)
+		return -1;
+	hello = mgmt_call(sh->mc, "hello", NULL, err, errlen);
+	if (!hello || !json_get_bool(hello, "ok", false)) {
+		if (hello)
+			snprintf(err, errlen, "svrd refused the session: %s",
+				 json_get_str(json_get(hello, "error"), "message", "unknown error"));
+		json_free(hello);
+		mgmt_close(sh->mc);
+		sh->mc = NULL;
+		return -1;
+	}
+	free(sh->router);
+	free(sh->node);
+	sh->router = strdup(json_get_str(json_get(hello, "data"), "router", "?"));
+	sh->node = strdup(json_get_str(json_get(hello, "data"), "node", "?"));
+	json_free(hello);
+	return 0;
+}
+
+struct json *svrsh_call(struct svrsh *sh, const char *op, struct json *args)
+{
+	char err[512] = "not connected to svrd";
+	struct json *reply = NULL, *data;
+
+	if (sh->mc)
+		reply = mgmt_call(sh->mc, op, args, err, sizeof(err));
+	/* The connection died (svrd restarted): reconnect once and retry. */
+	if (!reply && connect_svrd(sh, err, sizeof(err)) == 0)
+		reply = mgmt_call(sh->mc, op, args, err, sizeof(err));
+	json_free(args);
+	if (!reply) {
+		cli_error(sh->cli, "%% Error: %s", err);
+		return NULL;
+	}
+	if (!json_get_bool(reply, "ok", false)) {
+		struct json *e = json_get(reply, "error");
+		const char *path = json_get_str(e, "path", NULL);
+
+		if (path)
+			cli_error(sh->cli, "%% Error: %s: %s", path,
+				  json_get_str(e, "message", "failed"));
+		else
+			cli_error(sh->cli, "%% Error: %s", json_get_str(e, "message", "failed"));
+		json_free(reply);
+		return NULL;
+	}
+	data = json_take(reply, "data");
+	json_free(reply);
+	return data ? data : json_new_object();
+}
+
+void svrsh_update_prompt(struct svrsh *sh)
+{
+	char host[256];
+
+	snprintf(host, sizeof(host), "%s@%s.%s", sh->user, sh->node, sh->router);
+	cli_set_hostname(sh->cli, host);
+	cli_set_promptchar(sh->cli, "# ");
+}
+
+const char *svrsh_prompt(struct svrsh *sh)
+{
+	static char prompt[512];
+
+	snprintf(prompt, sizeof(prompt), "%s%s%s", sh->cli->hostname,
+		 sh->cli->modestring ? sh->cli->modestring : "", sh->cli->promptchar);
+	return prompt;
+}
+
+/* libcli reports its own parse errors in its own words; say them the way
+ * every other svrsh error is said. */
+static const char *translate(const char *line, char *buf, size_t len)
+{
+	static const struct {
+		const char *prefix, *say;
+	} map[] = {
+		{"Invalid command ", "% Error: unknown command "},
+		{"Ambiguous command ", "% Error: ambiguous command "},
+		{"Incomplete command", "% Error: incomplete command"},
+		{"Missing required argument ", "% Error: missing value for "},
+		{"Extra arguments on command line", "% Error: extra arguments on command line"},
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		size_t n = strlen(map[i].prefix);
+
+		if (strncmp(line, map[i].prefix, n) == 0) {
+			snprintf(buf, len, "%s%s", map[i].say, line + n);
+			return buf;
+		}
+	}
+	return line;
+}
+
+static void print_batch(struct cli_def *cli, const char *line)
+{
+	char buf[CLI_MAX_LINE_LENGTH + 64];
+
+	(void)cli;
+	fputs(translate(line, buf, sizeof(buf)), stdout);
+	fputc('\n', stdout);
+}
+
+/* The terminal is raw (no output processing): end lines with CR LF. */
+static void print_tty(struct cli_def *cli, const char *line)
+{
+	char buf[CLI_MAX_LINE_LENGTH + 64];
+	const char *out = translate(line, buf, sizeof(buf));
+
+	(void)cli;
+	if (sock_write_all(STDOUT_FILENO, out, strlen(out)) == 0)
+		sock_write_all(STDOUT_FILENO, "\r\n", 2);
+}
+
+static void rstrip(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+}
+
+static const char *skip_blanks(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+/* Run one batch line; returns 0, -1 for a failed command, 1 to stop (quit). */
+static int batch_line(struct svrsh *sh, char *line, const char *where, long lineno)
+{
+	const char *cmd;
+	int rc;
+
+	rstrip(line);
+	cmd = skip_blanks(line);
+	if (*cmd == '\0' || *cmd == '#' || *cmd == '!')
+		return 0;
+	if (sh->echo) {
+		printf("%s%s\n", svrsh_prompt(sh), cmd);
+		fflush(stdout);
+	}
+	rc = cli_run_command(sh->cli, cmd);
+	fflush(stdout);
+	if (rc == CLI_QUIT)
+		return 1;
+	if (rc != CLI_OK) {
+		fprintf(stderr, "svrsh: %s line %ld failed: %s\n", where, lineno, cmd);
+		fflush(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_batch(struct svrsh *sh, FILE *in, const char *where)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0;
+	int failed = 0;
+
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		int rc;
+
+		lineno++;
+		if ((size_t)n != strlen(line)) {
+			fprintf(stdout, "%% Error: line %ld contains a NUL byte\n", lineno);
+			fprintf(stderr, "svrsh: %s line %ld failed\n", where, lineno);
+			rc = -1;
+		} else if (n > BATCH_LINE_MAX) {
+			fprintf(stdout, "%% Error: line %ld is %zd bytes long; the limit is %d\n",
+				lineno, n, BATCH_LINE_MAX);
+			fprintf(stderr, "svrsh: %s line %ld failed\n", where, lineno);
+			rc = -1;
+		} else {
+			rc = batch_line(sh, line, where, lineno);
+		}
+		if (rc > 0)
+			break;
+		if (rc < 0) {
+			failed++;
+			if (!sh->keep_going)
+				break;
+		}
+	}
+	free(line);
+	fflush(stdout);
+	return failed ? 1 : 0;
+}
+
+static int run_interactive(struct svrsh *sh)
+{
+	int fd = dup(STDIN_FILENO);
+
+	if (fd < 0 || tty_raw_begin(STDIN_FILENO) < 0) {
+		perror("svrsh: terminal");
+		return 1;
+	}
+	cli_telnet_protocol(sh->cli, 0);
+	cli_print_callback(sh->cli, print_tty);
+	/* cli_loop closes the descriptor it is given. */
+	cli_loop(sh->cli, fd);
+	tty_raw_end();
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: svrsh [--socket PATH] [-c COMMAND | -f FILE] [--echo] [--keep-going]\n"
+		   "\n"
+		   "  -c, --command CMD  run one command and exit\n"
+		   "  -f, --file FILE    run the commands of FILE (- for standard input)\n"
+		   "  -e, --echo         print each batch command after its prompt\n"
+		   "  -k, --keep-going   batch: run the remaining commands after a failure\n"
+		   "  -S, --socket PATH  svrd's management socket (default $" MGMT_SOCKET_ENV
+		   " or " MGMT_DEFAULT_SOCKET ")\n"
+		   "  -V, --version      print the version and exit\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"command", required_argument, NULL, 'c'},
+		{"file", required_argument, NULL, 'f'},
+		{"echo", no_argument, NULL, 'e'},
+		{"keep-going", no_argument, NULL, 'k'},
+		{"socket", required_argument, NULL, 'S'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct svrsh sh = {0};
+	const char *command = NULL, *file = NULL, *sockopt = NULL;
+	struct passwd *pw;
+	char err[512];
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "c:f:ekS:Vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': command = optarg; break;
+		case 'f': file = optarg; break;
+		case 'e': sh.echo = true; break;
+		case 'k': sh.keep_going = true; break;
+		case 'S': sockopt = optarg; break;
+		case 'V': printf("svrsh (opensvr) %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || (command && file)) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sh.socket_path = strdup(mgmt_socket_path(sockopt));
+	pw = getpwuid(getuid());
+	sh.user = strdup(pw ? pw->pw_name : "unknown");
+	sh.batch = command || file || !isatty(STDIN_FILENO);
+
+	if (connect_svrd(&sh, err, sizeof(err)) < 0) {
+		fprintf(stderr, "svrsh: %s\n", err);
+		return 1;
+	}
+	sh.cli = cli_init();
+	cli_set_context(sh.cli, &sh);
+	svrsh_update_prompt(&sh);
+	commands_register(&sh);
+
+	if (sh.batch) {
+		cli_print_callback(sh.cli, print_batch);
+		if (command) {
+			char *line = strdup(command);
+
+			rc = batch_line(&sh, line, "command", 1) < 0 ? 1 : 0;
+			free(line);
+		} else if (file && strcmp(file, "-") != 0) {
+			FILE *in = fopen(file, "r");
+
+			if (!in) {
+				fprintf(stderr, "svrsh: cannot open %s: %s\n", file, strerror(errno));
+				rc = 1;
+			} else {
+				rc = run_batch(&sh, in, file);
+				fclose(in);
+			}
+		} else {
+			rc = run_batch(&sh, stdin, "stdin");
+		}
+	} else {
+		rc = run_interactive(&sh);
+	}
+	cli_done(sh.cli);
+	mgmt_close(sh.mc);
+	free(sh.socket_path);
+	free(sh.user);
+	free(sh.router);
+	free(sh.node);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/* svrsh internals shared by the shell's files. */
+#ifndef SVR_SVRSH_H
+#define SVR_SVRSH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cli_def;
+struct json;
+struct mgmt_client;
+
+struct svrsh {
+	struct cli_def *cli;
+	struct mgmt_client *mc;
+	char *socket_path;
+	char *user, *router, *node;
+	bool batch;	   /* no prompts, no questions, no pager */
+	bool echo;	   /* print prompt + command before running it (transcripts) */
+	bool keep_going;   /* batch: continue after a failed command */
+	uint64_t cmd_start_ms;
+};
+
+/* The shell of a libcli callback. */
+struct svrsh *svrsh_of(struct cli_def *cli);
+
+/* Call svrd; on failure print "% Error: ..." and return NULL.  On success
+ * return the reply's data object (caller frees).  Reconnects once when the
+ * connection to svrd was lost. */
+struct json *svrsh_call(struct svrsh *sh, const char *op, struct json *args);
+
+/* "USER@NODE.ROUTER" + mode + "# " */
+const char *svrsh_prompt(struct svrsh *sh);
+void svrsh_update_prompt(struct svrsh *sh);
+
+void commands_register(struct svrsh *sh);
+
+/* render.c: the frame every show command shares (seed layout). */
+/* Call first in every show command: starts the "Completed in" clock. */
+void render_begin(struct cli_def *cli);
+void render_header(struct cli_def *cli, const char *what);
+void render_footer(struct cli_def *cli);
+void render_banner(struct cli_def *cli, const char *title);
+void render_field(struct cli_def *cli, const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void render_duration(char *buf, int len, int64_t seconds);
+
+/* tty.c */
+int tty_raw_begin(int fd);
+void tty_raw_end(void);
+
+#endif

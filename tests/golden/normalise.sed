@@ -1,0 +1,15 @@
+# The one place that knows which output fields vary between runs.
+# Keep in step with shell/render.c; each rule names what it hides.
+#
+# date line of every show command:        Thu 2026-11-26 18:40:02 UTC
+s/^[A-Z][a-z][a-z] [0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] [A-Z+0-9-]*$/DAY YYYY-MM-DD HH:MM:SS TZ/
+# timing footer:                          Completed in 0.01 seconds
+s/^Completed in [0-9]*\.[0-9][0-9] seconds$/Completed in N.NN seconds/
+# durations:                              0 hrs 0 min 5 sec
+s/[0-9][0-9]* hrs [0-9][0-9]* min [0-9][0-9]* sec/H hrs M min S sec/g
+# process ids:                            svrd pid 1234
+s/svrd pid [0-9][0-9]*/svrd pid PID/
+# system library and kernel versions
+s/^\(  OpenSSL: *\).*/\1OPENSSL-VERSION/
+s/^\(  libyang: *\).*/\1LIBYANG-VERSION/
+s/^\(  Kernel: *\).*/\1KERNEL-VERSION/

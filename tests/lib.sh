@@ -1,0 +1,55 @@
+# Shared by the shell-based test runners (golden, interactive, e2e).
+# Sourced, not run.  Every process a test starts is recorded by PID and
+# ended by that PID on exit; every temporary directory is removed.
+
+: "${SVRD:=${top_builddir:-.}/daemon/svrd}"
+: "${SVRSH:=${top_builddir:-.}/shell/svrsh}"
+: "${SVRLAB:=${top_srcdir:-.}/lab/svrlab}"
+
+TEST_PIDS=""
+TEST_DIRS=""
+
+test_cleanup() {
+	for pid in $TEST_PIDS; do
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	for d in $TEST_DIRS; do
+		rm -rf "$d"
+	done
+}
+trap test_cleanup EXIT
+trap 'exit 130' INT TERM
+
+test_tmpdir() {
+	d=$(mktemp -d "${TMPDIR:-/tmp}/svrtest.XXXXXX") || exit 99
+	TEST_DIRS="$TEST_DIRS $d"
+	echo "$d"
+}
+
+# start_svrd DIR ROUTER NODE: svrd in the foreground of a background job,
+# serving DIR/svrd.sock; waits until the socket answers.
+start_svrd() {
+	dir=$1
+	"$SVRD" --foreground --state-dir "$dir/state" --socket "$dir/svrd.sock" \
+		--router "$2" --node "$3" >"$dir/svrd.log" 2>&1 </dev/null &
+	TEST_PIDS="$TEST_PIDS $!"
+	SVRD_PID=$!
+	i=0
+	while [ $i -lt 500 ]; do
+		[ -S "$dir/svrd.sock" ] && "$SVRSH" --socket "$dir/svrd.sock" -c 'show version' \
+			>/dev/null 2>&1 && return 0
+		kill -0 "$SVRD_PID" 2>/dev/null || break
+		sleep 0.01
+		i=$((i + 1))
+	done
+	echo "svrd did not start:" >&2
+	cat "$dir/svrd.log" >&2
+	return 1
+}
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP: $1 needs root (network namespaces)"
+		exit 77
+	fi
+}

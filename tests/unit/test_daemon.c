@@ -1,0 +1,203 @@
+/* svrd's life cycle and svrsh's batch modes, as real processes. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+static char *svrsh(void)
+{
+	return (char *)prog_path("SVRSH", "shell/svrsh");
+}
+
+static int file_exists(const char *dir, const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+Test(daemon, refuses_a_second_instance_on_the_same_state_dir)
+{
+	struct svrd_proc d;
+	char *out;
+	int st;
+
+	cr_assert_eq(svrd_start(&d, "R", "n"), 0);
+	cr_assert_eq(svrd_run(&d, &out, &st), 0);
+	cr_assert_neq(st, 0);
+	cr_assert(strstr(out, "already runs on this state directory") != NULL, "got: %s", out);
+	free(out);
+	svrd_cleanup(&d);
+}
+
+Test(daemon, sigterm_is_a_clean_shutdown)
+{
+	struct svrd_proc d;
+	char pidfile[400], buf[32] = "";
+	FILE *f;
+
+	cr_assert_eq(svrd_start(&d, "R", "n"), 0);
+	snprintf(pidfile, sizeof(pidfile), "%s/svrd.pid", d.state);
+	f = fopen(pidfile, "r");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	cr_assert_eq(atoi(buf), d.pid);
+	cr_assert_eq(svrd_stop(&d), 0);
+	cr_assert_not(file_exists(d.state, "svrd.pid"));
+	cr_assert_not(file_exists(d.dir, "svrd.sock"));
+	svrd_cleanup(&d);
+}
+
+Test(daemon, svrsh_without_svrd_says_so_in_one_line)
+{
+	char *argv[] = {svrsh(), "-c", "show version", NULL};
+	char *out;
+	int st;
+
+	cr_assert_eq(run_capture(argv, "/tmp/svrtest-nonexistent.sock", NULL, &out, &st), 0);
+	cr_assert_neq(st, 0);
+	cr_assert(strstr(out, "svrd is not running") != NULL, "got: %s", out);
+	cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1, "more than one line: %s", out);
+	free(out);
+}
+
+Test(daemon, show_version_with_dash_c)
+{
+	struct svrd_proc d;
+	char *argv[] = {svrsh(), "-c", "show version", NULL};
+	char *out;
+	int st;
+
+	cr_assert_eq(svrd_start(&d, "RTR_EAST", "east-1"), 0);
+	cr_assert_eq(run_capture(argv, d.sock, NULL, &out, &st), 0);
+	cr_assert_eq(st, 0, "output: %s", out);
+	cr_assert(strstr(out, "Router:             RTR_EAST\n") != NULL, "got: %s", out);
+	cr_assert(strstr(out, "Node:               east-1\n") != NULL, "got: %s", out);
+	cr_assert(strstr(out, "\u2714 Retrieving version...") != NULL);
+	cr_assert(strstr(out, "Completed in ") != NULL);
+	free(out);
+	svrd_cleanup(&d);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(daemon, batch_file_and_stdin_report_failing_line)
+{
+	struct svrd_proc d;
+	char path[400];
+	char *out;
+	int st;
+
+	cr_assert_eq(svrd_start(&d, "R", "n"), 0);
+	snprintf(path, sizeof(path), "%s/batch.txt", d.dir);
+	write_file(path, "# a comment\nshow version\n\nshow nonsense\nshow version\n");
+
+	char *with_f[] = {svrsh(), "-f", path, NULL};
+	cr_assert_eq(run_capture(with_f, d.sock, NULL, &out, &st), 0);
+	cr_assert_eq(st, 1);
+	cr_assert(strstr(out, "line 4 failed") != NULL, "got: %s", out);
+	/* Stops at the first failure by default: one show version only. */
+	cr_assert_eq(strstr(strstr(out, "Version:") + 1, "Version:"), NULL);
+	free(out);
+
+	char *stdin_keep[] = {svrsh(), "--keep-going", NULL};
+	cr_assert_eq(run_capture(stdin_keep, d.sock, path, &out, &st), 0);
+	cr_assert_eq(st, 1);
+	cr_assert(strstr(out, "stdin line 4 failed") != NULL, "got: %s", out);
+	cr_assert_not_null(strstr(strstr(out, "Version:") + 1, "Version:"));
+	free(out);
+
+	write_file(path, "show version\n");
+	char *ok[] = {svrsh(), NULL};
+	cr_assert_eq(run_capture(ok, d.sock, path, &out, &st), 0);
+	cr_assert_eq(st, 0, "got: %s", out);
+	free(out);
+	svrd_cleanup(&d);
+}
+
+Test(daemon, nul_byte_and_overlong_line_are_rejected)
+{
+	struct svrd_proc d;
+	char path[400];
+	char *out;
+	int st;
+	FILE *f;
+
+	cr_assert_eq(svrd_start(&d, "R", "n"), 0);
+	snprintf(path, sizeof(path), "%s/bad.txt", d.dir);
+	f = fopen(path, "w");
+	fwrite("show\0version\n", 1, 13, f);
+	fclose(f);
+	char *argv[] = {svrsh(), "-f", path, NULL};
+	cr_assert_eq(run_capture(argv, d.sock, NULL, &out, &st), 0);
+	cr_assert_eq(st, 1);
+	cr_assert(strstr(out, "% Error: line 1 contains a NUL byte") != NULL, "got: %s", out);
+	free(out);
+
+	f = fopen(path, "w");
+	for (int i = 0; i < 100000; i++)
+		fputc('x', f);
+	fputc('\n', f);
+	fclose(f);
+	cr_assert_eq(run_capture(argv, d.sock, NULL, &out, &st), 0);
+	cr_assert_eq(st, 1);
+	cr_assert(strstr(out, "% Error: line 1 is 100001 bytes long") != NULL, "got: %s", out);
+	free(out);
+	svrd_cleanup(&d);
+}
+
+Test(daemon, daemon_mode_returns_when_serving)
+{
+	struct svrd_proc d;
+	char *argv[8], pidpath[400], buf[32] = "";
+	char *out;
+	int st;
+	FILE *f;
+
+	/* Borrow a fresh directory from svrd_start, then run svrd detached. */
+	cr_assert_eq(svrd_start(&d, "R", "n"), 0);
+	cr_assert_eq(svrd_stop(&d), 0);
+	argv[0] = (char *)prog_path("SVRD", "daemon/svrd");
+	argv[1] = "--state-dir";
+	argv[2] = d.state;
+	argv[3] = "--socket";
+	argv[4] = d.sock;
+	argv[5] = NULL;
+	cr_assert_eq(run_capture(argv, NULL, NULL, &out, &st), 0);
+	cr_assert_eq(st, 0, "got: %s", out);
+	free(out);
+	char *sh[] = {svrsh(), "-c", "show version", NULL};
+	cr_assert_eq(run_capture(sh, d.sock, NULL, &out, &st), 0);
+	cr_assert_eq(st, 0, "got: %s", out);
+	free(out);
+	snprintf(pidpath, sizeof(pidpath), "%s/svrd.pid", d.state);
+	f = fopen(pidpath, "r");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	d.pid = atoi(buf);
+	cr_assert_gt(d.pid, 1);
+	/* Not our child (it may linger as a zombie of init): its last act is
+	 * removing the PID file, so wait for that. */
+	kill(d.pid, SIGTERM);
+	for (int i = 0; i < 500 && file_exists(d.state, "svrd.pid"); i++)
+		usleep(10000);
+	cr_assert_not(file_exists(d.state, "svrd.pid"), "detached svrd did not stop");
+	d.pid = 0;
+	svrd_cleanup(&d);
+}

@@ -1,0 +1,274 @@
+/* The management socket of a real svrd under good and bad input. */
+#include <criterion/criterion.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "json.h"
+#include "mgmt.h"
+#include "proc.h"
+#include "sock.h"
+
+static struct svrd_proc d;
+
+static void up(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	cr_assert_eq(svrd_start(&d, "RTR_TEST", "node-1"), 0, "svrd did not start");
+}
+
+static void down(void)
+{
+	cr_expect_eq(svrd_stop(&d), 0, "svrd did not exit cleanly");
+	svrd_cleanup(&d);
+}
+
+static int conn(void)
+{
+	int fd = sock_unix_connect(d.sock);
+
+	cr_assert_geq(fd, 0);
+	return fd;
+}
+
+static void send_raw(int fd, const void *p, size_t n)
+{
+	cr_assert_eq(sock_write_all(fd, p, n), 0);
+}
+
+static void send_msg(int fd, const char *body)
+{
+	uint8_t hdr[4];
+
+	frame_header(hdr, (uint32_t)strlen(body));
+	send_raw(fd, hdr, 4);
+	send_raw(fd, body, strlen(body));
+}
+
+/* Read exactly n bytes; false if the peer closed first. */
+static bool read_exact(int fd, uint8_t *p, size_t n)
+{
+	while (n) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		ssize_t k;
+
+		cr_assert_eq(poll(&pfd, 1, 5000), 1, "no reply within 5 s");
+		k = read(fd, p, n);
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* Next reply on fd, or NULL if the connection closed first.  Reads exactly
+ * one frame, so pipelined replies stay in the socket for the next call. */
+static struct json *recv_msg(int fd)
+{
+	uint8_t hdr[4], *body;
+	uint32_t n;
+	struct json *j;
+
+	if (!read_exact(fd, hdr, 4))
+		return NULL;
+	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+	cr_assert(n > 0 && n <= FRAME_MAX_DEFAULT, "bad reply length %u", n);
+	body = malloc(n);
+	cr_assert(read_exact(fd, body, n), "reply truncated");
+	j = json_parse((const char *)body, n, NULL, 0);
+	cr_assert_not_null(j, "reply is not JSON");
+	free(body);
+	return j;
+}
+
+static const char *err_code(const struct json *reply)
+{
+	return json_get_str(json_get(reply, "error"), "code", "");
+}
+
+static void assert_serving(void)
+{
+	int fd = conn();
+	struct json *r;
+
+	send_msg(fd, "{\"id\":9,\"op\":\"get-version\",\"args\":{}}");
+	r = recv_msg(fd);
+	cr_assert_not_null(r);
+	cr_assert(json_get_bool(r, "ok", false));
+	cr_assert_str_eq(json_get_str(json_get(r, "data"), "router", ""), "RTR_TEST");
+	json_free(r);
+	close(fd);
+}
+
+static bool closed_by_peer(int fd)
+{
+	char c;
+	struct pollfd pfd = {fd, POLLIN, 0};
+
+	return poll(&pfd, 1, 5000) == 1 && read(fd, &c, 1) == 0;
+}
+
+TestSuite(mgmt, .init = up, .fini = down);
+
+Test(mgmt, request_gets_reply_with_same_id)
+{
+	int fd = conn();
+	struct json *r;
+
+	send_msg(fd, "{\"id\":\"abc\",\"op\":\"hello\",\"args\":{}}");
+	r = recv_msg(fd);
+	cr_assert_str_eq(json_get_str(r, "id", ""), "abc");
+	cr_assert(json_get_bool(r, "ok", false));
+	cr_assert_str_eq(json_get_str(json_get(r, "data"), "node", ""), "node-1");
+	cr_assert_str_eq(json_get_str(json_get(r, "data"), "access", ""), "read-write");
+	json_free(r);
+	close(fd);
+}
+
+Test(mgmt, garbage_json_gets_error_and_connection_survives)
+{
+	int fd = conn();
+	struct json *r;
+
+	send_msg(fd, "{this is not json");
+	r = recv_msg(fd);
+	cr_assert_not_null(r);
+	cr_assert_not(json_get_bool(r, "ok", true));
+	cr_assert_str_eq(err_code(r), MGMT_E_JSON);
+	cr_assert(strstr(json_get_str(json_get(r, "error"), "message", ""), "at byte") != NULL);
+	json_free(r);
+	send_msg(fd, "{\"id\":2,\"op\":\"hello\"}");
+	r = recv_msg(fd);
+	cr_assert(json_get_bool(r, "ok", false));
+	json_free(r);
+	close(fd);
+}
+
+Test(mgmt, malformed_requests)
+{
+	const char *bad[] = {"[1,2]", "{\"id\":1}", "{\"id\":[],\"op\":\"hello\"}",
+			     "{\"id\":1,\"op\":\"hello\",\"args\":7}", "\"hello\""};
+	int fd = conn();
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct json *r;
+
+		send_msg(fd, bad[i]);
+		r = recv_msg(fd);
+		cr_assert_not_null(r, "no reply to %s", bad[i]);
+		cr_assert_str_eq(err_code(r), MGMT_E_REQUEST, "for %s", bad[i]);
+		json_free(r);
+	}
+	close(fd);
+	assert_serving();
+}
+
+Test(mgmt, unknown_operation_is_named)
+{
+	int fd = conn();
+	struct json *r;
+
+	send_msg(fd, "{\"id\":1,\"op\":\"reboot-everything\",\"args\":{}}");
+	r = recv_msg(fd);
+	cr_assert_str_eq(err_code(r), MGMT_E_UNKNOWN);
+	cr_assert(strstr(json_get_str(json_get(r, "error"), "message", ""), "reboot-everything"));
+	json_free(r);
+	close(fd);
+}
+
+Test(mgmt, oversized_frame_gets_error_then_close)
+{
+	int fd = conn();
+	struct json *r;
+
+	send_raw(fd, "\x7f\xff\xff\xff", 4);
+	r = recv_msg(fd);
+	cr_assert_not_null(r);
+	cr_assert_str_eq(err_code(r), MGMT_E_FRAME);
+	cr_assert(json_type(json_get(r, "id")) == JSON_NULL);
+	json_free(r);
+	cr_assert(closed_by_peer(fd));
+	close(fd);
+	assert_serving();
+}
+
+Test(mgmt, zero_length_frame_gets_error_then_close)
+{
+	int fd = conn();
+	struct json *r;
+
+	send_raw(fd, "\0\0\0\0", 4);
+	r = recv_msg(fd);
+	cr_assert_str_eq(err_code(r), MGMT_E_FRAME);
+	json_free(r);
+	cr_assert(closed_by_peer(fd));
+	close(fd);
+}
+
+Test(mgmt, truncated_message_then_hangup_leaves_server_serving)
+{
+	int fd = conn();
+	int other = conn();
+
+	send_raw(fd, "\0\0\0\x40{\"id\":1,\"op\"", 16);
+	close(fd);
+	close(other);
+	assert_serving();
+}
+
+Test(mgmt, binary_garbage_in_a_frame)
+{
+	int fd = conn();
+	uint8_t junk[256];
+	struct json *r;
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)(i * 37 + 11);
+	junk[0] = 0;
+	junk[1] = 0;
+	junk[2] = 0;
+	junk[3] = 252;
+	send_raw(fd, junk, sizeof(junk));
+	r = recv_msg(fd);
+	cr_assert_str_eq(err_code(r), MGMT_E_JSON);
+	json_free(r);
+	close(fd);
+	assert_serving();
+}
+
+Test(mgmt, too_many_clients_are_refused_not_fatal)
+{
+	int fds[80];
+
+	for (int i = 0; i < 80; i++)
+		fds[i] = sock_unix_connect(d.sock);
+	/* The ones past the limit are accepted and closed at once. */
+	cr_assert(closed_by_peer(fds[79]));
+	for (int i = 0; i < 80; i++)
+		close(fds[i]);
+	usleep(100000);
+	assert_serving();
+}
+
+Test(mgmt, pipelined_requests_all_answered_in_order)
+{
+	int fd = conn();
+	char body[64];
+
+	for (int i = 1; i <= 20; i++) {
+		snprintf(body, sizeof(body), "{\"id\":%d,\"op\":\"hello\",\"args\":{}}", i);
+		send_msg(fd, body);
+	}
+	for (int i = 1; i <= 20; i++) {
+		struct json *r = recv_msg(fd);
+
+		cr_assert_eq(json_get_int(r, "id", 0), i);
+		json_free(r);
+	}
+	close(fd);
+}
