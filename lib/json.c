@@ -438,6 +438,18 @@ static void print_string(struct strbuf *sb, const char *s, size_t n)
 	strbuf_addc(sb, '"');
 }
 
+/* A fraction must read back as a fraction: -0e3 prints "-0.0", not "-0",
+ * which would come back as the integer 0. */
+static void print_double(struct strbuf *sb, double d)
+{
+	char buf[40];
+
+	snprintf(buf, sizeof(buf), "%.17g", d);
+	strbuf_adds(sb, buf);
+	if (!strpbrk(buf, ".e"))
+		strbuf_adds(sb, ".0");
+}
+
 static void print_value(struct strbuf *sb, const struct json *j)
 {
 	switch (j->type) {
@@ -451,7 +463,7 @@ static void print_value(struct strbuf *sb, const struct json *j)
 		if (j->is_int)
 			strbuf_addf(sb, "%lld", (long long)j->i);
 		else if (isfinite(j->d))
-			strbuf_addf(sb, "%.17g", j->d);
+			print_double(sb, j->d);
 		else
 			strbuf_adds(sb, "null");
 		break;

@@ -109,3 +109,10 @@ Test(json, build_lookup_take)
 	json_free(o);
 	json_free(NULL);
 }
+
+Test(json, fractions_stay_fractions)
+{
+	roundtrip("-0e3", "-0.0");
+	roundtrip("2e2", "200.0");
+	roundtrip("[1.0]", "[1.0]");
+}
