@@ -1,2 +1,33 @@
 #!/bin/sh
-exit 77
+# e2e: the two-routers lab comes up, each router's svrd answers svrsh run
+# through "svrlab exec" with no further flags, hosts reach each other over
+# IPv4 and IPv6 through both routers, and "svrlab down" leaves nothing.
+set -u
+. "${top_srcdir:-.}/tests/lib.sh"
+need_root "the two-routers lab"
+export SVRLAB_NAME="e2e2r$$"
+trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$SVRLAB" up two-routers || fail "svrlab up"
+"$SVRLAB" status | grep -q "routerA *router *running" || fail "routerA's svrd is not running"
+
+for r in routerA routerB; do
+	out=$("$SVRLAB" exec "$r" svrsh -c 'show version') || fail "svrsh on $r: $out"
+	echo "$out" | grep -q "^  Router: *$r\$" || fail "$r answered as someone else: $out"
+	echo "$out" | grep -q "^  Node: *$r-1\$" || fail "$r node name: $out"
+done
+
+"$SVRLAB" exec hostA ping -c 2 -W 2 203.0.113.2 >/dev/null || fail "hostA cannot reach hostB"
+"$SVRLAB" exec hostB ping -c 2 -W 2 192.0.2.2 >/dev/null || fail "hostB cannot reach hostA"
+"$SVRLAB" exec hostA ping -c 2 -W 2 2001:db8:b::2 >/dev/null || fail "hostA cannot reach hostB (IPv6)"
+# The one WAN link is shared: both routers see each other directly.
+"$SVRLAB" exec routerA ping -c 1 -W 2 198.51.100.2 >/dev/null || fail "WAN link"
+
+pid=$(cat "/run/svrlab/$SVRLAB_NAME/routerA/state/svrd.pid")
+"$SVRLAB" up two-routers >/dev/null 2>&1 && fail "a second 'up' of the same lab succeeded"
+"$SVRLAB" down >/dev/null || fail "svrlab down"
+ip netns list | grep -q "^$SVRLAB_NAME-" && fail "namespaces left behind"
+kill -0 "$pid" 2>/dev/null && fail "svrd $pid still running after down"
+"$SVRLAB" down >/dev/null || fail "a second down is not idempotent"
+echo "PASS"
