@@ -27,9 +27,9 @@
 #include "sock.h"
 #include "svrd.h"
 
-#define MGMT_MAX_CONNS	   64
-#define MGMT_MAX_OUTQ	   (32u * 1024 * 1024)
-#define MGMT_REQ_MAX	   (1u * 1024 * 1024)
+#define MGMT_MAX_CONNS 64
+#define MGMT_MAX_OUTQ  (32u * 1024 * 1024)
+#define MGMT_REQ_MAX   (1u * 1024 * 1024)
 
 struct mgmt_conn {
 	struct mgmt_server *srv;
@@ -158,7 +158,8 @@ static struct json *handle_request(struct mgmt_conn *c, const uint8_t *msg, size
 	}
 	op = mgmt_op_find(name);
 	if (!op) {
-		reply = mgmt_reply_error(id, MGMT_E_UNKNOWN, NULL, "unknown operation \"%s\"", name);
+		reply = mgmt_reply_error(id, MGMT_E_UNKNOWN, NULL, "unknown operation \"%s\"",
+					 name);
 		goto out;
 	}
 	if (op->write && !c->peer.admin) {
@@ -168,9 +169,9 @@ static struct json *handle_request(struct mgmt_conn *c, const uint8_t *msg, size
 		goto out;
 	}
 	if (op->fn(c->srv->d, &c->peer, args, &data, &error) < 0) {
-		reply = mgmt_reply_fail(id, error ? error
-						   : mgmt_error_obj(MGMT_E_INTERNAL, NULL,
-								    "operation failed"));
+		reply = mgmt_reply_fail(
+			id,
+			error ? error : mgmt_error_obj(MGMT_E_INTERNAL, NULL, "operation failed"));
 		json_free(data);
 		goto out;
 	}

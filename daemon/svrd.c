@@ -148,16 +148,36 @@ int main(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "fs:S:r:n:g:vVh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'f': foreground = 1; break;
-		case 's': state_dir = optarg; break;
-		case 'S': d.socket_path = strdup(optarg); break;
-		case 'r': d.router = strdup(optarg); break;
-		case 'n': d.node = strdup(optarg); break;
-		case 'g': group = optarg; break;
-		case 'v': verbose = 1; break;
-		case 'V': printf("svrd (opensvr) %s\n", PACKAGE_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'f':
+			foreground = 1;
+			break;
+		case 's':
+			state_dir = optarg;
+			break;
+		case 'S':
+			d.socket_path = strdup(optarg);
+			break;
+		case 'r':
+			d.router = strdup(optarg);
+			break;
+		case 'n':
+			d.node = strdup(optarg);
+			break;
+		case 'g':
+			group = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			printf("svrd (opensvr) %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {

@@ -217,7 +217,8 @@ int ev_signal_add(struct ev_loop *loop, int signo, ev_signal_cb cb, void *arg)
 	sigaddset(&loop->sigmask, signo);
 	if (sigprocmask(SIG_BLOCK, &loop->sigmask, NULL) < 0)
 		return -1;
-	fd = signalfd(loop->sigio ? loop->sigio->fd : -1, &loop->sigmask, SFD_NONBLOCK | SFD_CLOEXEC);
+	fd = signalfd(loop->sigio ? loop->sigio->fd : -1, &loop->sigmask,
+		      SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (loop->sigio)

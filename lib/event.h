@@ -16,7 +16,7 @@ struct ev_loop;
 struct ev_io;
 struct ev_timer;
 
-#define EV_READ  0x1
+#define EV_READ	 0x1
 #define EV_WRITE 0x4
 
 typedef void (*ev_io_cb)(struct ev_io *io, int fd, unsigned events, void *arg);

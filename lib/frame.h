@@ -13,20 +13,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FRAME_HDR_LEN     4
+#define FRAME_HDR_LEN	  4
 #define FRAME_MAX_DEFAULT (4u * 1024 * 1024)
 
 enum frame_status {
-	FRAME_OK = 1,	     /* a message is ready */
-	FRAME_AGAIN = 0,     /* need more bytes */
-	FRAME_TOO_BIG = -1,  /* declared length above the limit */
-	FRAME_EMPTY = -2,    /* declared length zero */
+	FRAME_OK = 1,	    /* a message is ready */
+	FRAME_AGAIN = 0,    /* need more bytes */
+	FRAME_TOO_BIG = -1, /* declared length above the limit */
+	FRAME_EMPTY = -2,   /* declared length zero */
 	FRAME_NOMEM = -3,
 };
 
 struct frame_reader {
 	uint8_t *buf;
-	size_t len;  /* bytes buffered */
+	size_t len; /* bytes buffered */
 	size_t cap;
 	size_t used; /* bytes of buf already handed out and consumed */
 	size_t max;  /* largest body accepted */

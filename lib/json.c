@@ -141,14 +141,30 @@ static char *parse_string_raw(struct parser *ps, size_t *outlen)
 			}
 			ps->p++;
 			switch (*ps->p) {
-			case '"': strbuf_addc(&sb, '"'); break;
-			case '\\': strbuf_addc(&sb, '\\'); break;
-			case '/': strbuf_addc(&sb, '/'); break;
-			case 'b': strbuf_addc(&sb, '\b'); break;
-			case 'f': strbuf_addc(&sb, '\f'); break;
-			case 'n': strbuf_addc(&sb, '\n'); break;
-			case 'r': strbuf_addc(&sb, '\r'); break;
-			case 't': strbuf_addc(&sb, '\t'); break;
+			case '"':
+				strbuf_addc(&sb, '"');
+				break;
+			case '\\':
+				strbuf_addc(&sb, '\\');
+				break;
+			case '/':
+				strbuf_addc(&sb, '/');
+				break;
+			case 'b':
+				strbuf_addc(&sb, '\b');
+				break;
+			case 'f':
+				strbuf_addc(&sb, '\f');
+				break;
+			case 'n':
+				strbuf_addc(&sb, '\n');
+				break;
+			case 'r':
+				strbuf_addc(&sb, '\r');
+				break;
+			case 't':
+				strbuf_addc(&sb, '\t');
+				break;
 			case 'u':
 				if (ps->end - ps->p < 5 || hex4(ps->p + 1, &cp) < 0) {
 					perr(ps, "bad \\u escape");
@@ -156,8 +172,9 @@ static char *parse_string_raw(struct parser *ps, size_t *outlen)
 				}
 				ps->p += 4;
 				if (cp >= 0xD800 && cp <= 0xDBFF) {
-					if (ps->end - ps->p < 7 || ps->p[1] != '\\' || ps->p[2] != 'u' ||
-					    hex4(ps->p + 3, &lo) < 0 || lo < 0xDC00 || lo > 0xDFFF) {
+					if (ps->end - ps->p < 7 || ps->p[1] != '\\' ||
+					    ps->p[2] != 'u' || hex4(ps->p + 3, &lo) < 0 ||
+					    lo < 0xDC00 || lo > 0xDFFF) {
 						perr(ps, "unpaired surrogate");
 						goto fail;
 					}
@@ -423,11 +440,21 @@ static void print_string(struct strbuf *sb, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 
 		switch (c) {
-		case '"': strbuf_adds(sb, "\\\""); break;
-		case '\\': strbuf_adds(sb, "\\\\"); break;
-		case '\n': strbuf_adds(sb, "\\n"); break;
-		case '\r': strbuf_adds(sb, "\\r"); break;
-		case '\t': strbuf_adds(sb, "\\t"); break;
+		case '"':
+			strbuf_adds(sb, "\\\"");
+			break;
+		case '\\':
+			strbuf_adds(sb, "\\\\");
+			break;
+		case '\n':
+			strbuf_adds(sb, "\\n");
+			break;
+		case '\r':
+			strbuf_adds(sb, "\\r");
+			break;
+		case '\t':
+			strbuf_adds(sb, "\\t");
+			break;
 		default:
 			if (c < 0x20)
 				strbuf_addf(sb, "\\u%04x", c);
@@ -689,7 +716,8 @@ struct json *json_take(struct json *obj, const char *key)
 			struct json *v = obj->items[i];
 
 			free(obj->keys[i]);
-			memmove(obj->keys + i, obj->keys + i + 1, (obj->n - i - 1) * sizeof(char *));
+			memmove(obj->keys + i, obj->keys + i + 1,
+				(obj->n - i - 1) * sizeof(char *));
 			memmove(obj->items + i, obj->items + i + 1,
 				(obj->n - i - 1) * sizeof(struct json *));
 			obj->n--;

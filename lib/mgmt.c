@@ -138,7 +138,7 @@ struct mgmt_client *mgmt_connect(const char *path, char *err, size_t errlen)
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot reach svrd at %s: %s", path,
 			 errno == ENOENT || errno == ECONNREFUSED ? "svrd is not running"
-								   : strerror(errno));
+								  : strerror(errno));
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -196,7 +196,8 @@ static struct json *read_reply(struct mgmt_client *c, int64_t id, char *err, siz
 		}
 		now = ev_now_ms();
 		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) == 0) {
-			snprintf(err, errlen, "svrd did not answer within %d s", MGMT_TIMEOUT_MS / 1000);
+			snprintf(err, errlen, "svrd did not answer within %d s",
+				 MGMT_TIMEOUT_MS / 1000);
 			return NULL;
 		}
 		n = read(c->fd, buf, sizeof(buf));
@@ -225,8 +226,8 @@ struct json *mgmt_call(struct mgmt_client *c, const char *op, const struct json 
 	int rc;
 
 	json_free(opj);
-	strbuf_addf(&sb, "{\"id\":%lld,\"op\":%s,\"args\":%s}", (long long)id,
-		    ops ? ops : "\"\"", argss ? argss : "{}");
+	strbuf_addf(&sb, "{\"id\":%lld,\"op\":%s,\"args\":%s}", (long long)id, ops ? ops : "\"\"",
+		    argss ? argss : "{}");
 	free(ops);
 	free(argss);
 	if (sb.oom || sb.len > UINT32_MAX) {

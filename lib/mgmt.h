@@ -25,13 +25,13 @@ struct json;
 #define MGMT_TIMEOUT_MS	    30000
 
 /* Error codes carried in error.code. */
-#define MGMT_E_FRAME	 "bad-frame"
-#define MGMT_E_JSON	 "bad-json"
-#define MGMT_E_REQUEST	 "bad-request"
-#define MGMT_E_UNKNOWN	 "unknown-operation"
-#define MGMT_E_DENIED	 "access-denied"
-#define MGMT_E_INTERNAL	 "internal-error"
-#define MGMT_E_INVALID	 "invalid-value"
+#define MGMT_E_FRAME	"bad-frame"
+#define MGMT_E_JSON	"bad-json"
+#define MGMT_E_REQUEST	"bad-request"
+#define MGMT_E_UNKNOWN	"unknown-operation"
+#define MGMT_E_DENIED	"access-denied"
+#define MGMT_E_INTERNAL "internal-error"
+#define MGMT_E_INVALID	"invalid-value"
 
 struct json *mgmt_request(int64_t id, const char *op, struct json *args);
 struct json *mgmt_reply_ok(const struct json *id, struct json *data);

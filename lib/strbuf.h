@@ -12,7 +12,10 @@ struct strbuf {
 	bool oom;
 };
 
-#define STRBUF_INIT {NULL, 0, 0, false}
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0, false                                                                  \
+	}
 
 void strbuf_addn(struct strbuf *sb, const char *s, size_t n);
 void strbuf_adds(struct strbuf *sb, const char *s);

@@ -43,8 +43,9 @@ static int connect_svrd(struct svrsh *sh, char *err, size_t errlen)
 	hello = mgmt_call(sh->mc, "hello", NULL, err, errlen);
 	if (!hello || !json_get_bool(hello, "ok", false)) {
 		if (hello)
-			snprintf(err, errlen, "svrd refused the session: %s",
-				 json_get_str(json_get(hello, "error"), "message", "unknown error"));
+			snprintf(
+				err, errlen, "svrd refused the session: %s",
+				json_get_str(json_get(hello, "error"), "message", "unknown error"));
 		json_free(hello);
 		mgmt_close(sh->mc);
 		sh->mc = NULL;
@@ -263,14 +264,10 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"command", required_argument, NULL, 'c'},
-		{"file", required_argument, NULL, 'f'},
-		{"echo", no_argument, NULL, 'e'},
-		{"keep-going", no_argument, NULL, 'k'},
-		{"socket", required_argument, NULL, 'S'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"command", required_argument, NULL, 'c'}, {"file", required_argument, NULL, 'f'},
+		{"echo", no_argument, NULL, 'e'},	   {"keep-going", no_argument, NULL, 'k'},
+		{"socket", required_argument, NULL, 'S'},  {"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
 	};
 	struct svrsh sh = {0};
 	const char *command = NULL, *file = NULL, *sockopt = NULL;
@@ -280,14 +277,30 @@ int main(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "c:f:ekS:Vh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': command = optarg; break;
-		case 'f': file = optarg; break;
-		case 'e': sh.echo = true; break;
-		case 'k': sh.keep_going = true; break;
-		case 'S': sockopt = optarg; break;
-		case 'V': printf("svrsh (opensvr) %s\n", PACKAGE_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'c':
+			command = optarg;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'e':
+			sh.echo = true;
+			break;
+		case 'k':
+			sh.keep_going = true;
+			break;
+		case 'S':
+			sockopt = optarg;
+			break;
+		case 'V':
+			printf("svrsh (opensvr) %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc || (command && file)) {
@@ -320,7 +333,8 @@ int main(int argc, char **argv)
 			FILE *in = fopen(file, "r");
 
 			if (!in) {
-				fprintf(stderr, "svrsh: cannot open %s: %s\n", file, strerror(errno));
+				fprintf(stderr, "svrsh: cannot open %s: %s\n", file,
+					strerror(errno));
 				rc = 1;
 			} else {
 				rc = run_batch(&sh, in, file);

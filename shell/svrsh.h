@@ -14,9 +14,9 @@ struct svrsh {
 	struct mgmt_client *mc;
 	char *socket_path;
 	char *user, *router, *node;
-	bool batch;	   /* no prompts, no questions, no pager */
-	bool echo;	   /* print prompt + command before running it (transcripts) */
-	bool keep_going;   /* batch: continue after a failed command */
+	bool batch;	 /* no prompts, no questions, no pager */
+	bool echo;	 /* print prompt + command before running it (transcripts) */
+	bool keep_going; /* batch: continue after a failed command */
 	uint64_t cmd_start_ms;
 };
 
