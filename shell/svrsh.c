@@ -315,7 +315,8 @@ int main(int argc, char **argv)
 
 	if (connect_svrd(&sh, err, sizeof(err)) < 0) {
 		fprintf(stderr, "svrsh: %s\n", err);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	sh.cli = cli_init();
 	cli_set_context(sh.cli, &sh);
@@ -347,6 +348,7 @@ int main(int argc, char **argv)
 		rc = run_interactive(&sh);
 	}
 	cli_done(sh.cli);
+out:
 	mgmt_close(sh.mc);
 	free(sh.socket_path);
 	free(sh.user);

@@ -92,7 +92,10 @@ Test(json, depth_limit)
 		deep[n++] = '[';
 	for (int i = 0; i < JSON_MAX_DEPTH; i++)
 		deep[n++] = ']';
-	cr_assert_not_null(json_parse(deep, n, err, sizeof(err)));
+	struct json *ok = json_parse(deep, n, err, sizeof(err));
+
+	cr_assert_not_null(ok);
+	json_free(ok);
 	memmove(deep + 1, deep, n);
 	deep[0] = '[';
 	deep[n + 1] = ']';
