@@ -29,9 +29,45 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Every svrd a test starts, so that a failed assertion (which leaves the
+ * test function at once) still ends them in the suite's fini hook. */
+#define MAX_TRACKED 16
+static struct svrd_proc tracked[MAX_TRACKED]; /* copies: the test's own may be gone */
+
+static struct svrd_proc *find_tracked(const struct svrd_proc *p)
+{
+	for (int i = 0; i < MAX_TRACKED; i++)
+		if (tracked[i].dir[0] && strcmp(tracked[i].dir, p->dir) == 0)
+			return &tracked[i];
+	return NULL;
+}
+
+static void track(const struct svrd_proc *p)
+{
+	struct svrd_proc *t = find_tracked(p);
+
+	for (int i = 0; !t && i < MAX_TRACKED; i++)
+		if (!tracked[i].dir[0])
+			t = &tracked[i];
+	if (t)
+		*t = *p;
+}
+
+void svrd_cleanup_all(void)
+{
+	for (int i = 0; i < MAX_TRACKED; i++) {
+		if (tracked[i].dir[0]) {
+			struct svrd_proc copy = tracked[i];
+
+			svrd_cleanup(&copy);
+		}
+	}
+}
+
 int svrd_start(struct svrd_proc *p, const char *router, const char *node)
 {
 	const char *svrd = prog_path("SVRD", "daemon/svrd");
+	char log[400];
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->dir, sizeof(p->dir), "/tmp/svrtest.XXXXXX");
@@ -39,17 +75,23 @@ int svrd_start(struct svrd_proc *p, const char *router, const char *node)
 		return -1;
 	snprintf(p->state, sizeof(p->state), "%s/state", p->dir);
 	snprintf(p->sock, sizeof(p->sock), "%s/svrd.sock", p->dir);
+	snprintf(log, sizeof(log), "%s/svrd.log", p->dir);
 	p->pid = fork();
 	if (p->pid < 0)
 		return -1;
 	if (p->pid == 0) {
 		int fd = open("/dev/null", O_RDWR);
+		int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
+		/* Not the test's stdout: that pipe must close when the test ends. */
 		dup2(fd, 0);
+		dup2(logfd, 1);
+		dup2(logfd, 2);
 		execl(svrd, "svrd", "--foreground", "--state-dir", p->state, "--socket", p->sock,
 		      "--router", router, "--node", node, (char *)NULL);
 		_exit(127);
 	}
+	track(p);
 	for (int i = 0; i < 500; i++) {
 		int fd = sock_unix_connect(p->sock);
 
@@ -72,6 +114,8 @@ int svrd_stop(struct svrd_proc *p)
 
 	if (p->pid <= 0)
 		return -1;
+	if (find_tracked(p))
+		find_tracked(p)->pid = 0;
 	kill(p->pid, SIGTERM);
 	for (int i = 0; i < 500; i++) {
 		if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
@@ -88,14 +132,18 @@ int svrd_stop(struct svrd_proc *p)
 
 void svrd_cleanup(struct svrd_proc *p)
 {
+	struct svrd_proc *t = find_tracked(p);
 	char cmd[400];
 
+	if (t)
+		t->dir[0] = '\0';
 	if (p->pid > 0)
 		svrd_stop(p);
 	if (p->dir[0] && strncmp(p->dir, "/tmp/svrtest.", 13) == 0) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p->dir);
 		if (system(cmd) != 0)
 			fprintf(stderr, "cannot remove %s\n", p->dir);
+		p->dir[0] = '\0';
 	}
 }
 

@@ -19,8 +19,11 @@ int svrd_start(struct svrd_proc *p, const char *router, const char *node);
 int svrd_run(const struct svrd_proc *p, char **out, int *status);
 /* SIGTERM and reap; returns the exit status or -1. */
 int svrd_stop(struct svrd_proc *p);
-/* Remove the temporary directory. */
+/* Stop svrd if running and remove the temporary directory. */
 void svrd_cleanup(struct svrd_proc *p);
+/* svrd_cleanup() every svrd still running: the fini of every suite that
+ * starts one, since a failed assertion skips the test's own cleanup. */
+void svrd_cleanup_all(void);
 /* Run argv with OPENSVR_SOCKET=sock, stdin from in (may be NULL: /dev/null);
  * stdout+stderr into *out (malloc'd).  *status is the exit status. */
 int run_capture(char *const argv[], const char *sock, const char *in, char **out, int *status);

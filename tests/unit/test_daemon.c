@@ -9,6 +9,8 @@
 
 #include "proc.h"
 
+TestSuite(daemon, .fini = svrd_cleanup_all);
+
 static char *svrsh(void)
 {
 	return (char *)prog_path("SVRSH", "shell/svrsh");

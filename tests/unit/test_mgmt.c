@@ -24,7 +24,7 @@ static void up(void)
 static void down(void)
 {
 	cr_expect_eq(svrd_stop(&d), 0, "svrd did not exit cleanly");
-	svrd_cleanup(&d);
+	svrd_cleanup_all();
 }
 
 static int conn(void)
