@@ -227,8 +227,6 @@ int main(int argc, char **argv)
 		pidfile_release(d.pid_fd, pidpath);
 		fatalx("%s", err);
 	}
-	log_info("router %s node %s serving %s (state %s)", d.router, d.node, d.socket_path,
-		 d.state_dir);
 	if (notify_fd >= 0) {
 		char ok = 0;
 
@@ -238,6 +236,8 @@ int main(int argc, char **argv)
 			log_warn("cannot notify parent");
 		close(notify_fd);
 	}
+	log_info("router %s node %s serving %s (state %s)", d.router, d.node, d.socket_path,
+		 d.state_dir);
 
 	if (ev_loop_run(d.loop) == 0)
 		rc = 0;
