@@ -49,6 +49,7 @@ struct mgmt_server {
 	struct ev_io *io;
 	struct mgmt_conn *conns;
 	int nconns;
+	uint64_t next_id;
 };
 
 static void conn_free(struct mgmt_conn *c)
@@ -64,6 +65,7 @@ static void conn_free(struct mgmt_conn *c)
 		}
 	}
 	c->srv->nconns--;
+	config_session_end(c->srv->d, &c->peer);
 	ev_io_del(c->io);
 	close(c->fd);
 	frame_reader_reset(&c->rd);
@@ -288,6 +290,7 @@ static void accept_cb(struct ev_io *io, int fd, unsigned events, void *arg)
 		c->fd = cfd;
 		frame_reader_init(&c->rd, MGMT_REQ_MAX);
 		peer_identify(s, cfd, &c->peer);
+		c->peer.id = ++s->next_id;
 		c->io = ev_io_add(s->d->loop, cfd, EV_READ, conn_cb, c);
 		if (!c->io) {
 			close(cfd);

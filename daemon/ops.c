@@ -73,5 +73,5 @@ const struct mgmt_op *mgmt_op_find(const char *name)
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (strcmp(ops[i].name, name) == 0)
 			return &ops[i];
-	return NULL;
+	return config_op_find(name);
 }

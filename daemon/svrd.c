@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "datastore.h"
 #include "event.h"
 #include "log.h"
 #include "mgmt.h"
@@ -43,8 +44,38 @@ static void usage(FILE *f)
 		"  -n, --node         node name (default: the host name)\n"
 		"  -g, --group        group allowed to change configuration (default " DEFAULT_GROUP
 		")\n"
+		"  -y, --yang-dir     YANG modules (default " YANGDIR ")\n"
 		"  -v, --verbose      debug logging\n"
 		"  -V, --version      print the version and exit\n");
+}
+
+/* The installed modules, else (running from a build tree) the sources'. */
+static char *default_yang_dir(void)
+{
+	char probe[PATH_MAX];
+
+	snprintf(probe, sizeof(probe), "%s/opensvr.yang", YANGDIR);
+	return strdup(access(probe, R_OK) == 0 ? YANGDIR : SOURCE_YANG_DIR);
+}
+
+static void report(const char *what, struct ds_errs *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		log_warnx("%s%s: %s%s%s", e->v[i].warning ? "warning: " : "", what,
+			  e->v[i].path ? e->v[i].path : "", e->v[i].path ? ": " : "", e->v[i].msg);
+}
+
+/* Once a second: roll back an unconfirmed commit whose time is up. */
+static void on_tick(struct ev_timer *t, void *arg)
+{
+	struct svrd *d = arg;
+	struct ds_errs e = {0};
+
+	(void)t;
+	if (ds_tick(d->ds, (int64_t)ev_wallclock_ms(), &e) > 0)
+		log_info("commit confirmed expired: rolled back");
+	report("automatic rollback", &e);
+	ds_errs_free(&e);
 }
 
 static void on_stop(int signo, void *arg)
@@ -135,6 +166,7 @@ int main(int argc, char **argv)
 		{"router", required_argument, NULL, 'r'},
 		{"node", required_argument, NULL, 'n'},
 		{"group", required_argument, NULL, 'g'},
+		{"yang-dir", required_argument, NULL, 'y'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -146,7 +178,7 @@ int main(int argc, char **argv)
 	int foreground = 0, verbose = 0, notify_fd = -1, ch, rc = 1;
 	struct group *gr;
 
-	while ((ch = getopt_long(argc, argv, "fs:S:r:n:g:vVh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "fs:S:r:n:g:y:vVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			foreground = 1;
@@ -165,6 +197,9 @@ int main(int argc, char **argv)
 			break;
 		case 'g':
 			group = optarg;
+			break;
+		case 'y':
+			d.yang_dir = strdup(optarg);
 			break;
 		case 'v':
 			verbose = 1;
@@ -222,6 +257,22 @@ int main(int argc, char **argv)
 	if (ev_signal_add(d.loop, SIGTERM, on_stop, &d) < 0 ||
 	    ev_signal_add(d.loop, SIGINT, on_stop, &d) < 0)
 		fatal("signals");
+	if (!d.yang_dir)
+		d.yang_dir = default_yang_dir();
+	{
+		struct ds_errs e = {0};
+
+		d.ds = ds_open(d.yang_dir, d.state_dir, (int64_t)ev_wallclock_ms(), &e);
+		report("configuration", &e);
+		ds_errs_free(&e);
+		if (!d.ds) {
+			pidfile_release(d.pid_fd, pidpath);
+			fatalx("cannot open the configuration datastore");
+		}
+	}
+	d.tick = ev_timer_add(d.loop, on_tick, &d);
+	if (!d.tick || ev_timer_arm(d.tick, 1000, 1000) < 0)
+		fatal("timer");
 	d.mgmt = mgmt_server_start(&d, err, sizeof(err));
 	if (!d.mgmt) {
 		pidfile_release(d.pid_fd, pidpath);
@@ -243,6 +294,8 @@ int main(int argc, char **argv)
 		rc = 0;
 
 	mgmt_server_stop(d.mgmt);
+	ev_timer_del(d.tick);
+	ds_close(d.ds);
 	ev_loop_free(d.loop);
 	pidfile_release(d.pid_fd, pidpath);
 	log_info("stopped");
@@ -250,5 +303,6 @@ int main(int argc, char **argv)
 	free(d.socket_path);
 	free(d.router);
 	free(d.node);
+	free(d.yang_dir);
 	return rc;
 }

@@ -6,9 +6,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct ds;
+struct ds_errs;
 struct ev_loop;
+struct ev_timer;
 struct json;
 struct mgmt_server;
+struct pcli_session;
 
 struct svrd {
 	struct ev_loop *loop;
@@ -17,13 +21,19 @@ struct svrd {
 	char *socket_path;
 	char *router;
 	char *node;
+	char *yang_dir;
+	struct ds *ds;
+	struct ev_timer *tick;
 	gid_t admin_gid; /* members may change things; -1 when no such group */
 	uint64_t start_ms;
 	int pid_fd;
 };
 
-/* The identity of a management connection, from SO_PEERCRED. */
+/* A management connection: its identity (from SO_PEERCRED) and session
+ * state (the configuration level of its shell, its lock). */
 struct mgmt_peer {
+	uint64_t id;
+	struct pcli_session *pcli;
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
@@ -41,6 +51,11 @@ struct mgmt_op {
 };
 
 const struct mgmt_op *mgmt_op_find(const char *name);
+const struct mgmt_op *config_op_find(const char *name);
+/* A connection ends: free its session state, release its lock. */
+void config_session_end(struct svrd *d, struct mgmt_peer *peer);
+/* ds_errs as the "error" object of a reply (NULL if there are no errors). */
+struct json *config_errors_json(const struct ds_errs *e);
 
 struct mgmt_server *mgmt_server_start(struct svrd *d, char *err, size_t errlen);
 void mgmt_server_stop(struct mgmt_server *s);

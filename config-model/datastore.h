@@ -1,0 +1,133 @@
+/* DOC: configuration datastore
+ *
+ * The one configuration store of a router node, in svrd.  It holds the
+ * running configuration, one candidate shared by every shell session
+ * (Junos "configure" / PCLI semantics), an optional exclusive lock, the
+ * commit history and a pending "commit confirmed".
+ *
+ * A commit is: copy the candidate, regenerate derived entries (peers from
+ * neighborhoods), validate it (libyang, then the model's own rules), diff it
+ * against running, run every subscriber's prepare for the paths that
+ * changed (any may refuse; nothing has changed yet), persist it, then run
+ * apply (which cannot fail) -- or abort on the ones already prepared.
+ *
+ * Persistence: each commit N is two files under STATE/config/history,
+ * NNNNNNNN.json (the configuration) then NNNNNNNN.meta (who, when, why),
+ * each written to a temporary file, fsync'ed, renamed and the directory
+ * fsync'ed.  The meta file is the commit point: a configuration without
+ * its meta is an unfinished commit and is discarded at start.  Running is
+ * the newest complete commit, so a crash at any moment leaves either the
+ * last commit or the one before, never a torn file.
+ *
+ * The datastore never reads a clock: callers pass the wall-clock time in
+ * milliseconds, which is what lets tests expire a commit confirmed in
+ * microseconds.
+ */
+#ifndef SVR_DATASTORE_H
+#define SVR_DATASTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ly_ctx;
+struct lyd_node;
+
+#define DS_HISTORY_KEEP 100 /* commits kept; at least 50 are promised */
+
+/* Errors and warnings, each naming the configuration path it is about
+ * (in command words: "authority router combo-east location"). */
+struct ds_err {
+	char *path;
+	char *msg;
+	bool warning;
+};
+
+struct ds_errs {
+	size_t n;
+	struct ds_err *v;
+};
+
+void ds_errs_add(struct ds_errs *e, bool warning, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+size_t ds_errs_count(const struct ds_errs *e); /* errors, not warnings */
+void ds_errs_free(struct ds_errs *e);
+
+struct ds_commit {
+	uint32_t number;
+	int64_t time_ms; /* wall clock */
+	char user[64];
+	char comment[256];
+	uint32_t confirm_minutes; /* 0 unless committed with "confirmed N" */
+};
+
+/* A subsystem's interest in part of the configuration.  path is a schema
+ * path ("/opensvr:authority/security-key-management"); it is checked
+ * against the schema when registered. */
+struct ds_sub {
+	const char *path;
+	int (*prepare)(void *arg, const struct lyd_node *diff, const struct lyd_node *running,
+		       struct ds_errs *e);
+	void (*apply)(void *arg, const struct lyd_node *diff, const struct lyd_node *running);
+	void (*abort)(void *arg);
+	void *arg;
+};
+
+struct ds;
+
+/* Open the datastore of state_dir, loading the YANG modules of yang_dir.
+ * An expired pending "commit confirmed" is rolled back at once. */
+struct ds *ds_open(const char *yang_dir, const char *state_dir, int64_t now_ms,
+		   struct ds_errs *e);
+void ds_close(struct ds *ds);
+
+const struct ly_ctx *ds_ctx(const struct ds *ds);
+/* The trees, with defaults; NULL when empty.  Owned by the datastore. */
+const struct lyd_node *ds_running(const struct ds *ds);
+const struct lyd_node *ds_candidate(const struct ds *ds);
+bool ds_candidate_changed(const struct ds *ds);
+
+int ds_subscribe(struct ds *ds, const struct ds_sub *sub, struct ds_errs *e);
+
+/* Edits of the candidate by a session (id > 0).  path is a libyang data
+ * path; value is NULL for containers and list entries. */
+int ds_set(struct ds *ds, uint64_t session, const char *path, const char *value,
+	   struct ds_errs *e);
+int ds_delete(struct ds *ds, uint64_t session, const char *path, struct ds_errs *e);
+/* Replace the candidate by a whole tree (import, rollback); takes tree. */
+int ds_replace_candidate(struct ds *ds, uint64_t session, struct lyd_node *tree,
+			 struct ds_errs *e);
+/* Discard uncommitted changes. */
+int ds_discard(struct ds *ds, uint64_t session, struct ds_errs *e);
+
+int ds_lock(struct ds *ds, uint64_t session, struct ds_errs *e);
+void ds_unlock(struct ds *ds, uint64_t session); /* also when a session ends */
+
+/* Full validation of the candidate; warnings are reported in e too. */
+int ds_validate(struct ds *ds, struct ds_errs *e);
+/* Commit the candidate.  confirm_minutes > 0 arms an automatic rollback;
+ * a plain commit while one is pending confirms it.  *number is the new
+ * commit (0 when there was nothing to commit). */
+int ds_commit(struct ds *ds, uint64_t session, const char *user, const char *comment,
+	      uint32_t confirm_minutes, int64_t now_ms, uint32_t *number, struct ds_errs *e);
+/* Roll back an expired commit confirmed; returns 1 if it did. */
+int ds_tick(struct ds *ds, int64_t now_ms, struct ds_errs *e);
+/* Wall-clock deadline of the pending commit confirmed, or 0. */
+int64_t ds_confirm_deadline(const struct ds *ds);
+
+/* History, newest first. */
+size_t ds_history(const struct ds *ds, const struct ds_commit **out);
+/* A copy of commit number's configuration (with defaults) in *out. */
+int ds_load_commit(struct ds *ds, uint32_t number, struct lyd_node **out, struct ds_errs *e);
+/* Load commit number into the candidate. */
+int ds_rollback(struct ds *ds, uint64_t session, uint32_t number, struct ds_errs *e);
+
+/* Parse and print whole trees in libyang JSON (the datastore's format). */
+struct lyd_node *ds_parse_json(const struct ds *ds, const char *text, struct ds_errs *e);
+char *ds_print_json(const struct lyd_node *tree, bool with_defaults);
+
+/* Words of a data path, for messages: "/opensvr:authority/router[name='x']/location"
+ * becomes "authority router x location". */
+void ds_path_words(const char *path, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,526 @@
+/* The opensvr model's own rules; see model.h. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <libyang/libyang.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "datastore.h"
+#include "model.h"
+#include "pki.h"
+#include "strbuf.h"
+
+const char *model_rephrase(const char *msg)
+{
+	static const struct {
+		const char *prefix, *say;
+	} map[] = {
+		{"Invalid union value", "value is not valid here"},
+		{"Duplicate instance of", "already configured"},
+	};
+
+	for (size_t i = 0; msg && i < sizeof(map) / sizeof(map[0]); i++)
+		if (strncmp(msg, map[i].prefix, strlen(map[i].prefix)) == 0)
+			return map[i].say;
+	return msg ? msg : "invalid";
+}
+
+const struct lysc_node *model_schema_of(const struct ly_ctx *ctx, const char *path)
+{
+	char buf[4096];
+	size_t o = 0;
+	int depth = 0;
+	const struct lysc_node *sn;
+
+	for (const char *p = path; *p && o + 1 < sizeof(buf); p++) {
+		if (*p == '[')
+			depth++;
+		else if (*p == ']')
+			depth--;
+		else if (!depth)
+			buf[o++] = *p;
+	}
+	buf[o] = '\0';
+	sn = lys_find_path(ctx, NULL, buf, 0);
+	ly_err_clean((struct ly_ctx *)ctx, NULL);
+	return sn;
+}
+
+static void describe_range(const struct lysc_range *r, bool is_signed, struct strbuf *sb)
+{
+	LY_ARRAY_COUNT_TYPE i;
+
+	LY_ARRAY_FOR(r->parts, i)
+	{
+		if (i)
+			strbuf_adds(sb, ", ");
+		if (is_signed) {
+			if (r->parts[i].min_64 == r->parts[i].max_64)
+				strbuf_addf(sb, "%" PRId64, r->parts[i].min_64);
+			else
+				strbuf_addf(sb, "%" PRId64 "..%" PRId64, r->parts[i].min_64,
+					    r->parts[i].max_64);
+		} else {
+			if (r->parts[i].min_u64 == r->parts[i].max_u64)
+				strbuf_addf(sb, "%" PRIu64, r->parts[i].min_u64);
+			else
+				strbuf_addf(sb, "%" PRIu64 "..%" PRIu64, r->parts[i].min_u64,
+					    r->parts[i].max_u64);
+		}
+	}
+}
+
+static const char *pattern_kind(const struct lysc_type_str *s)
+{
+	LY_ARRAY_COUNT_TYPE i;
+
+	LY_ARRAY_FOR(s->patterns, i)
+	{
+		const char *x = s->patterns[i]->expr;
+
+		if (s->patterns[i]->emsg)
+			return s->patterns[i]->emsg;
+		if (strstr(x, "25[0-5]"))
+			return strchr(x, '/') ? "an IPv4 prefix (A.B.C.D/LEN)" : "an IPv4 address";
+		if (strstr(x, "[0-9a-fA-F]"))
+			return strchr(x, '/') ? "an IPv6 prefix (X:X::X/LEN)" : "an IPv6 address";
+	}
+	return NULL;
+}
+
+void model_describe_type(const struct lysc_type *t, struct strbuf *sb)
+{
+	LY_ARRAY_COUNT_TYPE i;
+
+	switch (t->basetype) {
+	case LY_TYPE_UINT8:
+	case LY_TYPE_UINT16:
+	case LY_TYPE_UINT32:
+	case LY_TYPE_UINT64:
+	case LY_TYPE_INT8:
+	case LY_TYPE_INT16:
+	case LY_TYPE_INT32:
+	case LY_TYPE_INT64: {
+		const struct lysc_type_num *n = (const struct lysc_type_num *)t;
+
+		if (n->range)
+			describe_range(n->range, t->basetype >= LY_TYPE_INT8, sb);
+		else
+			strbuf_adds(sb, "a whole number");
+		break;
+	}
+	case LY_TYPE_ENUM: {
+		const struct lysc_type_enum *en = (const struct lysc_type_enum *)t;
+
+		LY_ARRAY_FOR(en->enums, i)
+		strbuf_addf(sb, "%s%s", i ? " | " : "", en->enums[i].name);
+		break;
+	}
+	case LY_TYPE_BOOL:
+		strbuf_adds(sb, "true | false");
+		break;
+	case LY_TYPE_UNION: {
+		const struct lysc_type_union *u = (const struct lysc_type_union *)t;
+		struct strbuf prev = STRBUF_INIT;
+
+		LY_ARRAY_FOR(u->types, i)
+		{
+			struct strbuf one = STRBUF_INIT;
+
+			model_describe_type(u->types[i], &one);
+			/* ip-address is a union of IPv4 and IPv6 patterns */
+			if (i && strcmp(strbuf_str(&one), strbuf_str(&prev)) == 0) {
+				strbuf_free(&one);
+				continue;
+			}
+			strbuf_addf(sb, "%s%s", i ? " or " : "", strbuf_str(&one));
+			strbuf_free(&prev);
+			prev = one;
+		}
+		strbuf_free(&prev);
+		break;
+	}
+	case LY_TYPE_STRING: {
+		const struct lysc_type_str *s = (const struct lysc_type_str *)t;
+		const char *kind = pattern_kind(s);
+
+		if (kind)
+			strbuf_adds(sb, kind);
+		else if (s->length) {
+			strbuf_adds(sb, "text of ");
+			describe_range(s->length, false, sb);
+			strbuf_adds(sb, " characters");
+		} else
+			strbuf_adds(sb, "text");
+		break;
+	}
+	case LY_TYPE_LEAFREF:
+		strbuf_adds(sb, "the name of a configured entry");
+		break;
+	default:
+		strbuf_adds(sb, "a valid value");
+	}
+}
+
+static bool is_number(const char *v)
+{
+	if (*v == '-')
+		v++;
+	if (!*v)
+		return false;
+	for (; *v; v++)
+		if (*v < '0' || *v > '9')
+			return false;
+	return true;
+}
+
+int model_check_value(const struct ly_ctx *ctx, const char *path, const char *value,
+		      struct ds_errs *e)
+{
+	const struct lysc_node *sn = model_schema_of(ctx, path);
+	const struct lysc_type *t;
+	struct strbuf sb = STRBUF_INIT;
+	char words[512];
+	LY_ERR rc;
+
+	if (!sn || !(sn->nodetype & (LYS_LEAF | LYS_LEAFLIST)))
+		return 0; /* libyang will say what is wrong with the path */
+	t = ((const struct lysc_node_leaf *)sn)->type;
+	rc = lyd_value_validate(ctx, sn, value, strlen(value), NULL, NULL, NULL);
+	ly_err_clean((struct ly_ctx *)ctx, NULL);
+	if (rc == LY_SUCCESS || rc == LY_EINCOMPLETE)
+		return 0;
+	ds_path_words(path, words, sizeof(words));
+	model_describe_type(t, &sb);
+	if ((t->basetype >= LY_TYPE_UINT8 && t->basetype <= LY_TYPE_INT64) && is_number(value))
+		ds_errs_add(e, false, words, "%s is out of range %s", value, strbuf_str(&sb));
+	else
+		ds_errs_add(e, false, words, "'%s' is not valid: expected %s", value,
+			    strbuf_str(&sb));
+	strbuf_free(&sb);
+	return -1;
+}
+
+/* ---- tree helpers -------------------------------------------------------- */
+
+static const char *leaf(const struct lyd_node *n, const char *name)
+{
+	struct lyd_node *c;
+
+	LY_LIST_FOR(lyd_child(n), c)
+	if (c->schema && strcmp(c->schema->name, name) == 0 && c->schema->nodetype == LYS_LEAF)
+		return lyd_get_value(c);
+	return NULL;
+}
+
+static bool leaf_true(const struct lyd_node *n, const char *name)
+{
+	const char *v = leaf(n, name);
+
+	return v && strcmp(v, "true") == 0;
+}
+
+#define FOR_CHILD(parent, nm, var)                                                               \
+	for (struct lyd_node *var = lyd_child(parent); var; var = var->next)                      \
+		if (var->schema && strcmp(var->schema->name, (nm)) == 0)
+
+static const struct lyd_node *authority(const struct lyd_node *tree)
+{
+	const struct lyd_node *n;
+
+	LY_LIST_FOR(tree, n)
+	if (n->schema && strcmp(n->schema->name, "authority") == 0)
+		return n;
+	return NULL;
+}
+
+static const struct lyd_node *find_router(const struct lyd_node *auth, const char *name)
+{
+	FOR_CHILD(auth, "router", r)
+	{
+		const char *rn = leaf(r, "name");
+
+		if (rn && strcmp(rn, name) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* ---- generation ---------------------------------------------------------- */
+
+static void drop_generated(struct lyd_node *parent, const char *list)
+{
+	struct lyd_node *c = lyd_child(parent), *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (c->schema && strcmp(c->schema->name, list) == 0 && leaf_true(c, "generated"))
+			lyd_free_tree(c);
+	}
+}
+
+/* Does a router with topology a peer one with topology b in a neighborhood? */
+static bool topo_peers(const char *a, const char *b)
+{
+	if (strcmp(a, "mesh") == 0)
+		return true;
+	if (strcmp(a, "hub") == 0)
+		return strcmp(b, "spoke") == 0 || strcmp(b, "mesh") == 0;
+	return strcmp(b, "hub") == 0 || strcmp(b, "mesh") == 0; /* spoke */
+}
+
+static const char *topology(const struct lyd_node *nb)
+{
+	const char *t = leaf(nb, "topology");
+
+	return t ? t : "mesh";
+}
+
+/* Every (network-interface ni, neighborhood nb) of router r. */
+#define FOR_NEIGHBORHOOD(r, ni, nb)                                                              \
+	FOR_CHILD(r, "node", ni##_node)                                                          \
+	FOR_CHILD(ni##_node, "device-interface", ni##_di)                                        \
+	FOR_CHILD(ni##_di, "network-interface", ni)                                              \
+	FOR_CHILD(ni, "neighborhood", nb)
+
+static bool has_configured(const struct lyd_node *parent, const char *list)
+{
+	FOR_CHILD(parent, list, c)
+	if (!leaf_true(c, "generated"))
+		return true;
+	return false;
+}
+
+static void add_generated_peer(const struct ly_ctx *ctx, struct lyd_node *r,
+			       const struct lyd_node *s)
+{
+	const char *sname = leaf(s, "name"), *pcn = leaf(s, "peering-common-name");
+	char path[512];
+	struct lyd_node *p = NULL;
+
+	snprintf(path, sizeof(path), "peer[name='%s']", sname);
+	if (lyd_find_path(r, path, 0, &p) == LY_SUCCESS)
+		return;
+	ly_err_clean((struct ly_ctx *)ctx, NULL);
+	if (lyd_new_list(r, NULL, "peer", 0, &p, sname) != LY_SUCCESS) {
+		ly_err_clean((struct ly_ctx *)ctx, NULL);
+		return;
+	}
+	lyd_new_term(p, NULL, "router-name", sname, 0, NULL);
+	if (pcn)
+		lyd_new_term(p, NULL, "peering-common-name", pcn, 0, NULL);
+	lyd_new_term(p, NULL, "generated", "true", 0, NULL);
+}
+
+static void add_adjacencies(const struct ly_ctx *ctx, struct lyd_node *nb,
+			    const struct lyd_node *peer_ni, const char *peer)
+{
+	bool configured = false;
+
+	FOR_CHILD(nb, "adjacency", adj)
+	{
+		const char *ap = leaf(adj, "peer");
+
+		if (ap && strcmp(ap, peer) == 0 && !leaf_true(adj, "generated"))
+			configured = true;
+	}
+	if (configured)
+		return;
+	FOR_CHILD(peer_ni, "address", a)
+	{
+		struct lyd_node *adj = NULL;
+		const char *ip = leaf(a, "ip-address");
+
+		if (!ip || lyd_new_list(nb, NULL, "adjacency", 0, &adj, ip) != LY_SUCCESS) {
+			ly_err_clean((struct ly_ctx *)ctx, NULL);
+			continue;
+		}
+		lyd_new_term(adj, NULL, "peer", peer, 0, NULL);
+		lyd_new_term(adj, NULL, "generated", "true", 0, NULL);
+	}
+}
+
+void model_generate(const struct ly_ctx *ctx, struct lyd_node **tree)
+{
+	struct lyd_node *auth = (struct lyd_node *)authority(*tree);
+
+	if (!auth)
+		return;
+	FOR_CHILD(auth, "router", r)
+	{
+		drop_generated(r, "peer");
+		FOR_NEIGHBORHOOD(r, ni, nb)
+		drop_generated(nb, "adjacency");
+	}
+	FOR_CHILD(auth, "router", r)
+	{
+		bool gen_peers = !has_configured(r, "peer");
+		const char *rname = leaf(r, "name");
+
+		FOR_NEIGHBORHOOD(r, ni, nb)
+		{
+			const char *nbname = leaf(nb, "name");
+
+			FOR_CHILD(auth, "router", s)
+			{
+				const char *sname = leaf(s, "name");
+
+				if (s == r || !rname || !sname)
+					continue;
+				FOR_NEIGHBORHOOD(s, sni, snb)
+				{
+					if (strcmp(leaf(snb, "name"), nbname) != 0 ||
+					    !topo_peers(topology(nb), topology(snb)))
+						continue;
+					if (gen_peers)
+						add_generated_peer(ctx, r, s);
+					add_adjacencies(ctx, nb, sni, sname);
+				}
+			}
+		}
+	}
+}
+
+/* ---- validation ---------------------------------------------------------- */
+
+static void check_pcn_unique(const struct lyd_node *auth, struct ds_errs *e)
+{
+	FOR_CHILD(auth, "router", r)
+	{
+		const char *pcn = leaf(r, "peering-common-name");
+		char words[300];
+
+		if (!pcn)
+			continue;
+		FOR_CHILD(auth, "router", s)
+		{
+			if (s == r)
+				break;
+			if (leaf(s, "peering-common-name") &&
+			    strcmp(leaf(s, "peering-common-name"), pcn) == 0) {
+				snprintf(words, sizeof(words),
+					 "authority router %s peering-common-name", leaf(r, "name"));
+				ds_errs_add(e, false, words,
+					    "'%s' is already the peering-common-name of router %s; "
+					    "each router needs its own",
+					    pcn, leaf(s, "name"));
+			}
+		}
+	}
+}
+
+static void check_peers(const struct lyd_node *auth, bool eskm, struct ds_errs *e)
+{
+	char words[512];
+
+	FOR_CHILD(auth, "router", r)
+	{
+		const char *rname = leaf(r, "name");
+		bool peers = false;
+
+		FOR_CHILD(r, "peer", p)
+		{
+			const char *target = leaf(p, "router-name");
+			const struct lyd_node *s;
+			const char *ppcn = leaf(p, "peering-common-name");
+
+			peers = true;
+			if (!target)
+				target = leaf(p, "name");
+			s = find_router(auth, target);
+			snprintf(words, sizeof(words), "authority router %s peer %s", rname,
+				 leaf(p, "name"));
+			if (!s) {
+				ds_errs_add(e, false, words, "router '%s' is not configured", target);
+				continue;
+			}
+			if (ppcn && leaf(s, "peering-common-name") &&
+			    strcmp(ppcn, leaf(s, "peering-common-name")) != 0)
+				ds_errs_add(e, false, words,
+					    "peering-common-name '%s' does not match router %s's "
+					    "peering-common-name '%s'",
+					    ppcn, target, leaf(s, "peering-common-name"));
+			if (eskm && !ppcn && !leaf(s, "peering-common-name"))
+				ds_errs_add(e, false, words,
+					    "peering-common-name is required when "
+					    "enhanced-security-key-management is true");
+		}
+		if (eskm && peers && !leaf(r, "peering-common-name")) {
+			snprintf(words, sizeof(words), "authority router %s peering-common-name",
+				 rname);
+			ds_errs_add(e, false, words,
+				    "required: enhanced-security-key-management is true and router "
+				    "%s has peers",
+				    rname);
+		}
+		FOR_NEIGHBORHOOD(r, ni, nb)
+		{
+			FOR_CHILD(nb, "adjacency", adj)
+			{
+				const char *ap = leaf(adj, "peer");
+
+				if (ap && !find_router(auth, ap)) {
+					snprintf(words, sizeof(words),
+						 "authority router %s ... neighborhood %s adjacency %s peer",
+						 rname, leaf(nb, "name"), leaf(adj, "ip-address"));
+					ds_errs_add(e, false, words, "router '%s' is not configured",
+						    ap);
+				}
+			}
+		}
+		FOR_CHILD(r, "service-route", sr)
+		{
+			const char *sp = leaf(sr, "peer");
+
+			if (sp && !find_router(auth, sp)) {
+				snprintf(words, sizeof(words),
+					 "authority router %s service-route %s peer", rname,
+					 leaf(sr, "name"));
+				ds_errs_add(e, false, words, "router '%s' is not configured", sp);
+			}
+		}
+	}
+}
+
+static void check_certificates(const struct lyd_node *auth, struct ds_errs *e)
+{
+	char words[512], why[256];
+
+	FOR_CHILD(auth, "trusted-ca-certificate", ca)
+	{
+		const char *content = leaf(ca, "content"), *mode = leaf(ca, "validation-mode");
+		bool warn = mode && strcmp(mode, "warn") == 0;
+
+		snprintf(words, sizeof(words), "authority trusted-ca-certificate %s content",
+			 leaf(ca, "name"));
+		if (content && pki_check_ca_pem(content, why, sizeof(why)) < 0)
+			ds_errs_add(e, warn, words, "%s", why);
+	}
+	FOR_CHILD(auth, "client-certificate", cc)
+	{
+		const char *file = leaf(cc, "file"), *mode = leaf(cc, "validation-mode");
+		bool warn = mode && strcmp(mode, "warn") == 0;
+
+		snprintf(words, sizeof(words), "authority client-certificate %s file",
+			 leaf(cc, "name"));
+		if (file && access(file, R_OK) != 0)
+			ds_errs_add(e, warn, words, "cannot read %s", file);
+	}
+}
+
+void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, struct ds_errs *e)
+{
+	const struct lyd_node *auth = authority(tree);
+	bool eskm;
+
+	(void)ctx;
+	if (!auth)
+		return;
+	eskm = leaf_true(auth, "enhanced-security-key-management");
+	check_pcn_unique(auth, e);
+	check_peers(auth, eskm, e);
+	check_certificates(auth, e);
+}

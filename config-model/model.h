@@ -1,0 +1,38 @@
+/* DOC: the opensvr model's own rules
+ *
+ * What libyang cannot express, or expresses badly for an operator:
+ * readable value errors ("4 is out of range 5..3600"), peers and
+ * adjacencies generated from neighborhoods, and the cross-field rules
+ * (unique peering-common-name, references between routers, certificates).
+ * All of it works on libyang trees and reports through ds_errs.
+ */
+#ifndef SVR_MODEL_H
+#define SVR_MODEL_H
+
+#include <stdbool.h>
+
+struct ds_errs;
+struct ly_ctx;
+struct lyd_node;
+struct lysc_node;
+struct lysc_type;
+struct strbuf;
+
+/* libyang's message, in fewer words where we know better. */
+const char *model_rephrase(const char *msg);
+/* Check value for the leaf at data path; on failure add an error that says
+ * what would be accepted. */
+int model_check_value(const struct ly_ctx *ctx, const char *path, const char *value,
+		      struct ds_errs *e);
+/* "1..720 or never", "fail-soft | fail-hard", "an IPv4 or IPv6 address" */
+void model_describe_type(const struct lysc_type *type, struct strbuf *sb);
+/* The schema node of a data path (predicates ignored), or NULL. */
+const struct lysc_node *model_schema_of(const struct ly_ctx *ctx, const char *path);
+
+/* Replace generated peers and adjacencies by the ones the neighborhoods
+ * imply now. */
+void model_generate(const struct ly_ctx *ctx, struct lyd_node **tree);
+/* Cross-field rules; errors and warnings go to e. */
+void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, struct ds_errs *e);
+
+#endif
