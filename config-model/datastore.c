@@ -269,7 +269,7 @@ static struct lyd_node *dup_tree(const struct lyd_node *tree)
 	struct lyd_node *dup = NULL;
 
 	if (tree)
-		lyd_dup_siblings(tree, NULL, LYD_DUP_RECURSIVE, &dup);
+		lyd_dup_siblings(tree, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &dup);
 	return dup;
 }
 

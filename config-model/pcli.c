@@ -297,6 +297,7 @@ struct level {
 	const struct lysc_node *sn;
 	char *path;
 	char *words;
+	char *label; /* for the prompt: "authority", "router[name=combo-east]" */
 };
 
 struct pcli_session {
@@ -326,6 +327,7 @@ static void pop(struct pcli_session *s)
 	s->depth--;
 	free(s->lv[s->depth].path);
 	free(s->lv[s->depth].words);
+	free(s->lv[s->depth].label);
 }
 
 void pcli_reset(struct pcli_session *s)
@@ -352,6 +354,11 @@ bool pcli_in_config(const struct pcli_session *s)
 const char *pcli_where(const struct pcli_session *s)
 {
 	return s->depth ? s->lv[s->depth - 1].words : "";
+}
+
+const char *pcli_label(const struct pcli_session *s)
+{
+	return s->depth ? s->lv[s->depth - 1].label : "config";
 }
 
 const char *pcli_path(const struct pcli_session *s)
@@ -446,7 +453,7 @@ enum walk_mode { WALK_SET, WALK_DELETE };
 static int walk(struct pcli_session *s, const struct level *at, char **w, int n, enum walk_mode mode,
 		bool enter, struct ds_errs *e)
 {
-	struct strbuf path = STRBUF_INIT, words = STRBUF_INIT;
+	struct strbuf path = STRBUF_INIT, words = STRBUF_INIT, label = STRBUF_INIT;
 	const struct lysc_node *parent = at ? at->sn : NULL;
 	int i = 0, rc = -1;
 
@@ -470,6 +477,8 @@ static int walk(struct pcli_session *s, const struct level *at, char **w, int n,
 		else
 			strbuf_addf(&path, "/%s", sn->name);
 		strbuf_addf(&words, "%s%s", words.len ? " " : "", sn->name);
+		strbuf_reset(&label);
+		strbuf_adds(&label, sn->name);
 		i++;
 		if (sn->nodetype & (LYS_LEAF | LYS_LEAFLIST)) {
 			struct strbuf desc = STRBUF_INIT;
@@ -514,6 +523,7 @@ static int walk(struct pcli_session *s, const struct level *at, char **w, int n,
 					goto out;
 				}
 				add_predicate(&path, k->name, w[i]);
+				strbuf_addf(&label, "[%s=%s]", k->name, w[i]);
 				strbuf_addc(&words, ' ');
 				strbuf_adds(&words, w[i]);
 				i++;
@@ -536,6 +546,7 @@ static int walk(struct pcli_session *s, const struct level *at, char **w, int n,
 				s->lv[s->depth].sn = sn;
 				s->lv[s->depth].path = strbuf_steal(&path);
 				s->lv[s->depth].words = strbuf_steal(&words);
+				s->lv[s->depth].label = strbuf_steal(&label);
 				s->depth++;
 			}
 			rc = 0;
@@ -546,6 +557,7 @@ static int walk(struct pcli_session *s, const struct level *at, char **w, int n,
 out:
 	strbuf_free(&path);
 	strbuf_free(&words);
+	strbuf_free(&label);
 	return rc;
 }
 

@@ -63,6 +63,9 @@ bool pcli_in_config(const struct pcli_session *s);
 /* The current level as words ("authority router combo-east"), "" at the
  * configuration top. */
 const char *pcli_where(const struct pcli_session *s);
+/* The current level for the prompt: "config", "authority",
+ * "router[name=combo-east]". */
+const char *pcli_label(const struct pcli_session *s);
 /* The current level as a data path ("/opensvr:authority/router[name='x']"). */
 const char *pcli_path(const struct pcli_session *s);
 void pcli_reset(struct pcli_session *s);

@@ -172,6 +172,7 @@ static void add_status(struct svrd *d, const struct mgmt_peer *peer, struct json
 	if (peer->pcli) {
 		json_set(o, "config-mode", json_new_bool(pcli_in_config(peer->pcli)));
 		json_set(o, "where", json_new_str(pcli_where(peer->pcli)));
+		json_set(o, "level", json_new_str(pcli_label(peer->pcli)));
 	}
 }
 
@@ -433,7 +434,7 @@ static int load_text(struct svrd *d, const struct mgmt_peer *peer, const char *t
 		return tree ? ds_replace_candidate(d->ds, peer->id, tree, e) : -1;
 	}
 	if (ds_candidate(d->ds))
-		lyd_dup_siblings(ds_candidate(d->ds), NULL, LYD_DUP_RECURSIVE, &saved);
+		lyd_dup_siblings(ds_candidate(d->ds), NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &saved);
 	if (replace && ds_replace_candidate(d->ds, peer->id, NULL, e) < 0) {
 		lyd_free_all(saved);
 		return -1;

@@ -58,8 +58,9 @@ void commands_register(struct svrsh *sh)
 {
 	struct cli_command *show;
 
-	show = cli_register_command(sh->cli, NULL, "show", NULL, PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+	show = cli_register_command(sh->cli, NULL, "show", NULL, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 				    "Show operational state");
 	cli_register_command(sh->cli, show, "version", cmd_show_version, PRIVILEGE_UNPRIVILEGED,
-			     MODE_EXEC, "Software versions of this router node");
+			     MODE_ANY, "Software versions of this router node");
+	config_commands_register(sh, show);
 }

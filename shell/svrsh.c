@@ -59,10 +59,10 @@ static int connect_svrd(struct svrsh *sh, char *err, size_t errlen)
 	return 0;
 }
 
-struct json *svrsh_call(struct svrsh *sh, const char *op, struct json *args)
+static struct json *call(struct svrsh *sh, const char *op, struct json *args, bool loud)
 {
 	char err[512] = "not connected to svrd";
-	struct json *reply = NULL, *data;
+	struct json *reply = NULL, *data, *e, *list, *warn;
 
 	if (sh->mc)
 		reply = mgmt_call(sh->mc, op, args, err, sizeof(err));
@@ -71,31 +71,95 @@ struct json *svrsh_call(struct svrsh *sh, const char *op, struct json *args)
 		reply = mgmt_call(sh->mc, op, args, err, sizeof(err));
 	json_free(args);
 	if (!reply) {
-		cli_error(sh->cli, "%% Error: %s", err);
+		if (loud)
+			cli_error(sh->cli, "%% Error: %s", err);
 		return NULL;
 	}
 	if (!json_get_bool(reply, "ok", false)) {
-		struct json *e = json_get(reply, "error");
-		const char *path = json_get_str(e, "path", NULL);
+		e = json_get(reply, "error");
+		list = json_get(e, "errors");
+		for (size_t i = 0; loud && i < json_len(list); i++) {
+			const struct json *it = json_at(list, i);
+			const char *path = json_get_str(it, "path", NULL);
 
-		if (path)
-			cli_error(sh->cli, "%% Error: %s: %s", path,
+			cli_error(sh->cli, "%% %s: %s%s%s",
+				  json_get_bool(it, "warning", false) ? "Warning" : "Error",
+				  path ? path : "", path ? ": " : "",
+				  json_get_str(it, "message", "failed"));
+		}
+		if (loud && !list) {
+			const char *path = json_get_str(e, "path", NULL);
+
+			cli_error(sh->cli, "%% Error: %s%s%s", path ? path : "", path ? ": " : "",
 				  json_get_str(e, "message", "failed"));
-		else
-			cli_error(sh->cli, "%% Error: %s", json_get_str(e, "message", "failed"));
+		}
 		json_free(reply);
 		return NULL;
 	}
 	data = json_take(reply, "data");
 	json_free(reply);
+	warn = json_get(data, "warnings");
+	for (size_t i = 0; loud && i < json_len(warn); i++) {
+		const struct json *it = json_at(warn, i);
+		const char *path = json_get_str(it, "path", NULL);
+
+		cli_error(sh->cli, "%% Warning: %s%s%s", path ? path : "", path ? ": " : "",
+			  json_get_str(it, "message", ""));
+	}
 	return data ? data : json_new_object();
+}
+
+struct json *svrsh_call(struct svrsh *sh, const char *op, struct json *args)
+{
+	return call(sh, op, args, true);
+}
+
+struct json *svrsh_call_quiet(struct svrsh *sh, const char *op, struct json *args)
+{
+	return call(sh, op, args, false);
+}
+
+bool svrsh_confirm(struct svrsh *sh, const char *question)
+{
+	char answer[16];
+	size_t n = 0;
+	char c;
+
+	if (sh->batch)
+		return true;
+	dprintf(STDOUT_FILENO, "%s [y/N]: ", question);
+	while (read(STDIN_FILENO, &c, 1) == 1) {
+		if (c == '\r' || c == '\n')
+			break;
+		if (c == 3 || c == 4) { /* Ctrl-C, Ctrl-D: no */
+			n = 0;
+			break;
+		}
+		if ((c == 127 || c == 8) && n) {
+			n--;
+			dprintf(STDOUT_FILENO, "\b \b");
+			continue;
+		}
+		if (n + 1 < sizeof(answer) && c >= ' ') {
+			answer[n++] = c;
+			dprintf(STDOUT_FILENO, "%c", c);
+		}
+	}
+	dprintf(STDOUT_FILENO, "\r\n");
+	answer[n] = '\0';
+	return strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 || strcmp(answer, "yes") == 0;
 }
 
 void svrsh_update_prompt(struct svrsh *sh)
 {
 	char host[256];
 
-	snprintf(host, sizeof(host), "%s@%s.%s", sh->user, sh->node, sh->router);
+	if (sh->config_mode)
+		snprintf(host, sizeof(host), "%s%s@%s.%s (%s)", sh->changed ? "*" : "", sh->user,
+			 sh->node, sh->router, sh->level ? sh->level : "config");
+	else
+		snprintf(host, sizeof(host), "%s%s@%s.%s", sh->changed ? "*" : "", sh->user,
+			 sh->node, sh->router);
 	cli_set_hostname(sh->cli, host);
 	cli_set_promptchar(sh->cli, "# ");
 }
@@ -169,7 +233,8 @@ static const char *skip_blanks(const char *s)
 	return s;
 }
 
-/* Run one batch line; returns 0, -1 for a failed command, 1 to stop (quit). */
+/* Run one batch line; returns 0, -1 for a failed command, 1 to stop (quit),
+ * 2 when the line opened a quoted value that continues. */
 static int batch_line(struct svrsh *sh, char *line, const char *where, long lineno)
 {
 	const char *cmd;
@@ -183,7 +248,13 @@ static int batch_line(struct svrsh *sh, char *line, const char *where, long line
 		printf("%s%s\n", svrsh_prompt(sh), cmd);
 		fflush(stdout);
 	}
-	rc = cli_run_command(sh->cli, cmd);
+	if (svrsh_is_config_line(sh, cmd)) {
+		rc = svrsh_config_line(sh, cmd);
+		if (rc == 1)
+			return 2; /* a quoted value continues on the next lines */
+	} else {
+		rc = cli_run_command(sh->cli, cmd);
+	}
 	fflush(stdout);
 	if (rc == CLI_QUIT)
 		return 1;
@@ -202,6 +273,7 @@ static int run_batch(struct svrsh *sh, FILE *in, const char *where)
 	ssize_t n;
 	long lineno = 0;
 	int failed = 0;
+	bool more = false;
 
 	while ((n = getline(&line, &cap, in)) >= 0) {
 		int rc;
@@ -216,8 +288,19 @@ static int run_batch(struct svrsh *sh, FILE *in, const char *where)
 				lineno, n, BATCH_LINE_MAX);
 			fprintf(stderr, "svrsh: %s line %ld failed\n", where, lineno);
 			rc = -1;
+		} else if (more) {
+			/* inside a multi-line quoted value: pass the line as it is */
+			line[strcspn(line, "\n")] = '\0';
+			rc = svrsh_config_line(sh, line);
+			more = rc == 1;
+			rc = rc == 1 ? 0 : rc == CLI_OK ? 0 : -1;
+			if (rc < 0)
+				fprintf(stderr, "svrsh: %s line %ld failed\n", where, lineno);
 		} else {
 			rc = batch_line(sh, line, where, lineno);
+			more = rc == 2;
+			if (more)
+				rc = 0;
 		}
 		if (rc > 0)
 			break;
@@ -354,5 +437,6 @@ out:
 	free(sh.user);
 	free(sh.router);
 	free(sh.node);
+	free(sh.level);
 	return rc;
 }

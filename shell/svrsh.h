@@ -16,7 +16,10 @@ struct svrsh {
 	char *user, *router, *node;
 	bool batch;	 /* no prompts, no questions, no pager */
 	bool echo;	 /* print prompt + command before running it (transcripts) */
-	bool keep_going; /* batch: continue after a failed command */
+	bool keep_going;  /* batch: continue after a failed command */
+	bool config_mode; /* in configuration mode (svrd keeps the level) */
+	bool changed;	  /* the candidate differs from running: '*' in the prompt */
+	char *level;	  /* "config", "authority", "router[name=x]" */
 	uint64_t cmd_start_ms;
 };
 
@@ -27,12 +30,22 @@ struct svrsh *svrsh_of(struct cli_def *cli);
  * return the reply's data object (caller frees).  Reconnects once when the
  * connection to svrd was lost. */
 struct json *svrsh_call(struct svrsh *sh, const char *op, struct json *args);
+/* The same without printing errors (NULL on any failure). */
+struct json *svrsh_call_quiet(struct svrsh *sh, const char *op, struct json *args);
+/* Ask a yes/no question; batch mode answers yes. */
+bool svrsh_confirm(struct svrsh *sh, const char *question);
 
 /* "USER@NODE.ROUTER" + mode + "# " */
 const char *svrsh_prompt(struct svrsh *sh);
 void svrsh_update_prompt(struct svrsh *sh);
 
 void commands_register(struct svrsh *sh);
+
+/* config_cmds.c */
+struct cli_command;
+void config_commands_register(struct svrsh *sh, struct cli_command *show);
+bool svrsh_is_config_line(struct svrsh *sh, const char *line);
+int svrsh_config_line(struct svrsh *sh, const char *line);
 
 /* render.c: the frame every show command shares (seed layout). */
 /* Call first in every show command: starts the "Completed in" clock. */

@@ -1,0 +1,392 @@
+/* DOC: configuration commands of the shell
+ *
+ * Configuration lines (config, LEAF VALUE, list entries, exit, set,
+ * delete) go to svrd, which keeps this session's current level and edits
+ * the shared candidate; the reply says where we are now, which is all the
+ * prompt needs.  The transaction commands (show config, compare, validate,
+ * commit, rollback, restore, export, import) are ordinary commands in every
+ * mode.
+ */
+#include "config.h"
+
+#include <libcli.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "strbuf.h"
+#include "svrsh.h"
+
+/* Words that are commands of the shell, never configuration. */
+static const char *const shell_words[] = {
+	"show",	   "compare", "validate", "commit", "rollback", "restore", "export",
+	"import",  "quit",    "logout",	  "history", "help",    "do",	   "where",
+};
+
+bool svrsh_is_config_line(struct svrsh *sh, const char *line)
+{
+	char first[64];
+	size_t n;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	n = strcspn(line, " \t");
+	if (n == 0 || n >= sizeof(first))
+		return sh->config_mode && n > 0;
+	memcpy(first, line, n);
+	first[n] = '\0';
+	for (size_t i = 0; i < sizeof(shell_words) / sizeof(shell_words[0]); i++)
+		if (strcmp(first, shell_words[i]) == 0)
+			return false;
+	if (sh->config_mode)
+		return true;
+	return strcmp(first, "config") == 0 || strcmp(first, "configure") == 0 ||
+	       strcmp(first, "set") == 0 || strcmp(first, "delete") == 0;
+}
+
+static void update_state(struct svrsh *sh, const struct json *data)
+{
+	const char *level = json_get_str(data, "level", NULL);
+
+	sh->changed = json_get_bool(data, "candidate-changed", sh->changed);
+	if (json_get(data, "config-mode"))
+		sh->config_mode = json_get_bool(data, "config-mode", false);
+	if (level) {
+		free(sh->level);
+		sh->level = strdup(level);
+	}
+	svrsh_update_prompt(sh);
+}
+
+/* Returns CLI_OK, CLI_ERROR, or 1 when the line opened a quoted value that
+ * continues on the next line. */
+int svrsh_config_line(struct svrsh *sh, const char *line)
+{
+	struct json *args = json_new_object(), *data;
+	int rc = CLI_OK;
+
+	json_set(args, "line", json_new_str(line));
+	data = svrsh_call(sh, "cli-config", args);
+	if (!data) {
+		/* The error left the level as it was; refresh the prompt's '*'. */
+		struct json *st = svrsh_call_quiet(sh, "config-status", NULL);
+
+		if (st)
+			update_state(sh, st);
+		json_free(st);
+		return CLI_ERROR;
+	}
+	if (strcmp(json_get_str(data, "result", ""), "more") == 0)
+		rc = 1;
+	update_state(sh, data);
+	json_free(data);
+	return rc;
+}
+
+static void print_text(struct cli_def *cli, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		cli_print(cli, "%.*s", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
+static int cmd_show_config(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *args = json_new_object(), *data;
+	const char *ds = "running";
+
+	(void)command;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "running") == 0 || strcmp(argv[i], "candidate") == 0)
+			ds = argv[i];
+		else if (strcmp(argv[i], "verbose") == 0)
+			json_set(args, "verbose", json_new_bool(true));
+		else if (strcmp(argv[i], "flat") == 0)
+			json_set(args, "format", json_new_str("flat"));
+		else if (strcmp(argv[i], "json") == 0)
+			json_set(args, "format", json_new_str("json"));
+		else {
+			cli_error(cli,
+				  "%% Error: show config: unexpected '%s' (running | candidate, "
+				  "verbose, flat)",
+				  argv[i]);
+			json_free(args);
+			return CLI_ERROR;
+		}
+	}
+	json_set(args, "datastore", json_new_str(ds));
+	data = svrsh_call(sh, "get-config", args);
+	if (!data)
+		return CLI_ERROR;
+	print_text(cli, json_get_str(data, "text", ""));
+	json_free(data);
+	return CLI_OK;
+}
+
+static int cmd_show_history(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *data, *list;
+
+	(void)command;
+	(void)argv;
+	if (argc) {
+		cli_error(cli, "%% Error: show config history takes no argument");
+		return CLI_ERROR;
+	}
+	render_begin(cli);
+	data = svrsh_call(sh, "history", NULL);
+	if (!data)
+		return CLI_ERROR;
+	list = json_get(data, "commits");
+	render_header(cli, "commit history");
+	cli_print(cli, "%s", "");
+	cli_print(cli, "%-8s %-16s %-20s %s", "Commit", "User", "Time", "Comment");
+	cli_print(cli, "%-8s %-16s %-20s %s", "======", "====", "====", "=======");
+	for (size_t i = 0; i < json_len(list); i++) {
+		const struct json *c = json_at(list, i);
+		time_t t = (time_t)(json_get_int(c, "time-ms", 0) / 1000);
+		struct tm tm;
+		char when[32], comment[300];
+
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		snprintf(comment, sizeof(comment), "%s%s", json_get_str(c, "comment", ""),
+			 json_get_int(c, "confirm-minutes", 0) ? " (commit confirmed)" : "");
+		cli_print(cli, "%-8lld %-16s %-20s %s", (long long)json_get_int(c, "number", 0),
+			  json_get_str(c, "user", ""), when, comment);
+	}
+	cli_print(cli, "%s", "");
+	render_footer(cli);
+	json_free(data);
+	return CLI_OK;
+}
+
+static int simple_call(struct cli_def *cli, const char *op, struct json *args, const char *done)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *data = svrsh_call(sh, op, args);
+	struct json *st;
+
+	if (!data)
+		return CLI_ERROR;
+	if (done)
+		cli_print(cli, "%s", done);
+	json_free(data);
+	st = svrsh_call_quiet(sh, "config-status", NULL);
+	if (st) {
+		sh->changed = json_get_bool(st, "candidate-changed", false);
+		svrsh_update_prompt(sh);
+	}
+	json_free(st);
+	return CLI_OK;
+}
+
+static int cmd_validate(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	(void)command;
+	(void)argv;
+	if (argc) {
+		cli_error(cli, "%% Error: validate takes no argument");
+		return CLI_ERROR;
+	}
+	return simple_call(cli, "validate", NULL, "Candidate configuration validated");
+}
+
+static int cmd_commit(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *args = json_new_object(), *data, *st;
+	bool force = false, check = false;
+	struct strbuf comment = STRBUF_INIT;
+
+	(void)command;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "force") == 0) {
+			force = true;
+		} else if (strcmp(argv[i], "check") == 0) {
+			check = true;
+		} else if (strcmp(argv[i], "confirmed") == 0 && i + 1 < argc) {
+			char *end;
+			long m = strtol(argv[++i], &end, 10);
+
+			if (*end || m < 1 || m > 65535) {
+				cli_error(cli, "%% Error: commit confirmed: '%s' is not 1..65535 "
+					       "minutes",
+					  argv[i]);
+				goto fail;
+			}
+			json_set(args, "confirmed", json_new_int(m));
+		} else if (strcmp(argv[i], "comment") == 0 && i + 1 < argc) {
+			/* the rest of the line is the comment */
+			for (i++; i < argc; i++)
+				strbuf_addf(&comment, "%s%s", comment.len ? " " : "", argv[i]);
+		} else {
+			cli_error(cli,
+				  "%% Error: commit: unexpected '%s' (force, check, comment TEXT, "
+				  "confirmed MINUTES)",
+				  argv[i]);
+			goto fail;
+		}
+	}
+	if (check) {
+		json_free(args);
+		strbuf_free(&comment);
+		return simple_call(cli, "validate", NULL, "Candidate configuration validated");
+	}
+	if (!force && !svrsh_confirm(sh, "Are you sure you want to commit the candidate config?")) {
+		cli_print(cli, "Commit aborted");
+		goto fail_quiet;
+	}
+	json_set(args, "comment", json_new_str(strbuf_str(&comment)));
+	strbuf_free(&comment);
+	data = svrsh_call(sh, "commit", args);
+	if (!data)
+		return CLI_ERROR;
+	if (json_get_int(data, "number", 0))
+		cli_print(cli, "Configuration committed (commit %lld)%s",
+			  (long long)json_get_int(data, "number", 0),
+			  json_get_int(data, "confirm-deadline-ms", 0)
+				  ? "; it rolls back unless confirmed by another commit"
+				  : "");
+	else if (json_get_int(data, "confirm-deadline-ms", 0) == 0)
+		cli_print(cli, "No changes to commit%s", "");
+	json_free(data);
+	st = svrsh_call_quiet(sh, "config-status", NULL);
+	if (st) {
+		sh->changed = json_get_bool(st, "candidate-changed", false);
+		svrsh_update_prompt(sh);
+	}
+	json_free(st);
+	return CLI_OK;
+fail:
+	json_free(args);
+	strbuf_free(&comment);
+	return CLI_ERROR;
+fail_quiet:
+	json_free(args);
+	strbuf_free(&comment);
+	return CLI_OK;
+}
+
+static int cmd_compare(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *args = json_new_object(), *data;
+	int i = 0;
+
+	(void)command;
+	if (argc > 0 && strcmp(argv[0], "config") == 0)
+		i = 1;
+	if (argc - i > 2) {
+		cli_error(cli, "%% Error: compare config [OLD] [NEW]");
+		json_free(args);
+		return CLI_ERROR;
+	}
+	if (i < argc)
+		json_set(args, "old", json_new_str(argv[i]));
+	if (i + 1 < argc)
+		json_set(args, "new", json_new_str(argv[i + 1]));
+	data = svrsh_call(sh, "compare", args);
+	if (!data)
+		return CLI_ERROR;
+	print_text(cli, json_get_str(data, "text", ""));
+	json_free(data);
+	return CLI_OK;
+}
+
+static int cmd_rollback(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct json *args;
+	char *end;
+	long n;
+
+	(void)command;
+	if (argc != 1 || (n = strtol(argv[0], &end, 10)) <= 0 || *end) {
+		cli_error(cli, "%% Error: rollback needs a commit number (show config history)");
+		return CLI_ERROR;
+	}
+	args = json_new_object();
+	json_set(args, "number", json_new_int(n));
+	return simple_call(cli, "rollback", args,
+			   "Commit loaded into the candidate; review with compare config, then commit");
+}
+
+static int cmd_restore(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	(void)command;
+	if (argc != 2 || strcmp(argv[0], "config") != 0 || strcmp(argv[1], "running") != 0) {
+		cli_error(cli, "%% Error: restore config running");
+		return CLI_ERROR;
+	}
+	return simple_call(cli, "discard", NULL, "Candidate configuration restored from running");
+}
+
+static int cmd_export(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct json *args;
+
+	(void)command;
+	if (argc < 3 || argc > 4 || strcmp(argv[0], "config") != 0 ||
+	    (strcmp(argv[1], "running") != 0 && strcmp(argv[1], "candidate") != 0) ||
+	    (argc == 4 && strcmp(argv[3], "json") != 0)) {
+		cli_error(cli, "%% Error: export config running|candidate NAME [json]");
+		return CLI_ERROR;
+	}
+	args = json_new_object();
+	json_set(args, "datastore", json_new_str(argv[1]));
+	json_set(args, "name", json_new_str(argv[2]));
+	if (argc == 4)
+		json_set(args, "format", json_new_str("json"));
+	return simple_call(cli, "export", args, "Configuration exported");
+}
+
+static int cmd_import(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct json *args;
+
+	(void)command;
+	if (argc != 2 || strcmp(argv[0], "config") != 0) {
+		cli_error(cli, "%% Error: import config NAME");
+		return CLI_ERROR;
+	}
+	args = json_new_object();
+	json_set(args, "name", json_new_str(argv[1]));
+	return simple_call(cli, "import", args,
+			   "Configuration imported into the candidate; commit to apply it");
+}
+
+void config_commands_register(struct svrsh *sh, struct cli_command *show)
+{
+	struct cli_def *cli = sh->cli;
+	struct cli_command *c;
+
+	c = cli_register_command(cli, show, "config", cmd_show_config, PRIVILEGE_UNPRIVILEGED,
+				 MODE_ANY, "Configuration: running | candidate [verbose] [flat]");
+	cli_register_command(cli, c, "history", cmd_show_history, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "The commit log: number, user, time, comment");
+	cli_register_command(cli, NULL, "compare", cmd_compare, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "compare config [OLD] [NEW]: commands turning OLD into NEW");
+	cli_register_command(cli, NULL, "validate", cmd_validate, PRIVILEGE_UNPRIVILEGED,
+			     MODE_ANY, "Validate the candidate configuration");
+	cli_register_command(cli, NULL, "commit", cmd_commit, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "Commit the candidate: [force] [check] [confirmed MINUTES] [comment "
+			     "TEXT]");
+	cli_register_command(cli, NULL, "rollback", cmd_rollback, PRIVILEGE_UNPRIVILEGED,
+			     MODE_ANY, "Load commit N into the candidate");
+	cli_register_command(cli, NULL, "restore", cmd_restore, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "restore config running: discard uncommitted changes");
+	cli_register_command(cli, NULL, "export", cmd_export, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "export config running|candidate NAME [json]");
+	cli_register_command(cli, NULL, "import", cmd_import, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "import config NAME: load an export into the candidate");
+}
