@@ -731,33 +731,24 @@ int ds_validate(struct ds *ds, struct ds_errs *e)
 	return 0;
 }
 
-/* Does the diff touch the subtree at schema path sp? */
-static bool diff_touches(const struct lyd_node *diff, const char *sp)
+/* Does the diff touch the subtree at schema path sp?  A created or deleted
+ * subtree is in the diff whole, so looking for changed nodes inside sp is
+ * enough. */
+static bool diff_touches(const struct lyd_node *diff, const char *sp, size_t splen)
 {
-	const struct lyd_node *top, *n;
-	size_t splen = strlen(sp);
+	const struct lyd_node *n;
 
-	LY_LIST_FOR(diff, top)
+	LY_LIST_FOR(diff, n)
 	{
-		LYD_TREE_DFS_BEGIN(top, n)
-		{
-			char *p = lysc_path(n->schema, LYSC_PATH_DATA, NULL, 0);
-			bool hit = false;
+		char *p = lysc_path(n->schema, LYSC_PATH_DATA, NULL, 0);
+		bool inside = p && strncmp(p, sp, splen) == 0 && (p[splen] == '\0' || p[splen] == '/');
+		struct lyd_meta *m = lyd_find_meta(n->meta, NULL, "yang:operation");
 
-			if (p) {
-				/* the node is inside sp, or sp is inside a created/deleted node */
-				hit = (strncmp(p, sp, splen) == 0 && (p[splen] == '\0' || p[splen] == '/')) ||
-				      (strncmp(sp, p, strlen(p)) == 0 && sp[strlen(p)] == '/');
-				free(p);
-			}
-			if (hit) {
-				struct lyd_meta *m = lyd_find_meta(n->meta, NULL, "yang:operation");
-
-				if (!m || strcmp(lyd_get_meta_value(m), "none") != 0)
-					return true;
-			}
-		}
-		LYD_TREE_DFS_END(top, n);
+		free(p);
+		if (inside && (!m || strcmp(lyd_get_meta_value(m), "none") != 0))
+			return true;
+		if (diff_touches(lyd_child(n), sp, splen))
+			return true;
 	}
 	return false;
 }
@@ -777,7 +768,7 @@ static int commit_tree(struct ds *ds, struct lyd_node *tree, const char *user,
 		return -1;
 	}
 	for (i = 0; i < ds->nsubs; i++) {
-		touched[i] = diff && diff_touches(diff, ds->subs[i].path);
+		touched[i] = diff && diff_touches(diff, ds->subs[i].path, strlen(ds->subs[i].path));
 		if (!touched[i] || !ds->subs[i].prepare)
 			continue;
 		if (ds->subs[i].prepare(ds->subs[i].arg, diff, tree, e) < 0 || ds_errs_count(e))

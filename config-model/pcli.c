@@ -275,13 +275,50 @@ static void walk_diff(struct strbuf *out, const struct lyd_node *n, const char *
 	walk_diff(out, c, op);
 }
 
+/* Remove default nodes and the containers they leave empty: libyang's diff
+ * calls a container created when only its default flag changed, and then
+ * carries its default leaves along. */
+static void strip_defaults(struct lyd_node **first)
+{
+	struct lyd_node *n = *first, *next;
+
+	for (; n; n = next) {
+		next = n->next;
+		if (!(n->flags & LYD_DEFAULT) && lyd_child(n)) {
+			struct lyd_node *c = lyd_child(n);
+
+			strip_defaults(&c);
+		}
+		if ((n->flags & LYD_DEFAULT) ||
+		    (n->schema->nodetype == LYS_CONTAINER && !(n->schema->flags & LYS_PRESENCE) &&
+		     !lyd_child(n))) {
+			if (n == *first)
+				*first = next;
+			lyd_free_tree(n);
+		}
+	}
+}
+
+static struct lyd_node *explicit_copy(const struct lyd_node *tree)
+{
+	struct lyd_node *dup = NULL;
+
+	if (tree && lyd_dup_siblings(tree, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &dup) ==
+			    LY_SUCCESS)
+		strip_defaults(&dup);
+	return dup;
+}
+
 char *pcli_compare(const struct lyd_node *old, const struct lyd_node *new_)
 {
-	struct lyd_node *diff = NULL;
+	struct lyd_node *diff = NULL, *a = explicit_copy(old), *b = explicit_copy(new_);
 	struct strbuf out = STRBUF_INIT;
 	const struct lyd_node *n;
+	LY_ERR rc = lyd_diff_siblings(a, b, 0, &diff);
 
-	if (lyd_diff_siblings(old, new_, 0, &diff) != LY_SUCCESS)
+	lyd_free_all(a);
+	lyd_free_all(b);
+	if (rc != LY_SUCCESS)
 		return NULL;
 	LY_LIST_FOR(diff, n)
 	walk_diff(&out, n, "none");
@@ -678,16 +715,23 @@ int pcli_apply_text(struct pcli_session *s, const char *text, struct ds_errs *e)
 		free(line);
 		if (r == PCLI_NOT_CONFIG)
 			ds_errs_add(&le, false, NULL, "not a configuration line");
-		for (size_t i = 0; i < le.n; i++)
-			ds_errs_add(e, le.v[i].warning, le.v[i].path, "line %ld: %s", start,
-				    le.v[i].msg);
+		for (size_t i = 0; i < le.n; i++) {
+			char where[600];
+
+			snprintf(where, sizeof(where), "line %ld%s%s", start,
+				 le.v[i].path ? ": " : "", le.v[i].path ? le.v[i].path : "");
+			ds_errs_add(e, le.v[i].warning, where, "%s", le.v[i].msg);
+		}
 		ds_errs_free(&le);
 		if (r == PCLI_ERROR || r == PCLI_NOT_CONFIG)
 			return -1;
 		p += len + (nl ? 1 : 0);
 	}
 	if (s->pending.len) {
-		ds_errs_add(e, false, NULL, "line %ld: a quoted value is never closed", start);
+		char where[32];
+
+		snprintf(where, sizeof(where), "line %ld", start);
+		ds_errs_add(e, false, where, "a quoted value is never closed");
 		strbuf_free(&s->pending);
 		return -1;
 	}
