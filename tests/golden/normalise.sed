@@ -13,3 +13,7 @@ s/svrd pid [0-9][0-9]*/svrd pid PID/
 s/^\(  OpenSSL: *\).*/\1OPENSSL-VERSION/
 s/^\(  libyang: *\).*/\1LIBYANG-VERSION/
 s/^\(  Kernel: *\).*/\1KERNEL-VERSION/
+# times in tables (show config history):  2026-11-26 18:40:02
+s/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]/YYYY-MM-DD HH:MM:SS/g
+# the user in tables is whoever ran the test
+s/^\([0-9][0-9]*  *\)[a-z_][a-z0-9_-]* \( *YYYY\)/\1admin\2/
