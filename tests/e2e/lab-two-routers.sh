@@ -18,6 +18,17 @@ for r in routerA routerB; do
 	echo "$out" | grep -q "^  Node: *$r-1\$" || fail "$r node name: $out"
 done
 
+# Every router took the lab's authority configuration, and generated its
+# peer from the shared "wan" neighborhood.
+for r in routerA routerB; do
+	cfg=$("$SVRLAB" exec "$r" svrsh -c 'show config running verbose') || fail "show config on $r"
+	echo "$cfg" | grep -q "enhanced-security-key-management  *true" || fail "$r: no ESKM: $cfg"
+	echo "$cfg" | grep -q "service  *hostB-lan" || fail "$r: services missing"
+done
+"$SVRLAB" exec routerA svrsh -c 'show config running flat verbose' |
+	grep -q "^config authority router routerA peer routerB generated true$" ||
+	fail "routerA has no generated peer routerB"
+
 "$SVRLAB" exec hostA ping -c 2 -W 2 203.0.113.2 >/dev/null || fail "hostA cannot reach hostB"
 "$SVRLAB" exec hostB ping -c 2 -W 2 192.0.2.2 >/dev/null || fail "hostB cannot reach hostA"
 "$SVRLAB" exec hostA ping -c 2 -W 2 2001:db8:b::2 >/dev/null || fail "hostA cannot reach hostB (IPv6)"
