@@ -22,12 +22,12 @@
 struct ds {
 	struct ly_ctx *ctx;
 	const struct lys_module *mod;
-	char *dir;	   /* STATE/config */
-	char *histdir;	   /* STATE/config/history */
+	char *dir;     /* STATE/config */
+	char *histdir; /* STATE/config/history */
 	struct lyd_node *running;
 	struct lyd_node *cand;
-	bool cand_dirty;   /* edited since the last commit/discard */
-	uint64_t lock;	   /* session holding "configure exclusive", or 0 */
+	bool cand_dirty;	/* edited since the last commit/discard */
+	uint64_t lock;		/* session holding "configure exclusive", or 0 */
 	struct ds_commit *hist; /* newest first */
 	size_t nhist;
 	struct ds_sub subs[MAX_SUB];
@@ -255,7 +255,8 @@ struct lyd_node *ds_parse_json(const struct ds *ds, const char *text, struct ds_
 char *ds_print_json(const struct lyd_node *tree, bool with_defaults)
 {
 	char *out = NULL;
-	uint32_t opts = LYD_PRINT_WITHSIBLINGS | (with_defaults ? LYD_PRINT_WD_ALL : LYD_PRINT_WD_EXPLICIT);
+	uint32_t opts =
+		LYD_PRINT_WITHSIBLINGS | (with_defaults ? LYD_PRINT_WD_ALL : LYD_PRINT_WD_EXPLICIT);
 
 	if (!tree)
 		return strdup("{}");
@@ -567,8 +568,9 @@ const struct lyd_node *ds_candidate(const struct ds *ds)
 
 bool ds_candidate_changed(const struct ds *ds)
 {
-	return lyd_compare_siblings(ds->running, ds->cand, LYD_COMPARE_FULL_RECURSION |
-								    LYD_COMPARE_DEFAULTS) != LY_SUCCESS;
+	return lyd_compare_siblings(ds->running, ds->cand,
+				    LYD_COMPARE_FULL_RECURSION | LYD_COMPARE_DEFAULTS) !=
+	       LY_SUCCESS;
 }
 
 size_t ds_history(const struct ds *ds, const struct ds_commit **out)
@@ -604,8 +606,7 @@ static int check_lock(struct ds *ds, uint64_t session, struct ds_errs *e)
 	return 0;
 }
 
-int ds_set(struct ds *ds, uint64_t session, const char *path, const char *value,
-	   struct ds_errs *e)
+int ds_set(struct ds *ds, uint64_t session, const char *path, const char *value, struct ds_errs *e)
 {
 	struct lyd_node *node = NULL;
 	LY_ERR rc;
@@ -657,8 +658,7 @@ int ds_delete(struct ds *ds, uint64_t session, const char *path, struct ds_errs 
 	return 0;
 }
 
-int ds_replace_candidate(struct ds *ds, uint64_t session, struct lyd_node *tree,
-			 struct ds_errs *e)
+int ds_replace_candidate(struct ds *ds, uint64_t session, struct lyd_node *tree, struct ds_errs *e)
 {
 	if (check_lock(ds, session, e) < 0) {
 		lyd_free_all(tree);
@@ -680,7 +680,8 @@ int ds_discard(struct ds *ds, uint64_t session, struct ds_errs *e)
 int ds_lock(struct ds *ds, uint64_t session, struct ds_errs *e)
 {
 	if (ds->lock && ds->lock != session) {
-		ds_errs_add(e, false, NULL, "the configuration is already locked by another session");
+		ds_errs_add(e, false, NULL,
+			    "the configuration is already locked by another session");
 		return -1;
 	}
 	if (ds->cand_dirty && ds_candidate_changed(ds)) {
@@ -741,7 +742,8 @@ static bool diff_touches(const struct lyd_node *diff, const char *sp, size_t spl
 	LY_LIST_FOR(diff, n)
 	{
 		char *p = lysc_path(n->schema, LYSC_PATH_DATA, NULL, 0);
-		bool inside = p && strncmp(p, sp, splen) == 0 && (p[splen] == '\0' || p[splen] == '/');
+		bool inside =
+			p && strncmp(p, sp, splen) == 0 && (p[splen] == '\0' || p[splen] == '/');
 		struct lyd_meta *m = lyd_find_meta(n->meta, NULL, "yang:operation");
 
 		free(p);
@@ -753,9 +755,9 @@ static bool diff_touches(const struct lyd_node *diff, const char *sp, size_t spl
 	return false;
 }
 
-static int commit_tree(struct ds *ds, struct lyd_node *tree, const char *user,
-		       const char *comment, uint32_t confirm_minutes, int64_t now_ms,
-		       uint32_t *number, struct ds_errs *e)
+static int commit_tree(struct ds *ds, struct lyd_node *tree, const char *user, const char *comment,
+		       uint32_t confirm_minutes, int64_t now_ms, uint32_t *number,
+		       struct ds_errs *e)
 {
 	struct lyd_node *diff = NULL;
 	bool touched[MAX_SUB] = {false};
@@ -775,8 +777,8 @@ static int commit_tree(struct ds *ds, struct lyd_node *tree, const char *user,
 			break;
 		prepared = i + 1;
 	}
-	if (i < ds->nsubs || record_commit(ds, tree, user, comment, confirm_minutes, now_ms,
-					   number, e) < 0) {
+	if (i < ds->nsubs ||
+	    record_commit(ds, tree, user, comment, confirm_minutes, now_ms, number, e) < 0) {
 		/* Abort, newest first, every subscriber that prepared. */
 		for (size_t k = (i < ds->nsubs ? i + 1 : prepared); k-- > 0;)
 			if (touched[k] && ds->subs[k].abort)

@@ -77,8 +77,7 @@ struct ds;
 
 /* Open the datastore of state_dir, loading the YANG modules of yang_dir.
  * An expired pending "commit confirmed" is rolled back at once. */
-struct ds *ds_open(const char *yang_dir, const char *state_dir, int64_t now_ms,
-		   struct ds_errs *e);
+struct ds *ds_open(const char *yang_dir, const char *state_dir, int64_t now_ms, struct ds_errs *e);
 void ds_close(struct ds *ds);
 
 const struct ly_ctx *ds_ctx(const struct ds *ds);
@@ -91,12 +90,10 @@ int ds_subscribe(struct ds *ds, const struct ds_sub *sub, struct ds_errs *e);
 
 /* Edits of the candidate by a session (id > 0).  path is a libyang data
  * path; value is NULL for containers and list entries. */
-int ds_set(struct ds *ds, uint64_t session, const char *path, const char *value,
-	   struct ds_errs *e);
+int ds_set(struct ds *ds, uint64_t session, const char *path, const char *value, struct ds_errs *e);
 int ds_delete(struct ds *ds, uint64_t session, const char *path, struct ds_errs *e);
 /* Replace the candidate by a whole tree (import, rollback); takes tree. */
-int ds_replace_candidate(struct ds *ds, uint64_t session, struct lyd_node *tree,
-			 struct ds_errs *e);
+int ds_replace_candidate(struct ds *ds, uint64_t session, struct lyd_node *tree, struct ds_errs *e);
 /* Discard uncommitted changes. */
 int ds_discard(struct ds *ds, uint64_t session, struct ds_errs *e);
 

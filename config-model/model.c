@@ -223,8 +223,8 @@ static bool leaf_true(const struct lyd_node *n, const char *name)
 	return v && strcmp(v, "true") == 0;
 }
 
-#define FOR_CHILD(parent, nm, var)                                                               \
-	for (struct lyd_node *var = lyd_child(parent); var; var = var->next)                      \
+#define FOR_CHILD(parent, nm, var)                                                                 \
+	for (struct lyd_node *var = lyd_child(parent); var; var = var->next)                       \
 		if (var->schema && strcmp(var->schema->name, (nm)) == 0)
 
 static const struct lyd_node *authority(const struct lyd_node *tree)
@@ -280,10 +280,10 @@ static const char *topology(const struct lyd_node *nb)
 }
 
 /* Every (network-interface ni, neighborhood nb) of router r. */
-#define FOR_NEIGHBORHOOD(r, ni, nb)                                                              \
-	FOR_CHILD(r, "node", ni##_node)                                                          \
-	FOR_CHILD(ni##_node, "device-interface", ni##_di)                                        \
-	FOR_CHILD(ni##_di, "network-interface", ni)                                              \
+#define FOR_NEIGHBORHOOD(r, ni, nb)                                                                \
+	FOR_CHILD(r, "node", ni##_node)                                                            \
+	FOR_CHILD(ni##_node, "device-interface", ni##_di)                                          \
+	FOR_CHILD(ni##_di, "network-interface", ni)                                                \
 	FOR_CHILD(ni, "neighborhood", nb)
 
 static bool has_configured(const struct lyd_node *parent, const char *list)
@@ -402,7 +402,8 @@ static void check_pcn_unique(const struct lyd_node *auth, struct ds_errs *e)
 			if (leaf(s, "peering-common-name") &&
 			    strcmp(leaf(s, "peering-common-name"), pcn) == 0) {
 				snprintf(words, sizeof(words),
-					 "authority router %s peering-common-name", leaf(r, "name"));
+					 "authority router %s peering-common-name",
+					 leaf(r, "name"));
 				ds_errs_add(e, false, words,
 					    "'%s' is already the peering-common-name of router %s; "
 					    "each router needs its own",
@@ -434,7 +435,8 @@ static void check_peers(const struct lyd_node *auth, bool eskm, struct ds_errs *
 			snprintf(words, sizeof(words), "authority router %s peer %s", rname,
 				 leaf(p, "name"));
 			if (!s) {
-				ds_errs_add(e, false, words, "router '%s' is not configured", target);
+				ds_errs_add(e, false, words, "router '%s' is not configured",
+					    target);
 				continue;
 			}
 			if (ppcn && leaf(s, "peering-common-name") &&
@@ -464,10 +466,11 @@ static void check_peers(const struct lyd_node *auth, bool eskm, struct ds_errs *
 
 				if (ap && !find_router(auth, ap)) {
 					snprintf(words, sizeof(words),
-						 "authority router %s ... neighborhood %s adjacency %s peer",
+						 "authority router %s ... neighborhood %s "
+						 "adjacency %s peer",
 						 rname, leaf(nb, "name"), leaf(adj, "ip-address"));
-					ds_errs_add(e, false, words, "router '%s' is not configured",
-						    ap);
+					ds_errs_add(e, false, words,
+						    "router '%s' is not configured", ap);
 				}
 			}
 		}

@@ -102,8 +102,7 @@ static void indent(struct strbuf *sb, int level)
 		strbuf_adds(sb, "    ");
 }
 
-static void print_block(struct strbuf *sb, const struct lyd_node *first, int level,
-			unsigned flags);
+static void print_block(struct strbuf *sb, const struct lyd_node *first, int level, unsigned flags);
 
 static void print_node(struct strbuf *sb, const struct lyd_node *n, int level, size_t width,
 		       unsigned flags)
@@ -487,8 +486,8 @@ enum walk_mode { WALK_SET, WALK_DELETE };
 /* Apply words w[0..n) below level (sn, path, words).  Returns 0 done, 1 the
  * first word is unknown here, -1 error.  With enter, a line that ends on a
  * container or list entry makes it the new current level. */
-static int walk(struct pcli_session *s, const struct level *at, char **w, int n, enum walk_mode mode,
-		bool enter, struct ds_errs *e)
+static int walk(struct pcli_session *s, const struct level *at, char **w, int n,
+		enum walk_mode mode, bool enter, struct ds_errs *e)
 {
 	struct strbuf path = STRBUF_INIT, words = STRBUF_INIT, label = STRBUF_INIT;
 	const struct lysc_node *parent = at ? at->sn : NULL;
@@ -534,8 +533,8 @@ static int walk(struct pcli_session *s, const struct level *at, char **w, int n,
 			if (i >= n) {
 				model_describe_type(((const struct lysc_node_leaf *)sn)->type,
 						    &desc);
-				ds_errs_add(e, false, strbuf_str(&words), "missing value: expected %s",
-					    strbuf_str(&desc));
+				ds_errs_add(e, false, strbuf_str(&words),
+					    "missing value: expected %s", strbuf_str(&desc));
 				strbuf_free(&desc);
 				goto out;
 			}
@@ -577,7 +576,8 @@ static int walk(struct pcli_session *s, const struct level *at, char **w, int n,
 				goto out;
 			if (enter) {
 				if (s->depth == PCLI_DEPTH) {
-					ds_errs_add(e, false, NULL, "configuration nested too deep");
+					ds_errs_add(e, false, NULL,
+						    "configuration nested too deep");
 					goto out;
 				}
 				s->lv[s->depth].sn = sn;

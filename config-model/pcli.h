@@ -50,7 +50,7 @@ void pcli_session_free(struct pcli_session *s);
 enum pcli_result {
 	PCLI_OK = 0,
 	PCLI_ERROR = -1,
-	PCLI_MORE = 1,	   /* inside a quoted value: send the next line */
+	PCLI_MORE = 1,	    /* inside a quoted value: send the next line */
 	PCLI_NOT_CONFIG = 2 /* not a configuration line (at the top level) */
 };
 

@@ -96,8 +96,7 @@ void config_session_end(struct svrd *d, struct mgmt_peer *peer)
 }
 
 /* The tree named by "running", "candidate" or a commit number. */
-static struct lyd_node *pick_tree(struct svrd *d, const char *which, bool *owned,
-				  struct ds_errs *e)
+static struct lyd_node *pick_tree(struct svrd *d, const char *which, bool *owned, struct ds_errs *e)
 {
 	char *end;
 	unsigned long n;
@@ -111,8 +110,8 @@ static struct lyd_node *pick_tree(struct svrd *d, const char *which, bool *owned
 		return (struct lyd_node *)ds_candidate(d->ds);
 	n = strtoul(which, &end, 10);
 	if (*end || !n) {
-		ds_errs_add(e, false, NULL,
-			    "'%s' is not running, candidate or a commit number", which);
+		ds_errs_add(e, false, NULL, "'%s' is not running, candidate or a commit number",
+			    which);
 		return NULL;
 	}
 	for (size_t i = 0; i < nh; i++) {
@@ -267,7 +266,8 @@ static int op_rollback(struct svrd *d, const struct mgmt_peer *peer, const struc
 	int64_t n = json_get_int(args, "number", -1);
 
 	if (n <= 0 || n > UINT32_MAX)
-		ds_errs_add(&e, false, NULL, "rollback needs a commit number (show config history)");
+		ds_errs_add(&e, false, NULL,
+			    "rollback needs a commit number (show config history)");
 	else
 		ds_rollback(d->ds, peer->id, (uint32_t)n, &e);
 	return finish(&e, data, error);
@@ -315,9 +315,10 @@ static int op_compare(struct svrd *d, const struct mgmt_peer *peer, const struct
 	struct ds_errs e = {0};
 	bool own_a = false, own_b = false;
 	struct lyd_node *a = pick_tree(d, json_get_str(args, "old", "running"), &own_a, &e);
-	struct lyd_node *b = ds_errs_count(&e) ? NULL
-					       : pick_tree(d, json_get_str(args, "new", "candidate"),
-							   &own_b, &e);
+	struct lyd_node *b =
+		ds_errs_count(&e)
+			? NULL
+			: pick_tree(d, json_get_str(args, "new", "candidate"), &own_b, &e);
 	char *text = NULL;
 
 	(void)peer;
@@ -347,8 +348,7 @@ static int op_lock(struct svrd *d, const struct mgmt_peer *peer, const struct js
 }
 
 /* Export and import files live under STATE/exports; a name is one word. */
-static int export_path(struct svrd *d, const char *name, char *buf, size_t len,
-		       struct ds_errs *e)
+static int export_path(struct svrd *d, const char *name, char *buf, size_t len, struct ds_errs *e)
 {
 	if (!name || !*name || strchr(name, '/') || name[0] == '.' || strlen(name) > 128) {
 		ds_errs_add(e, false, NULL,
@@ -421,8 +421,8 @@ static char *slurp(const char *path, struct ds_errs *e)
 }
 
 /* Load a text (JSON or PCLI) into the candidate, all or nothing. */
-static int load_text(struct svrd *d, const struct mgmt_peer *peer, const char *text,
-		     bool replace, struct ds_errs *e)
+static int load_text(struct svrd *d, const struct mgmt_peer *peer, const char *text, bool replace,
+		     struct ds_errs *e)
 {
 	const char *p = text;
 	struct lyd_node *saved = NULL, *tree;
@@ -434,7 +434,8 @@ static int load_text(struct svrd *d, const struct mgmt_peer *peer, const char *t
 		return tree ? ds_replace_candidate(d->ds, peer->id, tree, e) : -1;
 	}
 	if (ds_candidate(d->ds))
-		lyd_dup_siblings(ds_candidate(d->ds), NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &saved);
+		lyd_dup_siblings(ds_candidate(d->ds), NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS,
+				 &saved);
 	if (replace && ds_replace_candidate(d->ds, peer->id, NULL, e) < 0) {
 		lyd_free_all(saved);
 		return -1;

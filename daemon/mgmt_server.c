@@ -314,7 +314,7 @@ struct mgmt_server *mgmt_server_start(struct svrd *d, char *err, size_t errlen)
 		return NULL;
 	}
 	s->d = d;
-	s->fd = sock_unix_listen(d->socket_path, 0660, d->admin_gid);
+	s->fd = sock_unix_listen(d->socket_path, 0660, d->sock_gid);
 	if (s->fd < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", d->socket_path,
 			 errno == EADDRINUSE ? "another svrd is serving it" : strerror(errno));

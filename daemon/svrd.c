@@ -28,22 +28,24 @@
 #include "mgmt.h"
 #include "svrd.h"
 
-#define DEFAULT_STATE_DIR "/var/lib/opensvr"
-#define DEFAULT_GROUP	  "opensvr"
+#define DEFAULT_STATE_DIR   "/var/lib/opensvr"
+#define DEFAULT_GROUP	    "opensvr"
+#define DEFAULT_ADMIN_GROUP "opensvr-admin"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: svrd [--foreground] [--state-dir DIR] [--socket PATH] [--router NAME]\n"
-		"            [--node NAME] [--group GROUP] [--verbose]\n"
+		"            [--node NAME] [--group GROUP] [--admin-group GROUP] [--verbose]\n"
 		"\n"
 		"  -f, --foreground   stay in the foreground and log to stderr\n"
 		"  -s, --state-dir    state directory (default " DEFAULT_STATE_DIR ")\n"
 		"  -S, --socket       management socket (default " MGMT_DEFAULT_SOCKET ")\n"
 		"  -r, --router       router name (default: the host name)\n"
 		"  -n, --node         node name (default: the host name)\n"
-		"  -g, --group        group allowed to change configuration (default " DEFAULT_GROUP
-		")\n"
+		"  -g, --group        group of the management socket (default " DEFAULT_GROUP ")\n"
+		"  -a, --admin-group  group that may change things (default " DEFAULT_ADMIN_GROUP
+		"; when it does not exist, the socket's group)\n"
 		"  -y, --yang-dir     YANG modules (default " YANGDIR ")\n"
 		"  -v, --verbose      debug logging\n"
 		"  -V, --version      print the version and exit\n");
@@ -166,19 +168,21 @@ int main(int argc, char **argv)
 		{"router", required_argument, NULL, 'r'},
 		{"node", required_argument, NULL, 'n'},
 		{"group", required_argument, NULL, 'g'},
+		{"admin-group", required_argument, NULL, 'a'},
 		{"yang-dir", required_argument, NULL, 'y'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct svrd d = {.pid_fd = -1, .admin_gid = (gid_t)-1};
+	struct svrd d = {.pid_fd = -1, .admin_gid = (gid_t)-1, .sock_gid = (gid_t)-1};
 	const char *state_dir = DEFAULT_STATE_DIR, *group = DEFAULT_GROUP;
+	const char *admin_group = DEFAULT_ADMIN_GROUP;
 	char host[256] = "localhost", err[512], pidpath[PATH_MAX], *sockdir;
 	int foreground = 0, verbose = 0, notify_fd = -1, ch, rc = 1;
 	struct group *gr;
 
-	while ((ch = getopt_long(argc, argv, "fs:S:r:n:g:y:vVh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "fs:S:r:n:g:a:y:vVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			foreground = 1;
@@ -197,6 +201,9 @@ int main(int argc, char **argv)
 			break;
 		case 'g':
 			group = optarg;
+			break;
+		case 'a':
+			admin_group = optarg;
 			break;
 		case 'y':
 			d.yang_dir = strdup(optarg);
@@ -231,7 +238,12 @@ int main(int argc, char **argv)
 		d.socket_path = strdup(MGMT_DEFAULT_SOCKET);
 	d.state_dir = strdup(state_dir);
 	if ((gr = getgrnam(group)) != NULL)
+		d.sock_gid = gr->gr_gid;
+	/* Without an admin group, everyone who may open the socket is an admin. */
+	if ((gr = getgrnam(admin_group)) != NULL)
 		d.admin_gid = gr->gr_gid;
+	else
+		d.admin_gid = d.sock_gid;
 
 	if (mkdir_p(d.state_dir, 0750) < 0)
 		fatal("cannot create state directory %s", d.state_dir);

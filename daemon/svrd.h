@@ -24,6 +24,7 @@ struct svrd {
 	char *yang_dir;
 	struct ds *ds;
 	struct ev_timer *tick;
+	gid_t sock_gid;	 /* group of the management socket; -1 when no such group */
 	gid_t admin_gid; /* members may change things; -1 when no such group */
 	uint64_t start_ms;
 	int pid_fd;

@@ -22,8 +22,8 @@
 
 /* Words that are commands of the shell, never configuration. */
 static const char *const shell_words[] = {
-	"show",	   "compare", "validate", "commit", "rollback", "restore", "export",
-	"import",  "quit",    "logout",	  "history", "help",    "do",	   "where",
+	"show",	  "compare", "validate", "commit",  "rollback", "restore", "export",
+	"import", "quit",    "logout",	 "history", "help",	"do",	   "where",
 };
 
 bool svrsh_is_config_line(struct svrsh *sh, const char *line)
@@ -220,8 +220,9 @@ static int cmd_commit(struct cli_def *cli, const char *command, char **argv, int
 			long m = strtol(argv[++i], &end, 10);
 
 			if (*end || m < 1 || m > 65535) {
-				cli_error(cli, "%% Error: commit confirmed: '%s' is not 1..65535 "
-					       "minutes",
+				cli_error(cli,
+					  "%% Error: commit confirmed: '%s' is not 1..65535 "
+					  "minutes",
 					  argv[i]);
 				goto fail;
 			}
@@ -317,8 +318,9 @@ static int cmd_rollback(struct cli_def *cli, const char *command, char **argv, i
 	}
 	args = json_new_object();
 	json_set(args, "number", json_new_int(n));
-	return simple_call(cli, "rollback", args,
-			   "Commit loaded into the candidate; review with compare config, then commit");
+	return simple_call(
+		cli, "rollback", args,
+		"Commit loaded into the candidate; review with compare config, then commit");
 }
 
 static int cmd_restore(struct cli_def *cli, const char *command, char **argv, int argc)
@@ -376,13 +378,13 @@ void config_commands_register(struct svrsh *sh, struct cli_command *show)
 			     "The commit log: number, user, time, comment");
 	cli_register_command(cli, NULL, "compare", cmd_compare, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "compare config [OLD] [NEW]: commands turning OLD into NEW");
-	cli_register_command(cli, NULL, "validate", cmd_validate, PRIVILEGE_UNPRIVILEGED,
-			     MODE_ANY, "Validate the candidate configuration");
+	cli_register_command(cli, NULL, "validate", cmd_validate, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "Validate the candidate configuration");
 	cli_register_command(cli, NULL, "commit", cmd_commit, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "Commit the candidate: [force] [check] [confirmed MINUTES] [comment "
 			     "TEXT]");
-	cli_register_command(cli, NULL, "rollback", cmd_rollback, PRIVILEGE_UNPRIVILEGED,
-			     MODE_ANY, "Load commit N into the candidate");
+	cli_register_command(cli, NULL, "rollback", cmd_rollback, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "Load commit N into the candidate");
 	cli_register_command(cli, NULL, "restore", cmd_restore, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "restore config running: discard uncommitted changes");
 	cli_register_command(cli, NULL, "export", cmd_export, PRIVILEGE_UNPRIVILEGED, MODE_ANY,

@@ -14,8 +14,8 @@ struct svrsh {
 	struct mgmt_client *mc;
 	char *socket_path;
 	char *user, *router, *node;
-	bool batch;	 /* no prompts, no questions, no pager */
-	bool echo;	 /* print prompt + command before running it (transcripts) */
+	bool batch;	  /* no prompts, no questions, no pager */
+	bool echo;	  /* print prompt + command before running it (transcripts) */
 	bool keep_going;  /* batch: continue after a failed command */
 	bool config_mode; /* in configuration mode (svrd keeps the level) */
 	bool changed;	  /* the candidate differs from running: '*' in the prompt */

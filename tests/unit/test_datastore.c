@@ -252,7 +252,8 @@ Test(ds, configured_peers_suppress_generation_and_are_checked)
 			   sizeof(msg)),
 		     0, "%s", msg);
 	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
-	cr_assert_str_eq(msg, "authority router spoke1 peer ghost: router 'ghost' is not configured");
+	cr_assert_str_eq(msg,
+			 "authority router spoke1 peer ghost: router 'ghost' is not configured");
 }
 
 Test(ds, eskm_requires_peering_common_name_on_peering_routers)
@@ -260,9 +261,9 @@ Test(ds, eskm_requires_peering_common_name_on_peering_routers)
 	char msg[512];
 
 	cr_assert_eq(apply(MESH, msg, sizeof(msg)), 0, "%s", msg);
-	cr_assert_eq(apply("delete authority router spoke2 peering-common-name\n", msg,
-			   sizeof(msg)),
-		     0, "%s", msg);
+	cr_assert_eq(
+		apply("delete authority router spoke2 peering-common-name\n", msg, sizeof(msg)), 0,
+		"%s", msg);
 	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
 	cr_assert(strstr(msg, "authority router") != NULL, "%s", msg);
 	cr_assert(strstr(msg, "required") != NULL, "%s", msg);
@@ -379,7 +380,8 @@ Test(ds, rollback_loads_an_old_commit)
 		struct ds_errs e = {0};
 
 		cr_assert_eq(ds_rollback(ds, 1, 1, &e), 0);
-		cr_assert_eq(ds_rollback(ds, 1, 99, &e), -1, "rolled back to a commit that never was");
+		cr_assert_eq(ds_rollback(ds, 1, 99, &e), -1,
+			     "rolled back to a commit that never was");
 		ds_errs_free(&e);
 	}
 	cr_assert_eq(commit("back", 0, T0 + 2000, msg, sizeof(msg)), 3, "%s", msg);
@@ -564,8 +566,8 @@ Test(ds, multi_line_quoted_value)
 				   "/opensvr:authority/router[name='r']/description", 0, &m),
 		     LY_SUCCESS);
 	cr_assert_str_eq(lyd_get_value(m), "line one\nline two");
-	cr_assert_eq(apply("config authority router r description \"never closed\n", msg,
-			   sizeof(msg)),
-		     1);
+	cr_assert_eq(
+		apply("config authority router r description \"never closed\n", msg, sizeof(msg)),
+		1);
 	cr_assert(strstr(msg, "never closed") != NULL || strstr(msg, "quoted") != NULL, "%s", msg);
 }

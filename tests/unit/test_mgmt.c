@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "frame.h"
@@ -271,4 +274,79 @@ Test(mgmt, pipelined_requests_all_answered_in_order)
 		json_free(r);
 	}
 	close(fd);
+}
+
+/* A user outside the admin group reads but cannot change anything. */
+Test(mgmt, read_only_users_cannot_write)
+{
+	struct svrd_proc p;
+	char *argv[] = {(char *)prog_path("SVRD", "daemon/svrd"),
+			"--foreground",
+			"--state-dir",
+			NULL,
+			"--socket",
+			NULL,
+			"--group",
+			"nogroup",
+			"--admin-group",
+			"root",
+			NULL};
+	pid_t pid, child;
+	int st;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to run a client as another user");
+	signal(SIGPIPE, SIG_IGN);
+	cr_assert_eq(svrd_start(&p, "R", "n"), 0);
+	cr_assert_eq(svrd_stop(&p), 0);
+	argv[3] = p.state;
+	argv[5] = p.sock;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open("/dev/null", O_RDWR);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 500 && access(p.sock, F_OK) != 0; i++)
+		usleep(10000);
+	usleep(50000);
+	/* The socket and its directory must let "nobody" in for this test. */
+	chmod(p.dir, 0755);
+	child = fork();
+	if (child == 0) {
+		struct json *r;
+		int fd;
+
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(10);
+		fd = sock_unix_connect(p.sock);
+		if (fd < 0)
+			_exit(11);
+		send_msg(fd, "{\"id\":1,\"op\":\"hello\",\"args\":{}}");
+		r = recv_msg(fd);
+		if (strcmp(json_get_str(json_get(r, "data"), "access", ""), "read-only") != 0)
+			_exit(12);
+		json_free(r);
+		send_msg(fd, "{\"id\":2,\"op\":\"get-config\",\"args\":{}}");
+		r = recv_msg(fd);
+		if (!json_get_bool(r, "ok", false))
+			_exit(13);
+		json_free(r);
+		send_msg(fd, "{\"id\":3,\"op\":\"edit\",\"args\":{\"path\":\"/opensvr:authority/"
+			     "name\",\"value\":\"x\"}}");
+		r = recv_msg(fd);
+		if (strcmp(err_code(r), MGMT_E_DENIED) != 0)
+			_exit(14);
+		json_free(r);
+		_exit(0);
+	}
+	waitpid(child, &st, 0);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	svrd_cleanup(&p);
+	cr_assert(WIFEXITED(st), "client crashed");
+	cr_assert_eq(WEXITSTATUS(st), 0, "client step %d failed", WEXITSTATUS(st));
 }
