@@ -352,7 +352,8 @@ static int load_history(struct ds *ds)
 		ds->hist[ds->nhist++] = c;
 	}
 	closedir(d);
-	qsort(ds->hist, ds->nhist, sizeof(*ds->hist), cmp_commit_desc);
+	if (ds->nhist)
+		qsort(ds->hist, ds->nhist, sizeof(*ds->hist), cmp_commit_desc);
 	return 0;
 }
 
