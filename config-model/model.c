@@ -262,16 +262,6 @@ static void drop_generated(struct lyd_node *parent, const char *list)
 	}
 }
 
-/* Does a router with topology a peer one with topology b in a neighborhood? */
-static bool topo_peers(const char *a, const char *b)
-{
-	if (strcmp(a, "mesh") == 0)
-		return true;
-	if (strcmp(a, "hub") == 0)
-		return strcmp(b, "spoke") == 0 || strcmp(b, "mesh") == 0;
-	return strcmp(b, "hub") == 0 || strcmp(b, "mesh") == 0; /* spoke */
-}
-
 static const char *topology(const struct lyd_node *nb)
 {
 	const char *t = leaf(nb, "topology");
@@ -315,20 +305,19 @@ static void add_generated_peer(const struct ly_ctx *ctx, struct lyd_node *r,
 	lyd_new_term(p, NULL, "generated", "true", 0, NULL);
 }
 
-static void add_adjacencies(const struct ly_ctx *ctx, struct lyd_node *nb,
+static void add_adjacencies(const struct ly_ctx *ctx, struct lyd_node *nb, bool nb_configured,
 			    const struct lyd_node *peer_ni, const char *peer)
 {
-	bool configured = false;
+	/* Adjacencies the operator configured for this peer replace ours. */
+	if (nb_configured) {
+		FOR_CHILD(nb, "adjacency", adj)
+		{
+			const char *ap = leaf(adj, "peer");
 
-	FOR_CHILD(nb, "adjacency", adj)
-	{
-		const char *ap = leaf(adj, "peer");
-
-		if (ap && strcmp(ap, peer) == 0 && !leaf_true(adj, "generated"))
-			configured = true;
+			if (ap && strcmp(ap, peer) == 0 && !leaf_true(adj, "generated"))
+				return;
+		}
 	}
-	if (configured)
-		return;
 	FOR_CHILD(peer_ni, "address", a)
 	{
 		struct lyd_node *adj = NULL;
@@ -343,45 +332,85 @@ static void add_adjacencies(const struct ly_ctx *ctx, struct lyd_node *nb,
 	}
 }
 
+/* One neighborhood membership: router r is in neighborhood nb on interface ni. */
+struct member {
+	struct lyd_node *r, *ni, *nb;
+	const char *rname, *name;
+	char topo; /* 'm'esh, 'h'ub, 's'poke */
+	bool gen_peers;	   /* r has no configured peers */
+	bool nb_configured; /* nb has configured adjacencies */
+};
+
+static int cmp_member(const void *a, const void *b)
+{
+	return strcmp(((const struct member *)a)->name, ((const struct member *)b)->name);
+}
+
+static bool members_peer(char a, char b)
+{
+	if (a == 'm')
+		return true;
+	if (a == 'h')
+		return b == 's' || b == 'm';
+	return b == 'h' || b == 'm';
+}
+
+/* Gather every membership once, sort by neighborhood name, and pair members
+ * inside each neighborhood only: linear in routers plus the pairs that
+ * really peer, not routers squared times interfaces. */
 void model_generate(const struct ly_ctx *ctx, struct lyd_node **tree)
 {
 	struct lyd_node *auth = (struct lyd_node *)authority(*tree);
+	struct member *m = NULL;
+	size_t n = 0, cap = 0;
 
 	if (!auth)
 		return;
 	FOR_CHILD(auth, "router", r)
 	{
-		drop_generated(r, "peer");
-		FOR_NEIGHBORHOOD(r, ni, nb)
-		drop_generated(nb, "adjacency");
-	}
-	FOR_CHILD(auth, "router", r)
-	{
-		bool gen_peers = !has_configured(r, "peer");
-		const char *rname = leaf(r, "name");
+		bool gen_peers;
 
+		drop_generated(r, "peer");
+		gen_peers = !has_configured(r, "peer");
 		FOR_NEIGHBORHOOD(r, ni, nb)
 		{
-			const char *nbname = leaf(nb, "name");
+			drop_generated(nb, "adjacency");
+			if (n == cap) {
+				struct member *nm = realloc(m, (cap = cap ? cap * 2 : 64) * sizeof(*m));
 
-			FOR_CHILD(auth, "router", s)
-			{
-				const char *sname = leaf(s, "name");
-
-				if (s == r || !rname || !sname)
+				if (!nm)
+					goto out;
+				m = nm;
+			}
+			m[n].r = r;
+			m[n].ni = ni;
+			m[n].nb = nb;
+			m[n].rname = leaf(r, "name");
+			m[n].name = leaf(nb, "name");
+			m[n].topo = topology(nb)[0];
+			m[n].gen_peers = gen_peers;
+			m[n].nb_configured = has_configured(nb, "adjacency");
+			if (m[n].rname && m[n].name)
+				n++;
+		}
+	}
+	if (n)
+		qsort(m, n, sizeof(*m), cmp_member);
+	for (size_t lo = 0, hi; lo < n; lo = hi) {
+		for (hi = lo + 1; hi < n && strcmp(m[hi].name, m[lo].name) == 0; hi++)
+			;
+		for (size_t i = lo; i < hi; i++) {
+			for (size_t j = lo; j < hi; j++) {
+				if (m[i].r == m[j].r || !members_peer(m[i].topo, m[j].topo))
 					continue;
-				FOR_NEIGHBORHOOD(s, sni, snb)
-				{
-					if (strcmp(leaf(snb, "name"), nbname) != 0 ||
-					    !topo_peers(topology(nb), topology(snb)))
-						continue;
-					if (gen_peers)
-						add_generated_peer(ctx, r, s);
-					add_adjacencies(ctx, nb, sni, sname);
-				}
+				if (m[i].gen_peers)
+					add_generated_peer(ctx, m[i].r, m[j].r);
+				add_adjacencies(ctx, m[i].nb, m[i].nb_configured, m[j].ni, m[j].rname);
 			}
 		}
 	}
+out:
+	free(m);
 }
 
 /* ---- validation ---------------------------------------------------------- */
