@@ -219,7 +219,21 @@ static int op_cli_config(struct svrd *d, const struct mgmt_peer *peer, const str
 		*error = mgmt_error_obj(MGMT_E_REQUEST, NULL, "cli-config needs a \"line\"");
 		return -1;
 	}
+	/* "configure exclusive": the lock, held until configuration mode ends */
+	if (strncmp(line + strspn(line, " \t"), "conf", 4) == 0 && strstr(line, " exclusive")) {
+		char w1[16], w2[16], extra[2];
+
+		if (sscanf(line, "%15s %15s %1s", w1, w2, extra) == 2 &&
+		    (strcmp(w1, "config") == 0 || strcmp(w1, "configure") == 0) &&
+		    strcmp(w2, "exclusive") == 0) {
+			if (ds_lock(d->ds, peer->id, &e) < 0)
+				return finish(&e, data, error);
+			line = "configure";
+		}
+	}
 	r = pcli_line(s, line, &e);
+	if (!pcli_in_config(s))
+		ds_unlock(d->ds, peer->id);
 	*data = json_new_object();
 	json_set(*data, "result", json_new_str(r == PCLI_ERROR ? "error" : names[r]));
 	add_status(d, peer, *data);
@@ -474,7 +488,77 @@ static int op_import(struct svrd *d, const struct mgmt_peer *peer, const struct 
 	return finish(&e, data, error);
 }
 
+/* Operational state, YANG-modelled (authority-state).  Subsystems add their
+ * parts as they land; the node's own identity is always there. */
+static int op_get_state(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+			struct json **data, struct json **error)
+{
+	struct lyd_node *state = NULL;
+	char path[512], *text = NULL;
+
+	(void)peer;
+	(void)args;
+	snprintf(path, sizeof(path), "/opensvr:authority-state/router[name='%s']/node[name='%s']",
+		 d->router, d->node);
+	if (lyd_new_path(NULL, ds_ctx(d->ds), path, NULL, 0, &state) != LY_SUCCESS ||
+	    lyd_print_mem(&text, lyd_first_sibling(state), LYD_JSON, LYD_PRINT_WITHSIBLINGS) !=
+		    LY_SUCCESS) {
+		ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
+		lyd_free_all(state);
+		*error = mgmt_error_obj(MGMT_E_INTERNAL, NULL,
+					"router or node name is not a valid YANG name");
+		return -1;
+	}
+	lyd_free_all(state);
+	*data = json_new_object();
+	json_set(*data, "state", json_new_str(text));
+	free(text);
+	return 0;
+}
+
+/* A YANG RPC: the input is checked against the model before anything
+ * runs.  Handlers register as their subsystems land. */
+static int op_rpc(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+		  struct json **data, struct json **error)
+{
+	const char *name = json_get_str(args, "name", NULL);
+	const struct json *input = json_get(args, "input");
+	struct ds_errs e = {0};
+	struct lyd_node *tree = NULL, *op = NULL;
+	struct ly_in *in = NULL;
+	char *inj = input ? json_print(input) : NULL, *req;
+	size_t len;
+
+	(void)peer;
+	if (!name || strchr(name, '"') || strchr(name, ':')) {
+		free(inj);
+		*error = mgmt_error_obj(MGMT_E_REQUEST, NULL, "rpc needs a \"name\"");
+		return -1;
+	}
+	len = strlen(name) + (inj ? strlen(inj) : 2) + 32;
+	req = malloc(len);
+	snprintf(req, len, "{\"opensvr:%s\":%s}", name, inj ? inj : "{}");
+	free(inj);
+	if (ly_in_new_memory(req, &in) != LY_SUCCESS ||
+	    lyd_parse_op(ds_ctx(d->ds), NULL, in, LYD_JSON, LYD_TYPE_RPC_YANG, &tree, &op) !=
+		    LY_SUCCESS) {
+		struct ly_err_item *it = ly_err_first(ds_ctx(d->ds));
+
+		ds_errs_add(&e, false, name, "%s", it ? it->msg : "not an RPC of the model");
+		ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
+	} else {
+		ds_errs_add(&e, false, name,
+			    "not available yet: no subsystem of this svrd implements it");
+	}
+	ly_in_free(in, 0);
+	free(req);
+	lyd_free_all(tree);
+	return finish(&e, data, error);
+}
+
 static const struct mgmt_op config_ops[] = {
+	{"get-state", false, op_get_state},
+	{"rpc", true, op_rpc},
 	{"get-config", false, op_get_config},
 	{"config-status", false, op_status},
 	{"edit", true, op_edit},

@@ -350,3 +350,94 @@ Test(mgmt, read_only_users_cannot_write)
 	cr_assert(WIFEXITED(st), "client crashed");
 	cr_assert_eq(WEXITSTATUS(st), 0, "client step %d failed", WEXITSTATUS(st));
 }
+
+static struct json *call(int fd, const char *body)
+{
+	struct json *r;
+
+	send_msg(fd, body);
+	r = recv_msg(fd);
+	cr_assert_not_null(r, "no reply to %s", body);
+	return r;
+}
+
+static char *candidate_text(int fd)
+{
+	struct json *r = call(fd, "{\"op\":\"get-config\",\"args\":{\"datastore\":\"candidate\"}}");
+	char *t = strdup(json_get_str(json_get(r, "data"), "text", ""));
+
+	json_free(r);
+	return t;
+}
+
+Test(mgmt, bad_imports_are_named_and_change_nothing)
+{
+	int fd = conn();
+	struct json *r;
+	char *before, *after;
+	const char *msg;
+
+	json_free(call(fd,
+		       "{\"op\":\"edit\",\"args\":{\"path\":\"/opensvr:authority/router[name='a']"
+		       "/location\",\"value\":\"here\"}}"));
+	before = candidate_text(fd);
+	r = call(fd, "{\"op\":\"import\",\"args\":{\"text\":\"{\\\"opensvr:authority\\\": "
+		     "{\\\"router\\\": "
+		     "[{\\\"name\\\": 5\"}}");
+	cr_assert_str_eq(err_code(r), MGMT_E_INVALID);
+	json_free(r);
+	r = call(fd,
+		 "{\"op\":\"import\",\"args\":{\"text\":\"config\\n authority\\n  router b\\n   "
+		 "colour blue\\n\"}}");
+	msg = json_get_str(json_get(r, "error"), "message", "");
+	cr_assert(strstr(msg, "'colour' is not a configuration item") != NULL, "%s", msg);
+	cr_assert_str_eq(json_get_str(json_get(r, "error"), "path", ""),
+			 "line 4: authority router b");
+	json_free(r);
+	after = candidate_text(fd);
+	cr_assert_str_eq(after, before, "a failed import changed the candidate");
+	free(before);
+	free(after);
+	close(fd);
+}
+
+Test(mgmt, configure_exclusive_locks_out_other_sessions)
+{
+	int a = conn(), b = conn();
+	struct json *r;
+
+	r = call(a, "{\"op\":\"cli-config\",\"args\":{\"line\":\"configure exclusive\"}}");
+	cr_assert(json_get_bool(r, "ok", false));
+	json_free(r);
+	r = call(b, "{\"op\":\"cli-config\",\"args\":{\"line\":\"set authority name x\"}}");
+	cr_assert(strstr(json_get_str(json_get(r, "error"), "message", ""), "locked") != NULL);
+	json_free(r);
+	r = call(a, "{\"op\":\"cli-config\",\"args\":{\"line\":\"set authority name mine\"}}");
+	cr_assert(json_get_bool(r, "ok", false));
+	json_free(r);
+	/* leaving configuration mode releases the lock */
+	json_free(call(a, "{\"op\":\"cli-config\",\"args\":{\"line\":\"exit\"}}"));
+	r = call(b, "{\"op\":\"cli-config\",\"args\":{\"line\":\"set authority name yours\"}}");
+	cr_assert(json_get_bool(r, "ok", false));
+	json_free(r);
+	close(a);
+	close(b);
+}
+
+Test(mgmt, state_and_rpc_are_checked_against_the_model)
+{
+	int fd = conn();
+	struct json *r;
+
+	r = call(fd, "{\"op\":\"get-state\",\"args\":{}}");
+	cr_assert(strstr(json_get_str(json_get(r, "data"), "state", ""), "\"node-1\"") != NULL);
+	json_free(r);
+	r = call(fd, "{\"op\":\"rpc\",\"args\":{\"name\":\"no-such-rpc\"}}");
+	cr_assert_not(json_get_bool(r, "ok", true));
+	json_free(r);
+	r = call(fd, "{\"op\":\"rpc\",\"args\":{\"name\":\"security-metadata-key-regenerate\","
+		     "\"input\":{\"colour\":\"blue\"}}}");
+	cr_assert(strstr(json_get_str(json_get(r, "error"), "message", ""), "colour") != NULL);
+	json_free(r);
+	close(fd);
+}
