@@ -571,3 +571,88 @@ Test(ds, multi_line_quoted_value)
 		1);
 	cr_assert(strstr(msg, "never closed") != NULL || strstr(msg, "quoted") != NULL, "%s", msg);
 }
+
+Test(ds, references_to_routers_and_services_must_exist)
+{
+	char msg[512];
+
+	cr_assert_eq(apply("config authority service web address 203.0.113.0/24\n"
+			   "config authority router a service-route r1 service-name web\n"
+			   "config authority router a service-route r1 peer ghost\n",
+			   msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
+	cr_assert_str_eq(msg, "authority router a service-route r1 peer: router 'ghost' is not "
+			      "configured");
+	apply("config authority router a service-route r1 peer a\n"
+	      "config authority router a service-route r2 service-name nothing\n",
+	      NULL, 0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0, "a route to a missing service");
+	cr_assert(strstr(msg, "service-name") != NULL, "%s", msg);
+	apply("delete authority router a service-route r2\n"
+	      "config authority router a node n device-interface d network-interface i "
+	      "neighborhood nb adjacency 198.51.100.9 peer phantom\n",
+	      NULL, 0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
+	cr_assert(strstr(msg, "router 'phantom' is not configured") != NULL, "%s", msg);
+}
+
+Test(ds, client_certificate_file_must_be_readable)
+{
+	char msg[512];
+
+	apply("config authority client-certificate mine file /nonexistent/cert.pem\n", NULL, 0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
+	cr_assert_str_eq(msg, "authority client-certificate mine file: cannot read "
+			      "/nonexistent/cert.pem");
+	apply("config authority client-certificate mine validation-mode warn\n", NULL, 0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 1, "warn mode still failed: %s", msg);
+}
+
+static char *make_cert(const char *extra)
+{
+	char cmd[1024], path[128];
+	FILE *f;
+	char *pem;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/cert.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-keyout %s/key.pem -out %s -days 30 -subj /CN=test %s >/dev/null 2>&1",
+		 dir, path, extra);
+	cr_assert_eq(system(cmd), 0, "openssl failed: %s", cmd);
+	f = fopen(path, "r");
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	pem = calloc(1, (size_t)n + 1);
+	cr_assert_eq(fread(pem, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return pem;
+}
+
+static int set_ca(const char *pem)
+{
+	struct ds_errs e = {0};
+	int rc = ds_set(ds, 1, "/opensvr:authority/trusted-ca-certificate[name='lab']/content", pem,
+			&e);
+
+	ds_errs_free(&e);
+	return rc;
+}
+
+Test(ds, trusted_ca_accepts_a_ca_and_refuses_a_leaf)
+{
+	char msg[512];
+	char *ca = make_cert("-addext basicConstraints=critical,CA:TRUE");
+	char *leafcert = make_cert("-addext basicConstraints=critical,CA:FALSE");
+
+	cr_assert_eq(set_ca(ca), 0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 1, "a CA was refused: %s", msg);
+	cr_assert_eq(set_ca(leafcert), 0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0, "a leaf certificate was accepted");
+	cr_assert(strstr(msg, "not a CA certificate") != NULL, "%s", msg);
+	free(ca);
+	free(leafcert);
+}
