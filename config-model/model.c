@@ -336,8 +336,8 @@ static void add_adjacencies(const struct ly_ctx *ctx, struct lyd_node *nb, bool 
 struct member {
 	struct lyd_node *r, *ni, *nb;
 	const char *rname, *name;
-	char topo; /* 'm'esh, 'h'ub, 's'poke */
-	bool gen_peers;	   /* r has no configured peers */
+	char topo;	    /* 'm'esh, 'h'ub, 's'poke */
+	bool gen_peers;	    /* r has no configured peers */
 	bool nb_configured; /* nb has configured adjacencies */
 };
 
@@ -376,7 +376,8 @@ void model_generate(const struct ly_ctx *ctx, struct lyd_node **tree)
 		{
 			drop_generated(nb, "adjacency");
 			if (n == cap) {
-				struct member *nm = realloc(m, (cap = cap ? cap * 2 : 64) * sizeof(*m));
+				struct member *nm =
+					realloc(m, (cap = cap ? cap * 2 : 64) * sizeof(*m));
 
 				if (!nm)
 					goto out;
@@ -405,7 +406,8 @@ void model_generate(const struct ly_ctx *ctx, struct lyd_node **tree)
 					continue;
 				if (m[i].gen_peers)
 					add_generated_peer(ctx, m[i].r, m[j].r);
-				add_adjacencies(ctx, m[i].nb, m[i].nb_configured, m[j].ni, m[j].rname);
+				add_adjacencies(ctx, m[i].nb, m[i].nb_configured, m[j].ni,
+						m[j].rname);
 			}
 		}
 	}
