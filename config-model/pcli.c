@@ -397,6 +397,11 @@ const char *pcli_label(const struct pcli_session *s)
 	return s->depth ? s->lv[s->depth - 1].label : "config";
 }
 
+char *pcli_schema_path(const struct pcli_session *s)
+{
+	return s->depth ? lysc_path(s->lv[s->depth - 1].sn, LYSC_PATH_DATA, NULL, 0) : strdup("");
+}
+
 const char *pcli_path(const struct pcli_session *s)
 {
 	return s->depth ? s->lv[s->depth - 1].path : "";
@@ -464,14 +469,46 @@ static const struct lys_module *module(const struct pcli_session *s)
 	return ly_ctx_get_module_implemented(ds_ctx(s->ds), "opensvr");
 }
 
-static const struct lysc_node *find_child(const struct pcli_session *s,
-					  const struct lysc_node *parent, const char *name)
+/* The configuration child of parent called name, or the only one whose
+ * name starts with it (operators abbreviate).  NULL when there is none, or
+ * when the abbreviation fits several: then amb lists them. */
+static const struct lysc_node *find_child_amb(const struct pcli_session *s,
+					      const struct lysc_node *parent, const char *name,
+					      struct strbuf *amb)
 {
-	const struct lysc_node *sn = lys_find_child(parent, module(s), name, 0, 0, 0);
+	const struct lys_module *mod = module(s);
+	const struct lysc_node *sn = NULL, *it = NULL, *hit = NULL;
+	size_t len = strlen(name);
+	int hits = 0;
 
-	if (sn && !(sn->flags & LYS_CONFIG_W))
-		return NULL; /* state, not configuration */
+	while ((it = lys_getnext(it, parent, parent ? NULL : mod->compiled, 0))) {
+		if (!(it->flags & LYS_CONFIG_W))
+			continue; /* state, not configuration */
+		if (strcmp(it->name, name) == 0)
+			return it;
+		if (strncmp(it->name, name, len) == 0) {
+			if (amb)
+				strbuf_addf(amb, "%s%s", hits ? ", " : "", it->name);
+			hit = it;
+			hits++;
+		}
+	}
+	if (hits == 1)
+		sn = hit;
+	else if (amb && hits == 0)
+		strbuf_reset(amb);
 	return sn;
+}
+
+/* Does the level below parent know this word (an ambiguous abbreviation
+ * counts: the walk then reports it)? */
+static bool knows(const struct pcli_session *s, const struct lysc_node *parent, const char *name)
+{
+	struct strbuf amb = STRBUF_INIT;
+	bool known = find_child_amb(s, parent, name, &amb) || amb.len;
+
+	strbuf_free(&amb);
+	return known;
 }
 
 static void add_predicate(struct strbuf *path, const char *key, const char *v)
@@ -496,9 +533,17 @@ static int walk(struct pcli_session *s, const struct level *at, char **w, int n,
 	strbuf_adds(&path, at ? at->path : "");
 	strbuf_adds(&words, at ? at->words : "");
 	while (i < n) {
-		const struct lysc_node *sn = find_child(s, parent, w[i]);
+		struct strbuf amb = STRBUF_INIT;
+		const struct lysc_node *sn = find_child_amb(s, parent, w[i], &amb);
 		const char *where = words.len ? strbuf_str(&words) : "the top level";
 
+		if (!sn && amb.len) {
+			ds_errs_add(e, false, words.len ? strbuf_str(&words) : NULL,
+				    "'%s' is ambiguous: %s", w[i], strbuf_str(&amb));
+			strbuf_free(&amb);
+			goto out;
+		}
+		strbuf_free(&amb);
 		if (!sn) {
 			if (i == 0) {
 				rc = 1;
@@ -625,7 +670,7 @@ static int nested(struct pcli_session *s, char **w, int n, struct ds_errs *e)
 	/* A word unknown at this level closes levels until one knows it, as
 	 * in the seed's examples that leave out some "exit" lines. */
 	for (d = s->depth; d >= 0; d--)
-		if (find_child(s, d ? s->lv[d - 1].sn : NULL, w[0]))
+		if (knows(s, d ? s->lv[d - 1].sn : NULL, w[0]))
 			break;
 	if (d < 0) {
 		ds_errs_add(e, false, s->depth ? pcli_where(s) : NULL,

@@ -66,6 +66,9 @@ const char *pcli_where(const struct pcli_session *s);
 /* The current level for the prompt: "config", "authority",
  * "router[name=combo-east]". */
 const char *pcli_label(const struct pcli_session *s);
+/* The schema path of the current level ("/opensvr:authority/router"), ""
+ * at the top; caller frees. */
+char *pcli_schema_path(const struct pcli_session *s);
 /* The current level as a data path ("/opensvr:authority/router[name='x']"). */
 const char *pcli_path(const struct pcli_session *s);
 void pcli_reset(struct pcli_session *s);

@@ -17,6 +17,8 @@
 
 #include "datastore.h"
 #include "event.h"
+#include "model.h"
+#include "strbuf.h"
 #include "json.h"
 #include "mgmt.h"
 #include "pcli.h"
@@ -172,6 +174,12 @@ static void add_status(struct svrd *d, const struct mgmt_peer *peer, struct json
 		json_set(o, "config-mode", json_new_bool(pcli_in_config(peer->pcli)));
 		json_set(o, "where", json_new_str(pcli_where(peer->pcli)));
 		json_set(o, "level", json_new_str(pcli_label(peer->pcli)));
+		{
+			char *sp = pcli_schema_path(peer->pcli);
+
+			json_set(o, "schema-path", json_new_str(sp ? sp : ""));
+			free(sp);
+		}
 	}
 }
 
@@ -556,7 +564,167 @@ static int op_rpc(struct svrd *d, const struct mgmt_peer *peer, const struct jso
 	return finish(&e, data, error);
 }
 
+/* The configuration schema for a shell's command tree: every config node
+ * with its kind, help, keys, the values a leaf takes and its default. */
+static struct json *schema_json(const struct lysc_node *parent, const struct lys_module *mod)
+{
+	struct json *list = json_new_array();
+	const struct lysc_node *sn = NULL;
+
+	while ((sn = lys_getnext(sn, parent, parent ? NULL : mod->compiled, 0))) {
+		struct json *o;
+		char *path;
+
+		if (!(sn->flags & LYS_CONFIG_W))
+			continue;
+		o = json_new_object();
+		json_set(o, "name", json_new_str(sn->name));
+		json_set(o, "description", json_new_str(sn->dsc ? sn->dsc : ""));
+		path = lysc_path(sn, LYSC_PATH_DATA, NULL, 0);
+		json_set(o, "path", json_new_str(path ? path : ""));
+		free(path);
+		switch (sn->nodetype) {
+		case LYS_CONTAINER:
+			json_set(o, "kind", json_new_str("container"));
+			json_set(o, "children", schema_json(sn, mod));
+			break;
+		case LYS_LIST: {
+			struct json *keys = json_new_array();
+			const struct lysc_node *k;
+
+			for (k = lysc_node_child(sn); k && (k->flags & LYS_KEY); k = k->next)
+				json_append(keys, json_new_str(k->name));
+			json_set(o, "kind", json_new_str("list"));
+			json_set(o, "keys", keys);
+			json_set(o, "children", schema_json(sn, mod));
+			break;
+		}
+		case LYS_LEAF:
+		case LYS_LEAFLIST: {
+			const struct lysc_node_leaf *l = (const struct lysc_node_leaf *)sn;
+			struct strbuf t = STRBUF_INIT;
+			struct json *enums = json_new_array();
+			const struct lysc_type *ty = l->type;
+
+			model_describe_type(ty, &t);
+			json_set(o, "kind",
+				 json_new_str(sn->nodetype == LYS_LEAF ? "leaf" : "leaf-list"));
+			json_set(o, "type", json_new_str(strbuf_str(&t)));
+			strbuf_free(&t);
+			if (l->units)
+				json_set(o, "units", json_new_str(l->units));
+			if (sn->nodetype == LYS_LEAF && l->dflt)
+				json_set(o, "default",
+					 json_new_str(lyd_value_get_canonical(sn->module->ctx,
+									      l->dflt)));
+			if (sn->flags & LYS_KEY)
+				json_set(o, "key", json_new_bool(true));
+			/* enum names, also inside unions ("never") */
+			{
+				const struct lysc_type *types[16];
+				size_t nt = 0;
+
+				if (ty->basetype == LY_TYPE_UNION) {
+					const struct lysc_type_union *u = (const void *)ty;
+					LY_ARRAY_COUNT_TYPE i;
+
+					LY_ARRAY_FOR(u->types, i)
+					if (nt < 16)
+						types[nt++] = u->types[i];
+				} else {
+					types[nt++] = ty;
+				}
+				for (size_t i = 0; i < nt; i++) {
+					if (types[i]->basetype == LY_TYPE_ENUM) {
+						const struct lysc_type_enum *en =
+							(const void *)types[i];
+						LY_ARRAY_COUNT_TYPE k;
+
+						LY_ARRAY_FOR(en->enums, k)
+						json_append(enums, json_new_str(en->enums[k].name));
+					} else if (types[i]->basetype == LY_TYPE_BOOL) {
+						json_append(enums, json_new_str("true"));
+						json_append(enums, json_new_str("false"));
+					}
+				}
+			}
+			json_set(o, "enums", enums);
+			/* PEM text is typed over several lines */
+			if (strcmp(sn->name, "content") == 0)
+				json_set(o, "multiline", json_new_bool(true));
+			break;
+		}
+		default:
+			json_set(o, "kind", json_new_str("other"));
+		}
+		json_append(list, o);
+	}
+	return list;
+}
+
+static int op_get_schema(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+			 struct json **data, struct json **error)
+{
+	(void)peer;
+	(void)args;
+	(void)error;
+	*data = json_new_object();
+	json_set(*data, "nodes",
+		 schema_json(NULL, ly_ctx_get_module_implemented(ds_ctx(d->ds), "opensvr")));
+	return 0;
+}
+
+/* Existing entries of a list, for completion: the list is named by its
+ * schema path; entries under the session's current level when that level
+ * is inside the list's parent, else all of them. */
+static int op_list_keys(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+			struct json **data, struct json **error)
+{
+	const char *sp = json_get_str(args, "schema-path", NULL);
+	const char *level = peer->pcli ? pcli_path(peer->pcli) : "";
+	struct json *keys = json_new_array();
+	struct ly_set *set = NULL;
+	char xpath[1024];
+	const char *name;
+
+	if (!sp || !*sp) {
+		json_free(keys);
+		*error = mgmt_error_obj(MGMT_E_REQUEST, NULL, "list-keys needs a \"schema-path\"");
+		return -1;
+	}
+	name = strrchr(sp, '/');
+	name = name ? name + 1 : sp;
+	if (strchr(name, ':'))
+		name = strchr(name, ':') + 1;
+	{
+		/* the list's parent is the current level: its entries there */
+		char *lsp = peer->pcli ? pcli_schema_path(peer->pcli) : NULL;
+		size_t plen = (size_t)(strrchr(sp, '/') ? strrchr(sp, '/') - sp : 0);
+
+		if (lsp && *lsp && strlen(lsp) == plen && strncmp(lsp, sp, plen) == 0)
+			snprintf(xpath, sizeof(xpath), "%s/%s", level, name);
+		else
+			snprintf(xpath, sizeof(xpath), "%s", sp);
+		free(lsp);
+	}
+	if (ds_candidate(d->ds) && lyd_find_xpath(ds_candidate(d->ds), xpath, &set) == LY_SUCCESS) {
+		for (uint32_t i = 0; i < set->count; i++) {
+			struct lyd_node *k = lyd_child(set->dnodes[i]);
+
+			if (k && (k->schema->flags & LYS_KEY))
+				json_append(keys, json_new_str(lyd_get_value(k)));
+		}
+	}
+	ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
+	ly_set_free(set, NULL);
+	*data = json_new_object();
+	json_set(*data, "keys", keys);
+	return 0;
+}
+
 static const struct mgmt_op config_ops[] = {
+	{"get-schema", false, op_get_schema},
+	{"list-keys", false, op_list_keys},
 	{"get-state", false, op_get_state},
 	{"rpc", true, op_rpc},
 	{"get-config", false, op_get_config},

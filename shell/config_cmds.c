@@ -58,6 +58,8 @@ static void update_state(struct svrsh *sh, const struct json *data)
 		free(sh->level);
 		sh->level = strdup(level);
 	}
+	if (json_get(data, "config-mode"))
+		schema_tree_set_level(sh, json_get_str(data, "schema-path", ""));
 	svrsh_update_prompt(sh);
 }
 
@@ -367,10 +369,136 @@ static int cmd_import(struct cli_def *cli, const char *command, char **argv, int
 			   "Configuration imported into the candidate; commit to apply it");
 }
 
+/* Forward "WORD args..." to svrd as a configuration line. */
+static int forward(struct cli_def *cli, const char *word, char **argv, int argc)
+{
+	struct strbuf line = STRBUF_INIT;
+	int rc;
+
+	strbuf_adds(&line, word);
+	for (int i = 0; i < argc; i++) {
+		bool q = !*argv[i] || strpbrk(argv[i], " \t\"\\#\n");
+
+		strbuf_addc(&line, ' ');
+		if (q)
+			strbuf_addc(&line, '"');
+		for (const char *p = argv[i]; *p; p++) {
+			if (q && (*p == '"' || *p == '\\'))
+				strbuf_addc(&line, '\\');
+			strbuf_addc(&line, *p);
+		}
+		if (q)
+			strbuf_addc(&line, '"');
+	}
+	rc = svrsh_config_line(svrsh_of(cli), strbuf_str(&line));
+	strbuf_free(&line);
+	return rc == CLI_OK ? CLI_OK : CLI_ERROR;
+}
+
+static int cmd_configure(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	(void)command;
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "exclusive") != 0)) {
+		cli_error(cli, "%% Error: configure [exclusive]");
+		return CLI_ERROR;
+	}
+	return forward(cli, "configure", argv, argc);
+}
+
+static int cmd_set(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	(void)command;
+	return forward(cli, "set", argv, argc);
+}
+
+static int cmd_delete(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+
+	(void)command;
+	/* a whole entry goes only when the operator says so */
+	if (argc >= 2 && strcmp(argv[argc - 1], "force") != 0 &&
+	    !svrsh_confirm(sh, "Are you sure you want to delete it?")) {
+		cli_print(cli, "Delete aborted");
+		return CLI_OK;
+	}
+	return forward(cli, "delete", argv, argc);
+}
+
+static int cmd_exit(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	(void)command;
+	if (!svrsh_of(cli)->config_mode)
+		return CLI_QUIT;
+	return forward(cli, "exit", argv, argc);
+}
+
+static int cmd_level(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	if (!svrsh_of(cli)->config_mode) {
+		cli_error(cli, "%% Error: %s works in configuration mode", command);
+		return CLI_ERROR;
+	}
+	return forward(cli, command, argv, argc);
+}
+
+static int cmd_where(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct json *st = svrsh_call(svrsh_of(cli), "config-status", NULL);
+	const char *where = json_get_str(st, "where", "");
+
+	(void)command;
+	(void)argv;
+	(void)argc;
+	if (!st)
+		return CLI_ERROR;
+	cli_print(cli, "config%s%s", *where ? " " : "", where);
+	json_free(st);
+	return CLI_OK;
+}
+
+static int cmd_do(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct strbuf line = STRBUF_INIT;
+	int rc;
+
+	(void)command;
+	for (int i = 0; i < argc; i++)
+		strbuf_addf(&line, "%s%s", i ? " " : "", argv[i]);
+	if (!line.len) {
+		cli_error(cli, "%% Error: do COMMAND: which operational command?");
+		return CLI_ERROR;
+	}
+	rc = cli_run_command(cli, strbuf_str(&line));
+	strbuf_free(&line);
+	return rc;
+}
+
 void config_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_def *cli = sh->cli;
 	struct cli_command *c;
+
+	cli_register_command(cli, NULL, "configure", cmd_configure, PRIVILEGE_UNPRIVILEGED,
+			     MODE_EXEC, "Enter configuration mode: configure [exclusive]");
+	cli_register_command(cli, NULL, "config", cmd_configure, PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+			     "Enter configuration mode (as configure)");
+	cli_register_command(cli, NULL, "set", cmd_set, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "set PATH VALUE: change one value, from the top");
+	cli_register_command(cli, NULL, "delete", cmd_delete, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "delete PATH [force]: remove a value or an entry, from the top");
+	cli_unregister_command(cli, "exit");
+	cli_register_command(
+		cli, NULL, "exit", cmd_exit, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+		"Go up one level (at the top: leave configuration mode, or the shell)");
+	cli_register_command(cli, NULL, "up", cmd_level, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "Go up N levels");
+	cli_register_command(cli, NULL, "top", cmd_level, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "Go to the top of the configuration");
+	cli_register_command(cli, NULL, "where", cmd_where, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "Print the current level as a command");
+	cli_register_command(cli, NULL, "do", cmd_do, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "do COMMAND: run an operational command from configuration mode");
 
 	c = cli_register_command(cli, show, "config", cmd_show_config, PRIVILEGE_UNPRIVILEGED,
 				 MODE_ANY, "Configuration: running | candidate [verbose] [flat]");

@@ -405,6 +405,12 @@ int main(int argc, char **argv)
 	cli_set_context(sh.cli, &sh);
 	svrsh_update_prompt(&sh);
 	commands_register(&sh);
+	/* Configuration mode's command tree, for the line editor: TAB and ?
+	 * (batch lines go to svrd as they are). */
+	if (!sh.batch && schema_tree_build(&sh) < 0) {
+		rc = 1;
+		goto out;
+	}
 
 	if (sh.batch) {
 		cli_print_callback(sh.cli, print_batch);
@@ -431,6 +437,7 @@ int main(int argc, char **argv)
 		rc = run_interactive(&sh);
 	}
 	cli_done(sh.cli);
+	schema_tree_free();
 out:
 	mgmt_close(sh.mc);
 	free(sh.socket_path);

@@ -14,12 +14,13 @@ struct svrsh {
 	struct mgmt_client *mc;
 	char *socket_path;
 	char *user, *router, *node;
-	bool batch;	  /* no prompts, no questions, no pager */
-	bool echo;	  /* print prompt + command before running it (transcripts) */
-	bool keep_going;  /* batch: continue after a failed command */
-	bool config_mode; /* in configuration mode (svrd keeps the level) */
-	bool changed;	  /* the candidate differs from running: '*' in the prompt */
-	char *level;	  /* "config", "authority", "router[name=x]" */
+	bool batch;		  /* no prompts, no questions, no pager */
+	bool echo;		  /* print prompt + command before running it (transcripts) */
+	bool keep_going;	  /* batch: continue after a failed command */
+	bool config_mode;	  /* in configuration mode (svrd keeps the level) */
+	bool changed;		  /* the candidate differs from running: '*' in the prompt */
+	char *level;		  /* "config", "authority", "router[name=x]" */
+	struct snode *level_node; /* the schema node of that level (NULL: top) */
 	uint64_t cmd_start_ms;
 };
 
@@ -56,6 +57,12 @@ void render_banner(struct cli_def *cli, const char *title);
 void render_field(struct cli_def *cli, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void render_duration(char *buf, int len, int64_t seconds);
+
+/* schema_tree.c: configuration mode's commands, from svrd's schema */
+struct snode;
+int schema_tree_build(struct svrsh *sh);
+void schema_tree_free(void);
+void schema_tree_set_level(struct svrsh *sh, const char *schema_path);
 
 /* tty.c */
 int tty_raw_begin(int fd);
