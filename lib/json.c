@@ -514,6 +514,34 @@ static void print_value(struct strbuf *sb, const struct json *j)
 	}
 }
 
+static void print_pretty(struct strbuf *sb, const struct json *j, int depth)
+{
+	if ((j->type != JSON_ARRAY && j->type != JSON_OBJECT) || j->n == 0) {
+		print_value(sb, j);
+		return;
+	}
+	strbuf_addc(sb, j->type == JSON_OBJECT ? '{' : '[');
+	for (size_t i = 0; i < j->n; i++) {
+		strbuf_addf(sb, "%s\n%*s", i ? "," : "", (depth + 1) * 2, "");
+		if (j->type == JSON_OBJECT) {
+			print_string(sb, j->keys[i], strlen(j->keys[i]));
+			strbuf_adds(sb, ": ");
+		}
+		print_pretty(sb, j->items[i], depth + 1);
+	}
+	strbuf_addf(sb, "\n%*s%c", depth * 2, "", j->type == JSON_OBJECT ? '}' : ']');
+}
+
+char *json_print_pretty(const struct json *j)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!j)
+		return NULL;
+	print_pretty(&sb, j, 0);
+	return strbuf_steal(&sb);
+}
+
 char *json_print(const struct json *j)
 {
 	struct strbuf sb = STRBUF_INIT;

@@ -29,7 +29,8 @@ struct json;
 
 struct json *json_parse(const char *text, size_t len, char *err, size_t errlen);
 void json_free(struct json *j);
-char *json_print(const struct json *j); /* compact; caller frees */
+char *json_print(const struct json *j);	       /* compact; caller frees */
+char *json_print_pretty(const struct json *j); /* indented by two; caller frees */
 
 enum json_type json_type(const struct json *j);
 struct json *json_get(const struct json *obj, const char *key);

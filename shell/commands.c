@@ -9,6 +9,7 @@
 
 #include <libcli.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "json.h"
 #include "svrsh.h"
@@ -33,6 +34,11 @@ static int cmd_show_version(struct cli_def *cli, const char *command, char **arg
 	v = svrsh_call(sh, "get-version", NULL);
 	if (!v)
 		return CLI_ERROR;
+	if (sh->display_json) {
+		print_json(cli, v);
+		json_free(v);
+		return CLI_OK;
+	}
 	render_header(cli, "version");
 	cli_print(cli, "%s", "");
 	snprintf(title, sizeof(title), "%s.%s", json_get_str(v, "node", "?"),
@@ -52,6 +58,14 @@ static int cmd_show_version(struct cli_def *cli, const char *command, char **arg
 	render_footer(cli);
 	json_free(v);
 	return CLI_OK;
+}
+
+void print_json(struct cli_def *cli, const struct json *data)
+{
+	char *text = json_print_pretty(data);
+
+	print_text(cli, text ? text : "{}");
+	free(text);
 }
 
 void commands_register(struct svrsh *sh)

@@ -88,10 +88,11 @@ int svrsh_config_line(struct svrsh *sh, const char *line)
 	return rc;
 }
 
-static void print_text(struct cli_def *cli, const char *text)
+void print_text(struct cli_def *cli, const char *text)
 {
 	const char *p = text;
 
+	pager_begin(svrsh_of(cli));
 	while (*p) {
 		size_t n = strcspn(p, "\n");
 
@@ -126,6 +127,8 @@ static int cmd_show_config(struct cli_def *cli, const char *command, char **argv
 		}
 	}
 	json_set(args, "datastore", json_new_str(ds));
+	if (sh->display_json)
+		json_set(args, "format", json_new_str("json"));
 	data = svrsh_call(sh, "get-config", args);
 	if (!data)
 		return CLI_ERROR;
@@ -150,6 +153,11 @@ static int cmd_show_history(struct cli_def *cli, const char *command, char **arg
 	if (!data)
 		return CLI_ERROR;
 	list = json_get(data, "commits");
+	if (sh->display_json) {
+		print_json(cli, data);
+		json_free(data);
+		return CLI_OK;
+	}
 	render_header(cli, "commit history");
 	cli_print(cli, "%s", "");
 	cli_print(cli, "%-8s %-16s %-20s %s", "Commit", "User", "Time", "Comment");

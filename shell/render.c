@@ -20,6 +20,7 @@
 void render_begin(struct cli_def *cli)
 {
 	svrsh_of(cli)->cmd_start_ms = ev_now_ms();
+	pager_begin(svrsh_of(cli));
 }
 
 void render_header(struct cli_def *cli, const char *what)

@@ -213,7 +213,8 @@ static void print_tty(struct cli_def *cli, const char *line)
 	char buf[CLI_MAX_LINE_LENGTH + 64];
 	const char *out = translate(line, buf, sizeof(buf));
 
-	(void)cli;
+	if (!pager_allow(svrsh_of(cli)))
+		return;
 	if (sock_write_all(STDOUT_FILENO, out, strlen(out)) == 0)
 		sock_write_all(STDOUT_FILENO, "\r\n", 2);
 }
@@ -405,6 +406,7 @@ int main(int argc, char **argv)
 	cli_set_context(sh.cli, &sh);
 	svrsh_update_prompt(&sh);
 	commands_register(&sh);
+	pipes_register(&sh);
 	/* Configuration mode's command tree, for the line editor: TAB and ?
 	 * (batch lines go to svrd as they are). */
 	if (!sh.batch && schema_tree_build(&sh) < 0) {

@@ -21,6 +21,10 @@ struct svrsh {
 	bool changed;		  /* the candidate differs from running: '*' in the prompt */
 	char *level;		  /* "config", "authority", "router[name=x]" */
 	struct snode *level_node; /* the schema node of that level (NULL: top) */
+	bool no_more;		  /* "| no-more" on this command */
+	bool display_json;	  /* "| display json" on this command */
+	int pager_lines, pager_rows;
+	bool pager_quit;
 	uint64_t cmd_start_ms;
 };
 
@@ -41,6 +45,9 @@ const char *svrsh_prompt(struct svrsh *sh);
 void svrsh_update_prompt(struct svrsh *sh);
 
 void commands_register(struct svrsh *sh);
+/* Print text line by line (filters and pager apply); JSON, indented. */
+void print_text(struct cli_def *cli, const char *text);
+void print_json(struct cli_def *cli, const struct json *data);
 
 /* config_cmds.c */
 struct cli_command;
@@ -63,6 +70,13 @@ struct snode;
 int schema_tree_build(struct svrsh *sh);
 void schema_tree_free(void);
 void schema_tree_set_level(struct svrsh *sh, const char *schema_path);
+
+/* pipes.c */
+void pipes_register(struct svrsh *sh);
+int pager_rows(void);
+/* Every command that may print a lot calls this first. */
+void pager_begin(struct svrsh *sh);
+bool pager_allow(struct svrsh *sh);
 
 /* tty.c */
 int tty_raw_begin(int fd);

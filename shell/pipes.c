@@ -1,0 +1,160 @@
+/* DOC: pipes and the pager
+ *
+ * "| include RE" and "| exclude RE" are libcli's own filters.  "| count",
+ * "| no-more" and "| display json" are ours: libcli's count writes past the
+ * print callback (so batch output lost it), no-more switches the pager off
+ * for one command, and display json makes the show commands print the
+ * YANG-modelled data behind them instead of text.  The pager lives in the
+ * terminal print callback: it counts lines against the terminal's real size
+ * and stops at --More-- (space: a page, Enter: a line, q: the rest is
+ * dropped).  Batch mode never pages.
+ */
+#include "config.h"
+
+#include <libcli.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <term.h>
+#include <unistd.h>
+
+#include "svrsh.h"
+
+static int count_filter(struct cli_def *cli, const char *line, void *data)
+{
+	long *n = data;
+	char out[64];
+
+	if (line) {
+		(*n)++;
+		return CLI_ERROR; /* swallow the line */
+	}
+	/* End of output: the one line we print, through the print callback. */
+	snprintf(out, sizeof(out), "Count: %ld line%s", *n, *n == 1 ? "" : "s");
+	free(n);
+	if (cli->print_callback)
+		cli->print_callback(cli, out);
+	return CLI_OK;
+}
+
+/* libcli hands a filter its own words, its name first. */
+static bool only_name(int argc, char **argv, const char *name)
+{
+	return argc == 0 || (argc == 1 && strcmp(argv[0], name) == 0);
+}
+
+static int count_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt)
+{
+	if (!only_name(argc, argv, "count")) {
+		cli_error(cli, "%% Error: count takes no argument");
+		return CLI_ERROR;
+	}
+	filt->filter = count_filter;
+	filt->data = calloc(1, sizeof(long));
+	return filt->data ? CLI_OK : CLI_ERROR;
+}
+
+static int pass_filter(struct cli_def *cli, const char *line, void *data)
+{
+	(void)data;
+	if (!line) {
+		struct svrsh *sh = svrsh_of(cli);
+
+		sh->no_more = false;
+		sh->display_json = false;
+	}
+	return CLI_OK;
+}
+
+static int nomore_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt)
+{
+	if (!only_name(argc, argv, "no-more")) {
+		cli_error(cli, "%% Error: no-more takes no argument");
+		return CLI_ERROR;
+	}
+	svrsh_of(cli)->no_more = true;
+	filt->filter = pass_filter;
+	filt->data = NULL;
+	return CLI_OK;
+}
+
+static int display_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt)
+{
+	if (argc < 1 || strcmp(argv[argc - 1], "json") != 0 ||
+	    (argc == 2 && strcmp(argv[0], "display") != 0) || argc > 2) {
+		cli_error(cli, "%% Error: display: only json is supported (| display json)");
+		return CLI_ERROR;
+	}
+	svrsh_of(cli)->display_json = true;
+	filt->filter = pass_filter;
+	filt->data = NULL;
+	return CLI_OK;
+}
+
+void pipes_register(struct svrsh *sh)
+{
+	struct cli_command *c;
+
+	cli_unregister_filter(sh->cli, "count");
+	cli_register_filter(sh->cli, "count", count_init, count_filter, PRIVILEGE_UNPRIVILEGED,
+			    MODE_ANY, "Count the lines of output");
+	cli_register_filter(sh->cli, "no-more", nomore_init, pass_filter, PRIVILEGE_UNPRIVILEGED,
+			    MODE_ANY, "Do not page the output");
+	c = cli_register_filter(sh->cli, "display", display_init, pass_filter,
+				PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+				"display json: the YANG-modelled data behind the output");
+	if (c)
+		cli_register_optarg(c, "format", CLI_CMD_ARGUMENT, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+				    "json", NULL, NULL, NULL);
+}
+
+/* ---- the pager --------------------------------------------------------- */
+
+int pager_rows(void)
+{
+	struct winsize ws;
+	int err, rows;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+		return ws.ws_row;
+	/* not a window we can ask: what terminfo says this terminal has */
+	if (setupterm(NULL, STDOUT_FILENO, &err) == 0 && (rows = tigetnum("lines")) > 0)
+		return rows;
+	return 24;
+}
+
+void pager_begin(struct svrsh *sh)
+{
+	sh->pager_lines = 0;
+	sh->pager_quit = false;
+	sh->pager_rows = pager_rows();
+}
+
+/* Called before each terminal line: false when the line must be dropped. */
+bool pager_allow(struct svrsh *sh)
+{
+	char c = 0;
+
+	if (sh->batch || sh->no_more || sh->pager_rows <= 2)
+		return true;
+	if (sh->pager_quit)
+		return false;
+	if (sh->pager_lines < sh->pager_rows - 1) {
+		sh->pager_lines++;
+		return true;
+	}
+	dprintf(STDOUT_FILENO, "--More--");
+	while (read(STDIN_FILENO, &c, 1) == 1) {
+		if (c == ' ' || c == '\r' || c == '\n' || c == 'q' || c == 'Q' || c == 3)
+			break;
+	}
+	dprintf(STDOUT_FILENO, "\r        \r");
+	if (c == 'q' || c == 'Q' || c == 3) {
+		sh->pager_quit = true;
+		return false;
+	}
+	/* space: a whole page more; Enter: one line */
+	sh->pager_lines = c == ' ' ? 1 : sh->pager_rows - 1;
+	return true;
+}
