@@ -186,6 +186,14 @@ int model_check_value(const struct ly_ctx *ctx, const char *path, const char *va
 	char words[512];
 	LY_ERR rc;
 
+	for (const unsigned char *c = (const unsigned char *)value; *c; c++) {
+		if ((*c < 0x20 && *c != '\t' && *c != '\n' && *c != '\r') || *c == 0x7f) {
+			ds_path_words(path, words, sizeof(words));
+			ds_errs_add(e, false, words,
+				    "the value contains the control character 0x%02x", *c);
+			return -1;
+		}
+	}
 	if (!sn || !(sn->nodetype & (LYS_LEAF | LYS_LEAFLIST)))
 		return 0; /* libyang will say what is wrong with the path */
 	t = ((const struct lysc_node_leaf *)sn)->type;

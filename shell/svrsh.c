@@ -24,6 +24,7 @@
 #include "mgmt.h"
 #include "sock.h"
 #include "svrsh.h"
+#include "utf8.h"
 
 #define BATCH_LINE_MAX (CLI_MAX_LINE_LENGTH - 1)
 
@@ -234,6 +235,40 @@ static const char *skip_blanks(const char *s)
 	return s;
 }
 
+/* Refuse what cannot be a command before it reaches libcli or svrd: NUL
+ * and other control bytes, invalid UTF-8, lines past libcli's limit. */
+static bool line_ok(const char *line, size_t n, long lineno)
+{
+	size_t len = n;
+
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (strlen(line) != n) {
+		printf("%% Error: line %ld contains a NUL byte\n", lineno);
+		return false;
+	}
+	if (n > BATCH_LINE_MAX) {
+		printf("%% Error: line %ld is %zu bytes long; the limit is %d\n", lineno, n,
+		       BATCH_LINE_MAX);
+		return false;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			printf("%% Error: line %ld contains the control character 0x%02x at column "
+			       "%zu\n",
+			       lineno, c, i + 1);
+			return false;
+		}
+	}
+	if (!utf8_valid(line, len)) {
+		printf("%% Error: line %ld is not valid UTF-8\n", lineno);
+		return false;
+	}
+	return true;
+}
+
 /* Run one batch line; returns 0, -1 for a failed command, 1 to stop (quit),
  * 2 when the line opened a quoted value that continues. */
 static int batch_line(struct svrsh *sh, char *line, const char *where, long lineno)
@@ -280,13 +315,7 @@ static int run_batch(struct svrsh *sh, FILE *in, const char *where)
 		int rc;
 
 		lineno++;
-		if ((size_t)n != strlen(line)) {
-			fprintf(stdout, "%% Error: line %ld contains a NUL byte\n", lineno);
-			fprintf(stderr, "svrsh: %s line %ld failed\n", where, lineno);
-			rc = -1;
-		} else if (n > BATCH_LINE_MAX) {
-			fprintf(stdout, "%% Error: line %ld is %zd bytes long; the limit is %d\n",
-				lineno, n, BATCH_LINE_MAX);
+		if (!line_ok(line, (size_t)n, lineno)) {
 			fprintf(stderr, "svrsh: %s line %ld failed\n", where, lineno);
 			rc = -1;
 		} else if (more) {
@@ -419,7 +448,8 @@ int main(int argc, char **argv)
 		if (command) {
 			char *line = strdup(command);
 
-			rc = batch_line(&sh, line, "command", 1) < 0 ? 1 : 0;
+			rc = !line_ok(line, strlen(line), 1) ||
+			     batch_line(&sh, line, "command", 1) < 0;
 			free(line);
 		} else if (file && strcmp(file, "-") != 0) {
 			FILE *in = fopen(file, "r");

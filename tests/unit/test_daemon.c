@@ -203,3 +203,34 @@ Test(daemon, daemon_mode_returns_when_serving)
 	d.pid = 0;
 	svrd_cleanup(&d);
 }
+
+Test(daemon, control_bytes_invalid_utf8_and_ambiguity_are_refused)
+{
+	struct svrd_proc d;
+	char path[400];
+	char *out;
+	int st;
+
+	cr_assert_eq(svrd_start(&d, "R", "n"), 0);
+	snprintf(path, sizeof(path), "%s/bad.txt", d.dir);
+	write_file(path, "show version\x01\n"
+			 "show \xff\xfe\n"
+			 "config authority name \"caf\xc3\xa9\"\n"
+			 "config authority se x\n"
+			 "config authority router a location \"tab\there\"\n"
+			 "show config candidate\n");
+	char *argv[] = {svrsh(), "--keep-going", "-f", path, NULL};
+	cr_assert_eq(run_capture(argv, d.sock, NULL, &out, &st), 0);
+	cr_assert_eq(st, 1);
+	cr_assert(strstr(out, "% Error: line 1 contains the control character 0x01 at column 13") !=
+			  NULL,
+		  "got: %s", out);
+	cr_assert(strstr(out, "% Error: line 2 is not valid UTF-8") != NULL, "got: %s", out);
+	cr_assert(strstr(out, "'se' is ambiguous: security-key-management, service") != NULL,
+		  "got: %s", out);
+	/* UTF-8 and tabs inside quotes are fine */
+	cr_assert(strstr(out, "name    caf\xc3\xa9\n") != NULL, "got: %s", out);
+	cr_assert_null(strstr(out, "line 3 failed"), "got: %s", out);
+	free(out);
+	svrd_cleanup(&d);
+}
