@@ -343,6 +343,7 @@ struct pcli_session {
 	int depth;
 	struct level lv[PCLI_DEPTH];
 	struct strbuf pending; /* a quoted value spanning lines */
+	char *resolved;	       /* WALK_RESOLVE: the data path found */
 };
 
 struct pcli_session *pcli_session_new(struct ds *ds, uint64_t session_id)
@@ -379,6 +380,7 @@ void pcli_session_free(struct pcli_session *s)
 	if (!s)
 		return;
 	pcli_reset(s);
+	free(s->resolved);
 	free(s);
 }
 
@@ -518,7 +520,7 @@ static void add_predicate(struct strbuf *path, const char *key, const char *v)
 	strbuf_addf(path, "[%s=%c%s%c]", key, q, v, q);
 }
 
-enum walk_mode { WALK_SET, WALK_DELETE };
+enum walk_mode { WALK_SET, WALK_DELETE, WALK_RESOLVE };
 
 /* Apply words w[0..n) below level (sn, path, words).  Returns 0 done, 1 the
  * first word is unknown here, -1 error.  With enter, a line that ends on a
@@ -564,6 +566,16 @@ static int walk(struct pcli_session *s, const struct level *at, char **w, int n,
 		if (sn->nodetype & (LYS_LEAF | LYS_LEAFLIST)) {
 			struct strbuf desc = STRBUF_INIT;
 
+			if (mode == WALK_RESOLVE) {
+				if (i < n) {
+					ds_errs_add(e, false, strbuf_str(&words),
+						    "unexpected '%s' after %s", w[i], sn->name);
+					goto out;
+				}
+				s->resolved = strbuf_steal(&path);
+				rc = 0;
+				goto out;
+			}
 			if (mode == WALK_DELETE) {
 				if (sn->nodetype == LYS_LEAFLIST && i < n)
 					add_predicate(&path, ".", w[i++]);
@@ -612,6 +624,11 @@ static int walk(struct pcli_session *s, const struct level *at, char **w, int n,
 		}
 		parent = sn;
 		if (i == n) {
+			if (mode == WALK_RESOLVE) {
+				s->resolved = strbuf_steal(&path);
+				rc = 0;
+				goto out;
+			}
 			if (mode == WALK_DELETE) {
 				rc = ds_delete(s->ds, s->id, strbuf_str(&path), e);
 				goto out;
@@ -739,6 +756,28 @@ out:
 	tokens_free(&t);
 	strbuf_free(&s->pending);
 	return res;
+}
+
+char *pcli_resolve(struct ds *ds, const char *words, struct ds_errs *e)
+{
+	struct pcli_session *s = pcli_session_new(ds, 0);
+	struct tokens t;
+	char *path = NULL;
+
+	if (!s)
+		return NULL;
+	if (tokenize(words, &t, e) == 0 && !t.open_quote && t.n > 0) {
+		int rc = walk(s, NULL, t.v, t.n, WALK_RESOLVE, false, e);
+
+		if (rc == 1)
+			ds_errs_add(e, false, NULL,
+				    "'%s' is not a configuration item of the top level", t.v[0]);
+		path = s->resolved;
+		s->resolved = NULL;
+	}
+	tokens_free(&t);
+	pcli_session_free(s);
+	return path;
 }
 
 int pcli_apply_text(struct pcli_session *s, const char *text, struct ds_errs *e)

@@ -57,6 +57,9 @@ enum pcli_result {
 /* Apply one line.  At the top level only "config"/"configure", "set" and
  * "delete" lines are configuration; in configuration mode every line is. */
 enum pcli_result pcli_line(struct pcli_session *s, const char *line, struct ds_errs *e);
+/* The data path of command words ("authority router x location"), or
+ * NULL with an error; caller frees. */
+char *pcli_resolve(struct ds *ds, const char *words, struct ds_errs *e);
 /* Apply a whole text (a file); errors name their line numbers. */
 int pcli_apply_text(struct pcli_session *s, const char *text, struct ds_errs *e);
 bool pcli_in_config(const struct pcli_session *s);

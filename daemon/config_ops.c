@@ -150,9 +150,37 @@ static int op_get_config(struct svrd *d, const struct mgmt_peer *peer, const str
 	const char *fmt = json_get_str(args, "format", "pcli");
 	char *text;
 
+	const char *words = json_get_str(args, "path", NULL);
+	struct lyd_node *sub = NULL;
+
 	(void)peer;
 	if (ds_errs_count(&e))
 		return finish(&e, data, error);
+	if (words && *words) {
+		/* only the subtree at PATH, with the levels that lead to it */
+		char *dpath = pcli_resolve(d->ds, words, &e);
+		struct lyd_node *m = NULL;
+
+		if (dpath && (lyd_find_path(t, dpath, 0, &m) != LY_SUCCESS || !m))
+			ds_errs_add(&e, false, words, "nothing is configured here");
+		ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
+		if (m && !ds_errs_count(&e) &&
+		    lyd_dup_single(m, NULL,
+				   LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS,
+				   &sub) == LY_SUCCESS) {
+			while (sub->parent)
+				sub = lyd_parent(sub);
+		}
+		free(dpath);
+		if (owned)
+			lyd_free_all(t);
+		if (ds_errs_count(&e)) {
+			lyd_free_all(sub);
+			return finish(&e, data, error);
+		}
+		t = sub;
+		owned = true;
+	}
 	*data = json_new_object();
 	if (strcmp(fmt, "json") == 0) {
 		text = ds_print_json(t, json_get_bool(args, "verbose", false));

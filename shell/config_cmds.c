@@ -106,6 +106,7 @@ static int cmd_show_config(struct cli_def *cli, const char *command, char **argv
 	struct svrsh *sh = svrsh_of(cli);
 	struct json *args = json_new_object(), *data;
 	const char *ds = "running";
+	struct strbuf path = STRBUF_INIT;
 
 	(void)command;
 	for (int i = 0; i < argc; i++) {
@@ -117,15 +118,19 @@ static int cmd_show_config(struct cli_def *cli, const char *command, char **argv
 			json_set(args, "format", json_new_str("flat"));
 		else if (strcmp(argv[i], "json") == 0)
 			json_set(args, "format", json_new_str("json"));
-		else {
+		else if (i == 0) {
 			cli_error(cli,
-				  "%% Error: show config: unexpected '%s' (running | candidate, "
-				  "verbose, flat)",
+				  "%% Error: show config: running, candidate or history, not '%s'",
 				  argv[i]);
 			json_free(args);
+			strbuf_free(&path);
 			return CLI_ERROR;
-		}
+		} else
+			strbuf_addf(&path, "%s%s", path.len ? " " : "", argv[i]);
 	}
+	if (path.len)
+		json_set(args, "path", json_new_str(strbuf_str(&path)));
+	strbuf_free(&path);
 	json_set(args, "datastore", json_new_str(ds));
 	if (sh->display_json)
 		json_set(args, "format", json_new_str("json"));
