@@ -83,10 +83,11 @@ static const char *pattern_kind(const struct lysc_type_str *s)
 
 		if (s->patterns[i]->emsg)
 			return s->patterns[i]->emsg;
-		if (strstr(x, "25[0-5]"))
-			return strchr(x, '/') ? "an IPv4 prefix (A.B.C.D/LEN)" : "an IPv4 address";
+		/* IPv6 patterns embed IPv4 ones: look for hex digits first */
 		if (strstr(x, "[0-9a-fA-F]"))
 			return strchr(x, '/') ? "an IPv6 prefix (X:X::X/LEN)" : "an IPv6 address";
+		if (strstr(x, "25[0-5]"))
+			return strchr(x, '/') ? "an IPv4 prefix (A.B.C.D/LEN)" : "an IPv4 address";
 	}
 	return NULL;
 }
@@ -165,6 +166,12 @@ void model_describe_type(const struct lysc_type *t, struct strbuf *sb)
 	}
 }
 
+/* "expected 1..720" reads well; a pattern's own message is a sentence. */
+const char *model_expected_prefix(const char *description)
+{
+	return description[0] >= 'A' && description[0] <= 'Z' ? "" : "expected ";
+}
+
 static bool is_number(const char *v)
 {
 	if (*v == '-')
@@ -206,8 +213,8 @@ int model_check_value(const struct ly_ctx *ctx, const char *path, const char *va
 	if ((t->basetype >= LY_TYPE_UINT8 && t->basetype <= LY_TYPE_INT64) && is_number(value))
 		ds_errs_add(e, false, words, "%s is out of range %s", value, strbuf_str(&sb));
 	else
-		ds_errs_add(e, false, words, "'%s' is not valid: expected %s", value,
-			    strbuf_str(&sb));
+		ds_errs_add(e, false, words, "'%s' is not valid: %s%s", value,
+			    model_expected_prefix(strbuf_str(&sb)), strbuf_str(&sb));
 	strbuf_free(&sb);
 	return -1;
 }

@@ -26,6 +26,8 @@ int model_check_value(const struct ly_ctx *ctx, const char *path, const char *va
 		      struct ds_errs *e);
 /* "1..720 or never", "fail-soft | fail-hard", "an IPv4 or IPv6 address" */
 void model_describe_type(const struct lysc_type *type, struct strbuf *sb);
+/* "expected " before a type description, or "" when it is a sentence. */
+const char *model_expected_prefix(const char *description);
 /* The schema node of a data path (predicates ignored), or NULL. */
 const struct lysc_node *model_schema_of(const struct ly_ctx *ctx, const char *path);
 

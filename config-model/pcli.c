@@ -615,6 +615,19 @@ static int walk(struct pcli_session *s, const struct level *at, char **w, int n,
 						    "missing %s: which %s?", k->name, sn->name);
 					goto out;
 				}
+				{
+					/* the key is a value too: say what it must be */
+					struct strbuf kp = STRBUF_INIT;
+					int bad;
+
+					strbuf_addf(&kp, "%s/%s", strbuf_str(&path), k->name);
+					bad = mode == WALK_SET &&
+					      model_check_value(ds_ctx(s->ds), strbuf_str(&kp),
+								w[i], e) < 0;
+					strbuf_free(&kp);
+					if (bad)
+						goto out;
+				}
 				add_predicate(&path, k->name, w[i]);
 				strbuf_addf(&label, "[%s=%s]", k->name, w[i]);
 				strbuf_addc(&words, ' ');

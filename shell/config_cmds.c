@@ -26,25 +26,56 @@ static const char *const shell_words[] = {
 	"import", "quit",    "logout",	 "history", "help",	"do",	   "where",
 };
 
-bool svrsh_is_config_line(struct svrsh *sh, const char *line)
+/* Where a batch line goes: the shell's own commands, or svrd's
+ * configuration interpreter.  Exact words decide; an abbreviation goes
+ * where it fits, and one that fits both a shell command and a
+ * configuration item is an error naming them all (cands). */
+enum line_kind svrsh_classify(struct svrsh *sh, const char *line, char *cands, size_t len)
 {
+	struct strbuf shell = STRBUF_INIT, cfg = STRBUF_INIT;
 	char first[64];
 	size_t n;
+	enum line_kind kind;
 
+	cands[0] = '\0';
 	while (*line == ' ' || *line == '\t')
 		line++;
 	n = strcspn(line, " \t");
 	if (n == 0 || n >= sizeof(first))
-		return sh->config_mode && n > 0;
+		return sh->config_mode && n > 0 ? LINE_CONFIG : LINE_SHELL;
 	memcpy(first, line, n);
 	first[n] = '\0';
-	for (size_t i = 0; i < sizeof(shell_words) / sizeof(shell_words[0]); i++)
+	for (size_t i = 0; i < sizeof(shell_words) / sizeof(shell_words[0]); i++) {
 		if (strcmp(first, shell_words[i]) == 0)
-			return false;
-	if (sh->config_mode)
-		return true;
-	return strcmp(first, "config") == 0 || strcmp(first, "configure") == 0 ||
-	       strcmp(first, "set") == 0 || strcmp(first, "delete") == 0;
+			return LINE_SHELL;
+		if (strncmp(first, shell_words[i], n) == 0)
+			strbuf_addf(&shell, "%s%s", shell.len ? ", " : "", shell_words[i]);
+	}
+	if (!sh->config_mode) {
+		strbuf_free(&shell);
+		return strcmp(first, "config") == 0 || strcmp(first, "configure") == 0 ||
+				       strcmp(first, "set") == 0 || strcmp(first, "delete") == 0
+			       ? LINE_CONFIG
+			       : LINE_SHELL;
+	}
+	if (schema_tree_names(sh, first, &cfg) == 1) {
+		kind = LINE_CONFIG; /* an exact configuration word */
+	} else if (shell.len && cfg.len) {
+		snprintf(cands, len, "%s, %s", strbuf_str(&shell), strbuf_str(&cfg));
+		kind = LINE_AMBIGUOUS;
+	} else {
+		kind = shell.len ? LINE_SHELL : LINE_CONFIG;
+	}
+	strbuf_free(&shell);
+	strbuf_free(&cfg);
+	return kind;
+}
+
+bool svrsh_is_config_line(struct svrsh *sh, const char *line)
+{
+	char cands[8];
+
+	return svrsh_classify(sh, line, cands, sizeof(cands)) == LINE_CONFIG;
 }
 
 static void update_state(struct svrsh *sh, const struct json *data)

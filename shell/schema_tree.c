@@ -290,7 +290,7 @@ static void register_level(struct cli_def *cli, struct snode *lvl, int mode)
 	}
 }
 
-int schema_tree_build(struct svrsh *sh)
+int schema_tree_load(struct svrsh *sh)
 {
 	struct json *data = svrsh_call(sh, "get-schema", NULL);
 
@@ -301,6 +301,47 @@ int schema_tree_build(struct svrsh *sh)
 	nnodes = 0;
 	next_mode = MODE_CONFIG + 1;
 	add_nodes(json_get(schema_doc, "nodes"), NULL);
+	return 0;
+}
+
+static bool in_chain(const struct snode *n, const struct snode *lvl)
+{
+	for (;; lvl = lvl->parent) {
+		if (n->parent == lvl)
+			return true;
+		if (!lvl)
+			return false;
+	}
+}
+
+/* Configuration words starting with prefix that the current level knows
+ * (its children and its ancestors'), into out (comma separated, once
+ * each); returns 1 when prefix is one of them exactly. */
+int schema_tree_names(const struct svrsh *sh, const char *prefix, struct strbuf *out)
+{
+	size_t len = strlen(prefix);
+	int exact = 0;
+
+	for (int i = 0; i < nnodes; i++) {
+		bool seen = false;
+
+		if (strncmp(nodes[i].name, prefix, len) != 0 ||
+		    !in_chain(&nodes[i], sh->level_node))
+			continue;
+		if (strcmp(nodes[i].name, prefix) == 0)
+			exact = 1;
+		for (int k = 0; k < i && !seen; k++)
+			seen = strcmp(nodes[k].name, nodes[i].name) == 0;
+		if (!seen)
+			strbuf_addf(out, "%s%s", out->len ? ", " : "", nodes[i].name);
+	}
+	return exact;
+}
+
+int schema_tree_build(struct svrsh *sh)
+{
+	if (schema_tree_load(sh) < 0)
+		return -1;
 	register_level(sh->cli, NULL, MODE_CONFIG);
 	for (int i = 0; i < nnodes; i++)
 		if (nodes[i].mode)

@@ -269,11 +269,43 @@ static bool line_ok(const char *line, size_t n, long lineno)
 	return true;
 }
 
+/* Is the first word of cmd an abbreviation of several commands of the
+ * current mode?  (libcli would pick one of them.) */
+static bool shell_ambiguous(struct svrsh *sh, const char *cmd, char *cands, size_t len)
+{
+	size_t n = strcspn(cmd, " \t"), used = 0;
+	int hits = 0;
+	void *first = NULL;
+	bool same = true;
+
+	cands[0] = '\0';
+	for (struct cli_command *c = sh->cli->commands; c; c = c->next) {
+		if ((c->mode != MODE_ANY && c->mode != sh->cli->mode) ||
+		    c->command_type == CLI_FILTER_COMMAND || c->privilege > sh->cli->privilege)
+			continue;
+		if (strlen(c->command) == n && strncmp(c->command, cmd, n) == 0)
+			return false; /* exact */
+		if (strncmp(c->command, cmd, n) != 0)
+			continue;
+		/* aliases (config, configure) are one command */
+		if (hits && (void *)c->callback != first)
+			same = false;
+		first = (void *)c->callback;
+		if (used + strlen(c->command) + 3 < len)
+			used += (size_t)snprintf(cands + used, len - used, "%s%s", hits ? ", " : "",
+						 c->command);
+		hits++;
+	}
+	return hits > 1 && !same;
+}
+
 /* Run one batch line; returns 0, -1 for a failed command, 1 to stop (quit),
  * 2 when the line opened a quoted value that continues. */
 static int batch_line(struct svrsh *sh, char *line, const char *where, long lineno)
 {
 	const char *cmd;
+	char cands[512];
+	enum line_kind kind;
 	int rc;
 
 	rstrip(line);
@@ -284,7 +316,12 @@ static int batch_line(struct svrsh *sh, char *line, const char *where, long line
 		printf("%s%s\n", svrsh_prompt(sh), cmd);
 		fflush(stdout);
 	}
-	if (svrsh_is_config_line(sh, cmd)) {
+	kind = svrsh_classify(sh, cmd, cands, sizeof(cands));
+	if (kind == LINE_AMBIGUOUS ||
+	    (kind == LINE_SHELL && shell_ambiguous(sh, cmd, cands, sizeof(cands)))) {
+		printf("%% Error: '%.*s' is ambiguous: %s\n", (int)strcspn(cmd, " \t"), cmd, cands);
+		rc = CLI_ERROR;
+	} else if (kind == LINE_CONFIG) {
 		rc = svrsh_config_line(sh, cmd);
 		if (rc == 1)
 			return 2; /* a quoted value continues on the next lines */
@@ -438,7 +475,7 @@ int main(int argc, char **argv)
 	pipes_register(&sh);
 	/* Configuration mode's command tree, for the line editor: TAB and ?
 	 * (batch lines go to svrd as they are). */
-	if (!sh.batch && schema_tree_build(&sh) < 0) {
+	if (sh.batch ? schema_tree_load(&sh) < 0 : schema_tree_build(&sh) < 0) {
 		rc = 1;
 		goto out;
 	}

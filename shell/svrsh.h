@@ -52,6 +52,8 @@ void print_json(struct cli_def *cli, const struct json *data);
 /* config_cmds.c */
 struct cli_command;
 void config_commands_register(struct svrsh *sh, struct cli_command *show);
+enum line_kind { LINE_SHELL, LINE_CONFIG, LINE_AMBIGUOUS };
+enum line_kind svrsh_classify(struct svrsh *sh, const char *line, char *cands, size_t len);
 bool svrsh_is_config_line(struct svrsh *sh, const char *line);
 int svrsh_config_line(struct svrsh *sh, const char *line);
 
@@ -67,7 +69,10 @@ void render_duration(char *buf, int len, int64_t seconds);
 
 /* schema_tree.c: configuration mode's commands, from svrd's schema */
 struct snode;
-int schema_tree_build(struct svrsh *sh);
+int schema_tree_load(struct svrsh *sh);	 /* the model only (batch) */
+int schema_tree_build(struct svrsh *sh); /* and the command tree (terminal) */
+struct strbuf;
+int schema_tree_names(const struct svrsh *sh, const char *prefix, struct strbuf *out);
 void schema_tree_free(void);
 void schema_tree_set_level(struct svrsh *sh, const char *schema_path);
 
