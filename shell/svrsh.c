@@ -377,6 +377,12 @@ static int run_batch(struct svrsh *sh, FILE *in, const char *where)
 				break;
 		}
 	}
+	if (more) {
+		printf("%% Error: the quoted value opened before line %ld is never closed\n", lineno);
+		fflush(stdout);
+		fprintf(stderr, "svrsh: %s line %ld failed\n", where, lineno);
+		failed++;
+	}
 	free(line);
 	fflush(stdout);
 	return failed ? 1 : 0;
