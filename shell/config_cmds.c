@@ -94,6 +94,28 @@ static void update_state(struct svrsh *sh, const struct json *data)
 	svrsh_update_prompt(sh);
 }
 
+/* Ask svrd where this session is and whether the candidate changed. */
+static void refresh_status(struct svrsh *sh)
+{
+	struct json *st = svrsh_call_quiet(sh, "config-status", NULL);
+
+	if (st)
+		update_state(sh, st);
+	json_free(st);
+}
+
+/* Call op and print the reply's text: show config, compare. */
+static int call_print_text(struct cli_def *cli, const char *op, struct json *args)
+{
+	struct json *data = svrsh_call(svrsh_of(cli), op, args);
+
+	if (!data)
+		return CLI_ERROR;
+	print_text(cli, json_get_str(data, "text", ""));
+	json_free(data);
+	return CLI_OK;
+}
+
 /* Returns CLI_OK, CLI_ERROR, or 1 when the line opened a quoted value that
  * continues on the next line. */
 int svrsh_config_line(struct svrsh *sh, const char *line)
@@ -105,11 +127,7 @@ int svrsh_config_line(struct svrsh *sh, const char *line)
 	data = svrsh_call(sh, "cli-config", args);
 	if (!data) {
 		/* The error left the level as it was; refresh the prompt's '*'. */
-		struct json *st = svrsh_call_quiet(sh, "config-status", NULL);
-
-		if (st)
-			update_state(sh, st);
-		json_free(st);
+		refresh_status(sh);
 		return CLI_ERROR;
 	}
 	if (strcmp(json_get_str(data, "result", ""), "more") == 0)
@@ -135,7 +153,7 @@ void print_text(struct cli_def *cli, const char *text)
 static int cmd_show_config(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct svrsh *sh = svrsh_of(cli);
-	struct json *args = json_new_object(), *data;
+	struct json *args = json_new_object();
 	const char *ds = "running";
 	struct strbuf path = STRBUF_INIT;
 
@@ -165,12 +183,7 @@ static int cmd_show_config(struct cli_def *cli, const char *command, char **argv
 	json_set(args, "datastore", json_new_str(ds));
 	if (sh->display_json)
 		json_set(args, "format", json_new_str("json"));
-	data = svrsh_call(sh, "get-config", args);
-	if (!data)
-		return CLI_ERROR;
-	print_text(cli, json_get_str(data, "text", ""));
-	json_free(data);
-	return CLI_OK;
+	return call_print_text(cli, "get-config", args);
 }
 
 static int cmd_show_history(struct cli_def *cli, const char *command, char **argv, int argc)
@@ -221,19 +234,13 @@ static int simple_call(struct cli_def *cli, const char *op, struct json *args, c
 {
 	struct svrsh *sh = svrsh_of(cli);
 	struct json *data = svrsh_call(sh, op, args);
-	struct json *st;
 
 	if (!data)
 		return CLI_ERROR;
 	if (done)
 		cli_print(cli, "%s", done);
 	json_free(data);
-	st = svrsh_call_quiet(sh, "config-status", NULL);
-	if (st) {
-		sh->changed = json_get_bool(st, "candidate-changed", false);
-		svrsh_update_prompt(sh);
-	}
-	json_free(st);
+	refresh_status(sh);
 	return CLI_OK;
 }
 
@@ -251,7 +258,7 @@ static int cmd_validate(struct cli_def *cli, const char *command, char **argv, i
 static int cmd_commit(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct svrsh *sh = svrsh_of(cli);
-	struct json *args = json_new_object(), *data, *st;
+	struct json *args = json_new_object(), *data;
 	bool force = false, check = false;
 	struct strbuf comment = STRBUF_INIT;
 
@@ -308,12 +315,7 @@ static int cmd_commit(struct cli_def *cli, const char *command, char **argv, int
 	else if (json_get_int(data, "confirm-deadline-ms", 0) == 0)
 		cli_print(cli, "No changes to commit%s", "");
 	json_free(data);
-	st = svrsh_call_quiet(sh, "config-status", NULL);
-	if (st) {
-		sh->changed = json_get_bool(st, "candidate-changed", false);
-		svrsh_update_prompt(sh);
-	}
-	json_free(st);
+	refresh_status(sh);
 	return CLI_OK;
 fail:
 	json_free(args);
@@ -327,8 +329,7 @@ fail_quiet:
 
 static int cmd_compare(struct cli_def *cli, const char *command, char **argv, int argc)
 {
-	struct svrsh *sh = svrsh_of(cli);
-	struct json *args = json_new_object(), *data;
+	struct json *args = json_new_object();
 	int i = 0;
 
 	(void)command;
@@ -343,12 +344,7 @@ static int cmd_compare(struct cli_def *cli, const char *command, char **argv, in
 		json_set(args, "old", json_new_str(argv[i]));
 	if (i + 1 < argc)
 		json_set(args, "new", json_new_str(argv[i + 1]));
-	data = svrsh_call(sh, "compare", args);
-	if (!data)
-		return CLI_ERROR;
-	print_text(cli, json_get_str(data, "text", ""));
-	json_free(data);
-	return CLI_OK;
+	return call_print_text(cli, "compare", args);
 }
 
 static int cmd_rollback(struct cli_def *cli, const char *command, char **argv, int argc)

@@ -378,7 +378,8 @@ static int run_batch(struct svrsh *sh, FILE *in, const char *where)
 		}
 	}
 	if (more) {
-		printf("%% Error: the quoted value opened before line %ld is never closed\n", lineno);
+		printf("%% Error: the quoted value opened before line %ld is never closed\n",
+		       lineno);
 		fflush(stdout);
 		fprintf(stderr, "svrsh: %s line %ld failed\n", where, lineno);
 		failed++;
