@@ -119,8 +119,12 @@ int pager_rows(void)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
 		return ws.ws_row;
 	/* not a window we can ask: what terminfo says this terminal has */
-	if (setupterm(NULL, STDOUT_FILENO, &err) == 0 && (rows = tigetnum("lines")) > 0)
-		return rows;
+	if (setupterm(NULL, STDOUT_FILENO, &err) == 0) {
+		rows = tigetnum("lines");
+		del_curterm(cur_term);
+		if (rows > 0)
+			return rows;
+	}
 	return 24;
 }
 
@@ -128,7 +132,7 @@ void pager_begin(struct svrsh *sh)
 {
 	sh->pager_lines = 0;
 	sh->pager_quit = false;
-	sh->pager_rows = pager_rows();
+	sh->pager_rows = sh->batch ? 0 : pager_rows();
 }
 
 /* Called before each terminal line: false when the line must be dropped. */
