@@ -1,15 +1,87 @@
 /* DOC: PKI
  *
- * Certificate handling behind one small API (with crypto.h, the only place
- * that includes OpenSSL).  For now: checks the configuration model needs.
+ * Certificates behind one small API (with crypto.h, the only place that
+ * includes OpenSSL).
+ *
+ * A node's identity is its certificate and private key: a configured
+ * client-certificate, or a self-signed one made at first start (EC P-256,
+ * CN and SAN URI urn:ssr:peering:NAME from the router's
+ * peering-common-name), stored in the state directory with the key 0600.
+ *
+ * A peer's certificate is validated as DESIGN.md says: it chains to a
+ * trusted CA when any is configured (else it must be a valid self-signed
+ * certificate), it is within its dates, not revoked by a configured CRL,
+ * signed with an allowed algorithm (no MD5 or SHA-1; RSA of 2048 bits or
+ * more; EC P-256, P-384 or P-521; Ed25519), and its CN or SAN URI names
+ * the expected peering-common-name.  The result pins the peer's public
+ * key: every later key-exchange message must verify with it.  Time is
+ * always the caller's (sans-I/O engine, tests with any clock).
  */
 #ifndef SVR_PKI_H
 #define SVR_PKI_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* 0 when pem holds exactly one X.509 certificate that may act as a CA
  * (basicConstraints CA:TRUE); -1 with a reason in err otherwise. */
 int pki_check_ca_pem(const char *pem, char *err, size_t errlen);
+
+struct pki_identity;
+
+/* Load DIR/node.crt and DIR/node.key, or make a self-signed pair for
+ * peering name pcn valid from now_s for days.  A self-signed certificate
+ * for another name is replaced. */
+struct pki_identity *pki_identity_open(const char *dir, const char *pcn, int64_t now_s, int days,
+				       char *err, size_t errlen);
+/* Load a configured certificate (PEM file) and its key (PEM file). */
+struct pki_identity *pki_identity_load(const char *cert_file, const char *key_file, char *err,
+				       size_t errlen);
+void pki_identity_free(struct pki_identity *id);
+/* The certificate in DER, as sent to peers. */
+const uint8_t *pki_identity_der(const struct pki_identity *id, size_t *len);
+bool pki_identity_self_signed(const struct pki_identity *id);
+/* Sign data with the identity's key (ECDSA or RSA with SHA-384, or Ed25519). */
+int pki_sign(const struct pki_identity *id, const uint8_t *data, size_t len, uint8_t *sig,
+	     size_t cap, size_t *siglen);
+#define PKI_SIG_MAX 1024
+
+struct pki_trust;
+
+struct pki_trust *pki_trust_new(void);
+void pki_trust_free(struct pki_trust *t);
+int pki_trust_add_ca_pem(struct pki_trust *t, const char *pem, char *err, size_t errlen);
+int pki_trust_add_crl_pem(struct pki_trust *t, const char *pem, char *err, size_t errlen);
+size_t pki_trust_ca_count(const struct pki_trust *t);
+
+enum pki_verdict {
+	PKI_OK = 0,
+	PKI_MALFORMED,
+	PKI_EXPIRED,
+	PKI_NOT_YET_VALID,
+	PKI_REVOKED,
+	PKI_UNTRUSTED,
+	PKI_BAD_SIGNATURE,
+	PKI_WEAK_ALGORITHM,
+	PKI_WRONG_NAME,
+};
+
+const char *pki_verdict_name(enum pki_verdict v);
+
+struct pki_peer;
+
+/* Validate a peer's certificate (DER) for peering name pcn at now_s.
+ * Returns the pinned peer or NULL with *v and a detail ("expired - not
+ * after 2025-01-28 19:07:00 UTC"). */
+struct pki_peer *pki_peer_validate(const struct pki_trust *t, const uint8_t *der, size_t len,
+				   const char *pcn, int64_t now_s, enum pki_verdict *v,
+				   char *detail, size_t detail_len);
+void pki_peer_free(struct pki_peer *p);
+/* Does sig over data verify with the pinned key? */
+bool pki_peer_verify(const struct pki_peer *p, const uint8_t *data, size_t len, const uint8_t *sig,
+		     size_t siglen);
+/* Seconds since the epoch when the peer's certificate stops being valid. */
+int64_t pki_peer_not_after(const struct pki_peer *p);
 
 #endif

@@ -1,0 +1,224 @@
+/* PKI: node identities (made, saved 0600, reloaded, renewed for a new
+ * name), signatures against the pinned key, and peer validation: the
+ * happy paths and every rejection DESIGN.md lists. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "pki.h"
+
+static char dir[64];
+static char certs[128];
+static bool have_certs;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/svrpki.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(certs, sizeof(certs), "%s/certs", dir);
+	have_certs = false;
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+TestSuite(pki, .init = setup, .fini = teardown);
+
+static void make_certs(void)
+{
+	char cmd[512];
+	const char *top = getenv("top_srcdir");
+
+	if (have_certs)
+		return;
+	mkdir(certs, 0700);
+	snprintf(cmd, sizeof(cmd), "%s/tests/unit/mkcerts.sh %s", top ? top : ".", certs);
+	cr_assert_eq(system(cmd), 0, "mkcerts.sh failed");
+	have_certs = true;
+}
+
+static char *slurp(const char *name, size_t *len)
+{
+	char path[256];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", certs, name);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f, "missing %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)n + 1);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+#define NOW ((int64_t)time(NULL))
+
+Test(pki, identity_is_made_saved_and_reloaded)
+{
+	char err[256], key[128];
+	struct pki_identity *a = pki_identity_open(dir, "peer-a", NOW, 365, err, sizeof(err));
+	struct pki_identity *b;
+	const uint8_t *da, *db;
+	size_t la, lb;
+	struct stat st;
+
+	cr_assert_not_null(a, "%s", err);
+	cr_assert(pki_identity_self_signed(a));
+	snprintf(key, sizeof(key), "%s/node.key", dir);
+	cr_assert_eq(stat(key, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600, "key mode %o", st.st_mode & 0777);
+	b = pki_identity_open(dir, "peer-a", NOW, 365, err, sizeof(err));
+	da = pki_identity_der(a, &la);
+	db = pki_identity_der(b, &lb);
+	cr_assert(la == lb && memcmp(da, db, la) == 0, "reloading made a new certificate");
+	pki_identity_free(b);
+	/* a new peering name: a new self-signed certificate */
+	b = pki_identity_open(dir, "peer-renamed", NOW, 365, err, sizeof(err));
+	db = pki_identity_der(b, &lb);
+	cr_assert(la != lb || memcmp(da, db, la) != 0);
+	pki_identity_free(a);
+	pki_identity_free(b);
+}
+
+Test(pki, self_signed_peer_is_validated_pinned_and_verifies)
+{
+	char err[256], detail[256], sub[128];
+	struct pki_identity *b;
+	struct pki_peer *p;
+	enum pki_verdict v;
+	const uint8_t *der;
+	size_t len, siglen;
+	uint8_t sig[PKI_SIG_MAX], msg[] = "salt and ephemeral key";
+
+	snprintf(sub, sizeof(sub), "%s/b", dir);
+	mkdir(sub, 0700);
+	b = pki_identity_open(sub, "peer-b", NOW, 365, err, sizeof(err));
+	cr_assert_not_null(b, "%s", err);
+	der = pki_identity_der(b, &len);
+	p = pki_peer_validate(NULL, der, len, "peer-b", NOW, &v, detail, sizeof(detail));
+	cr_assert_not_null(p, "%s: %s", pki_verdict_name(v), detail);
+	cr_assert_eq(pki_sign(b, msg, sizeof(msg), sig, sizeof(sig), &siglen), 0);
+	cr_assert(pki_peer_verify(p, msg, sizeof(msg), sig, siglen));
+	msg[0] ^= 1;
+	cr_assert_not(pki_peer_verify(p, msg, sizeof(msg), sig, siglen), "tampered data verified");
+	msg[0] ^= 1;
+	sig[siglen - 1] ^= 1;
+	cr_assert_not(pki_peer_verify(p, msg, sizeof(msg), sig, siglen), "tampered signature");
+	pki_peer_free(p);
+	pki_identity_free(b);
+}
+
+static enum pki_verdict check(const struct pki_trust *t, const uint8_t *der, size_t len,
+			      const char *pcn, int64_t now, char *detail)
+{
+	enum pki_verdict v;
+	struct pki_peer *p = pki_peer_validate(t, der, len, pcn, now, &v, detail, 256);
+
+	cr_assert_eq(p != NULL, v == PKI_OK);
+	pki_peer_free(p);
+	return v;
+}
+
+Test(pki, dates_and_name_of_a_self_signed_peer)
+{
+	char err[256], detail[256], sub[128];
+	struct pki_identity *b;
+	const uint8_t *der;
+	size_t len;
+
+	snprintf(sub, sizeof(sub), "%s/b", dir);
+	mkdir(sub, 0700);
+	b = pki_identity_open(sub, "peer-b", NOW, 30, err, sizeof(err));
+	der = pki_identity_der(b, &len);
+	cr_assert_eq(check(NULL, der, len, "peer-b", NOW, detail), PKI_OK);
+	cr_assert_eq(check(NULL, der, len, "peer-c", NOW, detail), PKI_WRONG_NAME);
+	cr_assert_eq(check(NULL, der, len, "peer-b", NOW + 31 * 86400, detail), PKI_EXPIRED);
+	cr_assert(strstr(detail, "not after") != NULL, "%s", detail);
+	cr_assert_eq(check(NULL, der, len, "peer-b", NOW - 86400, detail), PKI_NOT_YET_VALID);
+	cr_assert_eq(check(NULL, der, len - 1, "peer-b", NOW, detail), PKI_MALFORMED);
+	cr_assert_eq(check(NULL, (const uint8_t *)"garbage", 7, "peer-b", NOW, detail),
+		     PKI_MALFORMED);
+	pki_identity_free(b);
+}
+
+static struct pki_trust *trust(bool crl)
+{
+	struct pki_trust *t = pki_trust_new();
+	char err[256], *pem = slurp("ca.pem", NULL);
+
+	cr_assert_eq(pki_trust_add_ca_pem(t, pem, err, sizeof(err)), 0, "%s", err);
+	free(pem);
+	if (crl) {
+		pem = slurp("crl.pem", NULL);
+		cr_assert_eq(pki_trust_add_crl_pem(t, pem, err, sizeof(err)), 0, "%s", err);
+		free(pem);
+	}
+	return t;
+}
+
+static enum pki_verdict check_file(const struct pki_trust *t, const char *name, char *detail)
+{
+	size_t len;
+	uint8_t *der = (uint8_t *)slurp(name, &len);
+	enum pki_verdict v = check(t, der, len, "peer-b", NOW, detail);
+
+	free(der);
+	return v;
+}
+
+Test(pki, ca_signed_peers_and_every_rejection)
+{
+	struct pki_trust *t, *tc;
+	char detail[256];
+
+	make_certs();
+	t = trust(false);
+	tc = trust(true);
+	cr_assert_eq(check_file(t, "good.der", detail), PKI_OK, "%s", detail);
+	cr_assert_eq(check_file(tc, "good.der", detail), PKI_OK, "with CRL: %s", detail);
+	cr_assert_eq(check_file(t, "san.der", detail), PKI_OK, "SAN URI: %s", detail);
+	cr_assert_eq(check_file(t, "revoked.der", detail), PKI_OK, "no CRL configured: valid");
+	cr_assert_eq(check_file(tc, "revoked.der", detail), PKI_REVOKED, "%s", detail);
+	cr_assert_eq(check_file(t, "untrusted.der", detail), PKI_UNTRUSTED, "%s", detail);
+	cr_assert_eq(check_file(NULL, "good.der", detail), PKI_UNTRUSTED,
+		     "a CA-signed certificate without the CA configured");
+	cr_assert_eq(check_file(t, "sha1.der", detail), PKI_WEAK_ALGORITHM, "%s", detail);
+	cr_assert(strstr(detail, "SHA1") != NULL || strstr(detail, "sha1") != NULL, "%s", detail);
+	cr_assert_eq(check_file(NULL, "rsa1024.der", detail), PKI_WEAK_ALGORITHM, "%s", detail);
+	cr_assert(strstr(detail, "1024") != NULL, "%s", detail);
+	pki_trust_free(t);
+	pki_trust_free(tc);
+}
+
+Test(pki, configured_identity_loads_and_mismatched_key_is_refused)
+{
+	char crt[256], key[256], other[256], err[256];
+	struct pki_identity *id;
+
+	make_certs();
+	snprintf(crt, sizeof(crt), "%s/good.pem", certs);
+	snprintf(key, sizeof(key), "%s/good.key", certs);
+	snprintf(other, sizeof(other), "%s/san.key", certs);
+	id = pki_identity_load(crt, key, err, sizeof(err));
+	cr_assert_not_null(id, "%s", err);
+	cr_assert_not(pki_identity_self_signed(id));
+	pki_identity_free(id);
+	cr_assert_null(pki_identity_load(crt, other, err, sizeof(err)));
+	cr_assert(strstr(err, "does not belong") != NULL, "%s", err);
+	cr_assert_null(pki_identity_load("/nonexistent.pem", key, err, sizeof(err)));
+}
