@@ -62,6 +62,13 @@ out:
 	return rc;
 }
 
+int crypto_sha384(const uint8_t *data, size_t len, uint8_t out[CRYPTO_SHA384_LEN])
+{
+	unsigned int n = 0;
+
+	return EVP_Digest(data, len, out, &n, EVP_sha384(), NULL) == 1 ? 0 : -1;
+}
+
 int crypto_hmac_sha384(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
 		       uint8_t out[CRYPTO_SHA384_LEN])
 {

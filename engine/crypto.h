@@ -39,6 +39,7 @@ int crypto_random(void *buf, size_t len);
 
 int crypto_hkdf_sha384(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len,
 		       const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len);
+int crypto_sha384(const uint8_t *data, size_t len, uint8_t out[CRYPTO_SHA384_LEN]);
 int crypto_hmac_sha384(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
 		       uint8_t out[CRYPTO_SHA384_LEN]);
 

@@ -1,0 +1,102 @@
+/* DOC: key engine (sans-I/O)
+ *
+ * The key exchange between this router and its peers, with no clock,
+ * socket or file of its own: the caller feeds it received messages and the
+ * current time, and takes out the messages to send, the next deadline,
+ * and the keys.  That is what lets tests run hours of retransmissions in
+ * microseconds and a thousand peers in one process.
+ *
+ * Per peer, in the seed's order (doc/protocol.md has the bytes):
+ *   CERT     my certificate (DER), until CERT_ACK;  the peer's is validated
+ *            for its peering-common-name and its key pinned
+ *   SALT     a random salt, the (EC)DH algorithm and an ephemeral public
+ *            value, signed with the certificate key, until SALT_ACK
+ *   peer key = HKDF-SHA-384(DH secret, both salts, both peering names):
+ *            AES-256 + HMAC-SHA-384, never sent
+ *   MKEY     my metadata key (index, AES-256 key, HMAC-SHA-384 key) sealed
+ *            with the peer key, until MKEY_ACK
+ * When all six flags (cert, salt, key: received and acknowledged) are set
+ * the peer is MKEY_EXCH_COMP.  Unacknowledged messages are sent again every
+ * retransmit interval; a peer silent for the timeout is out of service and
+ * is tried again every timeout.
+ */
+#ifndef SVR_KEX_H
+#define SVR_KEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+
+struct pki_identity;
+struct pki_trust;
+
+enum kex_msg_type {
+	KEX_CERT = 1,
+	KEX_CERT_ACK = 2,
+	KEX_SALT = 3,
+	KEX_SALT_ACK = 4,
+	KEX_MKEY = 5,
+	KEX_MKEY_ACK = 6,
+};
+
+struct kex_config {
+	const char *pcn;	       /* this router's peering-common-name */
+	const struct pki_identity *id; /* this node's certificate and key */
+	const struct pki_trust *trust; /* NULL or no CA: self-signed peers */
+	enum crypto_kex alg;
+	uint64_t retransmit_ms; /* peer-key-retransmit-interval */
+	uint64_t timeout_ms;	/* peer-key-timeout */
+};
+
+/* A metadata key: what seals metadata sent to its owner. */
+struct kex_mkey {
+	uint32_t index;
+	struct crypto_seal_key key;
+};
+
+struct kex_engine;
+
+struct kex_engine *kex_new(const struct kex_config *cfg, uint64_t now_ms);
+void kex_free(struct kex_engine *e);
+
+/* Peers are numbered from 0 in the order they are added. */
+int kex_add_peer(struct kex_engine *e, const char *pcn);
+
+/* A message from peer p.  Bad, stale or unauthenticated messages are
+ * dropped (counted); they never change state. */
+void kex_input(struct kex_engine *e, int p, const uint8_t *msg, size_t len, uint64_t now_ms);
+/* Send what is due at now_ms. */
+void kex_tick(struct kex_engine *e, uint64_t now_ms);
+uint64_t kex_next_deadline(const struct kex_engine *e);
+
+/* The next message to send: its peer and bytes (valid until the next call);
+ * false when there is nothing to send. */
+bool kex_output(struct kex_engine *e, int *p, const uint8_t **msg, size_t *len);
+
+/* A new metadata key (index + 1), sent to every peer. */
+void kex_regenerate(struct kex_engine *e, uint64_t now_ms);
+uint32_t kex_local_index(const struct kex_engine *e);
+
+struct kex_peer_state {
+	const char *status; /* "CERT_EXCH" ... "MKEY_EXCH_COMP", "OUT_OF_SERVICE" */
+	bool cert_rec, cert_ack, salt_rec, salt_ack, key_rec, key_ack;
+	uint64_t salt, peer_salt;
+	uint32_t key_index, peer_key_index;
+	const char *cert_verdict; /* "valid", "expired", ... "none" */
+	char cert_detail[160];
+	uint64_t dropped; /* messages refused */
+};
+
+void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *out);
+
+/* Payload keys: seal a session key for peer p with p's current metadata
+ * key; open one sealed for us (by our key index, the previous one still
+ * accepted).  out holds index (4 bytes, big-endian) | sealed key. */
+ssize_t kex_wrap(const struct kex_engine *e, int p, const uint8_t *key, size_t len, uint8_t *out,
+		 size_t cap);
+ssize_t kex_unwrap(const struct kex_engine *e, const uint8_t *in, size_t len, uint8_t *key,
+		   size_t cap);
+
+#endif

@@ -1,0 +1,303 @@
+/* The key engine on an in-memory network with a clock the test runs:
+ * the happy path, loss of each message type, a silent peer, tampered and
+ * replayed messages, a wrong name, metadata-key regeneration, and payload
+ * keys wrapped and unwrapped across it. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "kex.h"
+#include "pki.h"
+
+static char dir[64];
+static struct pki_identity *ida, *idb;
+static struct kex_engine *a, *b;
+static uint64_t now;
+
+#define T0 ((uint64_t)time(NULL) * 1000)
+
+/* How the network treats the next message: 0 deliver, 1 drop. */
+static int (*policy)(const struct kex_engine *from, const uint8_t *msg, size_t len);
+static int drops_left[8];
+
+static int drop_first_of_type(const struct kex_engine *from, const uint8_t *msg, size_t len)
+{
+	(void)from;
+	(void)len;
+	if (drops_left[msg[1]] > 0) {
+		drops_left[msg[1]]--;
+		return 1;
+	}
+	return 0;
+}
+
+static int b_is_silent(const struct kex_engine *from, const uint8_t *msg, size_t len)
+{
+	(void)msg;
+	(void)len;
+	return from == b;
+}
+
+static struct pki_identity *identity(const char *sub, const char *pcn)
+{
+	char path[128], err[256];
+	struct pki_identity *id;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	mkdir(path, 0700);
+	id = pki_identity_open(path, pcn, (int64_t)(T0 / 1000), 365, err, sizeof(err));
+	cr_assert_not_null(id, "%s", err);
+	return id;
+}
+
+static struct kex_engine *engine(const char *pcn, const struct pki_identity *id, const char *peer)
+{
+	struct kex_config c = {pcn, id, NULL, CRYPTO_KEX_X25519, 30000, 3600000};
+	struct kex_engine *e = kex_new(&c, now);
+
+	cr_assert_eq(kex_add_peer(e, peer), 0);
+	return e;
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/svrkex.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	now = T0;
+	policy = NULL;
+	memset(drops_left, 0, sizeof(drops_left));
+	ida = identity("a", "peer-a");
+	idb = identity("b", "peer-b");
+	a = engine("peer-a", ida, "peer-b");
+	b = engine("peer-b", idb, "peer-a");
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	kex_free(a);
+	kex_free(b);
+	pki_identity_free(ida);
+	pki_identity_free(idb);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+TestSuite(kex, .init = setup, .fini = teardown);
+
+/* Move every queued message across (both ways) until nothing is left. */
+static void deliver(void)
+{
+	bool moved = true;
+
+	while (moved) {
+		int p;
+		const uint8_t *m;
+		size_t n;
+
+		moved = false;
+		while (kex_output(a, &p, &m, &n)) {
+			moved = true;
+			if (!policy || !policy(a, m, n))
+				kex_input(b, 0, m, n, now);
+		}
+		while (kex_output(b, &p, &m, &n)) {
+			moved = true;
+			if (!policy || !policy(b, m, n))
+				kex_input(a, 0, m, n, now);
+		}
+	}
+}
+
+/* Run the clock for ms, ticking both engines at their deadlines. */
+static void run(uint64_t ms)
+{
+	uint64_t end = now + ms;
+
+	for (;;) {
+		uint64_t next = kex_next_deadline(a);
+
+		if (kex_next_deadline(b) < next)
+			next = kex_next_deadline(b);
+		if (next < now)
+			next = now;
+		kex_tick(a, now);
+		kex_tick(b, now);
+		deliver();
+		if (next >= end || next == UINT64_MAX) {
+			now = end;
+			kex_tick(a, now);
+			kex_tick(b, now);
+			deliver();
+			return;
+		}
+		now = next > now ? next : now + 1;
+	}
+}
+
+static bool comp(const struct kex_engine *e)
+{
+	struct kex_peer_state s;
+
+	kex_peer_state(e, 0, &s);
+	return strcmp(s.status, "MKEY_EXCH_COMP") == 0 && s.cert_rec && s.cert_ack && s.salt_rec &&
+	       s.salt_ack && s.key_rec && s.key_ack;
+}
+
+static void assert_payload_keys_flow(void)
+{
+	uint8_t key[32], wrapped[256], back[64];
+	ssize_t n, m;
+
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 13);
+	n = kex_wrap(a, 0, key, sizeof(key), wrapped, sizeof(wrapped));
+	cr_assert_gt(n, 0);
+	m = kex_unwrap(b, wrapped, (size_t)n, back, sizeof(back));
+	cr_assert_eq(m, (ssize_t)sizeof(key));
+	cr_assert(memcmp(key, back, sizeof(key)) == 0);
+	cr_assert_eq(kex_unwrap(a, wrapped, (size_t)n, back, sizeof(back)), -1,
+		     "a key for b opened at a");
+}
+
+Test(kex, happy_path_reaches_mkey_exch_comp)
+{
+	struct kex_peer_state sa, sb;
+
+	run(1000);
+	cr_assert(comp(a) && comp(b));
+	kex_peer_state(a, 0, &sa);
+	kex_peer_state(b, 0, &sb);
+	cr_assert_eq(sa.peer_key_index, sb.key_index);
+	cr_assert_eq(sb.peer_key_index, sa.key_index);
+	cr_assert_eq(sa.salt, sb.peer_salt);
+	cr_assert_eq(sb.salt, sa.peer_salt);
+	cr_assert_neq(sa.salt, sb.salt);
+	cr_assert_str_eq(sa.cert_verdict, "valid");
+	cr_assert_eq(sa.dropped, 0);
+	assert_payload_keys_flow();
+}
+
+Test(kex, each_lost_message_type_is_retransmitted)
+{
+	for (int type = KEX_CERT; type <= KEX_MKEY_ACK; type++) {
+		teardown();
+		setup();
+		policy = drop_first_of_type;
+		drops_left[type] = 2;
+		run(1000);
+		cr_assert_not(comp(a) && comp(b), "type %d: complete without its messages", type);
+		run(3 * 30000);
+		cr_assert(comp(a) && comp(b), "type %d lost twice: not recovered", type);
+		cr_assert_eq(drops_left[type], 0);
+		assert_payload_keys_flow();
+	}
+}
+
+Test(kex, silent_peer_goes_out_of_service_and_comes_back)
+{
+	struct kex_peer_state s;
+
+	policy = b_is_silent;
+	run(3600000 + 1000);
+	kex_peer_state(a, 0, &s);
+	cr_assert_str_eq(s.status, "OUT_OF_SERVICE");
+	policy = NULL;
+	run(3600000 + 1000); /* retried every timeout */
+	cr_assert(comp(a) && comp(b));
+	kex_peer_state(a, 0, &s);
+	cr_assert_str_eq(s.status, "MKEY_EXCH_COMP");
+}
+
+static uint8_t recorded[64][4096];
+static size_t recorded_len[64];
+static int nrecorded;
+
+static int record(const struct kex_engine *from, const uint8_t *msg, size_t len)
+{
+	if (from == a && nrecorded < 64 && len <= sizeof(recorded[0])) {
+		memcpy(recorded[nrecorded], msg, len);
+		recorded_len[nrecorded++] = len;
+	}
+	return 0;
+}
+
+Test(kex, tampered_truncated_and_replayed_messages_change_nothing)
+{
+	struct kex_peer_state before, after;
+	uint8_t m[4096];
+
+	nrecorded = 0;
+	policy = record;
+	run(1000);
+	policy = NULL;
+	cr_assert(comp(b));
+	cr_assert_gt(nrecorded, 3);
+	kex_peer_state(b, 0, &before);
+	for (int i = 0; i < nrecorded; i++) {
+		size_t len = recorded_len[i];
+
+		/* a flipped bit in every byte (sampled bits) */
+		for (size_t k = 0; k < len; k++) {
+			memcpy(m, recorded[i], len);
+			m[k] ^= (uint8_t)(1 << (k % 8));
+			kex_input(b, 0, m, len, now);
+		}
+		/* every truncation */
+		for (size_t k = 0; k < len; k++)
+			kex_input(b, 0, recorded[i], k, now);
+		/* the message again (a replay) */
+		kex_input(b, 0, recorded[i], len, now);
+	}
+	deliver();
+	kex_peer_state(b, 0, &after);
+	cr_assert(comp(b) && comp(a));
+	cr_assert_eq(after.peer_key_index, before.peer_key_index);
+	cr_assert_eq(after.peer_salt, before.peer_salt);
+	cr_assert_gt(after.dropped, before.dropped);
+	assert_payload_keys_flow();
+}
+
+Test(kex, wrong_name_is_never_acknowledged)
+{
+	struct kex_peer_state s;
+	struct pki_identity *evil = identity("evil", "not-peer-b");
+
+	kex_free(b);
+	b = engine("peer-b", evil, "peer-a");
+	run(100000);
+	kex_peer_state(a, 0, &s);
+	cr_assert_not(s.cert_rec);
+	cr_assert_str_eq(s.cert_verdict, "wrong name");
+	cr_assert(strstr(s.cert_detail, "peer-b") != NULL, "%s", s.cert_detail);
+	kex_peer_state(b, 0, &s);
+	cr_assert_not(s.cert_ack);
+	kex_free(b);
+	b = engine("peer-b", idb, "peer-a");
+	pki_identity_free(evil);
+}
+
+Test(kex, regenerate_moves_the_index_and_keeps_the_old_one_for_a_while)
+{
+	struct kex_peer_state s;
+	uint8_t key[16] = {7}, wrapped[200], back[64];
+	ssize_t n;
+
+	run(1000);
+	cr_assert(comp(a) && comp(b));
+	/* a key wrapped for b with b's index 1 ... */
+	n = kex_wrap(a, 0, key, sizeof(key), wrapped, sizeof(wrapped));
+	kex_regenerate(b, now);
+	cr_assert_eq(kex_local_index(b), 2);
+	run(30000);
+	kex_peer_state(a, 0, &s);
+	cr_assert_eq(s.peer_key_index, 2, "a did not learn b's new index");
+	cr_assert(comp(a) && comp(b));
+	/* ... still opens at b after the switch-over */
+	cr_assert_eq(kex_unwrap(b, wrapped, (size_t)n, back, sizeof(back)), (ssize_t)sizeof(key));
+	assert_payload_keys_flow();
+}
