@@ -209,6 +209,22 @@ fail:
 	return NULL;
 }
 
+struct crypto_kex_key *crypto_kex_x25519_from_private(const uint8_t priv[32])
+{
+	struct crypto_kex_key *k = OPENSSL_zalloc(sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->alg = CRYPTO_KEX_X25519;
+	k->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, priv, 32);
+	if (!k->pkey) {
+		OPENSSL_free(k);
+		ERR_clear_error();
+		return NULL;
+	}
+	return k;
+}
+
 void crypto_kex_free(struct crypto_kex_key *k)
 {
 	if (!k)

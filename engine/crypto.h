@@ -73,6 +73,8 @@ const char *crypto_kex_name(enum crypto_kex alg);
 /* An ephemeral key pair. */
 struct crypto_kex_key *crypto_kex_generate(enum crypto_kex alg);
 void crypto_kex_free(struct crypto_kex_key *k);
+/* An X25519 key from its 32 private bytes (test vectors). */
+struct crypto_kex_key *crypto_kex_x25519_from_private(const uint8_t priv[32]);
 /* The public value to send; *len set.  0 or -1. */
 int crypto_kex_public(const struct crypto_kex_key *k, uint8_t *out, size_t cap, size_t *len);
 /* The shared secret with the peer's public value, which is checked first

@@ -341,33 +341,45 @@ static void start_salt(struct kex_engine *e, struct kex_peer *pr)
 	crypto_random(pr->salt, SALT_LEN);
 }
 
-/* The peer key from our ephemeral and the peer's public value: HKDF over
- * the secret, the salts and the peering names, both in name order so the
- * two sides agree. */
-static int derive(struct kex_engine *e, struct kex_peer *pr)
+int kex_peer_key(const struct crypto_kex_key *eph, const uint8_t *peer_pub, size_t peer_pub_len,
+		 const uint8_t salt[8], const uint8_t peer_salt[8], const char *pcn,
+		 const char *peer_pcn, struct crypto_seal_key *out)
 {
 	uint8_t secret[CRYPTO_KEX_MAX_PUB], salts[2 * SALT_LEN], info[300], okm[80];
 	size_t slen, il;
-	bool first = strcmp(e->pcn, pr->pcn) < 0;
-	const char *lo = first ? e->pcn : pr->pcn, *hi = first ? pr->pcn : e->pcn;
+	bool first = strcmp(pcn, peer_pcn) < 0;
+	const char *lo = first ? pcn : peer_pcn, *hi = first ? peer_pcn : pcn;
 	int rc;
 
-	if (crypto_kex_derive(pr->eph, pr->peer_pub, pr->peer_pub_len, secret, sizeof(secret),
-			      &slen) < 0)
+	if (strlen(pcn) + strlen(peer_pcn) + 24 > sizeof(info) ||
+	    crypto_kex_derive(eph, peer_pub, peer_pub_len, secret, sizeof(secret), &slen) < 0)
 		return -1;
-	memcpy(salts, first ? pr->salt : pr->peer_salt, SALT_LEN);
-	memcpy(salts + SALT_LEN, first ? pr->peer_salt : pr->salt, SALT_LEN);
-	il = (size_t)snprintf((char *)info, sizeof(info), "opensvr peer key v1%c%s%c%s", 0, lo, 0,
-			      hi);
+	memcpy(salts, first ? salt : peer_salt, SALT_LEN);
+	memcpy(salts + SALT_LEN, first ? peer_salt : salt, SALT_LEN);
+	memcpy(info, "opensvr peer key v1", 20); /* with its NUL */
+	il = 20;
+	memcpy(info + il, lo, strlen(lo) + 1);
+	il += strlen(lo) + 1;
+	memcpy(info + il, hi, strlen(hi));
+	il += strlen(hi);
 	rc = crypto_hkdf_sha384(salts, sizeof(salts), secret, slen, info, il, okm, sizeof(okm));
 	if (rc == 0) {
-		memcpy(pr->peer_key.enc, okm, CRYPTO_AES_KEY_LEN);
-		memcpy(pr->peer_key.mac, okm + CRYPTO_AES_KEY_LEN, CRYPTO_SHA384_LEN);
-		pr->have_key = true;
+		memcpy(out->enc, okm, CRYPTO_AES_KEY_LEN);
+		memcpy(out->mac, okm + CRYPTO_AES_KEY_LEN, CRYPTO_SHA384_LEN);
 	}
 	crypto_wipe(secret, sizeof(secret));
 	crypto_wipe(okm, sizeof(okm));
 	return rc;
+}
+
+/* The peer key from our ephemeral and the peer's public value. */
+static int derive(struct kex_engine *e, struct kex_peer *pr)
+{
+	if (kex_peer_key(pr->eph, pr->peer_pub, pr->peer_pub_len, pr->salt, pr->peer_salt, e->pcn,
+			 pr->pcn, &pr->peer_key) < 0)
+		return -1;
+	pr->have_key = true;
+	return 0;
 }
 
 static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len, uint64_t now)

@@ -99,4 +99,14 @@ ssize_t kex_wrap(const struct kex_engine *e, int p, const uint8_t *key, size_t l
 ssize_t kex_unwrap(const struct kex_engine *e, const uint8_t *in, size_t len, uint8_t *key,
 		   size_t cap);
 
+/* The peer key (doc/protocol.md): HKDF-SHA-384 with
+ *   IKM  the (EC)DH secret of eph and peer_pub,
+ *   salt the two 8-byte salts, the one of the peering name that sorts first
+ *        (strcmp) first,
+ *   info "opensvr peer key v1" NUL | first name | NUL | second name,
+ * 80 bytes: the AES-256 key, then the HMAC-SHA-384 key. */
+int kex_peer_key(const struct crypto_kex_key *eph, const uint8_t *peer_pub, size_t peer_pub_len,
+		 const uint8_t salt[8], const uint8_t peer_salt[8], const char *pcn,
+		 const char *peer_pcn, struct crypto_seal_key *out);
+
 #endif

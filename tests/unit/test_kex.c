@@ -301,3 +301,42 @@ Test(kex, regenerate_moves_the_index_and_keeps_the_old_one_for_a_while)
 	cr_assert_eq(kex_unwrap(b, wrapped, (size_t)n, back, sizeof(back)), (ssize_t)sizeof(key));
 	assert_payload_keys_flow();
 }
+
+static void unhex(const char *h, uint8_t *out)
+{
+	for (size_t i = 0; h[2 * i]; i++)
+		sscanf(h + 2 * i, "%2hhx", &out[i]);
+}
+
+/* The vector of doc/protocol.md: RFC 7748's X25519 keys, fixed salts and
+ * names; the expected bytes were computed by an independent HKDF. */
+Test(kex, peer_key_test_vector)
+{
+	uint8_t alice[32], bob[32], alice_pub[32], bob_pub[32], want_enc[32], want_mac[48];
+	uint8_t salt_a[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	uint8_t salt_b[8] = {0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8};
+	struct crypto_kex_key *ka, *kb;
+	struct crypto_seal_key pa, pb;
+	size_t n;
+
+	unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", alice);
+	unhex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb", bob);
+	unhex("1113b981cfe073f77336372bd517982ce8681ab8c1bb8c795ea2ab914aa90fae", want_enc);
+	unhex("69c2d2b577f1bf62374b16ed133264ba9017b20fbb320b371c00cf89450eabd2fbf94fa6d51b7526157"
+	      "1d05a99c480f6",
+	      want_mac);
+	ka = crypto_kex_x25519_from_private(alice);
+	kb = crypto_kex_x25519_from_private(bob);
+	cr_assert(ka && kb);
+	cr_assert_eq(crypto_kex_public(ka, alice_pub, sizeof(alice_pub), &n), 0);
+	cr_assert_eq(crypto_kex_public(kb, bob_pub, sizeof(bob_pub), &n), 0);
+	cr_assert_eq(kex_peer_key(ka, bob_pub, 32, salt_a, salt_b, "routerA.lab", "routerB.lab", &pa),
+		     0);
+	cr_assert_eq(kex_peer_key(kb, alice_pub, 32, salt_b, salt_a, "routerB.lab", "routerA.lab", &pb),
+		     0);
+	cr_assert(memcmp(&pa, &pb, sizeof(pa)) == 0, "the two sides derive different keys");
+	cr_assert(memcmp(pa.enc, want_enc, 32) == 0, "AES key differs from the vector");
+	cr_assert(memcmp(pa.mac, want_mac, 48) == 0, "HMAC key differs from the vector");
+	crypto_kex_free(ka);
+	crypto_kex_free(kb);
+}
