@@ -1,0 +1,105 @@
+/* BFD sessions talking to each other with a test clock. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "bfd.h"
+
+static struct bfd_session a, b;
+static uint64_t now;
+static bool a_silent;
+
+static void run(uint64_t ms)
+{
+	uint64_t end = now + ms;
+	uint8_t pkt[BFD_CTRL_LEN];
+
+	while (now <= end) {
+		if (bfd_tick(&a, now, pkt) && !a_silent)
+			bfd_input(&b, pkt, sizeof(pkt), now);
+		if (bfd_tick(&b, now, pkt))
+			bfd_input(&a, pkt, sizeof(pkt), now);
+		now += 10;
+	}
+}
+
+static void setup(void)
+{
+	now = 1000;
+	a_silent = false;
+	bfd_init(&a, 0x1111, 1, now);
+	bfd_init(&b, 0x2222, 2, now);
+}
+
+TestSuite(bfd, .init = setup);
+
+Test(bfd, two_sessions_come_up_with_each_others_discriminators)
+{
+	run(3000);
+	cr_assert_eq(a.state, BFD_UP);
+	cr_assert_eq(b.state, BFD_UP);
+	cr_assert_eq(a.remote_disc, 0x2222);
+	cr_assert_eq(b.remote_disc, 0x1111);
+	cr_assert_eq(bfd_detection_ms(&a), 3000);
+}
+
+Test(bfd, silence_takes_the_path_down_within_the_detection_time)
+{
+	uint64_t t0;
+
+	run(3000);
+	cr_assert_eq(b.state, BFD_UP);
+	a_silent = true;
+	t0 = now;
+	while (b.state == BFD_UP && now < t0 + 10000)
+		run(10);
+	cr_assert_eq(b.state, BFD_DOWN);
+	cr_assert_leq(now - t0, 3000 + 20, "down after %lu ms", (unsigned long)(now - t0));
+	cr_assert_geq(now - t0, 2000);
+	a_silent = false;
+	run(4000);
+	cr_assert_eq(b.state, BFD_UP, "did not come back");
+}
+
+Test(bfd, transmissions_are_jittered_between_75_and_100_percent)
+{
+	uint8_t pkt[BFD_CTRL_LEN];
+	uint64_t last = 0, min = UINT64_MAX, max = 0;
+
+	run(3000);
+	for (int i = 0; i < 200; i++) {
+		while (!bfd_tick(&a, now, pkt))
+			now++;
+		if (last) {
+			min = now - last < min ? now - last : min;
+			max = now - last > max ? now - last : max;
+		}
+		last = now;
+	}
+	cr_assert_geq(min, 750);
+	cr_assert_leq(max, 1000);
+	cr_assert_lt(min + 50, max, "no jitter");
+}
+
+Test(bfd, invalid_packets_are_dropped)
+{
+	uint8_t pkt[BFD_CTRL_LEN];
+	struct bfd_session before;
+
+	run(3000);
+	bfd_encode(&b, pkt);
+	before = a;
+	pkt[0] = 2 << 5; /* version 2 */
+	cr_assert_not(bfd_input(&a, pkt, sizeof(pkt), now));
+	bfd_encode(&b, pkt);
+	pkt[2] = 0; /* multiplier 0 */
+	cr_assert_not(bfd_input(&a, pkt, sizeof(pkt), now));
+	bfd_encode(&b, pkt);
+	pkt[11] ^= 1; /* your discriminator is not ours */
+	cr_assert_not(bfd_input(&a, pkt, sizeof(pkt), now));
+	bfd_encode(&b, pkt);
+	cr_assert_not(bfd_input(&a, pkt, 23, now)); /* truncated */
+	pkt[3] = 40;				    /* length beyond the packet */
+	cr_assert_not(bfd_input(&a, pkt, sizeof(pkt), now));
+	cr_assert_eq(a.state, before.state);
+	cr_assert_eq(a.dropped, before.dropped + 5);
+}
