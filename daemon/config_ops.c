@@ -582,6 +582,17 @@ static int op_rpc(struct svrd *d, const struct mgmt_peer *peer, const struct jso
 
 		ds_errs_add(&e, false, name, "%s", it ? it->msg : "not an RPC of the model");
 		ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
+	} else if (strcmp(name, "security-metadata-key-regenerate") == 0) {
+		uint32_t index;
+
+		if (peers_regenerate(d->peers, &index) < 0) {
+			ds_errs_add(&e, false, name,
+				    "enhanced security key management is not running on this "
+				    "node (enhanced-security-key-management, peering-common-name)");
+		} else {
+			*data = json_new_object();
+			json_set(*data, "metadata-rekey-index", json_new_int(index));
+		}
 	} else {
 		ds_errs_add(&e, false, name,
 			    "not available yet: no subsystem of this svrd implements it");

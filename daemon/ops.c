@@ -63,7 +63,19 @@ static int op_version(struct svrd *d, const struct mgmt_peer *peer, const struct
 	return 0;
 }
 
+static int op_get_peers(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+			struct json **data, struct json **error)
+{
+	(void)peer;
+	(void)args;
+	(void)error;
+	*data = json_new_object();
+	json_set(*data, "peer-paths", peers_state(d->peers));
+	return 0;
+}
+
 static const struct mgmt_op ops[] = {
+	{"get-peers", false, op_get_peers},
 	{"hello", false, op_hello},
 	{"get-version", false, op_version},
 };

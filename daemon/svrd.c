@@ -285,6 +285,7 @@ int main(int argc, char **argv)
 	d.tick = ev_timer_add(d.loop, on_tick, &d);
 	if (!d.tick || ev_timer_arm(d.tick, 1000, 1000) < 0)
 		fatal("timer");
+	d.peers = peers_start(&d);
 	d.mgmt = mgmt_server_start(&d, err, sizeof(err));
 	if (!d.mgmt) {
 		pidfile_release(d.pid_fd, pidpath);
@@ -306,6 +307,7 @@ int main(int argc, char **argv)
 		rc = 0;
 
 	mgmt_server_stop(d.mgmt);
+	peers_stop(d.peers);
 	ev_timer_del(d.tick);
 	ds_close(d.ds);
 	ev_loop_free(d.loop);

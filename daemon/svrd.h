@@ -24,6 +24,7 @@ struct svrd {
 	char *yang_dir;
 	struct ds *ds;
 	struct ev_timer *tick;
+	struct peers *peers;
 	gid_t sock_gid;	 /* group of the management socket; -1 when no such group */
 	gid_t admin_gid; /* members may change things; -1 when no such group */
 	uint64_t start_ms;
@@ -60,6 +61,13 @@ struct json *config_errors_json(const struct ds_errs *e);
 
 struct mgmt_server *mgmt_server_start(struct svrd *d, char *err, size_t errlen);
 void mgmt_server_stop(struct mgmt_server *s);
+
+/* peers.c: peer paths (BFD + key exchange) */
+struct peers;
+struct peers *peers_start(struct svrd *d);
+void peers_stop(struct peers *ps);
+struct json *peers_state(const struct peers *ps);
+int peers_regenerate(struct peers *ps, uint32_t *index);
 
 int pidfile_acquire(const char *path, char *err, size_t errlen);
 /* Written after daemonising, when the PID is final. */

@@ -58,6 +58,7 @@ struct kex_engine {
 	struct out_msg *q;
 	size_t qn, qcap, qhead;
 	uint8_t *last_out;
+	int64_t wall_s; /* 0: take now_ms as wall-clock time */
 };
 
 static void put16(uint8_t *p, uint32_t v)
@@ -389,8 +390,9 @@ static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len,
 	struct pki_peer *pin;
 	uint8_t h[CRYPTO_SHA384_LEN];
 
-	pin = pki_peer_validate(e->cfg.trust, der, len, pr->pcn, (int64_t)(now / 1000), &v,
-				pr->detail, sizeof(pr->detail));
+	pin = pki_peer_validate(e->cfg.trust, der, len, pr->pcn,
+				e->wall_s ? e->wall_s : (int64_t)(now / 1000), &v, pr->detail,
+				sizeof(pr->detail));
 	snprintf(pr->verdict, sizeof(pr->verdict), "%s", pki_verdict_name(v));
 	if (!pin) {
 		pr->dropped++;
@@ -594,6 +596,19 @@ void kex_regenerate(struct kex_engine *e, uint64_t now)
 			send_mkey(e, p);
 		pr->next_send = now + interval(e, pr);
 	}
+}
+
+void kex_path_up(struct kex_engine *e, int p, uint64_t now)
+{
+	if (p >= 0 && p < e->npeers) {
+		e->peers[p].next_send = now;
+		kex_tick(e, now);
+	}
+}
+
+void kex_set_wallclock(struct kex_engine *e, int64_t wall_s)
+{
+	e->wall_s = wall_s;
 }
 
 uint32_t kex_local_index(const struct kex_engine *e)

@@ -67,6 +67,12 @@ int kex_add_peer(struct kex_engine *e, const char *pcn);
 /* A message from peer p.  Bad, stale or unauthenticated messages are
  * dropped (counted); they never change state. */
 void kex_input(struct kex_engine *e, int p, const uint8_t *msg, size_t len, uint64_t now_ms);
+/* The wall clock (seconds since the epoch) certificates are judged by;
+ * without it, now_ms / 1000 of the calls is taken as wall-clock time. */
+void kex_set_wallclock(struct kex_engine *e, int64_t wall_s);
+/* A path to peer p came up: send what is unacknowledged now rather than at
+ * the next retransmission (the seed's "or upon interface state change"). */
+void kex_path_up(struct kex_engine *e, int p, uint64_t now_ms);
 /* Send what is due at now_ms. */
 void kex_tick(struct kex_engine *e, uint64_t now_ms);
 uint64_t kex_next_deadline(const struct kex_engine *e);

@@ -77,4 +77,5 @@ void commands_register(struct svrsh *sh)
 	cli_register_command(sh->cli, show, "version", cmd_show_version, PRIVILEGE_UNPRIVILEGED,
 			     MODE_ANY, "Software versions of this router node");
 	config_commands_register(sh, show);
+	security_commands_register(sh, show);
 }

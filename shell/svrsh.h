@@ -67,6 +67,9 @@ void render_field(struct cli_def *cli, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void render_duration(char *buf, int len, int64_t seconds);
 
+/* security_cmds.c */
+void security_commands_register(struct svrsh *sh, struct cli_command *show);
+
 /* schema_tree.c: configuration mode's commands, from svrd's schema */
 struct snode;
 int schema_tree_load(struct svrsh *sh);	 /* the model only (batch) */

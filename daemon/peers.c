@@ -1,0 +1,499 @@
+/* DOC: peer paths
+ *
+ * svrd's side of the key engine: it turns the running configuration into
+ * the engine's peers and paths, owns the UDP sockets (port 1280 on each
+ * local address that faces a peer), runs BFD on every path and carries the
+ * key-exchange messages after the BFD control packet, in an SVR metadata
+ * block (doc/protocol.md).  The engine and BFD are sans-I/O; this file is
+ * the only place with sockets and clocks for them.
+ *
+ * A configuration change rebuilds everything from scratch (peers, paths,
+ * sockets, exchange): simple and always right, at the price of a new key
+ * exchange on any change of the authority.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libyang/libyang.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bfd.h"
+#include "datastore.h"
+#include "event.h"
+#include "json.h"
+#include "kex.h"
+#include "log.h"
+#include "pki.h"
+#include "svrd.h"
+
+#define MAX_PATHS 4096
+#define COOKIE	  "\x4c\x48\xdb\xc6\xdd\xf6\x67\x0c"
+#define TLV_KEX	  0xf001 /* ours: a key-exchange message */
+#define META_HDR  12
+
+struct path {
+	int peer;	 /* engine peer index */
+	char *peer_name; /* the peer's router name */
+	char *ifname;	 /* our network interface */
+	int sock;	 /* index in socks */
+	struct sockaddr_storage dst;
+	socklen_t dstlen;
+	char dst_text[64];
+	struct bfd_session bfd;
+};
+
+struct lsock {
+	int fd;
+	struct ev_io *io;
+	char addr[64];
+};
+
+struct peers {
+	struct svrd *d;
+	struct kex_engine *kex;
+	struct pki_identity *id;
+	struct pki_trust *trust;
+	char *pcn;
+	struct path *paths;
+	int npaths;
+	struct lsock *socks;
+	int nsocks;
+	struct ev_timer *timer;
+	uint64_t tx_errors;
+};
+
+static const char *leaf(const struct lyd_node *n, const char *name)
+{
+	struct lyd_node *c;
+
+	LY_LIST_FOR(lyd_child(n), c)
+	if (c->schema && strcmp(c->schema->name, name) == 0)
+		return lyd_get_value(c);
+	return NULL;
+}
+
+#define FOR_CHILD(parent, nm, var)                                                                 \
+	for (struct lyd_node *var = lyd_child(parent); var; var = var->next)                       \
+		if (var->schema && strcmp(var->schema->name, (nm)) == 0)
+
+static void teardown(struct peers *ps)
+{
+	for (int i = 0; i < ps->nsocks; i++) {
+		ev_io_del(ps->socks[i].io);
+		close(ps->socks[i].fd);
+	}
+	for (int i = 0; i < ps->npaths; i++) {
+		free(ps->paths[i].peer_name);
+		free(ps->paths[i].ifname);
+	}
+	free(ps->socks);
+	free(ps->paths);
+	ps->socks = NULL;
+	ps->paths = NULL;
+	ps->nsocks = ps->npaths = 0;
+	kex_free(ps->kex);
+	ps->kex = NULL;
+	pki_identity_free(ps->id);
+	ps->id = NULL;
+	pki_trust_free(ps->trust);
+	ps->trust = NULL;
+	free(ps->pcn);
+	ps->pcn = NULL;
+}
+
+static int to_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	return -1;
+}
+
+static void on_packet(struct ev_io *io, int fd, unsigned events, void *arg);
+
+static int sock_for(struct peers *ps, const char *addr)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct lsock *ns;
+	int fd, one = 1;
+
+	for (int i = 0; i < ps->nsocks; i++)
+		if (strcmp(ps->socks[i].addr, addr) == 0)
+			return i;
+	if (to_sockaddr(addr, BFD_PORT, &ss, &len) < 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		log_warn("peer paths: cannot bind %s port %d", addr, BFD_PORT);
+		close(fd);
+		return -1;
+	}
+	ns = realloc(ps->socks, (size_t)(ps->nsocks + 1) * sizeof(*ns));
+	if (!ns) {
+		close(fd);
+		return -1;
+	}
+	ps->socks = ns;
+	ns[ps->nsocks].fd = fd;
+	snprintf(ns[ps->nsocks].addr, sizeof(ns[0].addr), "%s", addr);
+	ns[ps->nsocks].io = ev_io_add(ps->d->loop, fd, EV_READ, on_packet, ps);
+	return ps->nsocks++;
+}
+
+/* Our address on network interface ni of the same family as ip. */
+static const char *local_addr(const struct lyd_node *ni, const char *ip)
+{
+	bool v6 = strchr(ip, ':') != NULL;
+
+	FOR_CHILD(ni, "address", a)
+	{
+		const char *mine = leaf(a, "ip-address");
+
+		if (mine && (strchr(mine, ':') != NULL) == v6)
+			return mine;
+	}
+	return NULL;
+}
+
+static void add_paths(struct peers *ps, const struct lyd_node *node, const char *peer_name,
+		      int peer)
+{
+	FOR_CHILD(node, "device-interface", di)
+	FOR_CHILD(di, "network-interface", ni)
+	FOR_CHILD(ni, "neighborhood", nb)
+	FOR_CHILD(nb, "adjacency", adj)
+	{
+		const char *ip = leaf(adj, "ip-address"), *who = leaf(adj, "peer");
+		const char *mine = ip ? local_addr(ni, ip) : NULL;
+		struct path *np, *p;
+		int s;
+
+		if (!ip || !who || strcmp(who, peer_name) != 0 || !mine ||
+		    ps->npaths == MAX_PATHS || (s = sock_for(ps, mine)) < 0)
+			continue;
+		np = realloc(ps->paths, (size_t)(ps->npaths + 1) * sizeof(*np));
+		if (!np)
+			return;
+		ps->paths = np;
+		p = &np[ps->npaths];
+		memset(p, 0, sizeof(*p));
+		p->peer = peer;
+		p->peer_name = strdup(peer_name);
+		p->ifname = strdup(leaf(ni, "name"));
+		p->sock = s;
+		snprintf(p->dst_text, sizeof(p->dst_text), "%s", ip);
+		to_sockaddr(ip, BFD_PORT, &p->dst, &p->dstlen);
+		bfd_init(&p->bfd, (uint32_t)(ps->npaths + 1) * 0x1001u + (uint32_t)rand(),
+			 (uint32_t)rand(), ev_now_ms());
+		ps->npaths++;
+	}
+}
+
+static enum crypto_kex kex_alg(const struct lyd_node *skm)
+{
+	const char *alg = leaf(skm, "key-exchange-algorithm");
+	const char *size = leaf(skm, "dh-key-size");
+
+	if (alg && strcmp(alg, "ecdh-x25519") == 0)
+		return CRYPTO_KEX_X25519;
+	if (size && strcmp(size, "2048") == 0)
+		return CRYPTO_KEX_FFDHE2048;
+	if (size && strcmp(size, "3072") == 0)
+		return CRYPTO_KEX_FFDHE3072;
+	return CRYPTO_KEX_FFDHE4096;
+}
+
+static void rebuild(struct peers *ps, const struct lyd_node *running)
+{
+	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL, *skm = NULL, *n;
+	struct kex_config cfg = {0};
+	char dir[4096], err[256];
+	const char *pcn;
+
+	teardown(ps);
+	LY_LIST_FOR(running, n)
+	if (n->schema && strcmp(n->schema->name, "authority") == 0)
+		auth = n;
+	if (!auth || strcmp(leaf(auth, "enhanced-security-key-management") ?: "false", "true") != 0)
+		return;
+	FOR_CHILD(auth, "router", r)
+	if (strcmp(leaf(r, "name"), ps->d->router) == 0)
+		me = r;
+	FOR_CHILD(auth, "security-key-management", s)
+	skm = s;
+	if (!me || !(pcn = leaf(me, "peering-common-name")))
+		return;
+	FOR_CHILD(me, "node", nd)
+	if (strcmp(leaf(nd, "name"), ps->d->node) == 0)
+		mynode = nd;
+	if (!mynode)
+		return;
+	snprintf(dir, sizeof(dir), "%s/pki", ps->d->state_dir);
+	mkdir(dir, 0700);
+	ps->id = pki_identity_open(dir, pcn, (int64_t)(ev_wallclock_ms() / 1000), 365, err,
+				   sizeof(err));
+	if (!ps->id) {
+		log_warnx("peer paths: %s", err);
+		return;
+	}
+	ps->trust = pki_trust_new();
+	FOR_CHILD(auth, "trusted-ca-certificate", ca)
+	{
+		const char *content = leaf(ca, "content");
+
+		if (content && pki_trust_add_ca_pem(ps->trust, content, err, sizeof(err)) < 0)
+			log_warnx("trusted-ca-certificate %s: %s", leaf(ca, "name"), err);
+	}
+	ps->pcn = strdup(pcn);
+	cfg.pcn = ps->pcn;
+	cfg.id = ps->id;
+	cfg.trust = ps->trust;
+	cfg.alg = kex_alg(skm);
+	cfg.retransmit_ms =
+		(uint64_t)atoi(leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000;
+	cfg.timeout_ms = (uint64_t)atoi(leaf(skm, "peer-key-timeout") ?: "3600") * 1000;
+	ps->kex = kex_new(&cfg, ev_now_ms());
+	FOR_CHILD(me, "peer", p)
+	{
+		const char *rn = leaf(p, "router-name") ?: leaf(p, "name");
+		const char *ppcn = leaf(p, "peering-common-name");
+		int idx;
+
+		if (!ppcn)
+			continue;
+		idx = kex_add_peer(ps->kex, ppcn);
+		add_paths(ps, mynode, rn, idx);
+	}
+	log_info("peer paths: %d path(s) on %d socket(s) as %s", ps->npaths, ps->nsocks, pcn);
+}
+
+/* ---- datagrams ----------------------------------------------------------- */
+
+static void send_path(struct peers *ps, struct path *p, const uint8_t *kmsg, size_t klen)
+{
+	uint8_t buf[BFD_CTRL_LEN + META_HDR + 4 + 8192];
+	size_t n = BFD_CTRL_LEN;
+
+	bfd_encode(&p->bfd, buf);
+	if (kmsg) {
+		if (klen > 8192)
+			return;
+		memcpy(buf + n, COOKIE, 8);
+		buf[n + 8] = (uint8_t)(1 << 4 | ((META_HDR + 4 + klen) >> 8 & 0x0f));
+		buf[n + 9] = (uint8_t)(META_HDR + 4 + klen);
+		buf[n + 10] = buf[n + 11] = 0; /* no payload TLVs */
+		buf[n + 12] = TLV_KEX >> 8;
+		buf[n + 13] = TLV_KEX & 0xff;
+		buf[n + 14] = (uint8_t)(klen >> 8);
+		buf[n + 15] = (uint8_t)klen;
+		memcpy(buf + n + 16, kmsg, klen);
+		n += META_HDR + 4 + klen;
+	}
+	if (sendto(ps->socks[p->sock].fd, buf, n, 0, (struct sockaddr *)&p->dst, p->dstlen) < 0)
+		ps->tx_errors++;
+}
+
+static void flush_kex(struct peers *ps)
+{
+	int peer;
+	const uint8_t *m;
+	size_t len;
+
+	while (ps->kex && kex_output(ps->kex, &peer, &m, &len))
+		for (int i = 0; i < ps->npaths; i++)
+			if (ps->paths[i].peer == peer)
+				send_path(ps, &ps->paths[i], m, len);
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+}
+
+/* BFD control, then optionally an SVR metadata block with our TLV. */
+static void on_datagram(struct peers *ps, struct path *p, const uint8_t *b, size_t len)
+{
+	uint64_t now = ev_now_ms();
+	enum bfd_state was = p->bfd.state;
+	size_t hlen, off;
+
+	if (!bfd_input(&p->bfd, b, len, now))
+		return;
+	if (was != BFD_UP && p->bfd.state == BFD_UP) {
+		kex_path_up(ps->kex, p->peer, now);
+		flush_kex(ps);
+	}
+	if (len <= BFD_CTRL_LEN)
+		return;
+	b += BFD_CTRL_LEN;
+	len -= BFD_CTRL_LEN;
+	if (len < META_HDR || memcmp(b, COOKIE, 8) != 0 || (b[8] >> 4) != 1)
+		return;
+	kex_set_wallclock(ps->kex, (int64_t)(ev_wallclock_ms() / 1000));
+	hlen = (size_t)(b[8] & 0x0f) << 8 | b[9];
+	if (hlen < META_HDR || hlen > len)
+		return;
+	for (off = META_HDR; off + 4 <= hlen;) {
+		unsigned type = (unsigned)b[off] << 8 | b[off + 1];
+		size_t tl = (size_t)b[off + 2] << 8 | b[off + 3];
+
+		if (off + 4 + tl > hlen)
+			return;
+		if (type == TLV_KEX)
+			kex_input(ps->kex, p->peer, b + off + 4, tl, now);
+		off += 4 + tl;
+	}
+	flush_kex(ps);
+}
+
+static void on_packet(struct ev_io *io, int fd, unsigned events, void *arg)
+{
+	struct peers *ps = arg;
+	uint8_t buf[16384];
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	ssize_t n;
+
+	(void)io;
+	(void)events;
+	while ((n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) >= 0) {
+		for (int i = 0; i < ps->npaths; i++) {
+			struct path *p = &ps->paths[i];
+
+			if (ps->socks[p->sock].fd == fd && same_addr(&p->dst, &from)) {
+				on_datagram(ps, p, buf, (size_t)n);
+				break;
+			}
+		}
+		fl = sizeof(from);
+	}
+}
+
+static void on_timer(struct ev_timer *t, void *arg)
+{
+	struct peers *ps = arg;
+	uint64_t now = ev_now_ms();
+	uint8_t pkt[BFD_CTRL_LEN];
+
+	(void)t;
+	if (!ps->kex)
+		return;
+	kex_tick(ps->kex, now);
+	flush_kex(ps);
+	for (int i = 0; i < ps->npaths; i++)
+		if (bfd_tick(&ps->paths[i].bfd, now, pkt))
+			send_path(ps, &ps->paths[i], NULL, 0);
+}
+
+/* ---- configuration and state -------------------------------------------- */
+
+static void apply(void *arg, const struct lyd_node *diff, const struct lyd_node *running)
+{
+	(void)diff;
+	rebuild(arg, running);
+}
+
+struct peers *peers_start(struct svrd *d)
+{
+	struct peers *ps = calloc(1, sizeof(*ps));
+	struct ds_sub sub = {"/opensvr:authority", NULL, apply, NULL, ps};
+	struct ds_errs e = {0};
+
+	if (!ps)
+		return NULL;
+	ps->d = d;
+	srand((unsigned)(ev_wallclock_ms() ^ (uint64_t)getpid()));
+	if (ds_subscribe(d->ds, &sub, &e) < 0)
+		log_warnx("peer paths: %s", e.n ? e.v[0].msg : "cannot subscribe");
+	ds_errs_free(&e);
+	ps->timer = ev_timer_add(d->loop, on_timer, ps);
+	ev_timer_arm(ps->timer, 50, 50);
+	rebuild(ps, ds_running(d->ds));
+	return ps;
+}
+
+void peers_stop(struct peers *ps)
+{
+	if (!ps)
+		return;
+	teardown(ps);
+	ev_timer_del(ps->timer);
+	free(ps);
+}
+
+static const char *yes(bool b)
+{
+	return b ? "True" : "False";
+}
+
+struct json *peers_state(const struct peers *ps)
+{
+	struct json *list = json_new_array();
+
+	for (int i = 0; ps && i < ps->npaths; i++) {
+		const struct path *p = &ps->paths[i];
+		struct kex_peer_state s;
+		struct json *o = json_new_object();
+
+		kex_peer_state(ps->kex, p->peer, &s);
+		json_set(o, "peer", json_new_str(p->peer_name));
+		json_set(o, "node", json_new_str(ps->d->node));
+		json_set(o, "network-interface", json_new_str(p->ifname));
+		json_set(o, "destination", json_new_str(p->dst_text));
+		json_set(o, "status", json_new_str(p->bfd.state == BFD_UP ? "up" : "down"));
+		json_set(o, "security-status", json_new_str(s.status));
+		json_set(o, "salt", json_new_int((int64_t)(s.salt >> 32)));
+		json_set(o, "peer-salt", json_new_int((int64_t)(s.peer_salt >> 32)));
+		json_set(o, "key-index", json_new_int(s.key_index));
+		json_set(o, "peer-key-index", json_new_int(s.peer_key_index));
+		json_set(o, "cert-rec", json_new_str(yes(s.cert_rec)));
+		json_set(o, "cert-ack", json_new_str(yes(s.cert_ack)));
+		json_set(o, "salt-rec", json_new_str(yes(s.salt_rec)));
+		json_set(o, "salt-ack", json_new_str(yes(s.salt_ack)));
+		json_set(o, "key-rec", json_new_str(yes(s.key_rec)));
+		json_set(o, "key-ack", json_new_str(yes(s.key_ack)));
+		json_set(o, "peer-certificate", json_new_str(s.cert_verdict));
+		json_append(list, o);
+	}
+	return list;
+}
+
+int peers_regenerate(struct peers *ps, uint32_t *index)
+{
+	if (!ps || !ps->kex)
+		return -1;
+	kex_regenerate(ps->kex, ev_now_ms());
+	flush_kex(ps);
+	*index = kex_local_index(ps->kex);
+	return 0;
+}

@@ -1,0 +1,122 @@
+/* DOC: security commands
+ *
+ * show peers security (the seed's layout: one block per peer path) and
+ * security metadata-key regenerate.  svrd returns the data; the text is
+ * made here only.  No key material ever reaches the shell: svrd sends
+ * salts (their first four bytes, as the seed shows), indexes and flags.
+ */
+#include "config.h"
+
+#include <libcli.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "svrsh.h"
+
+static int cmd_show_peers_security(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *data, *paths;
+	static const struct {
+		const char *label, *key;
+	} fields[] = {
+		{"Peer", "peer"},
+		{"Node", "node"},
+		{"Network Interface", "network-interface"},
+		{"Destination", "destination"},
+		{"Status", "status"},
+		{"Hostname", NULL},
+		{"Path Mtu", NULL},
+		{"Security Status", "security-status"},
+		{"Salt", "salt"},
+		{"Peer Salt", "peer-salt"},
+		{"Key Index", "key-index"},
+		{"Peer Ki", "peer-key-index"},
+		{"Cert Rec", "cert-rec"},
+		{"Cert Ack", "cert-ack"},
+		{"Salt Rec", "salt-rec"},
+		{"Salt Ack", "salt-ack"},
+		{"Key Rec", "key-rec"},
+		{"Key Ack", "key-ack"},
+	};
+
+	(void)command;
+	(void)argv;
+	if (argc) {
+		cli_error(cli, "%% Error: show peers security takes no argument");
+		return CLI_ERROR;
+	}
+	render_begin(cli);
+	data = svrsh_call(sh, "get-peers", NULL);
+	if (!data)
+		return CLI_ERROR;
+	paths = json_get(data, "peer-paths");
+	if (sh->display_json) {
+		print_json(cli, data);
+		json_free(data);
+		return CLI_OK;
+	}
+	render_header(cli, "peer paths");
+	cli_print(cli, "%s", "");
+	for (size_t i = 0; i < json_len(paths); i++) {
+		const struct json *p = json_at(paths, i);
+		char title[128];
+
+		snprintf(title, sizeof(title), "Peer: %s", json_get_str(p, "peer", "?"));
+		render_banner(cli, title);
+		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+			const struct json *v = fields[f].key ? json_get(p, fields[f].key) : NULL;
+
+			if (json_is_int(v))
+				render_field(cli, fields[f].label, "%lld", (long long)json_int(v));
+			else
+				render_field(cli, fields[f].label, "%s",
+					     json_str(v) ? json_str(v) : "unavailable");
+		}
+		cli_print(cli, "%s", "");
+		cli_print(cli, "%s", "");
+	}
+	render_footer(cli);
+	json_free(data);
+	return CLI_OK;
+}
+
+static int cmd_regenerate(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct json *args = json_new_object(), *data;
+
+	(void)command;
+	(void)argv;
+	if (argc) {
+		json_free(args);
+		cli_error(cli, "%% Error: security metadata-key regenerate takes no argument");
+		return CLI_ERROR;
+	}
+	json_set(args, "name", json_new_str("security-metadata-key-regenerate"));
+	data = svrsh_call(svrsh_of(cli), "rpc", args);
+	if (!data)
+		return CLI_ERROR;
+	cli_print(cli, "Metadata key regenerated: rekey index %lld",
+		  (long long)json_get_int(data, "metadata-rekey-index", 0));
+	json_free(data);
+	return CLI_OK;
+}
+
+void security_commands_register(struct svrsh *sh, struct cli_command *show)
+{
+	struct cli_command *peers, *sec, *mk;
+
+	peers = cli_register_command(sh->cli, show, "peers", NULL, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+				     "Peers of this router");
+	cli_register_command(sh->cli, peers, "security", cmd_show_peers_security,
+			     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "Key exchange state of every peer path");
+	sec = cli_register_command(sh->cli, NULL, "security", NULL, PRIVILEGE_UNPRIVILEGED,
+				   MODE_EXEC, "Security operations");
+	mk = cli_register_command(sh->cli, sec, "metadata-key", NULL, PRIVILEGE_UNPRIVILEGED,
+				  MODE_EXEC, "The metadata key of this router");
+	cli_register_command(sh->cli, mk, "regenerate", cmd_regenerate, PRIVILEGE_UNPRIVILEGED,
+			     MODE_EXEC,
+			     "Make a new metadata key (index + 1) and send it to every peer");
+}

@@ -1,0 +1,55 @@
+#!/bin/sh
+# e2e: enhanced security key management between real svrd processes over
+# UDP 1280 in the labs.  Every peer path reaches MKEY_EXCH_COMP with all six
+# flags True within 10 s; "security metadata-key regenerate" on one router
+# shows as the peer's Peer Ki on the other; stopping one svrd takes the
+# other's paths down within the BFD detection time (3 s).
+set -u
+. "${top_srcdir:-.}/tests/lib.sh"
+need_root "the peer-security lab test"
+export SVRLAB_NAME="e2eps$$"
+trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# wait_for SECONDS ROUTER PATTERN COUNT: until show peers security has COUNT
+# lines matching PATTERN
+wait_for() {
+	t=0
+	while [ "$t" -lt $(($1 * 10)) ]; do
+		n=$("$SVRLAB" exec "$2" svrsh -c 'show peers security' 2>/dev/null | grep -c "$3")
+		[ "$n" -ge "$4" ] && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+
+"$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"
+for r in routerA routerB; do
+	# two paths each (IPv4 and IPv6 on the WAN), complete, all six flags True
+	wait_for 10 "$r" "Security Status: *MKEY_EXCH_COMP" 2 ||
+		fail "$r: paths not MKEY_EXCH_COMP within 10 s: $("$SVRLAB" exec "$r" svrsh -c 'show peers security')"
+	out=$("$SVRLAB" exec "$r" svrsh -c 'show peers security')
+	[ "$(echo "$out" | grep -cE '^  (Cert|Salt|Key) (Rec|Ack): *True$')" -eq 12 ] ||
+		fail "$r: not all six flags True on both paths: $out"
+	echo "$out" | grep -q "^  Status: *up$" || fail "$r: BFD not up"
+done
+
+idx=$("$SVRLAB" exec routerB svrsh -c 'security metadata-key regenerate' |
+	sed -n 's/.*rekey index \([0-9]*\).*/\1/p')
+[ -n "$idx" ] && [ "$idx" -ge 2 ] || fail "regenerate did not report a new index ($idx)"
+wait_for 30 routerA "Peer Ki: *$idx\$" 2 || fail "routerA did not learn routerB's key index $idx"
+
+pid=$(cat "/run/svrlab/$SVRLAB_NAME/routerB/state/svrd.pid")
+kill "$pid"
+wait_for 5 routerA "^  Status: *down\$" 2 || fail "routerA's paths still up 5 s after routerB stopped"
+"$SVRLAB" down >/dev/null
+
+"$SVRLAB" up hub-spokes >/dev/null || fail "svrlab up hub-spokes"
+wait_for 10 hub "Security Status: *MKEY_EXCH_COMP" 2 || fail "hub: not complete with both spokes"
+for s in spoke1 spoke2; do
+	wait_for 10 "$s" "Security Status: *MKEY_EXCH_COMP" 1 || fail "$s: not complete with the hub"
+	"$SVRLAB" exec "$s" svrsh -c 'show peers security' | grep -q "Peer: spoke" &&
+		fail "$s has a path to the other spoke"
+done
+echo "PASS"
