@@ -32,6 +32,7 @@
 #include "log.h"
 #include "pki.h"
 #include "svrd.h"
+#include "svrmeta.h"
 
 #define MAX_PATHS 4096
 #define COOKIE	  "\x4c\x48\xdb\xc6\xdd\xf6\x67\x0c"
@@ -295,23 +296,17 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 
 static void send_path(struct peers *ps, struct path *p, const uint8_t *kmsg, size_t klen)
 {
-	uint8_t buf[BFD_CTRL_LEN + META_HDR + 4 + 8192];
-	size_t n = BFD_CTRL_LEN;
+	uint8_t buf[BFD_CTRL_LEN + SVRMETA_HDR + 4 + 4096];
+	size_t n = BFD_CTRL_LEN, m;
 
 	bfd_encode(&p->bfd, buf);
 	if (kmsg) {
-		if (klen > 8192)
+		m = svrmeta_encode1(buf + n, sizeof(buf) - n, SVRMETA_TLV_KEX, kmsg, klen);
+		if (!m) {
+			ps->tx_errors++;
 			return;
-		memcpy(buf + n, COOKIE, 8);
-		buf[n + 8] = (uint8_t)(1 << 4 | ((META_HDR + 4 + klen) >> 8 & 0x0f));
-		buf[n + 9] = (uint8_t)(META_HDR + 4 + klen);
-		buf[n + 10] = buf[n + 11] = 0; /* no payload TLVs */
-		buf[n + 12] = TLV_KEX >> 8;
-		buf[n + 13] = TLV_KEX & 0xff;
-		buf[n + 14] = (uint8_t)(klen >> 8);
-		buf[n + 15] = (uint8_t)klen;
-		memcpy(buf + n + 16, kmsg, klen);
-		n += META_HDR + 4 + klen;
+		}
+		n += m;
 	}
 	if (sendto(ps->socks[p->sock].fd, buf, n, 0, (struct sockaddr *)&p->dst, p->dstlen) < 0)
 		ps->tx_errors++;
@@ -345,7 +340,8 @@ static void on_datagram(struct peers *ps, struct path *p, const uint8_t *b, size
 {
 	uint64_t now = ev_now_ms();
 	enum bfd_state was = p->bfd.state;
-	size_t hlen, off;
+	const uint8_t *msg;
+	size_t mlen;
 
 	if (!bfd_input(&p->bfd, b, len, now))
 		return;
@@ -355,24 +351,10 @@ static void on_datagram(struct peers *ps, struct path *p, const uint8_t *b, size
 	}
 	if (len <= BFD_CTRL_LEN)
 		return;
-	b += BFD_CTRL_LEN;
-	len -= BFD_CTRL_LEN;
-	if (len < META_HDR || memcmp(b, COOKIE, 8) != 0 || (b[8] >> 4) != 1)
+	if (svrmeta_find(b + BFD_CTRL_LEN, len - BFD_CTRL_LEN, SVRMETA_TLV_KEX, &msg, &mlen) != 0)
 		return;
 	kex_set_wallclock(ps->kex, (int64_t)(ev_wallclock_ms() / 1000));
-	hlen = (size_t)(b[8] & 0x0f) << 8 | b[9];
-	if (hlen < META_HDR || hlen > len)
-		return;
-	for (off = META_HDR; off + 4 <= hlen;) {
-		unsigned type = (unsigned)b[off] << 8 | b[off + 1];
-		size_t tl = (size_t)b[off + 2] << 8 | b[off + 3];
-
-		if (off + 4 + tl > hlen)
-			return;
-		if (type == TLV_KEX)
-			kex_input(ps->kex, p->peer, b + off + 4, tl, now);
-		off += 4 + tl;
-	}
+	kex_input(ps->kex, p->peer, msg, mlen, now);
 	flush_kex(ps);
 }
 
