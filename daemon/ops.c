@@ -74,7 +74,18 @@ static int op_get_peers(struct svrd *d, const struct mgmt_peer *peer, const stru
 	return 0;
 }
 
+static int op_get_key_status(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+			     struct json **data, struct json **error)
+{
+	(void)peer;
+	(void)args;
+	(void)error;
+	*data = peers_key_status(d->peers);
+	return 0;
+}
+
 static const struct mgmt_op ops[] = {
+	{"get-key-status", false, op_get_key_status},
 	{"get-peers", false, op_get_peers},
 	{"hello", false, op_hello},
 	{"get-version", false, op_version},

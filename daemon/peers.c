@@ -68,6 +68,12 @@ struct peers {
 	int nsocks;
 	struct ev_timer *timer;
 	uint64_t tx_errors;
+	/* the metadata key's schedule (peer-key-rekey-interval; 0: never) */
+	uint64_t mkey_interval_ms;
+	uint64_t mkey_since_ms;
+	uint32_t mkey_changes;	 /* rotations and regenerations */
+	uint32_t config_changes; /* rebuilds from the configuration */
+	bool active;
 };
 
 static const char *leaf(const struct lyd_node *n, const char *name)
@@ -236,6 +242,7 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 	const char *pcn;
 
 	teardown(ps);
+	ps->active = false;
 	LY_LIST_FOR(running, n)
 	if (n->schema && strcmp(n->schema->name, "authority") == 0)
 		auth = n;
@@ -278,6 +285,14 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 		(uint64_t)atoi(leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000;
 	cfg.timeout_ms = (uint64_t)atoi(leaf(skm, "peer-key-timeout") ?: "3600") * 1000;
 	ps->kex = kex_new(&cfg, ev_now_ms());
+	{
+		const char *iv = leaf(skm, "peer-key-rekey-interval") ?: "24";
+
+		ps->mkey_interval_ms = strcmp(iv, "never") == 0 ? 0 : (uint64_t)atoi(iv) * 3600000;
+		ps->mkey_since_ms = ev_now_ms();
+		ps->config_changes++;
+		ps->active = true;
+	}
 	FOR_CHILD(me, "peer", p)
 	{
 		const char *rn = leaf(p, "router-name") ?: leaf(p, "name");
@@ -390,6 +405,13 @@ static void on_timer(struct ev_timer *t, void *arg)
 	(void)t;
 	if (!ps->kex)
 		return;
+	if (ps->mkey_interval_ms && now - ps->mkey_since_ms >= ps->mkey_interval_ms) {
+		uint32_t index;
+
+		/* the scheduled rotation of our metadata key */
+		peers_regenerate(ps, &index);
+		log_info("metadata key rotated: rekey index %u", index);
+	}
 	kex_tick(ps->kex, now);
 	flush_kex(ps);
 	for (int i = 0; i < ps->npaths; i++)
@@ -477,5 +499,45 @@ int peers_regenerate(struct peers *ps, uint32_t *index)
 	kex_regenerate(ps->kex, ev_now_ms());
 	flush_kex(ps);
 	*index = kex_local_index(ps->kex);
+	ps->mkey_since_ms = ev_now_ms();
+	ps->mkey_changes++;
 	return 0;
+}
+
+struct json *peers_key_status(const struct peers *ps)
+{
+	struct json *o = json_new_object();
+	uint64_t now = ev_now_ms(), key_ms = 0;
+	uint32_t gen = 0;
+
+	if (!ps) {
+		json_set(o, "key-manager-state", json_new_str("inactive"));
+		return o;
+	}
+	json_set(o, "node", json_new_str(ps->d->node));
+	json_set(o, "key-manager-state", json_new_str(ps->active ? "Active Leader" : "inactive"));
+	if (!ps->active)
+		return o;
+	for (int p = 0; ps->kex && p < ps->npaths; p++) {
+		struct kex_peer_state s;
+
+		kex_peer_state(ps->kex, ps->paths[p].peer, &s);
+		gen = s.gen > gen ? s.gen : gen;
+		key_ms = s.key_ms > key_ms ? s.key_ms : key_ms;
+	}
+	/* peer keys: the newest one made with any peer */
+	json_set(o, "rekey-index", json_new_int(gen));
+	json_set(o, "last-rekey", json_new_int(key_ms ? (int64_t)((now - key_ms) / 1000) : -1));
+	json_set(o, "next-rekey", json_new_int(-1));
+	json_set(o, "key-change-count", json_new_int(ps->mkey_changes));
+	json_set(o, "config-key-change-count", json_new_int(ps->config_changes));
+	json_set(o, "metadata-rekey-index", json_new_int(kex_local_index(ps->kex)));
+	json_set(o, "metadata-last-rekey",
+		 json_new_int((int64_t)((now - ps->mkey_since_ms) / 1000)));
+	json_set(o, "metadata-next-rekey",
+		 json_new_int(ps->mkey_interval_ms
+				      ? (int64_t)((ps->mkey_since_ms + ps->mkey_interval_ms - now) /
+						  1000)
+				      : -1));
+	return o;
 }

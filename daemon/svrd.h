@@ -67,6 +67,7 @@ struct peers;
 struct peers *peers_start(struct svrd *d);
 void peers_stop(struct peers *ps);
 struct json *peers_state(const struct peers *ps);
+struct json *peers_key_status(const struct peers *ps);
 int peers_regenerate(struct peers *ps, uint32_t *index);
 
 int pidfile_acquire(const char *path, char *err, size_t errlen);

@@ -38,6 +38,7 @@ struct kex_peer {
 	uint8_t peer_pub[CRYPTO_KEX_MAX_PUB];
 	size_t peer_pub_len;
 	bool have_key;
+	uint64_t key_ms;
 	struct crypto_seal_key peer_key;
 	struct kex_mkey peer_mkey;
 	/* timers */
@@ -59,6 +60,7 @@ struct kex_engine {
 	size_t qn, qcap, qhead;
 	uint8_t *last_out;
 	int64_t wall_s; /* 0: take now_ms as wall-clock time */
+	uint64_t now;	/* of the input being handled */
 };
 
 static void put16(uint8_t *p, uint32_t v)
@@ -380,6 +382,7 @@ static int derive(struct kex_engine *e, struct kex_peer *pr)
 			 pr->pcn, &pr->peer_key) < 0)
 		return -1;
 	pr->have_key = true;
+	pr->key_ms = e->now;
 	return 0;
 }
 
@@ -543,6 +546,7 @@ void kex_input(struct kex_engine *e, int p, const uint8_t *msg, size_t len, uint
 	if (p < 0 || p >= e->npeers)
 		return;
 	pr = &e->peers[p];
+	e->now = now;
 	before = pr->dropped;
 	if (len < HDR || msg[0] != KEX_VERSION || (blen = get16(msg + 2)) != len - HDR) {
 		pr->dropped++;
@@ -634,6 +638,8 @@ void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *ou
 	out->cert_verdict = pr->verdict;
 	snprintf(out->cert_detail, sizeof(out->cert_detail), "%s", pr->detail);
 	out->dropped = pr->dropped;
+	out->gen = pr->gen;
+	out->key_ms = pr->have_key ? pr->key_ms : 0;
 	out->status = pr->out_of_service	     ? "OUT_OF_SERVICE"
 		      : complete(pr)		     ? "MKEY_EXCH_COMP"
 		      : pr->have_key		     ? "MKEY_EXCH"

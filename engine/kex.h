@@ -93,6 +93,8 @@ struct kex_peer_state {
 	const char *cert_verdict; /* "valid", "expired", ... "none" */
 	char cert_detail[160];
 	uint64_t dropped; /* messages refused */
+	uint32_t gen;	  /* our ephemeral generation with this peer */
+	uint64_t key_ms;  /* when the current peer key was made (0: none) */
 };
 
 void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *out);

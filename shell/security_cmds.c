@@ -82,6 +82,80 @@ static int cmd_show_peers_security(struct cli_def *cli, const char *command, cha
 	return CLI_OK;
 }
 
+/* "0 hrs 20 min 24 sec", or "never" for a negative count */
+static void seconds_field(struct cli_def *cli, const char *label, int64_t s)
+{
+	char buf[64], key[64];
+
+	if (s < 0)
+		snprintf(buf, sizeof(buf), "never");
+	else
+		render_duration(buf, sizeof(buf), s);
+	snprintf(key, sizeof(key), "%s:", label);
+	cli_print(cli, "                  %-26s%s", key, buf);
+}
+
+static void count_field(struct cli_def *cli, const char *label, const struct json *v)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s:", label);
+	if (json_is_int(v))
+		cli_print(cli, "                  %-26s%lld", key, (long long)json_int(v));
+	else
+		cli_print(cli, "                  %-26s%s", key,
+			  json_str(v) ? json_str(v) : "none");
+}
+
+static int cmd_show_key_status(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *d;
+	char rule[49];
+
+	(void)command;
+	(void)argv;
+	if (argc) {
+		cli_error(cli, "%% Error: show security key-status takes no argument");
+		return CLI_ERROR;
+	}
+	render_begin(cli);
+	d = svrsh_call(sh, "get-key-status", NULL);
+	if (!d)
+		return CLI_ERROR;
+	if (sh->display_json) {
+		print_json(cli, d);
+		json_free(d);
+		return CLI_OK;
+	}
+	render_header(cli, "key status");
+	cli_print(cli, "%s", "");
+	memset(rule, '=', 48);
+	rule[48] = '\0';
+	cli_print(cli, "                %s", rule);
+	cli_print(cli, "                 %s", json_get_str(d, "node", sh->node));
+	cli_print(cli, "                %s", rule);
+	count_field(cli, "Key Manager State", json_get(d, "key-manager-state"));
+	if (json_get(d, "metadata-rekey-index")) {
+		count_field(cli, "Rekey Index", json_get(d, "rekey-index"));
+		seconds_field(cli, "Last Rekey", json_get_int(d, "last-rekey", -1));
+		seconds_field(cli, "Next Rekey", json_get_int(d, "next-rekey", -1));
+		count_field(cli, "Key Change Count", json_get(d, "key-change-count"));
+		count_field(cli, "Config Key Change Count", json_get(d, "config-key-change-count"));
+		count_field(cli, "Key Change Error", json_get(d, "key-change-error"));
+		count_field(cli, "Config Key Change Error", json_get(d, "config-key-change-error"));
+		count_field(cli, "Metadata Rekey Index", json_get(d, "metadata-rekey-index"));
+		seconds_field(cli, "Metadata Last Rekey",
+			      json_get_int(d, "metadata-last-rekey", -1));
+		seconds_field(cli, "Metadata Next Rekey",
+			      json_get_int(d, "metadata-next-rekey", -1));
+	}
+	cli_print(cli, "%s", "");
+	render_footer(cli);
+	json_free(d);
+	return CLI_OK;
+}
+
 static int cmd_regenerate(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct json *args = json_new_object(), *data;
@@ -112,6 +186,15 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show)
 	cli_register_command(sh->cli, peers, "security", cmd_show_peers_security,
 			     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "Key exchange state of every peer path");
+	{
+		struct cli_command *ss = cli_register_command(sh->cli, show, "security", NULL,
+							      PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+							      "Security state of this node");
+
+		cli_register_command(sh->cli, ss, "key-status", cmd_show_key_status,
+				     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+				     "Key manager state, rekey indexes and schedules");
+	}
 	sec = cli_register_command(sh->cli, NULL, "security", NULL, PRIVILEGE_UNPRIVILEGED,
 				   MODE_EXEC, "Security operations");
 	mk = cli_register_command(sh->cli, sec, "metadata-key", NULL, PRIVILEGE_UNPRIVILEGED,

@@ -39,6 +39,10 @@ idx=$("$SVRLAB" exec routerB svrsh -c 'security metadata-key regenerate' |
 	sed -n 's/.*rekey index \([0-9]*\).*/\1/p')
 [ -n "$idx" ] && [ "$idx" -ge 2 ] || fail "regenerate did not report a new index ($idx)"
 wait_for 30 routerA "Peer Ki: *$idx\$" 2 || fail "routerA did not learn routerB's key index $idx"
+"$SVRLAB" exec routerB svrsh -c 'show security key-status' |
+	grep -q "^ *Metadata Rekey Index: *$idx\$" || fail "routerB's key-status does not show index $idx"
+"$SVRLAB" exec routerB svrsh -c 'show security key-status' |
+	grep -q "^ *Key Manager State: *Active Leader\$" || fail "routerB's key manager is not active"
 
 pid=$(cat "/run/svrlab/$SVRLAB_NAME/routerB/state/svrd.pid")
 kill "$pid"
