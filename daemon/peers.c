@@ -408,9 +408,11 @@ static void on_timer(struct ev_timer *t, void *arg)
 	if (ps->mkey_interval_ms && now - ps->mkey_since_ms >= ps->mkey_interval_ms) {
 		uint32_t index;
 
-		/* the scheduled rotation of our metadata key */
+		/* peer-key-rekey-interval: new peer keys with every peer, and a
+		 * new metadata key sealed with them */
+		kex_rekey(ps->kex, now);
 		peers_regenerate(ps, &index);
-		log_info("metadata key rotated: rekey index %u", index);
+		log_info("peer keys renewed; metadata key rekey index %u", index);
 	}
 	kex_tick(ps->kex, now);
 	flush_kex(ps);
@@ -528,7 +530,11 @@ struct json *peers_key_status(const struct peers *ps)
 	/* peer keys: the newest one made with any peer */
 	json_set(o, "rekey-index", json_new_int(gen));
 	json_set(o, "last-rekey", json_new_int(key_ms ? (int64_t)((now - key_ms) / 1000) : -1));
-	json_set(o, "next-rekey", json_new_int(-1));
+	json_set(o, "next-rekey",
+		 json_new_int(ps->mkey_interval_ms
+				      ? (int64_t)((ps->mkey_since_ms + ps->mkey_interval_ms - now) /
+						  1000)
+				      : -1));
 	json_set(o, "key-change-count", json_new_int(ps->mkey_changes));
 	json_set(o, "config-key-change-count", json_new_int(ps->config_changes));
 	json_set(o, "metadata-rekey-index", json_new_int(kex_local_index(ps->kex)));

@@ -9,11 +9,12 @@
 #include "kex.h"
 #include "pki.h"
 
-#define HDR	    8 /* version, type, length (2), generation (4) */
-#define KEX_VERSION 1
-#define SALT_LEN    8
-#define MKEY_PT_LEN (4 + CRYPTO_AES_KEY_LEN + CRYPTO_SHA384_LEN)
-#define MSG_MAX	    8192
+#define HDR	      8 /* version, type, length (2), generation (4) */
+#define KEX_VERSION   1
+#define SALT_LEN      8
+#define MKEY_PT_LEN   (4 + CRYPTO_AES_KEY_LEN + CRYPTO_SHA384_LEN)
+#define MSG_MAX	      8192
+#define KEX_SWITCH_MS 30000 /* the old peer key is accepted this long */
 
 struct out_msg {
 	int peer;
@@ -40,6 +41,11 @@ struct kex_peer {
 	bool have_key;
 	uint64_t key_ms;
 	struct crypto_seal_key peer_key;
+	uint32_t key_gen, key_peer_gen; /* the ephemerals the peer key was made of */
+	/* the key before the last rekey, still accepted for KEX_SWITCH_MS */
+	struct crypto_seal_key prev_key;
+	uint32_t prev_gen, prev_peer_gen;
+	uint64_t prev_until;
 	struct kex_mkey peer_mkey;
 	/* timers */
 	uint64_t next_send;  /* retransmission of what is unacknowledged */
@@ -259,17 +265,17 @@ static void send_mkey(struct kex_engine *e, int p)
 	put32(pt, e->mkey.index);
 	memcpy(pt + 4, e->mkey.key.enc, CRYPTO_AES_KEY_LEN);
 	memcpy(pt + 4 + CRYPTO_AES_KEY_LEN, e->mkey.key.mac, CRYPTO_SHA384_LEN);
-	put32(body, pr->peer_gen);
+	put32(body, pr->key_peer_gen);
 	aad[0] = KEX_VERSION;
 	aad[1] = KEX_MKEY;
 	put16(aad + 2, 0); /* the length is not known yet: not authenticated */
-	put32(aad + 4, pr->gen);
-	put32(aad + 8, pr->peer_gen);
+	put32(aad + 4, pr->key_gen);
+	put32(aad + 8, pr->key_peer_gen);
 	n = crypto_seal(&pr->peer_key, aad, sizeof(aad), pt, sizeof(pt), body + 4,
 			sizeof(body) - 4);
 	crypto_wipe(pt, sizeof(pt));
 	if (n > 0)
-		queue(e, p, KEX_MKEY, pr->gen, body, 4 + (size_t)n);
+		queue(e, p, KEX_MKEY, pr->key_gen, body, 4 + (size_t)n);
 }
 
 /* Send whatever this peer has not acknowledged yet. */
@@ -378,12 +384,34 @@ int kex_peer_key(const struct crypto_kex_key *eph, const uint8_t *peer_pub, size
 /* The peer key from our ephemeral and the peer's public value. */
 static int derive(struct kex_engine *e, struct kex_peer *pr)
 {
+	struct crypto_seal_key k;
+
 	if (kex_peer_key(pr->eph, pr->peer_pub, pr->peer_pub_len, pr->salt, pr->peer_salt, e->pcn,
-			 pr->pcn, &pr->peer_key) < 0)
+			 pr->pcn, &k) < 0)
 		return -1;
+	if (pr->have_key) {
+		/* a rekey: the old key still opens what is on its way */
+		pr->prev_key = pr->peer_key;
+		pr->prev_gen = pr->key_gen;
+		pr->prev_peer_gen = pr->key_peer_gen;
+		pr->prev_until = e->now + KEX_SWITCH_MS;
+	}
+	pr->peer_key = k;
+	crypto_wipe(&k, sizeof(k));
+	pr->key_gen = pr->gen;
+	pr->key_peer_gen = pr->peer_gen;
 	pr->have_key = true;
 	pr->key_ms = e->now;
 	return 0;
+}
+
+/* A fresh ephemeral and salt for this peer (the next generation). */
+static void fresh_salt(struct kex_engine *e, struct kex_peer *pr)
+{
+	crypto_kex_free(pr->eph);
+	pr->eph = NULL;
+	start_salt(e, pr);
+	pr->salt_ack = false;
 }
 
 static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len, uint64_t now)
@@ -471,6 +499,13 @@ static void on_salt(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b,
 	pr->peer_pub_len = publen;
 	pr->salt_rec = true;
 	start_salt(e, pr);
+	/* The peer rekeys: answer with a fresh value of ours too, unless ours
+	 * is already newer than the current key (we rekeyed at the same time). */
+	if (pr->have_key && pr->key_gen == pr->gen) {
+		fresh_salt(e, pr);
+		if (pr->cert_ack)
+			send_salt(e, p);
+	}
 	if (derive(e, pr) < 0) {
 		pr->salt_rec = false;
 		goto drop;
@@ -497,17 +532,24 @@ static void on_mkey(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b,
 {
 	struct kex_peer *pr = &e->peers[p];
 	uint8_t aad[HDR + 4], pt[MKEY_PT_LEN + CRYPTO_AES_BLOCK];
+	const struct crypto_seal_key *key;
 	ssize_t n;
 	uint32_t index;
 
-	if (!pr->have_key || len < 4 || gen != pr->peer_gen || get32(b) != pr->gen)
+	if (!pr->have_key || len < 4)
+		goto drop;
+	if (gen == pr->key_peer_gen && get32(b) == pr->key_gen)
+		key = &pr->peer_key;
+	else if (pr->prev_until > e->now && gen == pr->prev_peer_gen && get32(b) == pr->prev_gen)
+		key = &pr->prev_key; /* sent before our rekey reached the peer */
+	else
 		goto drop; /* sealed with a peer key we do not have (any more) */
 	aad[0] = KEX_VERSION;
 	aad[1] = KEX_MKEY;
 	put16(aad + 2, 0);
 	put32(aad + 4, gen);
 	put32(aad + 8, get32(b));
-	n = crypto_open(&pr->peer_key, aad, sizeof(aad), b + 4, len - 4, pt, sizeof(pt));
+	n = crypto_open(key, aad, sizeof(aad), b + 4, len - 4, pt, sizeof(pt));
 	if (n != MKEY_PT_LEN)
 		goto drop;
 	index = get32(pt);
@@ -598,6 +640,20 @@ void kex_regenerate(struct kex_engine *e, uint64_t now)
 		pr->key_ack = false;
 		if (pr->have_key)
 			send_mkey(e, p);
+		pr->next_send = now + interval(e, pr);
+	}
+}
+
+void kex_rekey(struct kex_engine *e, uint64_t now)
+{
+	e->now = now;
+	for (int p = 0; p < e->npeers; p++) {
+		struct kex_peer *pr = &e->peers[p];
+
+		if (!pr->have_key || !pr->cert_rec || !pr->cert_ack)
+			continue; /* nothing to renew yet */
+		fresh_salt(e, pr);
+		send_salt(e, p);
 		pr->next_send = now + interval(e, pr);
 	}
 }

@@ -81,6 +81,10 @@ uint64_t kex_next_deadline(const struct kex_engine *e);
  * false when there is nothing to send. */
 bool kex_output(struct kex_engine *e, int *p, const uint8_t **msg, size_t *len);
 
+/* New peer keys with every peer: a fresh salt and ephemeral value each;
+ * the peer answers with its own, and the previous key keeps opening
+ * messages for 30 s. */
+void kex_rekey(struct kex_engine *e, uint64_t now_ms);
 /* A new metadata key (index + 1), sent to every peer. */
 void kex_regenerate(struct kex_engine *e, uint64_t now_ms);
 uint32_t kex_local_index(const struct kex_engine *e);
