@@ -489,6 +489,23 @@ struct json *peers_state(const struct peers *ps)
 		json_set(o, "key-rec", json_new_str(yes(s.key_rec)));
 		json_set(o, "key-ack", json_new_str(yes(s.key_ack)));
 		json_set(o, "peer-certificate", json_new_str(s.cert_verdict));
+		{
+			char hex[20];
+
+			/* salts travel in clear in SALT messages: not key material */
+			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)s.salt);
+			json_set(o, "salt-hex", json_new_str(hex));
+			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)s.peer_salt);
+			json_set(o, "peer-salt-hex", json_new_str(hex));
+		}
+		json_set(o, "peering-common-name", json_new_str(kex_peer_pcn(ps->kex, p->peer)));
+		json_set(o, "peer-rekey-count", json_new_int(s.gen > 1 ? s.gen - 1 : 0));
+		json_set(o, "rekey-in",
+			 json_new_int(ps->mkey_interval_ms
+					      ? (int64_t)((ps->mkey_since_ms +
+							   ps->mkey_interval_ms - ev_now_ms()) /
+							  1000)
+					      : -1));
 		json_append(list, o);
 	}
 	return list;

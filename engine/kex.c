@@ -676,6 +676,11 @@ uint32_t kex_local_index(const struct kex_engine *e)
 	return e->mkey.index;
 }
 
+const char *kex_peer_pcn(const struct kex_engine *e, int p)
+{
+	return p >= 0 && p < e->npeers ? e->peers[p].pcn : "";
+}
+
 void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *out)
 {
 	const struct kex_peer *pr = &e->peers[p];

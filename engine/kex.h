@@ -102,6 +102,7 @@ struct kex_peer_state {
 };
 
 void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *out);
+const char *kex_peer_pcn(const struct kex_engine *e, int p);
 
 /* Payload keys: seal a session key for peer p with p's current metadata
  * key; open one sealed for us (by our key index, the previous one still

@@ -10,6 +10,7 @@
 #include <libcli.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "json.h"
 #include "svrsh.h"
@@ -177,6 +178,105 @@ static int cmd_regenerate(struct cli_def *cli, const char *command, char **argv,
 	return CLI_OK;
 }
 
+static void header_sa(struct cli_def *cli)
+{
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	/* this view's header is one line in the seed's layout */
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a %Y-%m-%d %H:%M:%S %Z", &tm);
+	cli_print(cli, "%s Retrieving security associations...", date);
+}
+
+static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	const char *only = argc > 0 ? argv[0] : NULL;
+	bool detail = argc == 2 && strcmp(argv[1], "detail") == 0;
+	struct json *data, *paths;
+	bool found = false;
+
+	(void)command;
+	if (argc > 2 || (argc == 2 && !detail)) {
+		cli_error(cli, "%% Error: show security security-associations [PEER [detail]]");
+		return CLI_ERROR;
+	}
+	render_begin(cli);
+	data = svrsh_call(sh, "get-peers", NULL);
+	if (!data)
+		return CLI_ERROR;
+	paths = json_get(data, "peer-paths");
+	if (sh->display_json) {
+		print_json(cli, data);
+		json_free(data);
+		return CLI_OK;
+	}
+	header_sa(cli);
+	if (!detail) {
+		cli_print(cli,
+			  "============== =========== ======= =================== ================ "
+			  "========");
+		cli_print(cli, " %-14s %-11s %-7s %-19s %-16s %s", "Peer", "Peer Name", "Node",
+			  "Network Interface", "Destination", "Status");
+		cli_print(cli,
+			  "============== =========== ======= =================== ================ "
+			  "========");
+	}
+	for (size_t i = 0; i < json_len(paths); i++) {
+		const struct json *p = json_at(paths, i);
+		const char *name = json_get_str(p, "peer", "?");
+		char in[64];
+
+		if (only && strcmp(only, name) != 0)
+			continue;
+		if (!detail) {
+			cli_print(cli, " %-14s %-11s %-7s %-19s %-16s %s",
+				  json_get_str(p, "peering-common-name", "?"), name,
+				  json_get_str(p, "node", "?"),
+				  json_get_str(p, "network-interface", "?"),
+				  json_get_str(p, "destination", "?"),
+				  json_get_str(p, "status", "?"));
+			found = true;
+			continue;
+		}
+		if (found)
+			continue; /* one detail block per peer, not per path */
+		found = true;
+		cli_print(cli, "Peer Name: %s", name);
+		cli_print(cli, "State: %s",
+			  strcmp(json_get_str(p, "security-status", ""), "MKEY_EXCH_COMP") == 0
+				  ? "UP"
+				  : "DOWN");
+		cli_print(cli, "Peer Certificate: %s",
+			  strcmp(json_get_str(p, "peer-certificate", ""), "valid") == 0
+				  ? "Valid"
+				  : json_get_str(p, "peer-certificate", "unknown"));
+		cli_print(cli, "Public Key: %s",
+			  strcmp(json_get_str(p, "cert-rec", ""), "True") == 0 ? "Valid" : "None");
+		cli_print(cli, "Local salt: %s, Remote salt: %s", json_get_str(p, "salt-hex", "?"),
+			  json_get_str(p, "peer-salt-hex", "?"));
+		if (json_get_int(p, "rekey-in", -1) < 0)
+			snprintf(in, sizeof(in), "never");
+		else
+			render_duration(in, sizeof(in), json_get_int(p, "rekey-in", 0));
+		cli_print(cli, "Peer Key Rekey In: %s", in);
+		cli_print(cli, "Peer Rekey Count: %lld",
+			  (long long)json_get_int(p, "peer-rekey-count", 0));
+		cli_print(cli, "Metadata Key Rekey In: %s", in);
+		cli_print(cli, "Local Metadata Key Index: %lld, Remote Metadata Key Index: %lld",
+			  (long long)json_get_int(p, "key-index", 0),
+			  (long long)json_get_int(p, "peer-key-index", 0));
+	}
+	json_free(data);
+	if (only && !found) {
+		cli_error(cli, "%% Error: no peer %s", only);
+		return CLI_ERROR;
+	}
+	return CLI_OK;
+}
+
 void security_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_command *peers, *sec, *mk;
@@ -194,6 +294,9 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show)
 		cli_register_command(sh->cli, ss, "key-status", cmd_show_key_status,
 				     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 				     "Key manager state, rekey indexes and schedules");
+		cli_register_command(sh->cli, ss, "security-associations", cmd_show_sa,
+				     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+				     "Security associations: [PEER [detail]]");
 	}
 	sec = cli_register_command(sh->cli, NULL, "security", NULL, PRIVILEGE_UNPRIVILEGED,
 				   MODE_EXEC, "Security operations");

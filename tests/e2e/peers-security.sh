@@ -35,6 +35,12 @@ for r in routerA routerB; do
 	echo "$out" | grep -q "^  Status: *up$" || fail "$r: BFD not up"
 done
 
+sa=$("$SVRLAB" exec routerA svrsh -c 'show security security-associations routerB detail')
+echo "$sa" | grep -q "^State: UP$" || fail "security-associations detail: $sa"
+echo "$sa" | grep -q "^Peer Certificate: Valid$" || fail "peer certificate not valid: $sa"
+[ "$("$SVRLAB" exec routerA svrsh -c 'show security security-associations' | grep -c ' routerB .* up$')" -eq 2 ] ||
+	fail "security-associations: routerB's two paths not up"
+
 idx=$("$SVRLAB" exec routerB svrsh -c 'security metadata-key regenerate' |
 	sed -n 's/.*rekey index \([0-9]*\).*/\1/p')
 [ -n "$idx" ] && [ "$idx" -ge 2 ] || fail "regenerate did not report a new index ($idx)"
