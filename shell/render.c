@@ -23,14 +23,20 @@ void render_begin(struct cli_def *cli)
 	pager_begin(svrsh_of(cli));
 }
 
-void render_header(struct cli_def *cli, const char *what)
+void render_date(char *buf, size_t len)
 {
-	char date[64];
 	time_t now = time(NULL);
 	struct tm tm;
 
 	localtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a %Y-%m-%d %H:%M:%S %Z", &tm);
+	strftime(buf, len, "%a %Y-%m-%d %H:%M:%S %Z", &tm);
+}
+
+void render_header(struct cli_def *cli, const char *what)
+{
+	char date[64];
+
+	render_date(date, sizeof(date));
 	cli_print(cli, "%s", date);
 	cli_print(cli, "\u2714 Retrieving %s...", what);
 }

@@ -15,6 +15,24 @@
 #include "json.h"
 #include "svrsh.h"
 
+/* Fetch op's data for a show command; NULL when it failed, or when
+ * "| display json" asked for the data itself, which is then printed. */
+static struct json *fetch(struct cli_def *cli, const char *op)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *data;
+
+	render_begin(cli);
+	data = svrsh_call(sh, op, NULL);
+	if (data && sh->display_json) {
+		print_json(cli, data);
+		json_free(data);
+		sh->json_done = true;
+		return NULL;
+	}
+	return data;
+}
+
 static int cmd_show_peers_security(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct svrsh *sh = svrsh_of(cli);
@@ -48,16 +66,11 @@ static int cmd_show_peers_security(struct cli_def *cli, const char *command, cha
 		cli_error(cli, "%% Error: show peers security takes no argument");
 		return CLI_ERROR;
 	}
-	render_begin(cli);
-	data = svrsh_call(sh, "get-peers", NULL);
+	sh->json_done = false;
+	data = fetch(cli, "get-peers");
 	if (!data)
-		return CLI_ERROR;
+		return sh->json_done ? CLI_OK : CLI_ERROR;
 	paths = json_get(data, "peer-paths");
-	if (sh->display_json) {
-		print_json(cli, data);
-		json_free(data);
-		return CLI_OK;
-	}
 	render_header(cli, "peer paths");
 	cli_print(cli, "%s", "");
 	for (size_t i = 0; i < json_len(paths); i++) {
@@ -120,15 +133,10 @@ static int cmd_show_key_status(struct cli_def *cli, const char *command, char **
 		cli_error(cli, "%% Error: show security key-status takes no argument");
 		return CLI_ERROR;
 	}
-	render_begin(cli);
-	d = svrsh_call(sh, "get-key-status", NULL);
+	sh->json_done = false;
+	d = fetch(cli, "get-key-status");
 	if (!d)
-		return CLI_ERROR;
-	if (sh->display_json) {
-		print_json(cli, d);
-		json_free(d);
-		return CLI_OK;
-	}
+		return sh->json_done ? CLI_OK : CLI_ERROR;
 	render_header(cli, "key status");
 	cli_print(cli, "%s", "");
 	memset(rule, '=', 48);
@@ -181,12 +189,9 @@ static int cmd_regenerate(struct cli_def *cli, const char *command, char **argv,
 static void header_sa(struct cli_def *cli)
 {
 	char date[64];
-	time_t now = time(NULL);
-	struct tm tm;
 
 	/* this view's header is one line in the seed's layout */
-	localtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a %Y-%m-%d %H:%M:%S %Z", &tm);
+	render_date(date, sizeof(date));
 	cli_print(cli, "%s Retrieving security associations...", date);
 }
 
@@ -203,16 +208,11 @@ static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, in
 		cli_error(cli, "%% Error: show security security-associations [PEER [detail]]");
 		return CLI_ERROR;
 	}
-	render_begin(cli);
-	data = svrsh_call(sh, "get-peers", NULL);
+	sh->json_done = false;
+	data = fetch(cli, "get-peers");
 	if (!data)
-		return CLI_ERROR;
+		return sh->json_done ? CLI_OK : CLI_ERROR;
 	paths = json_get(data, "peer-paths");
-	if (sh->display_json) {
-		print_json(cli, data);
-		json_free(data);
-		return CLI_OK;
-	}
 	header_sa(cli);
 	if (!detail) {
 		cli_print(cli,

@@ -3,6 +3,7 @@
 #define SVR_SVRSH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct cli_def;
@@ -23,6 +24,7 @@ struct svrsh {
 	struct snode *level_node; /* the schema node of that level (NULL: top) */
 	bool no_more;		  /* "| no-more" on this command */
 	bool display_json;	  /* "| display json" on this command */
+	bool json_done;		  /* the command printed its data as JSON */
 	int pager_lines, pager_rows;
 	bool pager_quit;
 	uint64_t cmd_start_ms;
@@ -61,6 +63,8 @@ int svrsh_config_line(struct svrsh *sh, const char *line);
 /* Call first in every show command: starts the "Completed in" clock. */
 void render_begin(struct cli_def *cli);
 void render_header(struct cli_def *cli, const char *what);
+/* "Thu 2026-11-26 18:40:02 UTC" */
+void render_date(char *buf, size_t len);
 void render_footer(struct cli_def *cli);
 void render_banner(struct cli_def *cli, const char *title);
 void render_field(struct cli_def *cli, const char *label, const char *fmt, ...)
