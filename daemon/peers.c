@@ -32,6 +32,7 @@
 #include "log.h"
 #include "pki.h"
 #include "svrd.h"
+#include "strbuf.h"
 #include "svrmeta.h"
 
 #define MAX_PATHS 4096
@@ -74,6 +75,7 @@ struct peers {
 	uint32_t mkey_changes;	 /* rotations and regenerations */
 	uint32_t config_changes; /* rebuilds from the configuration */
 	bool active;
+	char *plan; /* what the peers and paths were built from */
 };
 
 static const char *leaf(const struct lyd_node *n, const char *name)
@@ -113,6 +115,8 @@ static void teardown(struct peers *ps)
 	ps->trust = NULL;
 	free(ps->pcn);
 	ps->pcn = NULL;
+	free(ps->plan);
+	ps->plan = NULL;
 }
 
 static int to_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
@@ -234,32 +238,87 @@ static enum crypto_kex kex_alg(const struct lyd_node *skm)
 	return CRYPTO_KEX_FFDHE4096;
 }
 
+static void flush_kex(struct peers *ps);
+
+/* Everything the peers and paths are built from, as text: when a commit
+ * leaves it unchanged, the exchanges and keys stay as they are. */
+static char *plan_of(const struct lyd_node *auth, const struct lyd_node *me,
+		     const struct lyd_node *mynode)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "pcn %s\n", leaf(me, "peering-common-name"));
+	FOR_CHILD(auth, "trusted-ca-certificate", ca)
+	strbuf_addf(&sb, "ca %s\n", leaf(ca, "content") ?: "");
+	FOR_CHILD(me, "peer", p)
+	strbuf_addf(&sb, "peer %s %s %s\n", leaf(p, "name"), leaf(p, "router-name") ?: "",
+		    leaf(p, "peering-common-name") ?: "");
+	FOR_CHILD(mynode, "device-interface", di)
+	FOR_CHILD(di, "network-interface", ni)
+	{
+		FOR_CHILD(ni, "address", a)
+		strbuf_addf(&sb, "addr %s %s\n", leaf(ni, "name"), leaf(a, "ip-address"));
+		FOR_CHILD(ni, "neighborhood", nb)
+		FOR_CHILD(nb, "adjacency", adj)
+		strbuf_addf(&sb, "adj %s %s %s\n", leaf(ni, "name"), leaf(adj, "ip-address"),
+			    leaf(adj, "peer") ?: "");
+	}
+	return strbuf_steal(&sb);
+}
+
+static void set_timers(struct peers *ps, const struct lyd_node *skm)
+{
+	const char *iv = leaf(skm, "peer-key-rekey-interval") ?: "24";
+	uint64_t mk = strcmp(iv, "never") == 0 ? 0 : (uint64_t)atoi(iv) * 3600000;
+
+	kex_set_timers(ps->kex,
+		       (uint64_t)atoi(leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000,
+		       (uint64_t)atoi(leaf(skm, "peer-key-timeout") ?: "3600") * 1000);
+	if (mk != ps->mkey_interval_ms) {
+		ps->mkey_interval_ms = mk;
+		ps->mkey_since_ms = ev_now_ms(); /* a new schedule starts now */
+	}
+}
+
 static void rebuild(struct peers *ps, const struct lyd_node *running)
 {
 	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL, *skm = NULL, *n;
 	struct kex_config cfg = {0};
-	char dir[4096], err[256];
+	char dir[4096], err[256], *plan;
 	const char *pcn;
 
-	teardown(ps);
-	ps->active = false;
 	LY_LIST_FOR(running, n)
 	if (n->schema && strcmp(n->schema->name, "authority") == 0)
 		auth = n;
-	if (!auth || strcmp(leaf(auth, "enhanced-security-key-management") ?: "false", "true") != 0)
-		return;
-	FOR_CHILD(auth, "router", r)
-	if (strcmp(leaf(r, "name"), ps->d->router) == 0)
-		me = r;
-	FOR_CHILD(auth, "security-key-management", s)
-	skm = s;
-	if (!me || !(pcn = leaf(me, "peering-common-name")))
-		return;
+	if (auth &&
+	    strcmp(leaf(auth, "enhanced-security-key-management") ?: "false", "true") == 0) {
+		FOR_CHILD(auth, "router", r)
+		if (strcmp(leaf(r, "name"), ps->d->router) == 0)
+			me = r;
+		FOR_CHILD(auth, "security-key-management", s)
+		skm = s;
+	}
 	FOR_CHILD(me, "node", nd)
 	if (strcmp(leaf(nd, "name"), ps->d->node) == 0)
 		mynode = nd;
-	if (!mynode)
+	if (!me || !mynode || !(pcn = leaf(me, "peering-common-name"))) {
+		teardown(ps);
+		ps->active = false;
 		return;
+	}
+	plan = plan_of(auth, me, mynode);
+	if (ps->kex && ps->plan && plan && strcmp(plan, ps->plan) == 0) {
+		/* same peers and paths: only timers and the algorithm may move */
+		free(plan);
+		set_timers(ps, skm);
+		kex_set_alg(ps->kex, kex_alg(skm), ev_now_ms());
+		flush_kex(ps);
+		ps->config_changes++;
+		return;
+	}
+	teardown(ps);
+	ps->active = false;
+	ps->plan = plan;
 	snprintf(dir, sizeof(dir), "%s/pki", ps->d->state_dir);
 	mkdir(dir, 0700);
 	ps->id = pki_identity_open(dir, pcn, (int64_t)(ev_wallclock_ms() / 1000), 365, err,
@@ -285,14 +344,10 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 		(uint64_t)atoi(leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000;
 	cfg.timeout_ms = (uint64_t)atoi(leaf(skm, "peer-key-timeout") ?: "3600") * 1000;
 	ps->kex = kex_new(&cfg, ev_now_ms());
-	{
-		const char *iv = leaf(skm, "peer-key-rekey-interval") ?: "24";
-
-		ps->mkey_interval_ms = strcmp(iv, "never") == 0 ? 0 : (uint64_t)atoi(iv) * 3600000;
-		ps->mkey_since_ms = ev_now_ms();
-		ps->config_changes++;
-		ps->active = true;
-	}
+	ps->mkey_interval_ms = UINT64_MAX; /* set_timers starts the schedule */
+	set_timers(ps, skm);
+	ps->config_changes++;
+	ps->active = true;
 	FOR_CHILD(me, "peer", p)
 	{
 		const char *rn = leaf(p, "router-name") ?: leaf(p, "name");

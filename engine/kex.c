@@ -658,6 +658,29 @@ void kex_rekey(struct kex_engine *e, uint64_t now)
 	}
 }
 
+void kex_set_timers(struct kex_engine *e, uint64_t retransmit_ms, uint64_t timeout_ms)
+{
+	e->cfg.retransmit_ms = retransmit_ms;
+	e->cfg.timeout_ms = timeout_ms;
+}
+
+void kex_set_alg(struct kex_engine *e, enum crypto_kex alg, uint64_t now)
+{
+	if (alg == e->cfg.alg)
+		return;
+	e->cfg.alg = alg;
+	e->now = now;
+	for (int p = 0; p < e->npeers; p++) {
+		struct kex_peer *pr = &e->peers[p];
+
+		pr->salt_rec = false;
+		fresh_salt(e, pr);
+		if (pr->cert_rec && pr->cert_ack)
+			send_salt(e, p);
+		pr->next_send = now + interval(e, pr);
+	}
+}
+
 void kex_path_up(struct kex_engine *e, int p, uint64_t now)
 {
 	if (p >= 0 && p < e->npeers) {

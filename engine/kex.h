@@ -85,6 +85,12 @@ bool kex_output(struct kex_engine *e, int *p, const uint8_t **msg, size_t *len);
  * the peer answers with its own, and the previous key keeps opening
  * messages for 30 s. */
 void kex_rekey(struct kex_engine *e, uint64_t now_ms);
+/* New timers take effect at the next retransmission. */
+void kex_set_timers(struct kex_engine *e, uint64_t retransmit_ms, uint64_t timeout_ms);
+/* A new key-exchange algorithm: certificates stay, every peer starts again
+ * at the salt stage with a fresh value of the new kind.  The old peer keys
+ * keep their metadata keys working until the new ones are agreed. */
+void kex_set_alg(struct kex_engine *e, enum crypto_kex alg, uint64_t now_ms);
 /* A new metadata key (index + 1), sent to every peer. */
 void kex_regenerate(struct kex_engine *e, uint64_t now_ms);
 uint32_t kex_local_index(const struct kex_engine *e);

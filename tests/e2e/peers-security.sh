@@ -35,6 +35,23 @@ for r in routerA routerB; do
 	echo "$out" | grep -q "^  Status: *up$" || fail "$r: BFD not up"
 done
 
+# A commit that does not touch the peering keeps the keys; a new
+# key-exchange algorithm (on both routers, as the authority pushes it)
+# starts again at the salts and completes.
+salt() { "$SVRLAB" exec routerA svrsh -c 'show peers security' | sed -n 's/^  Salt: *//p' | head -1; }
+s1=$(salt)
+for r in routerA routerB; do
+	printf 'set authority router routerB description "the far end"\ncommit\n' |
+		"$SVRLAB" exec "$r" svrsh >/dev/null || fail "commit on $r"
+done
+[ "$(salt)" = "$s1" ] || fail "an unrelated commit restarted the key exchange"
+for r in routerA routerB; do
+	printf 'set authority security-key-management key-exchange-algorithm diffie-hellman\nset authority security-key-management dh-key-size 2048\ncommit\n' |
+		"$SVRLAB" exec "$r" svrsh >/dev/null || fail "algorithm change on $r"
+done
+wait_for 40 routerA "Security Status: *MKEY_EXCH_COMP" 2 || fail "no MKEY_EXCH_COMP after the algorithm change"
+[ "$(salt)" != "$s1" ] || fail "the algorithm change did not renew the salts"
+
 sa=$("$SVRLAB" exec routerA svrsh -c 'show security security-associations routerB detail')
 echo "$sa" | grep -q "^State: UP$" || fail "security-associations detail: $sa"
 echo "$sa" | grep -q "^Peer Certificate: Valid$" || fail "peer certificate not valid: $sa"

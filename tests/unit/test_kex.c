@@ -446,3 +446,25 @@ Test(kex, thirty_days_of_hourly_rekeys_without_a_gap, .timeout = 120)
 	cr_assert(comp(a) && comp(b));
 	cr_assert_eq(gen_of(a) + gen_of(b), 2 + 2 * 30 * 24, "a rekey was lost or doubled");
 }
+
+Test(kex, changing_the_algorithm_restarts_at_the_salt_stage)
+{
+	struct kex_peer_state s;
+
+	run(1000);
+	kex_set_alg(a, CRYPTO_KEX_FFDHE2048, now);
+	run(1000);
+	kex_peer_state(a, 0, &s);
+	cr_assert(s.cert_rec && s.cert_ack, "the certificates were exchanged again");
+	cr_assert_not(comp(a), "complete with only one side on the new algorithm");
+	/* metadata keys agreed before keep working meanwhile */
+	assert_payload_keys_flow();
+	kex_set_alg(b, CRYPTO_KEX_FFDHE2048, now);
+	run(31000);
+	cr_assert(comp(a) && comp(b));
+	kex_regenerate(a, now);
+	run(1000);
+	kex_peer_state(b, 0, &s);
+	cr_assert_eq(s.peer_key_index, 2, "the new peer key does not carry metadata keys");
+	assert_payload_keys_flow();
+}
