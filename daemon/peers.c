@@ -240,6 +240,21 @@ static enum crypto_kex kex_alg(const struct lyd_node *skm)
 
 static void flush_kex(struct peers *ps);
 
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && sb.len < (16u << 20))
+		strbuf_addn(&sb, buf, n);
+	fclose(f);
+	return strbuf_steal(&sb);
+}
+
 /* Everything the peers and paths are built from, as text: when a commit
  * leaves it unchanged, the exchanges and keys stay as they are. */
 static char *plan_of(const struct lyd_node *auth, const struct lyd_node *me,
@@ -250,6 +265,10 @@ static char *plan_of(const struct lyd_node *auth, const struct lyd_node *me,
 	strbuf_addf(&sb, "pcn %s\n", leaf(me, "peering-common-name"));
 	FOR_CHILD(auth, "trusted-ca-certificate", ca)
 	strbuf_addf(&sb, "ca %s\n", leaf(ca, "content") ?: "");
+	FOR_CHILD(auth, "client-certificate", cc)
+	strbuf_addf(&sb, "cc %s\n", leaf(cc, "file") ?: "");
+	FOR_CHILD(auth, "certificate-revocation-list", crl)
+	strbuf_addf(&sb, "crl %s\n", leaf(crl, "url") ?: "");
 	FOR_CHILD(me, "peer", p)
 	strbuf_addf(&sb, "peer %s %s %s\n", leaf(p, "name"), leaf(p, "router-name") ?: "",
 		    leaf(p, "peering-common-name") ?: "");
@@ -321,8 +340,22 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 	ps->plan = plan;
 	snprintf(dir, sizeof(dir), "%s/pki", ps->d->state_dir);
 	mkdir(dir, 0700);
-	ps->id = pki_identity_open(dir, pcn, (int64_t)(ev_wallclock_ms() / 1000), 365, err,
-				   sizeof(err));
+	/* A configured client-certificate for our peering name (one PEM file
+	 * with the certificate and its key), else our self-signed one. */
+	FOR_CHILD(auth, "client-certificate", cc)
+	{
+		const char *file = leaf(cc, "file");
+		struct pki_identity *id =
+			file && !ps->id ? pki_identity_load(file, file, err, sizeof(err)) : NULL;
+
+		if (id && pki_identity_names(id, pcn))
+			ps->id = id;
+		else
+			pki_identity_free(id);
+	}
+	if (!ps->id)
+		ps->id = pki_identity_open(dir, pcn, (int64_t)(ev_wallclock_ms() / 1000), 365, err,
+					   sizeof(err));
 	if (!ps->id) {
 		log_warnx("peer paths: %s", err);
 		return;
@@ -334,6 +367,18 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 
 		if (content && pki_trust_add_ca_pem(ps->trust, content, err, sizeof(err)) < 0)
 			log_warnx("trusted-ca-certificate %s: %s", leaf(ca, "name"), err);
+	}
+	FOR_CHILD(auth, "certificate-revocation-list", crl)
+	{
+		const char *url = leaf(crl, "url");
+		char *pem = url && strncmp(url, "file://", 7) == 0 ? read_text(url + 7) : NULL;
+
+		if (!pem || pki_trust_add_crl_pem(ps->trust, pem, err, sizeof(err)) < 0)
+			log_warnx("certificate-revocation-list %s: cannot read a CRL (only file:// "
+				  "URLs "
+				  "are supported)",
+				  url ? url : "?");
+		free(pem);
 	}
 	ps->pcn = strdup(pcn);
 	cfg.pcn = ps->pcn;

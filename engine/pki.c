@@ -267,6 +267,11 @@ bool pki_identity_self_signed(const struct pki_identity *id)
 	return id->self_signed;
 }
 
+bool pki_identity_names(const struct pki_identity *id, const char *pcn)
+{
+	return cert_names(id->cert, pcn);
+}
+
 static const EVP_MD *sig_md(EVP_PKEY *key)
 {
 	return EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519 ? NULL : EVP_sha384();

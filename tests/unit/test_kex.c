@@ -468,3 +468,51 @@ Test(kex, changing_the_algorithm_restarts_at_the_salt_stage)
 	cr_assert_eq(s.peer_key_index, 2, "the new peer key does not carry metadata keys");
 	assert_payload_keys_flow();
 }
+
+Test(kex, payload_keys_rotate_on_their_interval)
+{
+	struct kex_payload_key pk, old;
+	uint8_t w[256], back[128];
+	ssize_t n;
+	const uint64_t hour = 3600000;
+
+	run(1000);
+	cr_assert_eq(kex_payload_new(&pk, now), 0);
+	cr_assert_not(kex_payload_due(&pk, now + 24 * hour - 1, 24 * hour));
+	cr_assert(kex_payload_due(&pk, now + 24 * hour, 24 * hour));
+	cr_assert_not(kex_payload_due(&pk, now + 1000 * hour, 0), "'never' rotated");
+	old = pk;
+	cr_assert_eq(kex_payload_rotate(&pk, now + 24 * hour), 0);
+	cr_assert_eq(pk.generation, 2);
+	cr_assert_neq(memcmp(&old.key, &pk.key, sizeof(pk.key)), 0);
+	cr_assert_not(kex_payload_due(&pk, now + 24 * hour + 1, 24 * hour));
+	/* it travels like any payload key */
+	n = kex_wrap(a, 0, (const uint8_t *)&pk.key, sizeof(pk.key), w, sizeof(w));
+	cr_assert_eq(kex_unwrap(b, w, (size_t)n, back, sizeof(back)), (ssize_t)sizeof(pk.key));
+	cr_assert(memcmp(back, &pk.key, sizeof(pk.key)) == 0);
+}
+
+Test(kex, reordered_messages_still_complete)
+{
+	/* hold a's messages back and deliver them newest first */
+	nrecorded = 0;
+	policy = record;
+	kex_tick(a, now);
+	kex_tick(b, now);
+	{
+		int p;
+		const uint8_t *m;
+		size_t len;
+
+		while (kex_output(a, &p, &m, &len))
+			record(a, m, len);
+		while (kex_output(b, &p, &m, &len))
+			kex_input(a, 0, m, len, now);
+	}
+	policy = NULL;
+	for (int i = nrecorded - 1; i >= 0; i--)
+		kex_input(b, 0, recorded[i], recorded_len[i], now);
+	run(3 * 30000);
+	cr_assert(comp(a) && comp(b));
+	assert_payload_keys_flow();
+}

@@ -222,3 +222,19 @@ Test(pki, configured_identity_loads_and_mismatched_key_is_refused)
 	cr_assert(strstr(err, "does not belong") != NULL, "%s", err);
 	cr_assert_null(pki_identity_load("/nonexistent.pem", key, err, sizeof(err)));
 }
+
+Test(pki, one_pem_file_with_certificate_and_key)
+{
+	char both[256], cmd[700], err[256];
+	struct pki_identity *id;
+
+	make_certs();
+	snprintf(both, sizeof(both), "%s/both.pem", certs);
+	snprintf(cmd, sizeof(cmd), "cat %s/good.pem %s/good.key > %s", certs, certs, both);
+	cr_assert_eq(system(cmd), 0);
+	id = pki_identity_load(both, both, err, sizeof(err));
+	cr_assert_not_null(id, "%s", err);
+	cr_assert(pki_identity_names(id, "peer-b"));
+	cr_assert_not(pki_identity_names(id, "peer-c"));
+	pki_identity_free(id);
+}
