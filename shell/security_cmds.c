@@ -202,6 +202,7 @@ static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, in
 	bool detail = argc == 2 && strcmp(argv[1], "detail") == 0;
 	struct json *data, *paths;
 	bool found = false;
+	int w[6] = {14, 11, 7, 19, 16, 8};
 
 	(void)command;
 	if (argc > 2 || (argc == 2 && !detail)) {
@@ -214,15 +215,34 @@ static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, in
 		return sh->json_done ? CLI_OK : CLI_ERROR;
 	paths = json_get(data, "peer-paths");
 	header_sa(cli);
-	if (!detail) {
-		cli_print(cli,
-			  "============== =========== ======= =================== ================ "
-			  "========");
-		cli_print(cli, " %-14s %-11s %-7s %-19s %-16s %s", "Peer", "Peer Name", "Node",
-			  "Network Interface", "Destination", "Status");
-		cli_print(cli,
-			  "============== =========== ======= =================== ================ "
-			  "========");
+	/* the seed's column widths, wider where a value needs it */
+	{
+		static const char *const col[] = {"peering-common-name", "peer",	"node",
+						  "network-interface",	 "destination", "status"};
+		char rule[256];
+		size_t o = 0;
+
+		for (size_t i = 0; i < json_len(paths); i++)
+			for (int c = 0; c < 6; c++) {
+				int l = (int)strlen(json_get_str(json_at(paths, i), col[c], "")) +
+					2;
+
+				if (l > w[c])
+					w[c] = l;
+			}
+		for (int c = 0; c < 6; c++) {
+			memset(rule + o, '=', (size_t)w[c]);
+			o += (size_t)w[c];
+			rule[o++] = ' ';
+		}
+		rule[o - 1] = '\0';
+		if (!detail) {
+			cli_print(cli, "%s", rule);
+			cli_print(cli, " %-*s %-*s %-*s %-*s %-*s %s", w[0] - 1, "Peer", w[1],
+				  "Peer Name", w[2], "Node", w[3], "Network Interface", w[4],
+				  "Destination", "Status");
+			cli_print(cli, "%s", rule);
+		}
 	}
 	for (size_t i = 0; i < json_len(paths); i++) {
 		const struct json *p = json_at(paths, i);
@@ -232,10 +252,10 @@ static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, in
 		if (only && strcmp(only, name) != 0)
 			continue;
 		if (!detail) {
-			cli_print(cli, " %-14s %-11s %-7s %-19s %-16s %s",
-				  json_get_str(p, "peering-common-name", "?"), name,
-				  json_get_str(p, "node", "?"),
-				  json_get_str(p, "network-interface", "?"),
+			cli_print(cli, " %-*s %-*s %-*s %-*s %-*s %s", w[0] - 1,
+				  json_get_str(p, "peering-common-name", "?"), w[1], name, w[2],
+				  json_get_str(p, "node", "?"), w[3],
+				  json_get_str(p, "network-interface", "?"), w[4],
 				  json_get_str(p, "destination", "?"),
 				  json_get_str(p, "status", "?"));
 			found = true;
