@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "alarms.h"
 #include "crypto.h"
 #include "event.h"
 #include "json.h"
@@ -84,10 +85,49 @@ static int op_get_key_status(struct svrd *d, const struct mgmt_peer *peer, const
 	return 0;
 }
 
+static struct json *alarm_json(const struct alarm_store *as, const struct alarm *a)
+{
+	struct json *o = json_new_object();
+	char id[96];
+
+	snprintf(id, sizeof(id), "%s:%u", alarm_node(as), a->number);
+	json_set(o, "id", json_new_str(id));
+	json_set(o, "time", json_new_int(a->time_s));
+	json_set(o, "severity", json_new_str(alarm_severity_name(a->severity)));
+	json_set(o, "source", json_new_str(a->source));
+	json_set(o, "category", json_new_str(a->category));
+	json_set(o, "process", json_new_str(a->process));
+	json_set(o, "message", json_new_str(a->message));
+	return o;
+}
+
+static int op_get_alarms(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+			 struct json **data, struct json **error)
+{
+	struct json *list = json_new_array(), *ev = json_new_array();
+
+	(void)peer;
+	(void)args;
+	(void)error;
+	for (size_t i = 0; d->alarms && i < alarm_count(d->alarms); i++)
+		json_append(list, alarm_json(d->alarms, alarm_at(d->alarms, i)));
+	for (size_t i = 0; d->alarms && i < alarm_event_count(d->alarms); i++) {
+		const struct alarm_event *e = alarm_event_at(d->alarms, i);
+		struct json *o = alarm_json(d->alarms, &e->alarm);
+
+		json_set(o, "event", json_new_str(e->raised ? "raised" : "cleared"));
+		json_set(o, "time", json_new_int(e->time_s));
+		json_append(ev, o);
+	}
+	*data = json_new_object();
+	json_set(*data, "alarms", list);
+	json_set(*data, "events", ev);
+	return 0;
+}
+
 static const struct mgmt_op ops[] = {
-	{"get-key-status", false, op_get_key_status},
-	{"get-peers", false, op_get_peers},
-	{"hello", false, op_hello},
+	{"get-alarms", false, op_get_alarms}, {"get-key-status", false, op_get_key_status},
+	{"get-peers", false, op_get_peers},   {"hello", false, op_hello},
 	{"get-version", false, op_version},
 };
 

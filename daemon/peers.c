@@ -22,8 +22,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "alarms.h"
 #include "bfd.h"
 #include "datastore.h"
 #include "event.h"
@@ -49,6 +51,7 @@ struct path {
 	socklen_t dstlen;
 	char dst_text[64];
 	struct bfd_session bfd;
+	bool was_up; /* BFD has been up on this path */
 };
 
 struct lsock {
@@ -75,7 +78,8 @@ struct peers {
 	uint32_t mkey_changes;	 /* rotations and regenerations */
 	uint32_t config_changes; /* rebuilds from the configuration */
 	bool active;
-	char *plan; /* what the peers and paths were built from */
+	char *plan;	    /* what the peers and paths were built from */
+	uint64_t alarms_ms; /* last evaluation */
 };
 
 static const char *leaf(const struct lyd_node *n, const char *name)
@@ -117,6 +121,14 @@ static void teardown(struct peers *ps)
 	ps->pcn = NULL;
 	free(ps->plan);
 	ps->plan = NULL;
+	/* conditions of the old peers and paths end with them */
+	if (ps->d->alarms) {
+		int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
+
+		alarm_clear_prefix(ps->d->alarms, "path-down:", now);
+		alarm_clear_prefix(ps->d->alarms, "peer-", now);
+		alarm_clear_prefix(ps->d->alarms, "local-cert", now);
+	}
 }
 
 static int to_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
@@ -496,6 +508,79 @@ static void on_packet(struct ev_io *io, int fd, unsigned events, void *arg)
 	}
 }
 
+/* Raise or clear the alarms of what the paths and peers show now. */
+static void evaluate_alarms(struct peers *ps)
+{
+	struct alarm_store *as = ps->d->alarms;
+	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
+	char key[160], msg[256];
+	int level;
+
+	if (!as || !ps->kex)
+		return;
+	for (int i = 0; i < ps->npaths; i++) {
+		struct path *p = &ps->paths[i];
+		bool up = p->bfd.state == BFD_UP;
+
+		snprintf(key, sizeof(key), "path-down:%s:%s:%s", p->peer_name, p->ifname,
+			 p->dst_text);
+		if (up) {
+			p->was_up = true;
+			alarm_clear(as, key, now);
+		} else if (p->was_up) {
+			snprintf(msg, sizeof(msg), "Peer path to %s via %s (%s) is down",
+				 p->peer_name, p->ifname, p->dst_text);
+			alarm_raise(as, key, ALARM_MAJOR, p->peer_name, "PEER", "svrd", msg, now);
+		}
+	}
+	for (int i = 0; i < ps->npaths; i++) {
+		struct path *p = &ps->paths[i];
+		struct kex_peer_state s;
+		bool any_up = false, any_was = false;
+
+		if (i > 0 && ps->paths[i - 1].peer == p->peer)
+			continue; /* once per peer */
+		for (int k = i; k < ps->npaths && ps->paths[k].peer == p->peer; k++) {
+			any_up |= ps->paths[k].bfd.state == BFD_UP;
+			any_was |= ps->paths[k].was_up;
+		}
+		snprintf(key, sizeof(key), "peer-unreachable:%s", p->peer_name);
+		if (any_up || !any_was) {
+			alarm_clear(as, key, now);
+		} else {
+			snprintf(msg, sizeof(msg), "Peer %s is not reachable: all paths are down",
+				 p->peer_name);
+			alarm_raise(as, key, ALARM_CRITICAL, p->peer_name, "PEER", "svrd", msg,
+				    now);
+		}
+		kex_peer_state(ps->kex, p->peer, &s);
+		snprintf(key, sizeof(key), "peer-cert:%s", p->peer_name);
+		if (strcmp(s.cert_verdict, "valid") == 0 || strcmp(s.cert_verdict, "none") == 0) {
+			alarm_clear(as, key, now);
+		} else {
+			snprintf(msg, sizeof(msg), "Peer %s certificate is invalid: %s - %s",
+				 p->peer_name, s.cert_verdict, s.cert_detail);
+			alarm_raise(as, key, ALARM_CRITICAL, p->peer_name, "PEER", "svrd", msg,
+				    now);
+		}
+	}
+	level = alarm_cert_expiry(pki_identity_not_after(ps->id), now);
+	if (level < 0) {
+		alarm_clear(as, "local-cert", now);
+	} else {
+		time_t na = (time_t)pki_identity_not_after(ps->id);
+		struct tm tm;
+		char when[32];
+
+		gmtime_r(&na, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		snprintf(msg, sizeof(msg), "Local certificate of %s %s %s", ps->d->router,
+			 level == ALARM_CRITICAL ? "expired on" : "expires on", when);
+		alarm_raise(as, "local-cert", (enum alarm_severity)level, ps->d->router,
+			    "CERTIFICATE", "svrd", msg, now);
+	}
+}
+
 static void on_timer(struct ev_timer *t, void *arg)
 {
 	struct peers *ps = arg;
@@ -519,6 +604,10 @@ static void on_timer(struct ev_timer *t, void *arg)
 	for (int i = 0; i < ps->npaths; i++)
 		if (bfd_tick(&ps->paths[i].bfd, now, pkt))
 			send_path(ps, &ps->paths[i], NULL, 0);
+	if (now - ps->alarms_ms >= 1000) {
+		ps->alarms_ms = now;
+		evaluate_alarms(ps);
+	}
 }
 
 /* ---- configuration and state -------------------------------------------- */

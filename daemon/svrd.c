@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alarms.h"
 #include "datastore.h"
 #include "event.h"
 #include "log.h"
@@ -285,6 +286,7 @@ int main(int argc, char **argv)
 	d.tick = ev_timer_add(d.loop, on_tick, &d);
 	if (!d.tick || ev_timer_arm(d.tick, 1000, 1000) < 0)
 		fatal("timer");
+	d.alarms = alarm_store_new(d.node, 1000);
 	d.peers = peers_start(&d);
 	d.mgmt = mgmt_server_start(&d, err, sizeof(err));
 	if (!d.mgmt) {
@@ -308,6 +310,7 @@ int main(int argc, char **argv)
 
 	mgmt_server_stop(d.mgmt);
 	peers_stop(d.peers);
+	alarm_store_free(d.alarms);
 	ev_timer_del(d.tick);
 	ds_close(d.ds);
 	ev_loop_free(d.loop);

@@ -25,6 +25,7 @@ struct svrd {
 	struct ds *ds;
 	struct ev_timer *tick;
 	struct peers *peers;
+	struct alarm_store *alarms;
 	gid_t sock_gid;	 /* group of the management socket; -1 when no such group */
 	gid_t admin_gid; /* members may change things; -1 when no such group */
 	uint64_t start_ms;

@@ -267,6 +267,13 @@ bool pki_identity_self_signed(const struct pki_identity *id)
 	return id->self_signed;
 }
 
+static int64_t asn1_seconds(const ASN1_TIME *t);
+
+int64_t pki_identity_not_after(const struct pki_identity *id)
+{
+	return asn1_seconds(X509_get0_notAfter(id->cert));
+}
+
 bool pki_identity_names(const struct pki_identity *id, const char *pcn)
 {
 	return cert_names(id->cert, pcn);

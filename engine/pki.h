@@ -44,6 +44,8 @@ const uint8_t *pki_identity_der(const struct pki_identity *id, size_t *len);
 bool pki_identity_self_signed(const struct pki_identity *id);
 /* Is the identity's certificate for peering name pcn (CN or SAN URI)? */
 bool pki_identity_names(const struct pki_identity *id, const char *pcn);
+/* Seconds since the epoch when the identity's certificate expires. */
+int64_t pki_identity_not_after(const struct pki_identity *id);
 /* Sign data with the identity's key (ECDSA or RSA with SHA-384, or Ed25519). */
 int pki_sign(const struct pki_identity *id, const uint8_t *data, size_t len, uint8_t *sig,
 	     size_t cap, size_t *siglen);

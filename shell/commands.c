@@ -78,4 +78,5 @@ void commands_register(struct svrsh *sh)
 			     MODE_ANY, "Software versions of this router node");
 	config_commands_register(sh, show);
 	security_commands_register(sh, show);
+	alarm_commands_register(sh, show);
 }

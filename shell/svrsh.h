@@ -71,6 +71,9 @@ void render_field(struct cli_def *cli, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void render_duration(char *buf, int len, int64_t seconds);
 
+/* alarm_cmds.c */
+void alarm_commands_register(struct svrsh *sh, struct cli_command *show);
+
 /* security_cmds.c */
 void security_commands_register(struct svrsh *sh, struct cli_command *show);
 

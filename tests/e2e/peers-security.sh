@@ -76,6 +76,26 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 # before the stop; allow the polling (sanitizer builds are slow) 1 s
 [ "$ms" -le 4000 ] || fail "paths went down $ms ms after routerB stopped (detection time 3000 ms)"
 echo "paths down $ms ms after routerB stopped"
+# ... with alarms on routerA (evaluated every second), which clear when
+# routerB is back
+for _ in $(seq 30); do
+	al=$("$SVRLAB" exec routerA svrsh -c 'show alarms')
+	echo "$al" | grep -q "not reachable" && break
+	sleep 0.1
+done
+[ "$(echo "$al" | grep -c 'MAJOR .*Peer path to routerB via wan0 .* is down')" -eq 2 ] ||
+	fail "no path-down alarms: $al"
+echo "$al" | grep -q "CRITICAL .*Peer routerB is not reachable" || fail "no unreachable alarm: $al"
+id=$(echo "$al" | awk '/CRITICAL/ { print $1 }')
+"$SVRLAB" exec routerA svrsh -c "show alarms id $id" | grep -q "^Severity: CRITICAL$" ||
+	fail "show alarms id $id"
+"$SVRLAB" start routerB >/dev/null || fail "svrlab start routerB"
+wait_for 15 routerA "Security Status: *MKEY_EXCH_COMP" 2 || fail "routerB did not come back"
+sleep 1.5
+[ -z "$("$SVRLAB" exec routerA svrsh -c 'show alarms' | grep 'routerA-1:')" ] ||
+	fail "alarms did not clear: $("$SVRLAB" exec routerA svrsh -c 'show alarms')"
+"$SVRLAB" exec routerA svrsh -c 'show events' | grep -q "cleared .*CRITICAL .*not reachable" ||
+	fail "no clear event"
 "$SVRLAB" down >/dev/null
 
 "$SVRLAB" up hub-spokes >/dev/null || fail "svrlab up hub-spokes"

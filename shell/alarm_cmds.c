@@ -1,0 +1,172 @@
+/* DOC: alarm commands
+ *
+ * show alarms, show alarms id ID (the seed's layouts) and show events.
+ */
+#include "config.h"
+
+#include <libcli.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "json.h"
+#include "svrsh.h"
+
+static void when(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static struct json *fetch_alarms(struct cli_def *cli)
+{
+	struct svrsh *sh = svrsh_of(cli);
+
+	render_begin(cli);
+	return svrsh_call(sh, "get-alarms", NULL);
+}
+
+static const char RULE[] =
+	"=============== ===================== ============ "
+	"==================== ================ "
+	"========================================================================";
+
+static int cmd_show_alarms(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *d, *list;
+	char t[32];
+
+	(void)command;
+	if (argc == 2 && strcmp(argv[0], "id") == 0)
+		return CLI_ERROR; /* handled by "show alarms id" */
+	if (argc) {
+		cli_error(cli, "%% Error: show alarms [id ID]");
+		return CLI_ERROR;
+	}
+	d = fetch_alarms(cli);
+	if (!d)
+		return CLI_ERROR;
+	list = json_get(d, "alarms");
+	if (sh->display_json) {
+		print_json(cli, list);
+		json_free(d);
+		return CLI_OK;
+	}
+	cli_print(cli, "%s", RULE);
+	cli_print(cli, "%s", "");
+	cli_print(cli, "      %-15s %-17s %-11s %-19s %-15s %s", "ID", "Time", "Severity", "Source",
+		  "Category", "Message");
+	cli_print(cli, "%s", "");
+	cli_print(cli, "%s", RULE);
+	cli_print(cli, "%s", "");
+	for (size_t i = 0; i < json_len(list); i++) {
+		const struct json *a = json_at(list, i);
+
+		when(json_get_int(a, "time", 0), t, sizeof(t));
+		cli_print(cli, "%-16s %-21s %-11s %-20s %-16s %s", json_get_str(a, "id", ""), t,
+			  json_get_str(a, "severity", ""), json_get_str(a, "source", ""),
+			  json_get_str(a, "category", ""), json_get_str(a, "message", ""));
+	}
+	json_free(d);
+	return CLI_OK;
+}
+
+static int cmd_show_alarm_id(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *d, *list;
+	char t[32], rule[93];
+
+	(void)command;
+	if (argc != 1) {
+		cli_error(cli, "%% Error: show alarms id ID (NODE:N, see show alarms)");
+		return CLI_ERROR;
+	}
+	d = fetch_alarms(cli);
+	if (!d)
+		return CLI_ERROR;
+	list = json_get(d, "alarms");
+	for (size_t i = 0; i < json_len(list); i++) {
+		const struct json *a = json_at(list, i);
+
+		if (strcmp(json_get_str(a, "id", ""), argv[0]) != 0)
+			continue;
+		if (sh->display_json) {
+			print_json(cli, a);
+			json_free(d);
+			return CLI_OK;
+		}
+		render_header(cli, "alarms");
+		memset(rule, '=', 92);
+		rule[92] = '\0';
+		cli_print(cli, "%s", rule);
+		cli_print(cli, "%s", argv[0]);
+		cli_print(cli, "%s", rule);
+		when(json_get_int(a, "time", 0), t, sizeof(t));
+		cli_print(cli, "Time: %s", t);
+		cli_print(cli, "Severity: %s", json_get_str(a, "severity", ""));
+		cli_print(cli, "Source: %s", json_get_str(a, "source", ""));
+		cli_print(cli, "Category: %s", json_get_str(a, "category", ""));
+		cli_print(cli, "Process: %s", json_get_str(a, "process", ""));
+		cli_print(cli, "Message: %s", json_get_str(a, "message", ""));
+		render_footer(cli);
+		json_free(d);
+		return CLI_OK;
+	}
+	json_free(d);
+	cli_error(cli, "%% Error: no active alarm %s (show alarms lists them)", argv[0]);
+	return CLI_ERROR;
+}
+
+static int cmd_show_events(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *d, *list;
+	char t[32];
+
+	(void)command;
+	(void)argv;
+	if (argc) {
+		cli_error(cli, "%% Error: show events takes no argument");
+		return CLI_ERROR;
+	}
+	d = fetch_alarms(cli);
+	if (!d)
+		return CLI_ERROR;
+	list = json_get(d, "events");
+	if (sh->display_json) {
+		print_json(cli, list);
+		json_free(d);
+		return CLI_OK;
+	}
+	render_header(cli, "events");
+	cli_print(cli, "%s", "");
+	for (size_t i = 0; i < json_len(list); i++) {
+		const struct json *e = json_at(list, i);
+
+		when(json_get_int(e, "time", 0), t, sizeof(t));
+		cli_print(cli, "%s  %-7s  %-16s %-8s  %s", t, json_get_str(e, "event", ""),
+			  json_get_str(e, "id", ""), json_get_str(e, "severity", ""),
+			  json_get_str(e, "message", ""));
+	}
+	cli_print(cli, "%s", "");
+	render_footer(cli);
+	json_free(d);
+	return CLI_OK;
+}
+
+void alarm_commands_register(struct svrsh *sh, struct cli_command *show)
+{
+	struct cli_command *al;
+
+	al = cli_register_command(sh->cli, show, "alarms", cmd_show_alarms, PRIVILEGE_UNPRIVILEGED,
+				  MODE_ANY, "Active alarms of this node");
+	cli_register_command(sh->cli, al, "id", cmd_show_alarm_id, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "One alarm in detail: id NODE:N");
+	cli_register_command(sh->cli, show, "events", cmd_show_events, PRIVILEGE_UNPRIVILEGED,
+			     MODE_ANY, "Alarms raised and cleared, oldest first");
+}
