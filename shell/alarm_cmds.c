@@ -71,6 +71,7 @@ static int cmd_show_alarms(struct cli_def *cli, const char *command, char **argv
 			  json_get_str(a, "severity", ""), json_get_str(a, "source", ""),
 			  json_get_str(a, "category", ""), json_get_str(a, "message", ""));
 	}
+	pager_end(sh);
 	json_free(d);
 	return CLI_OK;
 }

@@ -148,6 +148,7 @@ void print_text(struct cli_def *cli, const char *text)
 		cli_print(cli, "%.*s", (int)n, p);
 		p += n + (p[n] == '\n');
 	}
+	pager_end(svrsh_of(cli));
 }
 
 static int cmd_show_config(struct cli_def *cli, const char *command, char **argv, int argc)

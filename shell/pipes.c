@@ -135,6 +135,14 @@ void pager_begin(struct svrsh *sh)
 	sh->pager_rows = sh->batch ? 0 : pager_rows();
 }
 
+/* The command's output is over: what follows (help, errors, the next
+ * command's first lines) is not paged against it. */
+void pager_end(struct svrsh *sh)
+{
+	sh->pager_rows = 0;
+	sh->pager_quit = false;
+}
+
 /* Called before each terminal line: false when the line must be dropped. */
 bool pager_allow(struct svrsh *sh)
 {

@@ -47,6 +47,7 @@ void render_footer(struct cli_def *cli)
 	uint64_t ms = ev_now_ms() - sh->cmd_start_ms;
 
 	cli_print(cli, "Completed in %.2f seconds", (double)ms / 1000.0);
+	pager_end(sh);
 }
 
 void render_banner(struct cli_def *cli, const char *title)

@@ -290,6 +290,7 @@ static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, in
 			  (long long)json_get_int(p, "peer-key-index", 0));
 	}
 	json_free(data);
+	pager_end(sh);
 	if (only && !found) {
 		cli_error(cli, "%% Error: no peer %s", only);
 		return CLI_ERROR;

@@ -92,6 +92,7 @@ int pager_rows(void);
 /* Every command that may print a lot calls this first. */
 void pager_begin(struct svrsh *sh);
 bool pager_allow(struct svrsh *sh);
+void pager_end(struct svrsh *sh);
 
 /* tty.c */
 int tty_raw_begin(int fd);

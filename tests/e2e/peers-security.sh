@@ -91,6 +91,7 @@ id=$(echo "$al" | awk '/CRITICAL/ { print $1 }')
 	fail "show alarms id $id"
 "$SVRLAB" start routerB >/dev/null || fail "svrlab start routerB"
 wait_for 15 routerA "Security Status: *MKEY_EXCH_COMP" 2 || fail "routerB did not come back"
+wait_for 15 routerA "^  Status: *up\$" 2 || fail "routerB's paths did not come back up"
 sleep 1.5
 [ -z "$("$SVRLAB" exec routerA svrsh -c 'show alarms' | grep 'routerA-1:')" ] ||
 	fail "alarms did not clear: $("$SVRLAB" exec routerA svrsh -c 'show alarms')"
