@@ -582,6 +582,12 @@ static int op_rpc(struct svrd *d, const struct mgmt_peer *peer, const struct jso
 
 		ds_errs_add(&e, false, name, "%s", it ? it->msg : "not an RPC of the model");
 		ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
+	} else if (strcmp(name, "reload-local-certificates") == 0) {
+		if (peers_reload(d->peers) < 0)
+			ds_errs_add(&e, false, name,
+				    "enhanced security key management is not running on this node");
+		else
+			*data = json_new_object();
 	} else if (strcmp(name, "security-metadata-key-regenerate") == 0) {
 		uint32_t index;
 

@@ -78,8 +78,9 @@ struct peers {
 	uint32_t mkey_changes;	 /* rotations and regenerations */
 	uint32_t config_changes; /* rebuilds from the configuration */
 	bool active;
-	char *plan;	    /* what the peers and paths were built from */
-	uint64_t alarms_ms; /* last evaluation */
+	char *plan;			     /* what the peers and paths were built from */
+	uint64_t alarms_ms;		     /* last evaluation */
+	uint64_t crl_poll_ms, crl_polled_ms; /* the revocation lists' polling */
 };
 
 static const char *leaf(const struct lyd_node *n, const char *name)
@@ -280,7 +281,14 @@ static char *plan_of(const struct lyd_node *auth, const struct lyd_node *me,
 	FOR_CHILD(auth, "client-certificate", cc)
 	strbuf_addf(&sb, "cc %s\n", leaf(cc, "file") ?: "");
 	FOR_CHILD(auth, "certificate-revocation-list", crl)
-	strbuf_addf(&sb, "crl %s\n", leaf(crl, "url") ?: "");
+	{
+		/* the list's content: a new CRL revalidates every peer */
+		const char *url = leaf(crl, "url") ?: "";
+		char *pem = strncmp(url, "file://", 7) == 0 ? read_text(url + 7) : NULL;
+
+		strbuf_addf(&sb, "crl %s %s\n", url, pem ? pem : "");
+		free(pem);
+	}
 	FOR_CHILD(me, "peer", p)
 	strbuf_addf(&sb, "peer %s %s %s\n", leaf(p, "name"), leaf(p, "router-name") ?: "",
 		    leaf(p, "peering-common-name") ?: "");
@@ -380,6 +388,15 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 		if (content && pki_trust_add_ca_pem(ps->trust, content, err, sizeof(err)) < 0)
 			log_warnx("trusted-ca-certificate %s: %s", leaf(ca, "name"), err);
 	}
+	ps->crl_poll_ms = 0;
+	FOR_CHILD(auth, "certificate-revocation-list", crl)
+	{
+		uint64_t every = (uint64_t)atoi(leaf(crl, "polling-interval") ?: "3600") * 1000;
+
+		if (!ps->crl_poll_ms || every < ps->crl_poll_ms)
+			ps->crl_poll_ms = every;
+	}
+	ps->crl_polled_ms = ev_now_ms();
 	FOR_CHILD(auth, "certificate-revocation-list", crl)
 	{
 		const char *url = leaf(crl, "url");
@@ -400,6 +417,7 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 	cfg.retransmit_ms =
 		(uint64_t)atoi(leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000;
 	cfg.timeout_ms = (uint64_t)atoi(leaf(skm, "peer-key-timeout") ?: "3600") * 1000;
+	cfg.base = (uint32_t)(ev_wallclock_ms() / 1000);
 	ps->kex = kex_new(&cfg, ev_now_ms());
 	ps->mkey_interval_ms = UINT64_MAX; /* set_timers starts the schedule */
 	set_timers(ps, skm);
@@ -508,6 +526,42 @@ static void on_packet(struct ev_io *io, int fd, unsigned events, void *arg)
 	}
 }
 
+/* The certificate alarms of one peer: one condition at a time, the worst. */
+static void peer_cert_alarms(struct peers *ps, const char *peer, const struct kex_peer_state *s,
+			     int64_t now)
+{
+	struct alarm_store *as = ps->d->alarms;
+	const char *v = s->cert_verdict;
+	char key[160], msg[256];
+	int level;
+
+	snprintf(key, sizeof(key), "peer-cert:%s", peer);
+	if (strcmp(v, "wrong name") == 0 || strcmp(v, "untrusted") == 0 ||
+	    strcmp(v, "bad signature") == 0) {
+		snprintf(msg, sizeof(msg), "Unable to authenticate peer %s: %s - %s", peer, v,
+			 s->cert_detail);
+		alarm_raise(as, key, ALARM_CRITICAL, peer, "PEER", "svrd", msg, now);
+	} else if (strcmp(v, "revoked") == 0) {
+		snprintf(msg, sizeof(msg), "Peer %s certificate is revoked - %s", peer,
+			 s->cert_detail);
+		alarm_raise(as, key, ALARM_CRITICAL, peer, "PEER", "svrd", msg, now);
+	} else if (strcmp(v, "valid") != 0 && strcmp(v, "none") != 0) {
+		snprintf(msg, sizeof(msg), "Peer %s certificate is invalid: %s - %s", peer, v,
+			 s->cert_detail);
+		alarm_raise(as, key, ALARM_CRITICAL, peer, "PEER", "svrd", msg, now);
+	} else if (s->cert_not_after && (level = alarm_cert_expiry(s->cert_not_after, now)) >= 0) {
+		/* valid when received, expiring (or expired) since */
+		snprintf(msg, sizeof(msg), "Peer %s certificate %s %lld days", peer,
+			 level == ALARM_CRITICAL ? "expired" : "expires in",
+			 (long long)((s->cert_not_after - now) / 86400));
+		if (level == ALARM_CRITICAL)
+			snprintf(msg, sizeof(msg), "Peer %s certificate is invalid: expired", peer);
+		alarm_raise(as, key, (enum alarm_severity)level, peer, "PEER", "svrd", msg, now);
+	} else {
+		alarm_clear(as, key, now);
+	}
+}
+
 /* Raise or clear the alarms of what the paths and peers show now. */
 static void evaluate_alarms(struct peers *ps)
 {
@@ -554,15 +608,7 @@ static void evaluate_alarms(struct peers *ps)
 				    now);
 		}
 		kex_peer_state(ps->kex, p->peer, &s);
-		snprintf(key, sizeof(key), "peer-cert:%s", p->peer_name);
-		if (strcmp(s.cert_verdict, "valid") == 0 || strcmp(s.cert_verdict, "none") == 0) {
-			alarm_clear(as, key, now);
-		} else {
-			snprintf(msg, sizeof(msg), "Peer %s certificate is invalid: %s - %s",
-				 p->peer_name, s.cert_verdict, s.cert_detail);
-			alarm_raise(as, key, ALARM_CRITICAL, p->peer_name, "PEER", "svrd", msg,
-				    now);
-		}
+		peer_cert_alarms(ps, p->peer_name, &s, now);
 	}
 	level = alarm_cert_expiry(pki_identity_not_after(ps->id), now);
 	if (level < 0) {
@@ -604,6 +650,14 @@ static void on_timer(struct ev_timer *t, void *arg)
 	for (int i = 0; i < ps->npaths; i++)
 		if (bfd_tick(&ps->paths[i].bfd, now, pkt))
 			send_path(ps, &ps->paths[i], NULL, 0);
+	if (ps->crl_poll_ms && now - ps->crl_polled_ms >= ps->crl_poll_ms) {
+		/* a changed list rebuilds (certificates are validated again);
+		 * an unchanged one leaves everything as it is */
+		ps->crl_polled_ms = now;
+		rebuild(ps, ds_running(ps->d->ds));
+		if (!ps->kex)
+			return;
+	}
 	if (now - ps->alarms_ms >= 1000) {
 		ps->alarms_ms = now;
 		evaluate_alarms(ps);
@@ -698,6 +752,16 @@ struct json *peers_state(const struct peers *ps)
 		json_append(list, o);
 	}
 	return list;
+}
+
+int peers_reload(struct peers *ps)
+{
+	if (!ps)
+		return -1;
+	teardown(ps); /* forget the plan: the certificates are read again */
+	ps->active = false;
+	rebuild(ps, ds_running(ps->d->ds));
+	return ps->kex ? 0 : -1;
 }
 
 int peers_regenerate(struct peers *ps, uint32_t *index)

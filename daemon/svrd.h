@@ -70,6 +70,9 @@ void peers_stop(struct peers *ps);
 struct json *peers_state(const struct peers *ps);
 struct json *peers_key_status(const struct peers *ps);
 int peers_regenerate(struct peers *ps, uint32_t *index);
+/* reload local certificates: read this node's certificate again and start
+ * every exchange over with it. */
+int peers_reload(struct peers *ps);
 
 int pidfile_acquire(const char *path, char *err, size_t errlen);
 /* Written after daemonising, when the PID is final. */

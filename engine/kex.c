@@ -12,6 +12,7 @@
 #define HDR	      8 /* version, type, length (2), generation (4) */
 #define KEX_VERSION   1
 #define SALT_LEN      8
+#define SALT_FIXED    (SALT_LEN + 4 + 1) /* salt, echo, algorithm */
 #define MKEY_PT_LEN   (4 + CRYPTO_AES_KEY_LEN + CRYPTO_SHA384_LEN)
 #define MSG_MAX	      8192
 #define KEX_SWITCH_MS 30000 /* the old peer key is accepted this long */
@@ -33,6 +34,7 @@ struct kex_peer {
 	struct crypto_kex_key *eph;
 	uint32_t gen;
 	uint8_t salt[SALT_LEN];
+	uint32_t salt_echo; /* the peer generation our SALT answers, 0: none */
 	/* the peer's */
 	uint32_t peer_gen;
 	uint8_t peer_salt[SALT_LEN];
@@ -114,7 +116,7 @@ struct kex_engine *kex_new(const struct kex_config *cfg, uint64_t now_ms)
 	e->cfg = *cfg;
 	e->pcn = strdup(cfg->pcn);
 	e->cfg.pcn = e->pcn;
-	new_mkey(&e->mkey, 1);
+	new_mkey(&e->mkey, cfg->base ? cfg->base : 1);
 	return e;
 }
 
@@ -205,16 +207,14 @@ bool kex_output(struct kex_engine *e, int *p, const uint8_t **msg, size_t *len)
 }
 
 /* What the signature of a SALT covers. */
-static size_t salt_signed(const struct kex_engine *e, const char *from, const char *to,
-			  uint32_t gen, const uint8_t *salt, uint8_t alg, const uint8_t *pub,
-			  size_t publen, uint8_t *buf, size_t cap)
+static size_t salt_signed(const char *from, const char *to, uint32_t gen, const uint8_t *fixed,
+			  const uint8_t *pub, size_t publen, uint8_t *buf, size_t cap)
 {
 	size_t n = 0, fl = strlen(from), tl = strlen(to);
 
-	(void)e;
-	if (16 + fl + 1 + tl + 1 + 4 + SALT_LEN + 1 + publen > cap)
+	if (16 + fl + 1 + tl + 1 + 4 + SALT_FIXED + publen > cap)
 		return 0;
-	memcpy(buf, "opensvr-salt-v1", 16);
+	memcpy(buf, "opensvr-salt-v2", 16);
 	n = 16;
 	memcpy(buf + n, from, fl + 1);
 	n += fl + 1;
@@ -222,9 +222,8 @@ static size_t salt_signed(const struct kex_engine *e, const char *from, const ch
 	n += tl + 1;
 	put32(buf + n, gen);
 	n += 4;
-	memcpy(buf + n, salt, SALT_LEN);
-	n += SALT_LEN;
-	buf[n++] = alg;
+	memcpy(buf + n, fixed, SALT_FIXED); /* salt, echo, algorithm */
+	n += SALT_FIXED;
 	memcpy(buf + n, pub, publen);
 	return n + publen;
 }
@@ -237,13 +236,13 @@ static void send_salt(struct kex_engine *e, int p)
 
 	if (!pr->eph || crypto_kex_public(pr->eph, pub, sizeof(pub), &publen) < 0)
 		return;
-	tlen = salt_signed(e, e->pcn, pr->pcn, pr->gen, pr->salt, (uint8_t)e->cfg.alg, pub, publen,
-			   tbs, sizeof(tbs));
+	memcpy(body, pr->salt, SALT_LEN);
+	put32(body + SALT_LEN, pr->salt_echo);
+	body[SALT_LEN + 4] = (uint8_t)e->cfg.alg;
+	n = SALT_FIXED;
+	tlen = salt_signed(e->pcn, pr->pcn, pr->gen, body, pub, publen, tbs, sizeof(tbs));
 	if (!tlen || pki_sign(e->cfg.id, tbs, tlen, sig, sizeof(sig), &siglen) < 0)
 		return;
-	memcpy(body, pr->salt, SALT_LEN);
-	n = SALT_LEN;
-	body[n++] = (uint8_t)e->cfg.alg;
 	put16(body + n, (uint32_t)publen);
 	n += 2;
 	memcpy(body + n, pub, publen);
@@ -346,7 +345,7 @@ static void start_salt(struct kex_engine *e, struct kex_peer *pr)
 	if (pr->eph)
 		return;
 	pr->eph = crypto_kex_generate(e->cfg.alg);
-	pr->gen++;
+	pr->gen = pr->gen ? pr->gen + 1 : e->cfg.base ? e->cfg.base : 1;
 	crypto_random(pr->salt, SALT_LEN);
 }
 
@@ -411,10 +410,12 @@ static void fresh_salt(struct kex_engine *e, struct kex_peer *pr)
 	crypto_kex_free(pr->eph);
 	pr->eph = NULL;
 	start_salt(e, pr);
+	pr->salt_echo = 0;
 	pr->salt_ack = false;
 }
 
-static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len, uint64_t now)
+static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len, uint64_t now,
+		    bool is_reply)
 {
 	struct kex_peer *pr = &e->peers[p];
 	enum pki_verdict v;
@@ -441,6 +442,15 @@ static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len,
 	memcpy(pr->cert_hash, h, sizeof(h));
 	pr->cert_rec = true;
 	queue(e, p, KEX_CERT_ACK, 0, h, 8);
+	if (pr->cert_ack && !is_reply) {
+		/* The peer sends its certificate again: it may have restarted
+		 * and lost ours.  Ours again, marked as a reply (generation 1)
+		 * so that it is never answered in turn. */
+		size_t dlen;
+		const uint8_t *mine = pki_identity_der(e->cfg.id, &dlen);
+
+		queue(e, p, KEX_CERT, 1, mine, dlen);
+	}
 	if (pr->cert_ack) {
 		start_salt(e, pr);
 		send_salt(e, p);
@@ -474,18 +484,20 @@ static void on_salt(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b,
 	uint8_t tbs[1024];
 	size_t publen, siglen, tlen;
 	const uint8_t *pub, *sig;
+	uint32_t echo;
 
-	if (!pr->pinned || len < SALT_LEN + 1 + 2)
+	if (!pr->pinned || len < SALT_FIXED + 2)
 		goto drop;
-	publen = get16(b + SALT_LEN + 1);
-	if (len < SALT_LEN + 3 + publen + 2 || publen > CRYPTO_KEX_MAX_PUB)
+	publen = get16(b + SALT_FIXED);
+	if (len < SALT_FIXED + 2 + publen + 2 || publen > CRYPTO_KEX_MAX_PUB)
 		goto drop;
-	pub = b + SALT_LEN + 3;
+	pub = b + SALT_FIXED + 2;
 	siglen = get16(pub + publen);
 	sig = pub + publen + 2;
-	if (len != SALT_LEN + 3 + publen + 2 + siglen || b[SALT_LEN] != (uint8_t)e->cfg.alg)
+	if (len != SALT_FIXED + 2 + publen + 2 + siglen || b[SALT_LEN + 4] != (uint8_t)e->cfg.alg)
 		goto drop;
-	tlen = salt_signed(e, pr->pcn, e->pcn, gen, b, b[SALT_LEN], pub, publen, tbs, sizeof(tbs));
+	echo = get32(b + SALT_LEN);
+	tlen = salt_signed(pr->pcn, e->pcn, gen, b, pub, publen, tbs, sizeof(tbs));
 	if (!tlen || !pki_peer_verify(pr->pinned, tbs, tlen, sig, siglen))
 		goto drop;
 	if (pr->salt_rec && gen < pr->peer_gen)
@@ -499,10 +511,14 @@ static void on_salt(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b,
 	pr->peer_pub_len = publen;
 	pr->salt_rec = true;
 	start_salt(e, pr);
-	/* The peer rekeys: answer with a fresh value of ours too, unless ours
-	 * is already newer than the current key (we rekeyed at the same time). */
-	if (pr->have_key && pr->key_gen == pr->gen) {
+	/* A new value from the peer that is not its answer to our current one
+	 * (a rekey, or a peer that restarted): answer with a fresh value of ours
+	 * if ours already went into a key.  An answer (echo = our generation)
+	 * or a simultaneous rekey (ours is fresh) needs nothing more, so one
+	 * round settles it. */
+	if (pr->have_key && pr->key_gen == pr->gen && echo != pr->gen) {
 		fresh_salt(e, pr);
+		pr->salt_echo = gen;
 		if (pr->cert_ack)
 			send_salt(e, p);
 	}
@@ -597,7 +613,7 @@ void kex_input(struct kex_engine *e, int p, const uint8_t *msg, size_t len, uint
 	gen = get32(msg + 4);
 	switch (msg[1]) {
 	case KEX_CERT:
-		on_cert(e, p, msg + HDR, blen, now);
+		on_cert(e, p, msg + HDR, blen, now, gen == 1);
 		break;
 	case KEX_CERT_ACK:
 		on_cert_ack(e, p, msg + HDR, blen);
@@ -723,6 +739,7 @@ void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *ou
 	snprintf(out->cert_detail, sizeof(out->cert_detail), "%s", pr->detail);
 	out->dropped = pr->dropped;
 	out->gen = pr->gen;
+	out->cert_not_after = pr->pinned ? pki_peer_not_after(pr->pinned) : 0;
 	out->key_ms = pr->have_key ? pr->key_ms : 0;
 	out->status = pr->out_of_service	     ? "OUT_OF_SERVICE"
 		      : complete(pr)		     ? "MKEY_EXCH_COMP"

@@ -48,6 +48,10 @@ struct kex_config {
 	enum crypto_kex alg;
 	uint64_t retransmit_ms; /* peer-key-retransmit-interval */
 	uint64_t timeout_ms;	/* peer-key-timeout */
+	/* First salt generation and metadata key index; svrd uses the wall
+	 * clock in seconds so that both keep growing across restarts (a peer
+	 * takes only newer ones).  0 starts at 1. */
+	uint32_t base;
 };
 
 /* A metadata key: what seals metadata sent to its owner. */
@@ -102,9 +106,10 @@ struct kex_peer_state {
 	uint32_t key_index, peer_key_index;
 	const char *cert_verdict; /* "valid", "expired", ... "none" */
 	char cert_detail[160];
-	uint64_t dropped; /* messages refused */
-	uint32_t gen;	  /* our ephemeral generation with this peer */
-	uint64_t key_ms;  /* when the current peer key was made (0: none) */
+	uint64_t dropped;	/* messages refused */
+	uint32_t gen;		/* our ephemeral generation with this peer */
+	int64_t cert_not_after; /* of the pinned certificate; 0: none */
+	uint64_t key_ms;	/* when the current peer key was made (0: none) */
 };
 
 void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *out);

@@ -22,8 +22,8 @@
 
 /* Words that are commands of the shell, never configuration. */
 static const char *const shell_words[] = {
-	"show",	  "compare", "validate", "commit",  "rollback", "restore", "export",
-	"import", "quit",    "logout",	 "history", "help",	"do",	   "where",
+	"show", "compare", "validate", "commit", "rollback", "restore", "export",   "import",
+	"quit", "logout",  "history",  "help",	 "do",	     "where",	"security", "reload",
 };
 
 /* Where a batch line goes: the shell's own commands, or svrd's

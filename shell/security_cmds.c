@@ -298,6 +298,27 @@ static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, in
 	return CLI_OK;
 }
 
+static int cmd_reload_certs(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct json *args = json_new_object(), *data;
+
+	(void)command;
+	(void)argv;
+	if (argc) {
+		json_free(args);
+		cli_error(cli, "%% Error: reload local certificates takes no argument");
+		return CLI_ERROR;
+	}
+	json_set(args, "name", json_new_str("reload-local-certificates"));
+	data = svrsh_call(svrsh_of(cli), "rpc", args);
+	if (!data)
+		return CLI_ERROR;
+	cli_print(cli,
+		  "Local certificates reloaded; the key exchange starts again with every peer");
+	json_free(data);
+	return CLI_OK;
+}
+
 void security_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_command *peers, *sec, *mk;
@@ -319,11 +340,24 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show)
 				     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 				     "Security associations: [PEER [detail]]");
 	}
+	{
+		struct cli_command *rl =
+			cli_register_command(sh->cli, NULL, "reload", NULL, PRIVILEGE_UNPRIVILEGED,
+					     MODE_EXEC, "Read something again");
+		struct cli_command *lo =
+			cli_register_command(sh->cli, rl, "local", NULL, PRIVILEGE_UNPRIVILEGED,
+					     MODE_EXEC, "This node's own");
+
+		cli_register_command(
+			sh->cli, lo, "certificates", cmd_reload_certs, PRIVILEGE_UNPRIVILEGED,
+			MODE_EXEC,
+			"Read this node's certificate again and redo every key exchange");
+	}
 	sec = cli_register_command(sh->cli, NULL, "security", NULL, PRIVILEGE_UNPRIVILEGED,
-				   MODE_EXEC, "Security operations");
+				   MODE_ANY, "Security operations");
 	mk = cli_register_command(sh->cli, sec, "metadata-key", NULL, PRIVILEGE_UNPRIVILEGED,
-				  MODE_EXEC, "The metadata key of this router");
+				  MODE_ANY, "The metadata key of this router");
 	cli_register_command(sh->cli, mk, "regenerate", cmd_regenerate, PRIVILEGE_UNPRIVILEGED,
-			     MODE_EXEC,
+			     MODE_ANY,
 			     "Make a new metadata key (index + 1) and send it to every peer");
 }

@@ -55,7 +55,7 @@ static struct pki_identity *identity(const char *sub, const char *pcn)
 
 static struct kex_engine *engine(const char *pcn, const struct pki_identity *id, const char *peer)
 {
-	struct kex_config c = {pcn, id, NULL, CRYPTO_KEX_X25519, 30000, 3600000};
+	struct kex_config c = {pcn, id, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 0};
 	struct kex_engine *e = kex_new(&c, now);
 
 	cr_assert_eq(kex_add_peer(e, peer), 0);
@@ -514,5 +514,23 @@ Test(kex, reordered_messages_still_complete)
 		kex_input(b, 0, recorded[i], recorded_len[i], now);
 	run(3 * 30000);
 	cr_assert(comp(a) && comp(b));
+	assert_payload_keys_flow();
+}
+
+Test(kex, a_restarted_peer_is_taken_back_in_one_round)
+{
+	struct kex_config c = {"peer-b", idb, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 1000};
+	struct kex_peer_state s;
+
+	run(1000);
+	cr_assert(comp(a) && comp(b));
+	/* b restarts: a new engine, newer generations and index (its clock moved on) */
+	kex_free(b);
+	b = kex_new(&c, now);
+	kex_add_peer(b, "peer-a");
+	run(2000); /* well inside one retransmit interval */
+	cr_assert(comp(a) && comp(b), "not complete again without waiting for retransmissions");
+	kex_peer_state(a, 0, &s);
+	cr_assert_eq(s.peer_key_index, 1000);
 	assert_payload_keys_flow();
 }
