@@ -165,19 +165,25 @@ static int cmd_show_key_status(struct cli_def *cli, const char *command, char **
 	return CLI_OK;
 }
 
+/* A YANG RPC without input, as a shell command without arguments. */
+static struct json *call_rpc(struct cli_def *cli, const char *rpc, const char *command, int argc)
+{
+	struct json *args;
+
+	if (argc) {
+		cli_error(cli, "%% Error: %s takes no argument", command);
+		return NULL;
+	}
+	args = json_new_object();
+	json_set(args, "name", json_new_str(rpc));
+	return svrsh_call(svrsh_of(cli), "rpc", args);
+}
+
 static int cmd_regenerate(struct cli_def *cli, const char *command, char **argv, int argc)
 {
-	struct json *args = json_new_object(), *data;
+	struct json *data = call_rpc(cli, "security-metadata-key-regenerate", command, argc);
 
-	(void)command;
 	(void)argv;
-	if (argc) {
-		json_free(args);
-		cli_error(cli, "%% Error: security metadata-key regenerate takes no argument");
-		return CLI_ERROR;
-	}
-	json_set(args, "name", json_new_str("security-metadata-key-regenerate"));
-	data = svrsh_call(svrsh_of(cli), "rpc", args);
 	if (!data)
 		return CLI_ERROR;
 	cli_print(cli, "Metadata key regenerated: rekey index %lld",
@@ -300,17 +306,9 @@ static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, in
 
 static int cmd_reload_certs(struct cli_def *cli, const char *command, char **argv, int argc)
 {
-	struct json *args = json_new_object(), *data;
+	struct json *data = call_rpc(cli, "reload-local-certificates", command, argc);
 
-	(void)command;
 	(void)argv;
-	if (argc) {
-		json_free(args);
-		cli_error(cli, "%% Error: reload local certificates takes no argument");
-		return CLI_ERROR;
-	}
-	json_set(args, "name", json_new_str("reload-local-certificates"));
-	data = svrsh_call(svrsh_of(cli), "rpc", args);
 	if (!data)
 		return CLI_ERROR;
 	cli_print(cli,
