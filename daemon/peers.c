@@ -310,6 +310,8 @@ static void set_timers(struct peers *ps, const struct lyd_node *skm)
 	const char *iv = leaf(skm, "peer-key-rekey-interval") ?: "24";
 	uint64_t mk = strcmp(iv, "never") == 0 ? 0 : (uint64_t)atoi(iv) * 3600000;
 
+	kex_set_fail_hard(ps->kex, strcmp(leaf(skm, "invalid-certificate-behavior") ?: "fail-soft",
+					  "fail-hard") == 0);
 	kex_set_timers(ps->kex,
 		       (uint64_t)atoi(leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000,
 		       (uint64_t)atoi(leaf(skm, "peer-key-timeout") ?: "3600") * 1000);
@@ -418,6 +420,8 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 		(uint64_t)atoi(leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000;
 	cfg.timeout_ms = (uint64_t)atoi(leaf(skm, "peer-key-timeout") ?: "3600") * 1000;
 	cfg.base = (uint32_t)(ev_wallclock_ms() / 1000);
+	cfg.fail_hard =
+		strcmp(leaf(skm, "invalid-certificate-behavior") ?: "fail-soft", "fail-hard") == 0;
 	ps->kex = kex_new(&cfg, ev_now_ms());
 	ps->mkey_interval_ms = UINT64_MAX; /* set_timers starts the schedule */
 	set_timers(ps, skm);
@@ -660,6 +664,12 @@ static void on_timer(struct ev_timer *t, void *arg)
 	}
 	if (now - ps->alarms_ms >= 1000) {
 		ps->alarms_ms = now;
+		/* fail-hard: peers whose certificates ran out lose their keys */
+		if (kex_enforce(ps->kex, (int64_t)(ev_wallclock_ms() / 1000), now) > 0) {
+			log_warnx("invalid-certificate-behavior fail-hard: peering removed with a "
+				  "peer whose certificate expired");
+			flush_kex(ps);
+		}
 		evaluate_alarms(ps);
 	}
 }

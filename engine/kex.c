@@ -422,9 +422,9 @@ static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len,
 	struct pki_peer *pin;
 	uint8_t h[CRYPTO_SHA384_LEN];
 
-	pin = pki_peer_validate(e->cfg.trust, der, len, pr->pcn,
-				e->wall_s ? e->wall_s : (int64_t)(now / 1000), &v, pr->detail,
-				sizeof(pr->detail));
+	pin = (e->cfg.fail_hard ? pki_peer_validate : pki_peer_validate_soft)(
+		e->cfg.trust, der, len, pr->pcn, e->wall_s ? e->wall_s : (int64_t)(now / 1000), &v,
+		pr->detail, sizeof(pr->detail));
 	snprintf(pr->verdict, sizeof(pr->verdict), "%s", pki_verdict_name(v));
 	if (!pin) {
 		pr->dropped++;
@@ -672,6 +672,48 @@ void kex_rekey(struct kex_engine *e, uint64_t now)
 		send_salt(e, p);
 		pr->next_send = now + interval(e, pr);
 	}
+}
+
+/* Forget everything about peer p but its name: keys wiped, flags down. */
+static void reset_peer(struct kex_peer *pr)
+{
+	pki_peer_free(pr->pinned);
+	pr->pinned = NULL;
+	crypto_kex_free(pr->eph);
+	pr->eph = NULL;
+	crypto_wipe(&pr->peer_key, sizeof(pr->peer_key));
+	crypto_wipe(&pr->prev_key, sizeof(pr->prev_key));
+	crypto_wipe(&pr->peer_mkey, sizeof(pr->peer_mkey));
+	pr->prev_until = 0;
+	pr->cert_rec = pr->cert_ack = pr->salt_rec = pr->salt_ack = false;
+	pr->key_rec = pr->key_ack = pr->have_key = false;
+}
+
+int kex_enforce(struct kex_engine *e, int64_t wall_s, uint64_t now)
+{
+	int dropped = 0;
+
+	e->wall_s = wall_s;
+	for (int p = 0; p < e->npeers; p++) {
+		struct kex_peer *pr = &e->peers[p];
+		int64_t na = pr->pinned ? pki_peer_not_after(pr->pinned) : 0;
+
+		if (!pr->pinned || na > wall_s)
+			continue;
+		snprintf(pr->verdict, sizeof(pr->verdict), "expired");
+		snprintf(pr->detail, sizeof(pr->detail), "expired while in use");
+		if (!e->cfg.fail_hard)
+			continue;
+		reset_peer(pr);
+		pr->next_send = now;
+		dropped++;
+	}
+	return dropped;
+}
+
+void kex_set_fail_hard(struct kex_engine *e, bool fail_hard)
+{
+	e->cfg.fail_hard = fail_hard;
 }
 
 void kex_set_timers(struct kex_engine *e, uint64_t retransmit_ms, uint64_t timeout_ms)

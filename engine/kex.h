@@ -52,6 +52,10 @@ struct kex_config {
 	 * clock in seconds so that both keep growing across restarts (a peer
 	 * takes only newer ones).  0 starts at 1. */
 	uint32_t base;
+	/* invalid-certificate-behavior fail-hard (else fail-soft: an authentic
+	 * certificate that is only expired, not yet valid or revoked still
+	 * peers, and the verdict is there for the alarm) */
+	bool fail_hard;
 };
 
 /* A metadata key: what seals metadata sent to its owner. */
@@ -89,6 +93,12 @@ bool kex_output(struct kex_engine *e, int *p, const uint8_t **msg, size_t *len);
  * the peer answers with its own, and the previous key keeps opening
  * messages for 30 s. */
 void kex_rekey(struct kex_engine *e, uint64_t now_ms);
+/* Apply the certificate behaviour at wall-clock time wall_s: under
+ * fail-hard, a peer whose pinned certificate has expired (or is not yet
+ * valid) loses its keys and starts over from the certificates; a valid
+ * certificate brings it back.  Returns how many peers were dropped. */
+int kex_enforce(struct kex_engine *e, int64_t wall_s, uint64_t now_ms);
+void kex_set_fail_hard(struct kex_engine *e, bool fail_hard);
 /* New timers take effect at the next retransmission. */
 void kex_set_timers(struct kex_engine *e, uint64_t retransmit_ms, uint64_t timeout_ms);
 /* A new key-exchange algorithm: certificates stay, every peer starts again

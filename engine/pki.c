@@ -464,9 +464,9 @@ static int64_t asn1_seconds(const ASN1_TIME *t)
 	return ASN1_TIME_to_tm(t, &tm) == 1 ? (int64_t)timegm(&tm) : 0;
 }
 
-struct pki_peer *pki_peer_validate(const struct pki_trust *t, const uint8_t *der, size_t len,
-				   const char *pcn, int64_t now_s, enum pki_verdict *v,
-				   char *detail, size_t dlen)
+static struct pki_peer *validate(const struct pki_trust *t, const uint8_t *der, size_t len,
+				 const char *pcn, int64_t now_s, bool strict, enum pki_verdict *v,
+				 char *detail, size_t dlen)
 {
 	const unsigned char *p = der;
 	X509 *cert = d2i_X509(NULL, &p, (long)len);
@@ -483,13 +483,13 @@ struct pki_peer *pki_peer_validate(const struct pki_trust *t, const uint8_t *der
 		snprintf(detail, dlen, "%s", why);
 		goto out;
 	}
-	if (X509_cmp_time(X509_get0_notBefore(cert), &now) > 0) {
+	if (strict && X509_cmp_time(X509_get0_notBefore(cert), &now) > 0) {
 		*v = PKI_NOT_YET_VALID;
 		when(X509_get0_notBefore(cert), date, sizeof(date));
 		snprintf(detail, dlen, "not before %s", date);
 		goto out;
 	}
-	if (X509_cmp_time(X509_get0_notAfter(cert), &now) < 0) {
+	if (strict && X509_cmp_time(X509_get0_notAfter(cert), &now) < 0) {
 		*v = PKI_EXPIRED;
 		when(X509_get0_notAfter(cert), date, sizeof(date));
 		snprintf(detail, dlen, "not after %s", date);
@@ -508,7 +508,9 @@ struct pki_peer *pki_peer_validate(const struct pki_trust *t, const uint8_t *der
 			X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
 
 			X509_VERIFY_PARAM_set_time(param, now);
-			if (t->ncrls)
+			if (!strict)
+				X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
+			else if (t->ncrls)
 				X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
 			ok = X509_verify_cert(ctx) == 1;
 		}
@@ -547,6 +549,28 @@ out:
 	X509_free(cert);
 	ERR_clear_error();
 	return peer;
+}
+
+struct pki_peer *pki_peer_validate(const struct pki_trust *t, const uint8_t *der, size_t len,
+				   const char *pcn, int64_t now_s, enum pki_verdict *v,
+				   char *detail, size_t dlen)
+{
+	return validate(t, der, len, pcn, now_s, true, v, detail, dlen);
+}
+
+struct pki_peer *pki_peer_validate_soft(const struct pki_trust *t, const uint8_t *der, size_t len,
+					const char *pcn, int64_t now_s, enum pki_verdict *v,
+					char *detail, size_t dlen)
+{
+	struct pki_peer *p = validate(t, der, len, pcn, now_s, true, v, detail, dlen);
+	enum pki_verdict again;
+	char ignore[160];
+
+	if (p || (*v != PKI_EXPIRED && *v != PKI_NOT_YET_VALID && *v != PKI_REVOKED))
+		return p;
+	/* authentic (name, chain, signature) but out of date or revoked:
+	 * pinned all the same, the verdict says why it is not valid */
+	return validate(t, der, len, pcn, now_s, false, &again, ignore, sizeof(ignore));
 }
 
 void pki_peer_free(struct pki_peer *p)

@@ -81,6 +81,12 @@ struct pki_peer;
 struct pki_peer *pki_peer_validate(const struct pki_trust *t, const uint8_t *der, size_t len,
 				   const char *pcn, int64_t now_s, enum pki_verdict *v,
 				   char *detail, size_t detail_len);
+/* fail-soft: as pki_peer_validate, but a certificate that is authentic
+ * (name, chain, signatures) and only expired, not yet valid or revoked is
+ * pinned all the same; *v still says what is wrong with it. */
+struct pki_peer *pki_peer_validate_soft(const struct pki_trust *t, const uint8_t *der, size_t len,
+					const char *pcn, int64_t now_s, enum pki_verdict *v,
+					char *detail, size_t detail_len);
 void pki_peer_free(struct pki_peer *p);
 /* Does sig over data verify with the pinned key? */
 bool pki_peer_verify(const struct pki_peer *p, const uint8_t *data, size_t len, const uint8_t *sig,

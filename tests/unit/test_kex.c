@@ -55,7 +55,7 @@ static struct pki_identity *identity(const char *sub, const char *pcn)
 
 static struct kex_engine *engine(const char *pcn, const struct pki_identity *id, const char *peer)
 {
-	struct kex_config c = {pcn, id, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 0};
+	struct kex_config c = {pcn, id, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 0, false};
 	struct kex_engine *e = kex_new(&c, now);
 
 	cr_assert_eq(kex_add_peer(e, peer), 0);
@@ -519,7 +519,7 @@ Test(kex, reordered_messages_still_complete)
 
 Test(kex, a_restarted_peer_is_taken_back_in_one_round)
 {
-	struct kex_config c = {"peer-b", idb, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 1000};
+	struct kex_config c = {"peer-b", idb, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 1000, false};
 	struct kex_peer_state s;
 
 	run(1000);
@@ -533,4 +533,83 @@ Test(kex, a_restarted_peer_is_taken_back_in_one_round)
 	kex_peer_state(a, 0, &s);
 	cr_assert_eq(s.peer_key_index, 1000);
 	assert_payload_keys_flow();
+}
+
+/* b's certificate is valid for one day from T0 (identity("b", ...) uses 365:
+ * make a short one here). */
+static struct pki_identity *short_identity(const char *sub, const char *pcn, int days)
+{
+	char path[128], err[256];
+	struct pki_identity *id;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	mkdir(path, 0700);
+	id = pki_identity_open(path, pcn, (int64_t)(T0 / 1000), days, err, sizeof(err));
+	cr_assert_not_null(id, "%s", err);
+	return id;
+}
+
+static void use_behaviour(bool hard, struct pki_identity *bid)
+{
+	struct kex_config ca = {"peer-a", ida, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 0, hard};
+	struct kex_config cb = {"peer-b", bid, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 0, hard};
+
+	kex_free(a);
+	kex_free(b);
+	a = kex_new(&ca, now);
+	b = kex_new(&cb, now);
+	kex_add_peer(a, "peer-b");
+	kex_add_peer(b, "peer-a");
+}
+
+Test(kex, fail_soft_peers_with_an_expired_certificate_and_says_so)
+{
+	struct pki_identity *bid = short_identity("b1", "peer-b", 1);
+	struct kex_peer_state s;
+
+	use_behaviour(false, bid);
+	kex_set_wallclock(a, (int64_t)(T0 / 1000) + 2 * 86400); /* b's certificate expired */
+	run(1000);
+	cr_assert(comp(a) && comp(b), "fail-soft did not keep peering");
+	kex_peer_state(a, 0, &s);
+	cr_assert_str_eq(s.cert_verdict, "expired");
+	assert_payload_keys_flow();
+	pki_identity_free(bid);
+}
+
+Test(kex, fail_hard_refuses_and_drops_an_expired_certificate)
+{
+	struct pki_identity *bid = short_identity("b2", "peer-b", 1);
+	struct kex_peer_state s;
+	uint8_t key[16] = {1}, w[128];
+
+	use_behaviour(true, bid);
+	run(1000);
+	cr_assert(comp(a) && comp(b));
+	/* a day and a half later b's certificate has expired: a drops b */
+	cr_assert_eq(kex_enforce(a, (int64_t)(T0 / 1000) + 36 * 3600, now), 1);
+	kex_peer_state(a, 0, &s);
+	cr_assert_not(comp(a));
+	cr_assert_str_eq(s.cert_verdict, "expired");
+	cr_assert_eq(kex_wrap(a, 0, key, sizeof(key), w, sizeof(w)), -1,
+		     "keys kept under fail-hard");
+	run(31000);
+	cr_assert_not(comp(a), "an expired certificate was taken again under fail-hard");
+	/* b gets a new certificate and says so: a takes it back by itself */
+	{
+		struct pki_identity *fresh = short_identity("b3", "peer-b", 365);
+		struct kex_config cb = {"peer-b", fresh,   NULL, CRYPTO_KEX_X25519,
+					30000,	  3600000, 5000, true};
+
+		kex_free(b);
+		b = kex_new(&cb, now);
+		kex_add_peer(b, "peer-a");
+		run(31000);
+		cr_assert(comp(a) && comp(b), "not restored with a valid certificate");
+		kex_peer_state(a, 0, &s);
+		cr_assert_str_eq(s.cert_verdict, "valid");
+		assert_payload_keys_flow();
+		pki_identity_free(fresh);
+	}
+	pki_identity_free(bid);
 }
