@@ -15,28 +15,32 @@
 #include "json.h"
 #include "svrsh.h"
 
-/* Fetch op's data for a show command; NULL when it failed, or when
- * "| display json" asked for the data itself, which is then printed. */
-static struct json *fetch(struct cli_def *cli, const char *op)
+/* Fetch op's data for a show command into *out.  CLI_ERROR when it
+ * failed; CLI_OK with *out NULL when "| display json" asked for the data
+ * itself, which is then printed; CLI_OK with the data to render otherwise. */
+static int fetch(struct cli_def *cli, const char *op, struct json **out)
 {
 	struct svrsh *sh = svrsh_of(cli);
 	struct json *data;
 
+	*out = NULL;
 	render_begin(cli);
 	data = svrsh_call(sh, op, NULL);
-	if (data && sh->display_json) {
+	if (!data)
+		return CLI_ERROR;
+	if (sh->display_json) {
 		print_json(cli, data);
 		json_free(data);
-		sh->json_done = true;
-		return NULL;
+		return CLI_OK;
 	}
-	return data;
+	*out = data;
+	return CLI_OK;
 }
 
 static int cmd_show_peers_security(struct cli_def *cli, const char *command, char **argv, int argc)
 {
-	struct svrsh *sh = svrsh_of(cli);
 	struct json *data, *paths;
+	int rc;
 	static const struct {
 		const char *label, *key;
 	} fields[] = {
@@ -66,10 +70,9 @@ static int cmd_show_peers_security(struct cli_def *cli, const char *command, cha
 		cli_error(cli, "%% Error: show peers security takes no argument");
 		return CLI_ERROR;
 	}
-	sh->json_done = false;
-	data = fetch(cli, "get-peers");
+	rc = fetch(cli, "get-peers", &data);
 	if (!data)
-		return sh->json_done ? CLI_OK : CLI_ERROR;
+		return rc;
 	paths = json_get(data, "peer-paths");
 	render_header(cli, "peer paths");
 	cli_print(cli, "%s", "");
@@ -123,6 +126,7 @@ static void count_field(struct cli_def *cli, const char *label, const struct jso
 
 static int cmd_show_key_status(struct cli_def *cli, const char *command, char **argv, int argc)
 {
+	int rc;
 	struct svrsh *sh = svrsh_of(cli);
 	struct json *d;
 	char rule[49];
@@ -133,10 +137,9 @@ static int cmd_show_key_status(struct cli_def *cli, const char *command, char **
 		cli_error(cli, "%% Error: show security key-status takes no argument");
 		return CLI_ERROR;
 	}
-	sh->json_done = false;
-	d = fetch(cli, "get-key-status");
+	rc = fetch(cli, "get-key-status", &d);
 	if (!d)
-		return sh->json_done ? CLI_OK : CLI_ERROR;
+		return rc;
 	render_header(cli, "key status");
 	cli_print(cli, "%s", "");
 	memset(rule, '=', 48);
@@ -203,6 +206,7 @@ static void header_sa(struct cli_def *cli)
 
 static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, int argc)
 {
+	int rc;
 	struct svrsh *sh = svrsh_of(cli);
 	const char *only = argc > 0 ? argv[0] : NULL;
 	bool detail = argc == 2 && strcmp(argv[1], "detail") == 0;
@@ -215,10 +219,9 @@ static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, in
 		cli_error(cli, "%% Error: show security security-associations [PEER [detail]]");
 		return CLI_ERROR;
 	}
-	sh->json_done = false;
-	data = fetch(cli, "get-peers");
+	rc = fetch(cli, "get-peers", &data);
 	if (!data)
-		return sh->json_done ? CLI_OK : CLI_ERROR;
+		return rc;
 	paths = json_get(data, "peer-paths");
 	header_sa(cli);
 	/* the seed's column widths, wider where a value needs it */

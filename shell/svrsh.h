@@ -24,7 +24,6 @@ struct svrsh {
 	struct snode *level_node; /* the schema node of that level (NULL: top) */
 	bool no_more;		  /* "| no-more" on this command */
 	bool display_json;	  /* "| display json" on this command */
-	bool json_done;		  /* the command printed its data as JSON */
 	int pager_lines, pager_rows;
 	bool pager_quit;
 	uint64_t cmd_start_ms;
