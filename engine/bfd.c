@@ -40,8 +40,9 @@ void bfd_init(struct bfd_session *s, uint32_t local_disc, uint32_t seed, uint64_
 
 void bfd_encode(const struct bfd_session *s, uint8_t out[BFD_CTRL_LEN])
 {
-	/* 4.1: version 1, diag 0; state; flags 0 (no poll/final, no auth) */
-	out[0] = 1 << 5;
+	/* 4.1: version 1; diag 7 (administratively down) when held down, else
+	 * 0; state; flags 0 (no poll/final, no auth) */
+	out[0] = (uint8_t)(1 << 5 | (s->state == BFD_ADMIN_DOWN ? 7 : 0));
 	out[1] = (uint8_t)(s->state << 6);
 	out[2] = s->mult;
 	out[3] = BFD_CTRL_LEN;
@@ -149,6 +150,18 @@ bool bfd_tick(struct bfd_session *s, uint64_t now, uint8_t out[BFD_CTRL_LEN])
 	s->next_tx_ms = now + (uint64_t)iv_us * (75 + next_rand(s) % 26) / 100 / 1000;
 	bfd_encode(s, out);
 	return true;
+}
+
+void bfd_set_admin_down(struct bfd_session *s, bool down, uint64_t now)
+{
+	if (down && s->state != BFD_ADMIN_DOWN) {
+		go(s, BFD_ADMIN_DOWN, now);
+		s->detect_deadline_ms = 0;
+		s->next_tx_ms = now; /* tell the peer at once */
+	} else if (!down && s->state == BFD_ADMIN_DOWN) {
+		go(s, BFD_DOWN, now);
+		s->next_tx_ms = now;
+	}
 }
 
 uint64_t bfd_next_deadline(const struct bfd_session *s)

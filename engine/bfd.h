@@ -39,6 +39,11 @@ void bfd_init(struct bfd_session *s, uint32_t local_disc, uint32_t seed, uint64_
 bool bfd_input(struct bfd_session *s, const uint8_t *pkt, size_t len, uint64_t now_ms);
 /* Due: true when a packet must be sent now (written to out, 24 bytes). */
 bool bfd_tick(struct bfd_session *s, uint64_t now_ms, uint8_t out[BFD_CTRL_LEN]);
+/* Hold the session administratively down (RFC 5880 6.8.16: the peer sees
+ * AdminDown and takes its end down too) or release it to Down, from where
+ * it comes up as usual.  Packets keep going out once a second, so what
+ * rides on them (the key exchange) still flows. */
+void bfd_set_admin_down(struct bfd_session *s, bool down, uint64_t now_ms);
 uint64_t bfd_next_deadline(const struct bfd_session *s);
 void bfd_encode(const struct bfd_session *s, uint8_t out[BFD_CTRL_LEN]);
 const char *bfd_state_name(enum bfd_state st);

@@ -414,6 +414,21 @@ static void fresh_salt(struct kex_engine *e, struct kex_peer *pr)
 	pr->salt_ack = false;
 }
 
+/* Forget everything about peer p but its name: keys wiped, flags down. */
+static void reset_peer(struct kex_peer *pr)
+{
+	pki_peer_free(pr->pinned);
+	pr->pinned = NULL;
+	crypto_kex_free(pr->eph);
+	pr->eph = NULL;
+	crypto_wipe(&pr->peer_key, sizeof(pr->peer_key));
+	crypto_wipe(&pr->prev_key, sizeof(pr->prev_key));
+	crypto_wipe(&pr->peer_mkey, sizeof(pr->peer_mkey));
+	pr->prev_until = 0;
+	pr->cert_rec = pr->cert_ack = pr->salt_rec = pr->salt_ack = false;
+	pr->key_rec = pr->key_ack = pr->have_key = false;
+}
+
 static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len, uint64_t now,
 		    bool is_reply)
 {
@@ -428,6 +443,13 @@ static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len,
 	snprintf(pr->verdict, sizeof(pr->verdict), "%s", pki_verdict_name(v));
 	if (!pin) {
 		pr->dropped++;
+		/* fail-hard: the peer no longer presents a valid certificate,
+		 * so the peering it had ends here, keys and all (it comes back
+		 * by itself with a valid one) */
+		if (e->cfg.fail_hard && (pr->pinned || pr->have_key)) {
+			reset_peer(pr);
+			pr->next_send = now;
+		}
 		return;
 	}
 	crypto_sha384(der, len, h);
@@ -672,21 +694,6 @@ void kex_rekey(struct kex_engine *e, uint64_t now)
 		send_salt(e, p);
 		pr->next_send = now + interval(e, pr);
 	}
-}
-
-/* Forget everything about peer p but its name: keys wiped, flags down. */
-static void reset_peer(struct kex_peer *pr)
-{
-	pki_peer_free(pr->pinned);
-	pr->pinned = NULL;
-	crypto_kex_free(pr->eph);
-	pr->eph = NULL;
-	crypto_wipe(&pr->peer_key, sizeof(pr->peer_key));
-	crypto_wipe(&pr->prev_key, sizeof(pr->prev_key));
-	crypto_wipe(&pr->peer_mkey, sizeof(pr->peer_mkey));
-	pr->prev_until = 0;
-	pr->cert_rec = pr->cert_ack = pr->salt_rec = pr->salt_ack = false;
-	pr->key_rec = pr->key_ack = pr->have_key = false;
 }
 
 int kex_enforce(struct kex_engine *e, int64_t wall_s, uint64_t now)

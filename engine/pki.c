@@ -558,6 +558,26 @@ struct pki_peer *pki_peer_validate(const struct pki_trust *t, const uint8_t *der
 	return validate(t, der, len, pcn, now_s, true, v, detail, dlen);
 }
 
+/* The certificate's key, whatever else is wrong with the certificate. */
+static struct pki_peer *pin_raw(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *cert = d2i_X509(NULL, &p, (long)len);
+	struct pki_peer *peer = cert ? OPENSSL_zalloc(sizeof(*peer)) : NULL;
+
+	if (peer) {
+		peer->key = X509_get_pubkey(cert);
+		peer->not_after = asn1_seconds(X509_get0_notAfter(cert));
+		if (!peer->key) {
+			OPENSSL_free(peer);
+			peer = NULL;
+		}
+	}
+	X509_free(cert);
+	ERR_clear_error();
+	return peer;
+}
+
 struct pki_peer *pki_peer_validate_soft(const struct pki_trust *t, const uint8_t *der, size_t len,
 					const char *pcn, int64_t now_s, enum pki_verdict *v,
 					char *detail, size_t dlen)
@@ -566,11 +586,16 @@ struct pki_peer *pki_peer_validate_soft(const struct pki_trust *t, const uint8_t
 	enum pki_verdict again;
 	char ignore[160];
 
-	if (p || (*v != PKI_EXPIRED && *v != PKI_NOT_YET_VALID && *v != PKI_REVOKED))
+	if (p || *v == PKI_MALFORMED || *v == PKI_BAD_SIGNATURE)
 		return p;
-	/* authentic (name, chain, signature) but out of date or revoked:
-	 * pinned all the same, the verdict says why it is not valid */
-	return validate(t, der, len, pcn, now_s, false, &again, ignore, sizeof(ignore));
+	/* Out of date, revoked, misnamed, weak or from a CA we do not trust:
+	 * pinned all the same (the verdict says what is wrong, for the
+	 * alarm), unless a signature we can check is broken, which is
+	 * tampering, not a certificate problem. */
+	p = validate(t, der, len, pcn, now_s, false, &again, ignore, sizeof(ignore));
+	if (p || again == PKI_MALFORMED || again == PKI_BAD_SIGNATURE)
+		return p;
+	return pin_raw(der, len);
 }
 
 void pki_peer_free(struct pki_peer *p)

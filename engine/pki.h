@@ -81,9 +81,11 @@ struct pki_peer;
 struct pki_peer *pki_peer_validate(const struct pki_trust *t, const uint8_t *der, size_t len,
 				   const char *pcn, int64_t now_s, enum pki_verdict *v,
 				   char *detail, size_t detail_len);
-/* fail-soft: as pki_peer_validate, but a certificate that is authentic
- * (name, chain, signatures) and only expired, not yet valid or revoked is
- * pinned all the same; *v still says what is wrong with it. */
+/* fail-soft: as pki_peer_validate, but any certificate whose checkable
+ * signatures hold is pinned all the same: expired, not yet valid, revoked,
+ * naming another peer, using a weak algorithm or from a CA that is not
+ * trusted.  *v still says what is wrong with it.  A malformed certificate
+ * or a broken signature is never pinned. */
 struct pki_peer *pki_peer_validate_soft(const struct pki_trust *t, const uint8_t *der, size_t len,
 					const char *pcn, int64_t now_s, enum pki_verdict *v,
 					char *detail, size_t detail_len);

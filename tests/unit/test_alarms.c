@@ -68,3 +68,168 @@ Test(alarms, certificate_thresholds)
 	cr_assert_eq(alarm_cert_expiry(na, na), ALARM_CRITICAL);
 	cr_assert_eq(alarm_cert_expiry(na, na + DAY), ALARM_CRITICAL);
 }
+
+/* ---- every alarm condition, driven by a clock the test owns ------------ */
+
+#include "conditions.h"
+
+static const struct alarm *only(struct alarm_store *s)
+{
+	cr_assert_eq(alarm_count(s), 1, "%zu alarms, want one", alarm_count(s));
+	return alarm_at(s, 0);
+}
+
+Test(conditions, local_certificate_30_days_7_days_expired_then_replaced)
+{
+	struct alarm_store *s = alarm_store_new("combo-east-1", 100);
+	int64_t na = 1900000000; /* 2030-03-17 17:46:40 UTC */
+
+	for (int64_t t = na - 60 * DAY; t < na - 30 * DAY; t += DAY) {
+		alarm_eval_local_cert(s, "RTR_EAST_COMBO", na, t);
+		cr_assert_eq(alarm_count(s), 0, "raised %lld s before expiry", (long long)(na - t));
+	}
+	alarm_eval_local_cert(s, "RTR_EAST_COMBO", na, na - 30 * DAY);
+	cr_assert_eq(only(s)->severity, ALARM_MINOR);
+	cr_assert_str_eq(only(s)->message,
+			 "Local certificate of RTR_EAST_COMBO expires on 2030-03-17 17:46:40 UTC");
+	cr_assert_str_eq(only(s)->category, "CERTIFICATE");
+	/* every second of the next three weeks: the same one alarm */
+	for (int64_t t = na - 30 * DAY; t < na - 7 * DAY; t += 3600)
+		alarm_eval_local_cert(s, "RTR_EAST_COMBO", na, t);
+	cr_assert_eq(only(s)->severity, ALARM_MINOR);
+	cr_assert_eq(alarm_event_count(s), 1, "re-evaluating made events");
+	alarm_eval_local_cert(s, "RTR_EAST_COMBO", na, na - 7 * DAY);
+	cr_assert_eq(only(s)->severity, ALARM_MAJOR);
+	cr_assert_eq(only(s)->number, 1, "a worse severity is the same alarm");
+	alarm_eval_local_cert(s, "RTR_EAST_COMBO", na, na - 1);
+	cr_assert_eq(only(s)->severity, ALARM_MAJOR);
+	alarm_eval_local_cert(s, "RTR_EAST_COMBO", na, na);
+	cr_assert_eq(only(s)->severity, ALARM_CRITICAL);
+	cr_assert_str_eq(only(s)->message,
+			 "Local certificate of RTR_EAST_COMBO expired on 2030-03-17 17:46:40 UTC");
+	/* replaced by one valid for a year: cleared, with an event */
+	alarm_eval_local_cert(s, "RTR_EAST_COMBO", na + 365 * DAY, na + 60);
+	cr_assert_eq(alarm_count(s), 0);
+	cr_assert_eq(alarm_event_count(s), 4);
+	cr_assert_not(alarm_event_at(s, 3)->raised);
+	cr_assert_eq(alarm_event_at(s, 3)->time_s, na + 60);
+	/* no certificate at all (peering off): nothing to say */
+	alarm_eval_local_cert(s, "RTR_EAST_COMBO", 0, na + 60);
+	cr_assert_eq(alarm_count(s), 0);
+	alarm_store_free(s);
+}
+
+Test(conditions, peer_certificate_expiring_while_in_use)
+{
+	struct alarm_store *s = alarm_store_new("n", 100);
+	int64_t na = 1900000000;
+
+	alarm_eval_peer_cert(s, "RTR_WEST_COMBO", "valid", "valid", na, na - 31 * DAY);
+	cr_assert_eq(alarm_count(s), 0);
+	alarm_eval_peer_cert(s, "RTR_WEST_COMBO", "valid", "valid", na, na - 30 * DAY);
+	cr_assert_eq(only(s)->severity, ALARM_MINOR);
+	cr_assert_str_eq(only(s)->message,
+			 "Peer RTR_WEST_COMBO certificate expires on 2030-03-17 17:46:40 UTC");
+	cr_assert_str_eq(only(s)->source, "RTR_WEST_COMBO");
+	cr_assert_str_eq(only(s)->category, "PEER");
+	alarm_eval_peer_cert(s, "RTR_WEST_COMBO", "valid", "valid", na, na - 7 * DAY);
+	cr_assert_eq(only(s)->severity, ALARM_MAJOR);
+	alarm_eval_peer_cert(s, "RTR_WEST_COMBO", "valid", "valid", na, na);
+	cr_assert_eq(only(s)->severity, ALARM_CRITICAL);
+	cr_assert_str_eq(only(s)->message, "Peer RTR_WEST_COMBO certificate is invalid: expired - "
+					   "not after 2030-03-17 17:46:40 UTC");
+	/* the peer presents a new one */
+	alarm_eval_peer_cert(s, "RTR_WEST_COMBO", "valid", "valid", na + 365 * DAY, na + 5);
+	cr_assert_eq(alarm_count(s), 0);
+	alarm_store_free(s);
+}
+
+Test(conditions, peer_certificate_verdicts)
+{
+	static const struct {
+		const char *verdict, *message;
+	} c[] = {
+		{"expired", "Peer B certificate is invalid: expired - testing-detail"},
+		{"not yet valid", "Peer B certificate is invalid: not yet valid - testing-detail"},
+		{"weak algorithm", "Peer B certificate is invalid: weak algorithm - testing-detail"},
+		{"revoked", "Peer B certificate is revoked - testing-detail"},
+		{"wrong name", "Unable to authenticate peer B: wrong name - testing-detail"},
+		{"untrusted", "Unable to authenticate peer B: untrusted - testing-detail"},
+		{"bad signature", "Unable to authenticate peer B: bad signature - testing-detail"},
+		{"malformed", "Unable to authenticate peer B: malformed - testing-detail"},
+	};
+	struct alarm_store *s = alarm_store_new("n", 100);
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		alarm_eval_peer_cert(s, "B", c[i].verdict, "testing-detail", T0 + 90 * DAY, T0);
+		alarm_eval_peer_cert(s, "B", c[i].verdict, "testing-detail", T0 + 90 * DAY, T0 + 1);
+		cr_assert_eq(only(s)->severity, ALARM_CRITICAL, "%s", c[i].verdict);
+		cr_assert_str_eq(only(s)->message, c[i].message);
+		cr_assert_eq(only(s)->number, 1, "one condition, one alarm across verdicts");
+		/* resolved: the peer presents a valid certificate */
+		alarm_eval_peer_cert(s, "B", "valid", "valid", T0 + 90 * DAY, T0 + 2);
+		cr_assert_eq(alarm_count(s), 0, "%s not cleared", c[i].verdict);
+		alarm_store_free(s);
+		s = alarm_store_new("n", 100);
+	}
+	/* "none" (no certificate yet) raises nothing */
+	alarm_eval_peer_cert(s, "B", "none", "", 0, T0);
+	alarm_eval_peer_cert(s, "B", NULL, NULL, 0, T0);
+	cr_assert_eq(alarm_count(s), 0);
+	alarm_store_free(s);
+}
+
+Test(conditions, paths_and_reachability)
+{
+	struct alarm_store *s = alarm_store_new("n", 100);
+
+	alarm_eval_path(s, "B", "wan0", "198.51.100.2", ALARM_PATH_NEVER_UP, T0);
+	alarm_eval_peer_reachable(s, "B", false, false, T0);
+	cr_assert_eq(alarm_count(s), 0, "a path never up is not an alarm yet");
+	alarm_eval_path(s, "B", "wan0", "198.51.100.2", ALARM_PATH_DOWN, T0 + 1);
+	alarm_eval_path(s, "B", "wan0", "198.51.100.2", ALARM_PATH_DOWN, T0 + 2);
+	cr_assert_eq(only(s)->severity, ALARM_MAJOR);
+	cr_assert_str_eq(only(s)->message, "Peer path to B via wan0 (198.51.100.2) is down");
+	alarm_eval_path(s, "B", "wan0", "2001:db8:ff::2", ALARM_PATH_DOWN, T0 + 2);
+	cr_assert_eq(alarm_count(s), 2, "two paths, two alarms");
+	alarm_eval_peer_reachable(s, "B", false, true, T0 + 2);
+	cr_assert_eq(alarm_count(s), 3);
+	cr_assert_eq(alarm_find(s, "peer-unreachable:B")->severity, ALARM_CRITICAL);
+	cr_assert_str_eq(alarm_find(s, "peer-unreachable:B")->message,
+			 "Peer B is not reachable: all paths are down");
+	/* one path back: reachable again, that path's alarm cleared */
+	alarm_eval_path(s, "B", "wan0", "198.51.100.2", ALARM_PATH_UP, T0 + 3);
+	alarm_eval_peer_reachable(s, "B", true, true, T0 + 3);
+	cr_assert_eq(only(s)->severity, ALARM_MAJOR);
+	cr_assert_str_eq(only(s)->message, "Peer path to B via wan0 (2001:db8:ff::2) is down");
+	/* fail-hard took it out of service: the same alarm, saying why */
+	alarm_eval_path(s, "B", "wan0", "2001:db8:ff::2", ALARM_PATH_OUT_OF_SERVICE, T0 + 4);
+	cr_assert_str_eq(only(s)->message, "Peer path to B via wan0 (2001:db8:ff::2) is out of "
+					   "service: peer certificate rejected");
+	alarm_eval_path(s, "B", "wan0", "2001:db8:ff::2", ALARM_PATH_UP, T0 + 5);
+	cr_assert_eq(alarm_count(s), 0);
+	alarm_store_free(s);
+}
+
+Test(conditions, peer_without_key_management_and_client_certificate)
+{
+	struct alarm_store *s = alarm_store_new("n", 100);
+
+	alarm_eval_peer_eskm(s, "B", false, T0);
+	cr_assert_eq(alarm_count(s), 0);
+	alarm_eval_peer_eskm(s, "B", true, T0 + 10);
+	alarm_eval_peer_eskm(s, "B", true, T0 + 11);
+	cr_assert_eq(only(s)->severity, ALARM_CRITICAL);
+	cr_assert_str_eq(only(s)->message, "Peering with B failed: the peer does not speak "
+					   "enhanced security key management");
+	alarm_eval_peer_eskm(s, "B", false, T0 + 12);
+	cr_assert_eq(alarm_count(s), 0);
+
+	alarm_eval_client_cert(s, "A", "cannot read /x.pem: No such file or directory", T0);
+	cr_assert_eq(only(s)->severity, ALARM_MAJOR);
+	cr_assert_str_eq(only(s)->message,
+			 "Client certificate of A: cannot read /x.pem: No such file or directory");
+	alarm_eval_client_cert(s, "A", NULL, T0 + 1);
+	cr_assert_eq(alarm_count(s), 0);
+	alarm_store_free(s);
+}

@@ -103,3 +103,32 @@ Test(bfd, invalid_packets_are_dropped)
 	cr_assert_eq(a.state, before.state);
 	cr_assert_eq(a.dropped, before.dropped + 5);
 }
+
+Test(bfd, admin_down_takes_both_ends_down_and_release_brings_them_back)
+{
+	uint8_t pkt[BFD_CTRL_LEN];
+	uint64_t t0;
+
+	run(3000);
+	cr_assert_eq(b.state, BFD_UP);
+	bfd_set_admin_down(&a, true, now);
+	cr_assert_eq(a.state, BFD_ADMIN_DOWN);
+	cr_assert(bfd_tick(&a, now, pkt), "the peer is not told at once");
+	cr_assert_eq(pkt[0] & 0x1f, 7, "diag is not 7 (administratively down)");
+	cr_assert_eq(pkt[1] >> 6, BFD_ADMIN_DOWN);
+	bfd_input(&b, pkt, sizeof(pkt), now);
+	cr_assert_eq(b.state, BFD_DOWN);
+	/* held down: packets keep going out (once a second), nothing comes up */
+	t0 = now;
+	run(5000);
+	cr_assert_eq(a.state, BFD_ADMIN_DOWN);
+	cr_assert_eq(b.state, BFD_DOWN);
+	cr_assert_gt(a.next_tx_ms, t0, "AdminDown stopped transmitting");
+	bfd_set_admin_down(&a, true, now); /* idempotent */
+	cr_assert_eq(a.state, BFD_ADMIN_DOWN);
+	bfd_set_admin_down(&a, false, now);
+	cr_assert_eq(a.state, BFD_DOWN);
+	run(4000);
+	cr_assert_eq(a.state, BFD_UP);
+	cr_assert_eq(b.state, BFD_UP);
+}

@@ -262,13 +262,14 @@ Test(kex, tampered_truncated_and_replayed_messages_change_nothing)
 	assert_payload_keys_flow();
 }
 
-Test(kex, wrong_name_is_never_acknowledged)
+Test(kex, wrong_name_is_never_acknowledged_under_fail_hard)
 {
 	struct kex_peer_state s;
 	struct pki_identity *evil = identity("evil", "not-peer-b");
 
 	kex_free(b);
 	b = engine("peer-b", evil, "peer-a");
+	kex_set_fail_hard(a, true);
 	run(100000);
 	kex_peer_state(a, 0, &s);
 	cr_assert_not(s.cert_rec);
@@ -612,4 +613,44 @@ Test(kex, fail_hard_refuses_and_drops_an_expired_certificate)
 		pki_identity_free(fresh);
 	}
 	pki_identity_free(bid);
+}
+
+Test(kex, fail_soft_peers_with_a_misnamed_certificate_and_says_so)
+{
+	struct pki_identity *bid = short_identity("b4", "peer-x", 365);
+	struct kex_peer_state s;
+
+	use_behaviour(false, bid);
+	run(1000);
+	cr_assert(comp(a), "fail-soft did not keep peering with a misnamed certificate");
+	kex_peer_state(a, 0, &s);
+	cr_assert_str_eq(s.cert_verdict, "wrong name");
+	cr_assert(strstr(s.cert_detail, "peer-b") != NULL, "%s", s.cert_detail);
+	assert_payload_keys_flow();
+	pki_identity_free(bid);
+}
+
+Test(kex, fail_hard_ends_a_peering_when_the_peer_presents_an_invalid_certificate)
+{
+	struct pki_identity *good = short_identity("b5", "peer-b", 365);
+	struct pki_identity *wrong = short_identity("b6", "peer-x", 365);
+	struct kex_config cb = {"peer-b", wrong, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 7000, true};
+	struct kex_peer_state s;
+	uint8_t key[16] = {1}, w[128];
+
+	use_behaviour(true, good);
+	run(1000);
+	cr_assert(comp(a) && comp(b));
+	/* b restarts presenting a certificate for another name */
+	kex_free(b);
+	b = kex_new(&cb, now);
+	kex_add_peer(b, "peer-a");
+	run(2000);
+	kex_peer_state(a, 0, &s);
+	cr_assert_not(comp(a), "fail-hard kept the peering");
+	cr_assert_str_eq(s.cert_verdict, "wrong name");
+	cr_assert_not(s.cert_rec, "the old certificate is still pinned");
+	cr_assert_eq(kex_wrap(a, 0, key, sizeof(key), w, sizeof(w)), -1, "keys kept under fail-hard");
+	pki_identity_free(good);
+	pki_identity_free(wrong);
 }

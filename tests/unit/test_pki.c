@@ -238,3 +238,71 @@ Test(pki, one_pem_file_with_certificate_and_key)
 	cr_assert_not(pki_identity_names(id, "peer-c"));
 	pki_identity_free(id);
 }
+
+static bool soft_pins(const struct pki_trust *t, const uint8_t *der, size_t len, const char *pcn,
+		      int64_t now, enum pki_verdict *v)
+{
+	char detail[256];
+	struct pki_peer *p = pki_peer_validate_soft(t, der, len, pcn, now, v, detail, 256);
+	bool pinned = p != NULL;
+
+	pki_peer_free(p);
+	return pinned;
+}
+
+static bool soft_pins_file(const struct pki_trust *t, const char *name, enum pki_verdict *v)
+{
+	size_t len;
+	uint8_t *der = (uint8_t *)slurp(name, &len);
+	bool pinned = soft_pins(t, der, len, "peer-b", NOW, v);
+
+	free(der);
+	return pinned;
+}
+
+Test(pki, fail_soft_pins_every_invalid_certificate_but_a_broken_one)
+{
+	struct pki_trust *t, *tc;
+	enum pki_verdict v;
+	char err[256], sub[128];
+	struct pki_identity *b;
+	const uint8_t *der;
+	uint8_t *bad;
+	size_t len;
+
+	make_certs();
+	t = trust(false);
+	tc = trust(true);
+	cr_assert(soft_pins_file(tc, "revoked.der", &v));
+	cr_assert_eq(v, PKI_REVOKED);
+	cr_assert(soft_pins_file(t, "untrusted.der", &v));
+	cr_assert_eq(v, PKI_UNTRUSTED);
+	cr_assert(soft_pins_file(t, "sha1.der", &v));
+	cr_assert_eq(v, PKI_WEAK_ALGORITHM);
+	cr_assert(soft_pins_file(t, "good.der", &v));
+	cr_assert_eq(v, PKI_OK);
+
+	snprintf(sub, sizeof(sub), "%s/soft", dir);
+	mkdir(sub, 0700);
+	b = pki_identity_open(sub, "peer-b", NOW, 30, err, sizeof(err));
+	cr_assert_not_null(b, "%s", err);
+	der = pki_identity_der(b, &len);
+	cr_assert(soft_pins(NULL, der, len, "peer-c", NOW, &v));
+	cr_assert_eq(v, PKI_WRONG_NAME);
+	cr_assert(soft_pins(NULL, der, len, "peer-b", NOW + 31 * 86400, &v));
+	cr_assert_eq(v, PKI_EXPIRED);
+	/* tampering is not a certificate problem: never pinned */
+	bad = malloc(len);
+	memcpy(bad, der, len);
+	bad[len - 1] ^= 0x55;
+	cr_assert_not(soft_pins(NULL, bad, len, "peer-b", NOW, &v), "a broken self-signature");
+	cr_assert_eq(v, PKI_BAD_SIGNATURE);
+	cr_assert_not(soft_pins(NULL, bad, len, "peer-b", NOW + 31 * 86400, &v),
+		      "an expired certificate with a broken self-signature");
+	cr_assert_not(soft_pins(NULL, der, len - 1, "peer-b", NOW, &v));
+	cr_assert_eq(v, PKI_MALFORMED);
+	free(bad);
+	pki_identity_free(b);
+	pki_trust_free(t);
+	pki_trust_free(tc);
+}
