@@ -437,22 +437,40 @@ static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len,
 	struct pki_peer *pin;
 	uint8_t h[CRYPTO_SHA384_LEN];
 
-	pin = (e->cfg.fail_hard ? pki_peer_validate : pki_peer_validate_soft)(
-		e->cfg.trust, der, len, pr->pcn, e->wall_s ? e->wall_s : (int64_t)(now / 1000), &v,
-		pr->detail, sizeof(pr->detail));
-	snprintf(pr->verdict, sizeof(pr->verdict), "%s", pki_verdict_name(v));
-	if (!pin) {
+	char detail[sizeof(pr->detail)];
+
+	/* NULL only when malformed or a signature is broken */
+	pin = pki_peer_validate_soft(e->cfg.trust, der, len, pr->pcn,
+				     e->wall_s ? e->wall_s : (int64_t)(now / 1000), &v, detail,
+				     sizeof(detail));
+	crypto_sha384(der, len, h);
+	if ((!pin && pr->pinned) ||
+	    (pin && v != PKI_OK && pr->pinned && strcmp(pr->verdict, "valid") == 0 &&
+	     !crypto_equal(h, pr->cert_hash, sizeof(h)) && pki_peer_same_key(pin, pr->pinned))) {
+		/* Garbage, or the valid certificate we hold with its name,
+		 * issuer or dates changed on the way: tampering, not the
+		 * peer's new certificate.  Nothing changes. */
+		pki_peer_free(pin);
 		pr->dropped++;
+		return;
+	}
+	snprintf(pr->verdict, sizeof(pr->verdict), "%s", pki_verdict_name(v));
+	snprintf(pr->detail, sizeof(pr->detail), "%s", detail);
+	if (pin && v != PKI_OK && e->cfg.fail_hard) {
+		pki_peer_free(pin);
+		pin = NULL;
 		/* fail-hard: the peer no longer presents a valid certificate,
 		 * so the peering it had ends here, keys and all (it comes back
 		 * by itself with a valid one) */
-		if (e->cfg.fail_hard && (pr->pinned || pr->have_key)) {
+		if (pr->pinned || pr->have_key) {
 			reset_peer(pr);
 			pr->next_send = now;
 		}
+	}
+	if (!pin) {
+		pr->dropped++;
 		return;
 	}
-	crypto_sha384(der, len, h);
 	if (pr->cert_rec && !crypto_equal(h, pr->cert_hash, sizeof(h))) {
 		/* a new certificate: pin it and start over from the salts */
 		crypto_kex_free(pr->eph);

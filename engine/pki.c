@@ -558,24 +558,24 @@ struct pki_peer *pki_peer_validate(const struct pki_trust *t, const uint8_t *der
 	return validate(t, der, len, pcn, now_s, true, v, detail, dlen);
 }
 
-/* The certificate's key, whatever else is wrong with the certificate. */
-static struct pki_peer *pin_raw(const uint8_t *der, size_t len)
+/* Does every signature on cert that can be checked hold: its own when it
+ * is self-issued, a trusted CA's when one issued it?  (One from a CA we do
+ * not know cannot be checked: that is "untrusted", not tampering.) */
+static bool signature_intact(const struct pki_trust *t, X509 *cert)
 {
-	const unsigned char *p = der;
-	X509 *cert = d2i_X509(NULL, &p, (long)len);
-	struct pki_peer *peer = cert ? OPENSSL_zalloc(sizeof(*peer)) : NULL;
+	if (X509_check_issued(cert, cert) == X509_V_OK)
+		return X509_verify(cert, X509_get0_pubkey(cert)) == 1;
+	if (t && t->ncas) {
+		STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(t->store);
 
-	if (peer) {
-		peer->key = X509_get_pubkey(cert);
-		peer->not_after = asn1_seconds(X509_get0_notAfter(cert));
-		if (!peer->key) {
-			OPENSSL_free(peer);
-			peer = NULL;
+		for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+			X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+
+			if (ca && X509_check_issued(ca, cert) == X509_V_OK)
+				return X509_verify(cert, X509_get0_pubkey(ca)) == 1;
 		}
 	}
-	X509_free(cert);
-	ERR_clear_error();
-	return peer;
+	return true;
 }
 
 struct pki_peer *pki_peer_validate_soft(const struct pki_trust *t, const uint8_t *der, size_t len,
@@ -583,8 +583,8 @@ struct pki_peer *pki_peer_validate_soft(const struct pki_trust *t, const uint8_t
 					char *detail, size_t dlen)
 {
 	struct pki_peer *p = validate(t, der, len, pcn, now_s, true, v, detail, dlen);
-	enum pki_verdict again;
-	char ignore[160];
+	const unsigned char *q = der;
+	X509 *cert;
 
 	if (p || *v == PKI_MALFORMED || *v == PKI_BAD_SIGNATURE)
 		return p;
@@ -592,10 +592,29 @@ struct pki_peer *pki_peer_validate_soft(const struct pki_trust *t, const uint8_t
 	 * pinned all the same (the verdict says what is wrong, for the
 	 * alarm), unless a signature we can check is broken, which is
 	 * tampering, not a certificate problem. */
-	p = validate(t, der, len, pcn, now_s, false, &again, ignore, sizeof(ignore));
-	if (p || again == PKI_MALFORMED || again == PKI_BAD_SIGNATURE)
-		return p;
-	return pin_raw(der, len);
+	cert = d2i_X509(NULL, &q, (long)len);
+	if (cert && signature_intact(t, cert)) {
+		p = OPENSSL_zalloc(sizeof(*p));
+		if (p) {
+			p->key = X509_get_pubkey(cert);
+			p->not_after = asn1_seconds(X509_get0_notAfter(cert));
+		}
+		if (p && !p->key) {
+			OPENSSL_free(p);
+			p = NULL;
+		}
+	} else if (cert) {
+		*v = PKI_BAD_SIGNATURE;
+		snprintf(detail, dlen, "the certificate's signature does not verify");
+	}
+	X509_free(cert);
+	ERR_clear_error();
+	return p;
+}
+
+bool pki_peer_same_key(const struct pki_peer *a, const struct pki_peer *b)
+{
+	return a && b && EVP_PKEY_eq(a->key, b->key) == 1;
 }
 
 void pki_peer_free(struct pki_peer *p)

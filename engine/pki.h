@@ -90,6 +90,8 @@ struct pki_peer *pki_peer_validate_soft(const struct pki_trust *t, const uint8_t
 					const char *pcn, int64_t now_s, enum pki_verdict *v,
 					char *detail, size_t detail_len);
 void pki_peer_free(struct pki_peer *p);
+/* Do two pinned peers hold the same public key? */
+bool pki_peer_same_key(const struct pki_peer *a, const struct pki_peer *b);
 /* Does sig over data verify with the pinned key? */
 bool pki_peer_verify(const struct pki_peer *p, const uint8_t *data, size_t len, const uint8_t *sig,
 		     size_t siglen);

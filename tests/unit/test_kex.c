@@ -226,11 +226,13 @@ static int record(const struct kex_engine *from, const uint8_t *msg, size_t len)
 	return 0;
 }
 
-Test(kex, tampered_truncated_and_replayed_messages_change_nothing)
+static void tamper_with_everything(bool fail_hard)
 {
 	struct kex_peer_state before, after;
 	uint8_t m[4096];
 
+	kex_set_fail_hard(a, fail_hard);
+	kex_set_fail_hard(b, fail_hard);
 	nrecorded = 0;
 	policy = record;
 	run(1000);
@@ -259,7 +261,18 @@ Test(kex, tampered_truncated_and_replayed_messages_change_nothing)
 	cr_assert_eq(after.peer_key_index, before.peer_key_index);
 	cr_assert_eq(after.peer_salt, before.peer_salt);
 	cr_assert_gt(after.dropped, before.dropped);
+	cr_assert_str_eq(after.cert_verdict, "valid");
 	assert_payload_keys_flow();
+}
+
+Test(kex, tampered_truncated_and_replayed_messages_change_nothing)
+{
+	tamper_with_everything(false);
+}
+
+Test(kex, tampered_messages_change_nothing_under_fail_hard)
+{
+	tamper_with_everything(true);
 }
 
 Test(kex, wrong_name_is_never_acknowledged_under_fail_hard)

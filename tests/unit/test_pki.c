@@ -306,3 +306,36 @@ Test(pki, fail_soft_pins_every_invalid_certificate_but_a_broken_one)
 	pki_trust_free(t);
 	pki_trust_free(tc);
 }
+
+Test(pki, fail_soft_never_pins_a_tampered_certificate)
+{
+	enum pki_verdict v;
+	char err[256], sub[128];
+	struct pki_identity *b;
+	const uint8_t *der;
+	uint8_t *bad;
+	size_t len, pinned = 0;
+
+	snprintf(sub, sizeof(sub), "%s/tamper", dir);
+	mkdir(sub, 0700);
+	b = pki_identity_open(sub, "peer-b", NOW, 30, err, sizeof(err));
+	cr_assert_not_null(b, "%s", err);
+	der = pki_identity_der(b, &len);
+	bad = malloc(len);
+	/* one flipped bit anywhere (the name and dates included) */
+	for (size_t k = 0; k < len; k++) {
+		memcpy(bad, der, len);
+		bad[k] ^= (uint8_t)(1 << (k % 8));
+		if (soft_pins(NULL, bad, len, "peer-b", NOW, &v)) {
+			pinned++;
+			/* a changed issuer names a CA we do not know: that signature
+			 * cannot be checked (the key engine refuses such a copy of a
+			 * certificate it holds) */
+			cr_assert(v == PKI_OK || v == PKI_UNTRUSTED, "byte %zu: pinned with verdict %s",
+				  k, pki_verdict_name(v));
+		}
+	}
+	cr_assert_leq(pinned, 64, "%zu of %zu tampered copies pinned", pinned, len);
+	free(bad);
+	pki_identity_free(b);
+}
