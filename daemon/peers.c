@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "alarms.h"
+#include "conditions.h"
 #include "bfd.h"
 #include "datastore.h"
 #include "event.h"
@@ -51,7 +52,8 @@ struct path {
 	socklen_t dstlen;
 	char dst_text[64];
 	struct bfd_session bfd;
-	bool was_up; /* BFD has been up on this path */
+	bool was_up;	 /* BFD has been up on this path */
+	bool kex_heard;	 /* a key exchange message came in on this path */
 };
 
 struct lsock {
@@ -81,6 +83,7 @@ struct peers {
 	char *plan;			     /* what the peers and paths were built from */
 	uint64_t alarms_ms;		     /* last evaluation */
 	uint64_t crl_poll_ms, crl_polled_ms; /* the revocation lists' polling */
+	char *client_cert_problem;	     /* why a client-certificate is not used */
 };
 
 static const char *leaf(const struct lyd_node *n, const char *name)
@@ -129,7 +132,10 @@ static void teardown(struct peers *ps)
 		alarm_clear_prefix(ps->d->alarms, "path-down:", now);
 		alarm_clear_prefix(ps->d->alarms, "peer-", now);
 		alarm_clear_prefix(ps->d->alarms, "local-cert", now);
+		alarm_clear_prefix(ps->d->alarms, "client-cert", now);
 	}
+	free(ps->client_cert_problem);
+	ps->client_cert_problem = NULL;
 }
 
 static int to_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
@@ -271,15 +277,15 @@ static char *read_text(const char *path)
 /* Everything the peers and paths are built from, as text: when a commit
  * leaves it unchanged, the exchanges and keys stay as they are. */
 static char *plan_of(const struct lyd_node *auth, const struct lyd_node *me,
-		     const struct lyd_node *mynode)
+		     const struct lyd_node *mynode, bool eskm)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	strbuf_addf(&sb, "pcn %s\n", leaf(me, "peering-common-name"));
+	strbuf_addf(&sb, "eskm %d\npcn %s\n", eskm, leaf(me, "peering-common-name") ?: "");
 	FOR_CHILD(auth, "trusted-ca-certificate", ca)
 	strbuf_addf(&sb, "ca %s\n", leaf(ca, "content") ?: "");
 	FOR_CHILD(auth, "client-certificate", cc)
-	strbuf_addf(&sb, "cc %s\n", leaf(cc, "file") ?: "");
+	strbuf_addf(&sb, "cc %s %s\n", leaf(cc, "file") ?: "", leaf(cc, "validation-mode") ?: "");
 	FOR_CHILD(auth, "certificate-revocation-list", crl)
 	{
 		/* the list's content: a new CRL revalidates every peer */
@@ -321,36 +327,93 @@ static void set_timers(struct peers *ps, const struct lyd_node *skm)
 	}
 }
 
+/* The identity a configured client-certificate gives us, or NULL (then
+ * the self-signed one).  One that names our peering-common-name and is in
+ * date wins; failing that, a flawed one under validation-mode warn is
+ * presented all the same.  *problem says what is wrong with what was
+ * configured (NULL: nothing), for the operator's alarm. */
+static struct pki_identity *client_identity(struct peers *ps, const struct lyd_node *auth,
+					    const char *pcn, char **problem)
+{
+	struct pki_identity *fallback = NULL;
+	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
+	struct strbuf why = STRBUF_INIT;
+
+	*problem = NULL;
+	FOR_CHILD(auth, "client-certificate", cc)
+	{
+		const char *file = leaf(cc, "file") ?: "", *name = leaf(cc, "name") ?: "?";
+		bool warn = strcmp(leaf(cc, "validation-mode") ?: "strict", "warn") == 0;
+		char path[4096], err[256];
+		const char *bad = NULL;
+		struct pki_identity *id;
+
+		if (file[0] == '/')
+			snprintf(path, sizeof(path), "%s", file);
+		else
+			snprintf(path, sizeof(path), "%s/%s", ps->d->state_dir, file);
+		id = pki_identity_load(path, path, err, sizeof(err));
+		if (!id) {
+			strbuf_addf(&why, "%s%s: %s", why.len ? "; " : "", name, err);
+			continue;
+		}
+		if (!pki_identity_names(id, pcn))
+			bad = "does not name this router's peering-common-name";
+		else if (pki_identity_not_after(id) <= now)
+			bad = "expired";
+		if (!bad) {
+			pki_identity_free(fallback);
+			strbuf_free(&why);
+			return id;
+		}
+		strbuf_addf(&why, "%s%s %s %s - %s", why.len ? "; " : "", name, bad, pcn,
+			    warn && !fallback ? "presented under validation-mode warn"
+					      : "not used (validation-mode strict)");
+		if (warn && !fallback)
+			fallback = id;
+		else
+			pki_identity_free(id);
+	}
+	*problem = why.len ? strbuf_steal(&why) : NULL;
+	strbuf_free(&why);
+	return fallback;
+}
+
 static void rebuild(struct peers *ps, const struct lyd_node *running)
 {
 	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL, *skm = NULL, *n;
 	struct kex_config cfg = {0};
 	char dir[4096], err[256], *plan;
-	const char *pcn;
+	const char *pcn = NULL;
+	bool eskm;
+	int npeers = 0;
 
 	LY_LIST_FOR(running, n)
 	if (n->schema && strcmp(n->schema->name, "authority") == 0)
 		auth = n;
-	if (auth &&
-	    strcmp(leaf(auth, "enhanced-security-key-management") ?: "false", "true") == 0) {
-		FOR_CHILD(auth, "router", r)
-		if (strcmp(leaf(r, "name"), ps->d->router) == 0)
-			me = r;
-		FOR_CHILD(auth, "security-key-management", s)
-		skm = s;
-	}
+	eskm = auth &&
+	       strcmp(leaf(auth, "enhanced-security-key-management") ?: "false", "true") == 0;
+	FOR_CHILD(auth, "router", r)
+	if (strcmp(leaf(r, "name"), ps->d->router) == 0)
+		me = r;
+	FOR_CHILD(auth, "security-key-management", sk)
+	skm = sk;
 	FOR_CHILD(me, "node", nd)
 	if (strcmp(leaf(nd, "name"), ps->d->node) == 0)
 		mynode = nd;
-	if (!me || !mynode || !(pcn = leaf(me, "peering-common-name"))) {
+	if (eskm)
+		pcn = leaf(me, "peering-common-name");
+	if (!me || !mynode || (eskm && !pcn)) {
 		teardown(ps);
 		ps->active = false;
 		return;
 	}
-	plan = plan_of(auth, me, mynode);
-	if (ps->kex && ps->plan && plan && strcmp(plan, ps->plan) == 0) {
+	plan = plan_of(auth, me, mynode, eskm);
+	if (ps->plan && plan && strcmp(plan, ps->plan) == 0) {
 		/* same peers and paths: only timers and the algorithm may move */
 		free(plan);
+		if (!ps->kex)
+			return;
 		set_timers(ps, skm);
 		kex_set_alg(ps->kex, kex_alg(skm), ev_now_ms());
 		flush_kex(ps);
@@ -360,85 +423,78 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 	teardown(ps);
 	ps->active = false;
 	ps->plan = plan;
-	snprintf(dir, sizeof(dir), "%s/pki", ps->d->state_dir);
-	mkdir(dir, 0700);
-	/* A configured client-certificate for our peering name (one PEM file
-	 * with the certificate and its key), else our self-signed one. */
-	FOR_CHILD(auth, "client-certificate", cc)
-	{
-		const char *file = leaf(cc, "file");
-		struct pki_identity *id =
-			file && !ps->id ? pki_identity_load(file, file, err, sizeof(err)) : NULL;
+	if (eskm) {
+		snprintf(dir, sizeof(dir), "%s/pki", ps->d->state_dir);
+		mkdir(dir, 0700);
+		ps->id = client_identity(ps, auth, pcn, &ps->client_cert_problem);
+		if (!ps->id)
+			ps->id = pki_identity_open(dir, pcn, (int64_t)(ev_wallclock_ms() / 1000),
+						   365, err, sizeof(err));
+		if (!ps->id) {
+			log_warnx("peer paths: %s", err);
+			return;
+		}
+		ps->trust = pki_trust_new();
+		FOR_CHILD(auth, "trusted-ca-certificate", ca)
+		{
+			const char *content = leaf(ca, "content");
 
-		if (id && pki_identity_names(id, pcn))
-			ps->id = id;
-		else
-			pki_identity_free(id);
-	}
-	if (!ps->id)
-		ps->id = pki_identity_open(dir, pcn, (int64_t)(ev_wallclock_ms() / 1000), 365, err,
-					   sizeof(err));
-	if (!ps->id) {
-		log_warnx("peer paths: %s", err);
-		return;
-	}
-	ps->trust = pki_trust_new();
-	FOR_CHILD(auth, "trusted-ca-certificate", ca)
-	{
-		const char *content = leaf(ca, "content");
+			if (content && pki_trust_add_ca_pem(ps->trust, content, err, sizeof(err)) < 0)
+				log_warnx("trusted-ca-certificate %s: %s", leaf(ca, "name"), err);
+		}
+		ps->crl_poll_ms = 0;
+		FOR_CHILD(auth, "certificate-revocation-list", crl)
+		{
+			uint64_t every =
+				(uint64_t)atoi(leaf(crl, "polling-interval") ?: "3600") * 1000;
 
-		if (content && pki_trust_add_ca_pem(ps->trust, content, err, sizeof(err)) < 0)
-			log_warnx("trusted-ca-certificate %s: %s", leaf(ca, "name"), err);
-	}
-	ps->crl_poll_ms = 0;
-	FOR_CHILD(auth, "certificate-revocation-list", crl)
-	{
-		uint64_t every = (uint64_t)atoi(leaf(crl, "polling-interval") ?: "3600") * 1000;
+			if (!ps->crl_poll_ms || every < ps->crl_poll_ms)
+				ps->crl_poll_ms = every;
+		}
+		ps->crl_polled_ms = ev_now_ms();
+		FOR_CHILD(auth, "certificate-revocation-list", crl)
+		{
+			const char *url = leaf(crl, "url");
+			char *pem = url && strncmp(url, "file://", 7) == 0 ? read_text(url + 7)
+									   : NULL;
 
-		if (!ps->crl_poll_ms || every < ps->crl_poll_ms)
-			ps->crl_poll_ms = every;
+			if (!pem || pki_trust_add_crl_pem(ps->trust, pem, err, sizeof(err)) < 0)
+				log_warnx("certificate-revocation-list %s: cannot read a CRL (only "
+					  "file:// URLs are supported)",
+					  url ? url : "?");
+			free(pem);
+		}
+		ps->pcn = strdup(pcn);
+		cfg.pcn = ps->pcn;
+		cfg.id = ps->id;
+		cfg.trust = ps->trust;
+		cfg.alg = kex_alg(skm);
+		cfg.retransmit_ms =
+			(uint64_t)atoi(leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000;
+		cfg.timeout_ms = (uint64_t)atoi(leaf(skm, "peer-key-timeout") ?: "3600") * 1000;
+		cfg.base = (uint32_t)(ev_wallclock_ms() / 1000);
+		cfg.fail_hard = strcmp(leaf(skm, "invalid-certificate-behavior") ?: "fail-soft",
+				       "fail-hard") == 0;
+		ps->kex = kex_new(&cfg, ev_now_ms());
+		ps->mkey_interval_ms = UINT64_MAX; /* set_timers starts the schedule */
+		set_timers(ps, skm);
+		ps->config_changes++;
+		ps->active = true;
 	}
-	ps->crl_polled_ms = ev_now_ms();
-	FOR_CHILD(auth, "certificate-revocation-list", crl)
-	{
-		const char *url = leaf(crl, "url");
-		char *pem = url && strncmp(url, "file://", 7) == 0 ? read_text(url + 7) : NULL;
-
-		if (!pem || pki_trust_add_crl_pem(ps->trust, pem, err, sizeof(err)) < 0)
-			log_warnx("certificate-revocation-list %s: cannot read a CRL (only file:// "
-				  "URLs "
-				  "are supported)",
-				  url ? url : "?");
-		free(pem);
-	}
-	ps->pcn = strdup(pcn);
-	cfg.pcn = ps->pcn;
-	cfg.id = ps->id;
-	cfg.trust = ps->trust;
-	cfg.alg = kex_alg(skm);
-	cfg.retransmit_ms =
-		(uint64_t)atoi(leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000;
-	cfg.timeout_ms = (uint64_t)atoi(leaf(skm, "peer-key-timeout") ?: "3600") * 1000;
-	cfg.base = (uint32_t)(ev_wallclock_ms() / 1000);
-	cfg.fail_hard =
-		strcmp(leaf(skm, "invalid-certificate-behavior") ?: "fail-soft", "fail-hard") == 0;
-	ps->kex = kex_new(&cfg, ev_now_ms());
-	ps->mkey_interval_ms = UINT64_MAX; /* set_timers starts the schedule */
-	set_timers(ps, skm);
-	ps->config_changes++;
-	ps->active = true;
 	FOR_CHILD(me, "peer", p)
 	{
 		const char *rn = leaf(p, "router-name") ?: leaf(p, "name");
 		const char *ppcn = leaf(p, "peering-common-name");
 		int idx;
 
-		if (!ppcn)
+		if (eskm && !ppcn)
 			continue;
-		idx = kex_add_peer(ps->kex, ppcn);
+		/* without key management: BFD only, peers numbered here */
+		idx = eskm ? kex_add_peer(ps->kex, ppcn) : npeers++;
 		add_paths(ps, mynode, rn, idx);
 	}
-	log_info("peer paths: %d path(s) on %d socket(s) as %s", ps->npaths, ps->nsocks, pcn);
+	log_info("peer paths: %d path(s) on %d socket(s)%s%s", ps->npaths, ps->nsocks,
+		 eskm ? " as " : ", without key management", eskm ? pcn : "");
 }
 
 /* ---- datagrams ----------------------------------------------------------- */
@@ -494,14 +550,15 @@ static void on_datagram(struct peers *ps, struct path *p, const uint8_t *b, size
 
 	if (!bfd_input(&p->bfd, b, len, now))
 		return;
-	if (was != BFD_UP && p->bfd.state == BFD_UP) {
+	if (was != BFD_UP && p->bfd.state == BFD_UP && ps->kex) {
 		kex_path_up(ps->kex, p->peer, now);
 		flush_kex(ps);
 	}
-	if (len <= BFD_CTRL_LEN)
-		return;
+	if (len <= BFD_CTRL_LEN || !ps->kex)
+		return; /* without key management the metadata is not ours to read */
 	if (svrmeta_find(b + BFD_CTRL_LEN, len - BFD_CTRL_LEN, SVRMETA_TLV_KEX, &msg, &mlen) != 0)
 		return;
+	p->kex_heard = true;
 	kex_set_wallclock(ps->kex, (int64_t)(ev_wallclock_ms() / 1000));
 	kex_input(ps->kex, p->peer, msg, mlen, now);
 	flush_kex(ps);
@@ -530,105 +587,73 @@ static void on_packet(struct ev_io *io, int fd, unsigned events, void *arg)
 	}
 }
 
-/* The certificate alarms of one peer: one condition at a time, the worst. */
-static void peer_cert_alarms(struct peers *ps, const char *peer, const struct kex_peer_state *s,
-			     int64_t now)
+/* Peer p's certificate was refused under fail-hard: its paths are held
+ * administratively down until a valid one comes in. */
+static bool rejected(const struct peers *ps, int peer)
 {
-	struct alarm_store *as = ps->d->alarms;
-	const char *v = s->cert_verdict;
-	char key[160], msg[256];
-	int level;
+	struct kex_peer_state s;
 
-	snprintf(key, sizeof(key), "peer-cert:%s", peer);
-	if (strcmp(v, "wrong name") == 0 || strcmp(v, "untrusted") == 0 ||
-	    strcmp(v, "bad signature") == 0) {
-		snprintf(msg, sizeof(msg), "Unable to authenticate peer %s: %s - %s", peer, v,
-			 s->cert_detail);
-		alarm_raise(as, key, ALARM_CRITICAL, peer, "PEER", "svrd", msg, now);
-	} else if (strcmp(v, "revoked") == 0) {
-		snprintf(msg, sizeof(msg), "Peer %s certificate is revoked - %s", peer,
-			 s->cert_detail);
-		alarm_raise(as, key, ALARM_CRITICAL, peer, "PEER", "svrd", msg, now);
-	} else if (strcmp(v, "valid") != 0 && strcmp(v, "none") != 0) {
-		snprintf(msg, sizeof(msg), "Peer %s certificate is invalid: %s - %s", peer, v,
-			 s->cert_detail);
-		alarm_raise(as, key, ALARM_CRITICAL, peer, "PEER", "svrd", msg, now);
-	} else if (s->cert_not_after && (level = alarm_cert_expiry(s->cert_not_after, now)) >= 0) {
-		/* valid when received, expiring (or expired) since */
-		snprintf(msg, sizeof(msg), "Peer %s certificate %s %lld days", peer,
-			 level == ALARM_CRITICAL ? "expired" : "expires in",
-			 (long long)((s->cert_not_after - now) / 86400));
-		if (level == ALARM_CRITICAL)
-			snprintf(msg, sizeof(msg), "Peer %s certificate is invalid: expired", peer);
-		alarm_raise(as, key, (enum alarm_severity)level, peer, "PEER", "svrd", msg, now);
-	} else {
-		alarm_clear(as, key, now);
-	}
+	if (!ps->kex || !kex_fail_hard(ps->kex))
+		return false;
+	kex_peer_state(ps->kex, peer, &s);
+	return strcmp(s.cert_verdict, "valid") != 0 && strcmp(s.cert_verdict, "none") != 0;
 }
+
+/* How long a peer's path must be up, with nothing from its key exchange,
+ * before we say it does not speak it: our certificate goes out the moment
+ * a path comes up and a peer that speaks it answers at once. */
+#define ESKM_SILENCE_MS 10000
 
 /* Raise or clear the alarms of what the paths and peers show now. */
 static void evaluate_alarms(struct peers *ps)
 {
 	struct alarm_store *as = ps->d->alarms;
 	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
-	char key[160], msg[256];
-	int level;
+	uint64_t mono = ev_now_ms();
 
-	if (!as || !ps->kex)
+	if (!as)
 		return;
 	for (int i = 0; i < ps->npaths; i++) {
 		struct path *p = &ps->paths[i];
-		bool up = p->bfd.state == BFD_UP;
+		enum alarm_path_state st = ALARM_PATH_NEVER_UP;
 
-		snprintf(key, sizeof(key), "path-down:%s:%s:%s", p->peer_name, p->ifname,
-			 p->dst_text);
-		if (up) {
+		if (p->bfd.state == BFD_UP) {
 			p->was_up = true;
-			alarm_clear(as, key, now);
+			st = ALARM_PATH_UP;
+		} else if (p->bfd.state == BFD_ADMIN_DOWN) {
+			st = ALARM_PATH_OUT_OF_SERVICE;
 		} else if (p->was_up) {
-			snprintf(msg, sizeof(msg), "Peer path to %s via %s (%s) is down",
-				 p->peer_name, p->ifname, p->dst_text);
-			alarm_raise(as, key, ALARM_MAJOR, p->peer_name, "PEER", "svrd", msg, now);
+			st = ALARM_PATH_DOWN;
 		}
+		alarm_eval_path(as, p->peer_name, p->ifname, p->dst_text, st, now);
 	}
 	for (int i = 0; i < ps->npaths; i++) {
 		struct path *p = &ps->paths[i];
 		struct kex_peer_state s;
-		bool any_up = false, any_was = false;
+		bool any_up = false, any_was = false, heard = false, long_up = false;
 
 		if (i > 0 && ps->paths[i - 1].peer == p->peer)
 			continue; /* once per peer */
 		for (int k = i; k < ps->npaths && ps->paths[k].peer == p->peer; k++) {
-			any_up |= ps->paths[k].bfd.state == BFD_UP;
-			any_was |= ps->paths[k].was_up;
-		}
-		snprintf(key, sizeof(key), "peer-unreachable:%s", p->peer_name);
-		if (any_up || !any_was) {
-			alarm_clear(as, key, now);
-		} else {
-			snprintf(msg, sizeof(msg), "Peer %s is not reachable: all paths are down",
-				 p->peer_name);
-			alarm_raise(as, key, ALARM_CRITICAL, p->peer_name, "PEER", "svrd", msg,
-				    now);
-		}
-		kex_peer_state(ps->kex, p->peer, &s);
-		peer_cert_alarms(ps, p->peer_name, &s, now);
-	}
-	level = alarm_cert_expiry(pki_identity_not_after(ps->id), now);
-	if (level < 0) {
-		alarm_clear(as, "local-cert", now);
-	} else {
-		time_t na = (time_t)pki_identity_not_after(ps->id);
-		struct tm tm;
-		char when[32];
+			const struct path *q = &ps->paths[k];
 
-		gmtime_r(&na, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-		snprintf(msg, sizeof(msg), "Local certificate of %s %s %s", ps->d->router,
-			 level == ALARM_CRITICAL ? "expired on" : "expires on", when);
-		alarm_raise(as, "local-cert", (enum alarm_severity)level, ps->d->router,
-			    "CERTIFICATE", "svrd", msg, now);
+			any_up |= q->bfd.state == BFD_UP;
+			any_was |= q->was_up;
+			heard |= q->kex_heard;
+			long_up |= q->bfd.state == BFD_UP &&
+				   mono - q->bfd.up_since_ms >= ESKM_SILENCE_MS;
+		}
+		alarm_eval_peer_reachable(as, p->peer_name, any_up, any_was, now);
+		if (!ps->kex)
+			continue;
+		alarm_eval_peer_eskm(as, p->peer_name, long_up && !heard, now);
+		kex_peer_state(ps->kex, p->peer, &s);
+		alarm_eval_peer_cert(as, p->peer_name, s.cert_verdict, s.cert_detail,
+				     s.cert_not_after, now);
 	}
+	alarm_eval_local_cert(as, ps->d->router, ps->id ? pki_identity_not_after(ps->id) : 0,
+			      now);
+	alarm_eval_client_cert(as, ps->d->router, ps->client_cert_problem, now);
 }
 
 static void on_timer(struct ev_timer *t, void *arg)
@@ -638,6 +663,17 @@ static void on_timer(struct ev_timer *t, void *arg)
 	uint8_t pkt[BFD_CTRL_LEN];
 
 	(void)t;
+	for (int i = 0; i < ps->npaths; i++) {
+		struct path *p = &ps->paths[i];
+
+		bfd_set_admin_down(&p->bfd, rejected(ps, p->peer), now);
+		if (bfd_tick(&p->bfd, now, pkt))
+			send_path(ps, p, NULL, 0);
+	}
+	if (now - ps->alarms_ms >= 1000 && !ps->kex) {
+		ps->alarms_ms = now;
+		evaluate_alarms(ps);
+	}
 	if (!ps->kex)
 		return;
 	if (ps->mkey_interval_ms && now - ps->mkey_since_ms >= ps->mkey_interval_ms) {
@@ -651,9 +687,6 @@ static void on_timer(struct ev_timer *t, void *arg)
 	}
 	kex_tick(ps->kex, now);
 	flush_kex(ps);
-	for (int i = 0; i < ps->npaths; i++)
-		if (bfd_tick(&ps->paths[i].bfd, now, pkt))
-			send_path(ps, &ps->paths[i], NULL, 0);
 	if (ps->crl_poll_ms && now - ps->crl_polled_ms >= ps->crl_poll_ms) {
 		/* a changed list rebuilds (certificates are validated again);
 		 * an unchanged one leaves everything as it is */
@@ -724,12 +757,20 @@ struct json *peers_state(const struct peers *ps)
 		struct kex_peer_state s;
 		struct json *o = json_new_object();
 
-		kex_peer_state(ps->kex, p->peer, &s);
+		if (ps->kex) {
+			kex_peer_state(ps->kex, p->peer, &s);
+		} else {
+			memset(&s, 0, sizeof(s));
+			s.status = "DISABLED";
+			s.cert_verdict = "none";
+		}
 		json_set(o, "peer", json_new_str(p->peer_name));
 		json_set(o, "node", json_new_str(ps->d->node));
 		json_set(o, "network-interface", json_new_str(p->ifname));
 		json_set(o, "destination", json_new_str(p->dst_text));
-		json_set(o, "status", json_new_str(p->bfd.state == BFD_UP ? "up" : "down"));
+		json_set(o, "status", json_new_str(p->bfd.state == BFD_UP	      ? "up"
+						   : p->bfd.state == BFD_ADMIN_DOWN ? "out-of-service"
+										    : "down"));
 		json_set(o, "security-status", json_new_str(s.status));
 		json_set(o, "salt", json_new_int((int64_t)(s.salt >> 32)));
 		json_set(o, "peer-salt", json_new_int((int64_t)(s.peer_salt >> 32)));
@@ -751,7 +792,8 @@ struct json *peers_state(const struct peers *ps)
 			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)s.peer_salt);
 			json_set(o, "peer-salt-hex", json_new_str(hex));
 		}
-		json_set(o, "peering-common-name", json_new_str(kex_peer_pcn(ps->kex, p->peer)));
+		json_set(o, "peering-common-name",
+			 json_new_str(ps->kex ? kex_peer_pcn(ps->kex, p->peer) : ""));
 		json_set(o, "peer-rekey-count", json_new_int(s.gen > 1 ? s.gen - 1 : 0));
 		json_set(o, "rekey-in",
 			 json_new_int(ps->mkey_interval_ms

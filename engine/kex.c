@@ -736,6 +736,11 @@ int kex_enforce(struct kex_engine *e, int64_t wall_s, uint64_t now)
 	return dropped;
 }
 
+bool kex_fail_hard(const struct kex_engine *e)
+{
+	return e && e->cfg.fail_hard;
+}
+
 void kex_set_fail_hard(struct kex_engine *e, bool fail_hard)
 {
 	e->cfg.fail_hard = fail_hard;

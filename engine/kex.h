@@ -98,6 +98,7 @@ void kex_rekey(struct kex_engine *e, uint64_t now_ms);
  * valid) loses its keys and starts over from the certificates; a valid
  * certificate brings it back.  Returns how many peers were dropped. */
 int kex_enforce(struct kex_engine *e, int64_t wall_s, uint64_t now_ms);
+bool kex_fail_hard(const struct kex_engine *e);
 void kex_set_fail_hard(struct kex_engine *e, bool fail_hard);
 /* New timers take effect at the next retransmission. */
 void kex_set_timers(struct kex_engine *e, uint64_t retransmit_ms, uint64_t timeout_ms);
