@@ -53,7 +53,8 @@ struct path {
 	char dst_text[64];
 	struct bfd_session bfd;
 	bool was_up;	 /* BFD has been up on this path */
-	bool kex_heard;	 /* a key exchange message came in on this path */
+	bool kex_heard;	 /* a key exchange message came in on this path ... */
+	uint32_t peer_disc; /* ... since the peer's BFD session had this discriminator */
 };
 
 struct lsock {
@@ -550,6 +551,13 @@ static void on_datagram(struct peers *ps, struct path *p, const uint8_t *b, size
 
 	if (!bfd_input(&p->bfd, b, len, now))
 		return;
+	if (p->bfd.remote_disc && p->bfd.remote_disc != p->peer_disc) {
+		/* a new session at the far end: its peering restarted (svrd,
+		 * reload, configuration), so whether it speaks key management
+		 * is to be seen again */
+		p->peer_disc = p->bfd.remote_disc;
+		p->kex_heard = false;
+	}
 	if (was != BFD_UP && p->bfd.state == BFD_UP && ps->kex) {
 		kex_path_up(ps->kex, p->peer, now);
 		flush_kex(ps);

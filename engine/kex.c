@@ -725,8 +725,11 @@ int kex_enforce(struct kex_engine *e, int64_t wall_s, uint64_t now)
 
 		if (!pr->pinned || na > wall_s)
 			continue;
-		snprintf(pr->verdict, sizeof(pr->verdict), "expired");
-		snprintf(pr->detail, sizeof(pr->detail), "expired while in use");
+		if (strcmp(pr->verdict, "valid") == 0) {
+			/* it was valid when it came in */
+			snprintf(pr->verdict, sizeof(pr->verdict), "expired");
+			snprintf(pr->detail, sizeof(pr->detail), "expired while in use");
+		}
 		if (!e->cfg.fail_hard)
 			continue;
 		reset_peer(pr);

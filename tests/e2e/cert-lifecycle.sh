@@ -1,0 +1,232 @@
+#!/bin/sh
+# e2e: the certificate lifecycle in the two-routers lab, with a test CA
+# made here with openssl.  Both routers present CA-signed certificates
+# (client-certificate "local", a file in each router's state directory).
+# routerB then presents, in turn, an expired, a revoked, a wrong-name and
+# an untrusted certificate ("reload local certificates" after each), first
+# under fail-soft (the keys keep working, routerA shows the alarm), then
+# under fail-hard (routerA takes the paths out of service and shows the
+# alarm).  After each, the good certificate goes back, routerB reloads,
+# and everything recovers by itself and the alarm clears.  Then: alarms
+# come back after an svrd restart while their cause holds, and a peer
+# that stops speaking key management is reported.
+set -u
+. "${top_srcdir:-.}/tests/lib.sh"
+need_root "the certificate lifecycle lab test"
+command -v openssl >/dev/null || { echo "SKIP: no openssl command"; exit 77; }
+export SVRLAB_NAME="e2ecl$$"
+trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+RUN=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME
+sh_() { "$SVRLAB" exec "$1" svrsh -c "$2" 2>&1; }
+batch_() { printf '%s\n' "$2" | "$SVRLAB" exec "$1" svrsh 2>&1; }
+
+# until SECONDS ROUTER COMMAND PATTERN COUNT: COMMAND's output has COUNT
+# lines matching PATTERN (COUNT 0: none)
+until_() {
+	t=0
+	while [ "$t" -lt $(($1 * 10)) ]; do
+		n=$(sh_ "$2" "$3" | grep -c -- "$4")
+		if [ "$5" -eq 0 ]; then [ "$n" -eq 0 ] && return 0; else [ "$n" -ge "$5" ] && return 0; fi
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+
+# ---- a test CA, and every certificate the test presents ------------------
+ca=$(test_tmpdir)
+(
+	set -e
+	cd "$ca"
+	q() { "$@" >/dev/null 2>&1; }
+	mkdir newcerts
+	: >index.txt
+	echo 1000 >serial
+	echo 01 >crlnumber
+	cat >ca.cnf <<CNF
+[ ca ]
+default_ca = lab
+[ lab ]
+database = $ca/index.txt
+new_certs_dir = $ca/newcerts
+serial = $ca/serial
+crlnumber = $ca/crlnumber
+default_md = sha256
+default_days = 365
+default_crl_days = 30
+policy = any
+unique_subject = no
+x509_extensions = leaf
+[ any ]
+commonName = supplied
+[ leaf ]
+basicConstraints = CA:FALSE
+CNF
+	for c in ca ca2; do
+		q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout $c.key -out $c.pem -days 3650 -subj "/CN=opensvr lab $c" \
+			-addext basicConstraints=critical,CA:TRUE \
+			-addext keyUsage=critical,keyCertSign,cRLSign
+	done
+	# leaf NAME CN [openssl ca options]: NAME.pem holds certificate and key
+	leaf() {
+		n=$1 cn=$2
+		shift 2
+		q openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout $n.key -out $n.csr -subj "/CN=$cn"
+		q openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -notext \
+			-in $n.csr -out $n.crt "$@"
+		cat $n.crt $n.key >$n.pem
+	}
+	leaf a routerA.lab
+	leaf b routerB.lab
+	leaf expired routerB.lab -startdate 20200101000000Z -enddate 20200201000000Z
+	leaf revoked routerB.lab
+	leaf wrong-name routerX.lab
+	q openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout untrusted.key -out untrusted.csr -subj /CN=routerB.lab
+	q openssl x509 -req -in untrusted.csr -CA ca2.pem -CAkey ca2.key -CAcreateserial \
+		-days 365 -sha256 -out untrusted.crt
+	cat untrusted.crt untrusted.key >untrusted.pem
+	q openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -revoke revoked.crt
+	q openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -gencrl -out crl.pem
+) || fail "making the test CA and certificates"
+
+"$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"
+cp "$ca/a.pem" "$RUN/routerA/state/local.pem"
+cp "$ca/b.pem" "$RUN/routerB/state/local.pem"
+{
+	echo "config"
+	echo "authority"
+	echo "trusted-ca-certificate lab-ca"
+	printf 'content "%s"\n' "$(cat "$ca/ca.pem")"
+	echo "exit"
+	echo "client-certificate local"
+	echo "file local.pem"
+	echo "validation-mode warn"
+	echo "exit"
+	echo "certificate-revocation-list file://$ca/crl.pem"
+	echo "exit"
+	echo "exit"
+	echo "commit"
+} >"$ca/pki.batch"
+for r in routerA routerB; do
+	"$SVRLAB" exec "$r" svrsh -f "$ca/pki.batch" >"$ca/commit.out" 2>&1 ||
+		fail "$r: committing the PKI configuration: $(cat "$ca/commit.out")"
+done
+for r in routerA routerB; do
+	until_ 15 "$r" 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+		fail "$r: not complete with CA-signed certificates: $(sh_ "$r" 'show peers security')"
+	sh_ "$r" 'show security security-associations routerA detail' >/dev/null
+done
+sh_ routerA 'show security security-associations routerB detail' |
+	grep -q "^Peer Certificate: Valid$" || fail "routerB's CA-signed certificate is not valid"
+[ -z "$(sh_ routerA 'show alarms' | grep ':[0-9]')" ] ||
+	fail "alarms with valid certificates: $(sh_ routerA 'show alarms')"
+
+present() { # KIND: routerB presents KIND.pem from now on
+	cp "$ca/$1.pem" "$RUN/routerB/state/local.pem"
+	sh_ routerB 'reload local certificates' >/dev/null || fail "reload on routerB ($1)"
+}
+
+# alarm text on routerA for each kind
+message() {
+	case $1 in
+	expired) echo "Peer routerB certificate is invalid: expired - not after 2020-02-01" ;;
+	revoked) echo "Peer routerB certificate is revoked" ;;
+	wrong-name) echo "Unable to authenticate peer routerB: wrong name - neither CN nor SAN URI is routerB.lab" ;;
+	untrusted) echo "Unable to authenticate peer routerB: untrusted" ;;
+	esac
+}
+
+behaviour() {
+	for r in routerA routerB; do
+		batch_ "$r" "set authority security-key-management invalid-certificate-behavior $1
+commit" >"$ca/b.out" || fail "$r: invalid-certificate-behavior $1: $(cat "$ca/b.out")"
+	done
+}
+
+recover() { # KIND BEHAVIOUR
+	present b
+	until_ 20 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+		fail "$2 $1: not complete again with the good certificate: $(sh_ routerA 'show peers security')"
+	until_ 10 routerA 'show peers security' "^  Status: *up$" 2 ||
+		fail "$2 $1: paths not up again: $(sh_ routerA 'show peers security')"
+	until_ 5 routerA 'show alarms' "CRITICAL .*routerB" 0 ||
+		fail "$2 $1: the alarm did not clear: $(sh_ routerA 'show alarms')"
+	until_ 5 routerA 'show alarms' "out of service" 0 ||
+		fail "$2 $1: out-of-service alarms did not clear: $(sh_ routerA 'show alarms')"
+	sh_ routerA 'show events' | grep -q "cleared .*$(message "$1" | cut -c1-40)" ||
+		fail "$2 $1: no clear event: $(sh_ routerA 'show events')"
+}
+
+for kind in expired revoked wrong-name untrusted; do
+	present "$kind"
+	until_ 10 routerA 'show alarms' "CRITICAL .*$(message $kind)" 1 ||
+		fail "fail-soft $kind: no alarm on routerA: $(sh_ routerA 'show alarms')"
+	# the keys keep working: complete on both sides, paths up
+	until_ 15 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+		fail "fail-soft $kind: routerA not complete: $(sh_ routerA 'show peers security')"
+	until_ 15 routerB 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+		fail "fail-soft $kind: routerB not complete: $(sh_ routerB 'show peers security')"
+	[ "$(sh_ routerA 'show peers security' | grep -c '^  Status: *up$')" -eq 2 ] ||
+		fail "fail-soft $kind: paths not up"
+	id=$(sh_ routerA 'show alarms' | awk '/CRITICAL/ { print $1; exit }')
+	sh_ routerA "show alarms id $id" | grep -q "^Message: $(message $kind)" ||
+		fail "fail-soft $kind: show alarms id $id: $(sh_ routerA "show alarms id $id")"
+	case $kind in
+	expired | wrong-name)
+		# routerB tells its own operator what it presents
+		until_ 5 routerB 'show alarms' "Client certificate of routerB: local" 1 ||
+			fail "fail-soft $kind: no client-certificate alarm on routerB: $(sh_ routerB 'show alarms')"
+		;;
+	esac
+	recover "$kind" fail-soft
+	echo "fail-soft $kind: alarm, keys kept, recovered"
+done
+
+behaviour fail-hard
+for kind in expired revoked wrong-name untrusted; do
+	present "$kind"
+	until_ 10 routerA 'show alarms' "CRITICAL .*$(message $kind)" 1 ||
+		fail "fail-hard $kind: no alarm on routerA: $(sh_ routerA 'show alarms')"
+	until_ 10 routerA 'show peers security' "^  Status: *out-of-service$" 2 ||
+		fail "fail-hard $kind: paths not out of service: $(sh_ routerA 'show peers security')"
+	sh_ routerA 'show peers security' | grep -q "MKEY_EXCH_COMP" &&
+		fail "fail-hard $kind: routerA kept keys with routerB"
+	until_ 5 routerA 'show alarms' "MAJOR .*Peer path to routerB .*out of service" 2 ||
+		fail "fail-hard $kind: no out-of-service alarms: $(sh_ routerA 'show alarms')"
+	# routerB sees its paths taken down
+	until_ 10 routerB 'show peers security' "^  Status: *down$" 2 ||
+		fail "fail-hard $kind: routerB's paths still up: $(sh_ routerB 'show peers security')"
+	recover "$kind" fail-hard
+	echo "fail-hard $kind: alarm, paths out of service, recovered"
+done
+
+# Alarms are evaluated again after a restart, not saved: with routerB
+# presenting an expired certificate, a restarted routerA raises it anew.
+behaviour fail-soft
+present expired
+until_ 10 routerA 'show alarms' "CRITICAL .*$(message expired)" 1 || fail "no alarm before the restart"
+pid=$(cat "$RUN/routerA/state/svrd.pid")
+kill "$pid"
+while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+"$SVRLAB" start routerA >/dev/null 2>&1 || fail "svrlab start routerA"
+until_ 15 routerA 'show alarms' "CRITICAL .*$(message expired)" 1 ||
+	fail "the alarm did not come back after the restart: $(sh_ routerA 'show alarms')"
+recover expired restart
+echo "restart: the alarm was raised again while its cause held"
+
+# A peer that stops speaking key management (BFD only) is reported.
+batch_ routerB 'set authority enhanced-security-key-management false
+commit' >/dev/null || fail "turning key management off on routerB"
+until_ 20 routerA 'show alarms' "CRITICAL .*Peering with routerB failed: the peer does not speak enhanced security key management" 1 ||
+	fail "no alarm for a peer without key management: $(sh_ routerA 'show alarms')"
+batch_ routerB 'set authority enhanced-security-key-management true
+commit' >/dev/null || fail "turning key management on again on routerB"
+until_ 20 routerA 'show alarms' "does not speak" 0 ||
+	fail "the key management alarm did not clear: $(sh_ routerA 'show alarms')"
+until_ 20 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+	fail "not complete after key management came back"
+echo "PASS"
