@@ -10,6 +10,7 @@
 
 struct alarm_store {
 	char node[64];
+	uint32_t round; /* evaluation round (alarm_round_begin) */
 	uint32_t next_number;
 	struct alarm *v;
 	size_t n, cap;
@@ -93,6 +94,7 @@ uint32_t alarm_raise(struct alarm_store *s, const char *key, enum alarm_severity
 
 	if (a) {
 		/* the same condition: one alarm, updated if it changed */
+		a->round = s->round;
 		if (a->severity == sev && strcmp(a->message, message) == 0)
 			return a->number;
 		a->severity = sev;
@@ -113,6 +115,7 @@ uint32_t alarm_raise(struct alarm_store *s, const char *key, enum alarm_severity
 	a = &s->v[s->n++];
 	memset(a, 0, sizeof(*a));
 	a->number = s->next_number++;
+	a->round = s->round;
 	snprintf(a->key, sizeof(a->key), "%s", key);
 	a->time_s = now;
 	a->severity = sev;
@@ -181,4 +184,27 @@ int alarm_cert_expiry(int64_t not_after, int64_t now)
 	if (not_after - now <= 30 * 86400)
 		return ALARM_MINOR;
 	return -1;
+}
+
+void alarm_round_begin(struct alarm_store *s)
+{
+	if (s)
+		s->round++;
+}
+
+void alarm_round_end(struct alarm_store *s, const char *prefix, int64_t now)
+{
+	size_t i = 0;
+
+	while (s && i < s->n) {
+		struct alarm *a = &s->v[i];
+
+		if (a->round != s->round && strncmp(a->key, prefix, strlen(prefix)) == 0) {
+			char key[sizeof(a->key)];
+
+			memcpy(key, a->key, sizeof(key));
+			alarm_clear(s, key, now); /* moves the rest down */
+		} else
+			i++;
+	}
 }

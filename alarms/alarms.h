@@ -28,6 +28,7 @@ struct alarm {
 	char category[32];
 	char process[32];
 	char message[256];
+	uint32_t round; /* the evaluation round that last raised it */
 };
 
 struct alarm_event {
@@ -50,6 +51,14 @@ uint32_t alarm_raise(struct alarm_store *s, const char *key, enum alarm_severity
 bool alarm_clear(struct alarm_store *s, const char *key, int64_t now_s);
 /* Clear every alarm whose key starts with prefix. */
 void alarm_clear_prefix(struct alarm_store *s, const char *prefix, int64_t now_s);
+
+/* Evaluation rounds: a subsystem that re-evaluates all its conditions at
+ * once begins a round, raises what holds, and ends the round for its key
+ * prefix, which clears every alarm of that prefix not raised in the round
+ * (conditions whose subject is gone: a peer removed from the
+ * configuration).  Alarms that still hold keep their id and time. */
+void alarm_round_begin(struct alarm_store *s);
+void alarm_round_end(struct alarm_store *s, const char *prefix, int64_t now_s);
 
 size_t alarm_count(const struct alarm_store *s);
 const struct alarm *alarm_at(const struct alarm_store *s, size_t i); /* by number */

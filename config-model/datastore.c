@@ -22,6 +22,7 @@
 struct ds {
 	struct ly_ctx *ctx;
 	const struct lys_module *mod;
+	char *state;   /* STATE: relative file names in the configuration */
 	char *dir;     /* STATE/config */
 	char *histdir; /* STATE/config/history */
 	struct lyd_node *running;
@@ -505,6 +506,7 @@ struct ds *ds_open(const char *yang_dir, const char *state_dir, int64_t now_ms, 
 		take_ly_errors(ds, e, "cannot load the YANG module " MODULE);
 		goto fail;
 	}
+	ds->state = strdup(state_dir);
 	snprintf(path, sizeof(path), "%s/config", state_dir);
 	ds->dir = strdup(path);
 	snprintf(path, sizeof(path), "%s/config/history", state_dir);
@@ -545,6 +547,7 @@ void ds_close(struct ds *ds)
 	lyd_free_all(ds->running);
 	lyd_free_all(ds->cand);
 	free(ds->hist);
+	free(ds->state);
 	free(ds->dir);
 	free(ds->histdir);
 	if (ds->ctx)
@@ -715,7 +718,7 @@ static struct lyd_node *prepare_tree(struct ds *ds, struct ds_errs *e)
 		lyd_free_all(tree);
 		return NULL;
 	}
-	model_validate(ds->ctx, tree, e);
+	model_validate(ds->ctx, tree, ds->state, e);
 	if (ds_errs_count(e)) {
 		lyd_free_all(tree);
 		return NULL;

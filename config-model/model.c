@@ -5,6 +5,7 @@
 #include <libyang/libyang.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -534,7 +535,7 @@ static void check_peers(const struct lyd_node *auth, bool eskm, struct ds_errs *
 	}
 }
 
-static void check_certificates(const struct lyd_node *auth, struct ds_errs *e)
+static void check_certificates(const struct lyd_node *auth, const char *base_dir, struct ds_errs *e)
 {
 	char words[512], why[256];
 
@@ -555,12 +556,21 @@ static void check_certificates(const struct lyd_node *auth, struct ds_errs *e)
 
 		snprintf(words, sizeof(words), "authority client-certificate %s file",
 			 leaf(cc, "name"));
-		if (file && access(file, R_OK) != 0)
-			ds_errs_add(e, warn, words, "cannot read %s", file);
+		char path[4096];
+
+		if (!file)
+			continue;
+		if (file[0] != '/' && base_dir)
+			snprintf(path, sizeof(path), "%s/%s", base_dir, file);
+		else
+			snprintf(path, sizeof(path), "%s", file);
+		if (access(path, R_OK) != 0)
+			ds_errs_add(e, warn, words, "cannot read %s: %s", file, strerror(errno));
 	}
 }
 
-void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, struct ds_errs *e)
+void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, const char *base_dir,
+		    struct ds_errs *e)
 {
 	const struct lyd_node *auth = authority(tree);
 	bool eskm;
@@ -571,5 +581,5 @@ void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, struc
 	eskm = leaf_true(auth, "enhanced-security-key-management");
 	check_pcn_unique(auth, e);
 	check_peers(auth, eskm, e);
-	check_certificates(auth, e);
+	check_certificates(auth, base_dir, e);
 }

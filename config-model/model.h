@@ -34,7 +34,10 @@ const struct lysc_node *model_schema_of(const struct ly_ctx *ctx, const char *pa
 /* Replace generated peers and adjacencies by the ones the neighborhoods
  * imply now. */
 void model_generate(const struct ly_ctx *ctx, struct lyd_node **tree);
-/* Cross-field rules; errors and warnings go to e. */
-void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, struct ds_errs *e);
+/* Cross-field rules; errors and warnings go to e.  Relative file names in
+ * the configuration are taken from base_dir (the daemon's state
+ * directory; NULL: the current directory). */
+void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, const char *base_dir,
+		    struct ds_errs *e);
 
 #endif

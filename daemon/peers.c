@@ -126,15 +126,8 @@ static void teardown(struct peers *ps)
 	ps->pcn = NULL;
 	free(ps->plan);
 	ps->plan = NULL;
-	/* conditions of the old peers and paths end with them */
-	if (ps->d->alarms) {
-		int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
-
-		alarm_clear_prefix(ps->d->alarms, "path-down:", now);
-		alarm_clear_prefix(ps->d->alarms, "peer-", now);
-		alarm_clear_prefix(ps->d->alarms, "local-cert", now);
-		alarm_clear_prefix(ps->d->alarms, "client-cert", now);
-	}
+	/* the alarms of old peers and paths: the next evaluation clears
+	 * those whose subject is gone and keeps those that still hold */
 	free(ps->client_cert_problem);
 	ps->client_cert_problem = NULL;
 }
@@ -359,15 +352,17 @@ static struct pki_identity *client_identity(struct peers *ps, const struct lyd_n
 			continue;
 		}
 		if (!pki_identity_names(id, pcn))
-			bad = "does not name this router's peering-common-name";
+			bad = "does not name";
 		else if (pki_identity_not_after(id) <= now)
-			bad = "expired";
+			bad = "is expired";
 		if (!bad) {
 			pki_identity_free(fallback);
 			strbuf_free(&why);
 			return id;
 		}
-		strbuf_addf(&why, "%s%s %s %s - %s", why.len ? "; " : "", name, bad, pcn,
+		strbuf_addf(&why, "%s%s %s%s%s - %s", why.len ? "; " : "", name, bad,
+			    strcmp(bad, "does not name") == 0 ? " " : "",
+			    strcmp(bad, "does not name") == 0 ? pcn : "",
 			    warn && !fallback ? "presented under validation-mode warn"
 					      : "not used (validation-mode strict)");
 		if (warn && !fallback)
@@ -380,7 +375,9 @@ static struct pki_identity *client_identity(struct peers *ps, const struct lyd_n
 	return fallback;
 }
 
-static void rebuild(struct peers *ps, const struct lyd_node *running)
+static void evaluate_alarms(struct peers *ps);
+
+static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 {
 	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL, *skm = NULL, *n;
 	struct kex_config cfg = {0};
@@ -496,6 +493,12 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 	}
 	log_info("peer paths: %d path(s) on %d socket(s)%s%s", ps->npaths, ps->nsocks,
 		 eskm ? " as " : ", without key management", eskm ? pcn : "");
+}
+
+static void rebuild(struct peers *ps, const struct lyd_node *running)
+{
+	rebuild_paths(ps, running);
+	evaluate_alarms(ps); /* what the configuration implies, at once */
 }
 
 /* ---- datagrams ----------------------------------------------------------- */
@@ -621,6 +624,7 @@ static void evaluate_alarms(struct peers *ps)
 
 	if (!as)
 		return;
+	alarm_round_begin(as);
 	for (int i = 0; i < ps->npaths; i++) {
 		struct path *p = &ps->paths[i];
 		enum alarm_path_state st = ALARM_PATH_NEVER_UP;
@@ -662,6 +666,9 @@ static void evaluate_alarms(struct peers *ps)
 	alarm_eval_local_cert(as, ps->d->router, ps->id ? pki_identity_not_after(ps->id) : 0,
 			      now);
 	alarm_eval_client_cert(as, ps->d->router, ps->client_cert_problem, now);
+	/* peers and paths no longer configured */
+	alarm_round_end(as, "path-down:", now);
+	alarm_round_end(as, "peer-", now);
 }
 
 static void on_timer(struct ev_timer *t, void *arg)

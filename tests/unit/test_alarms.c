@@ -233,3 +233,27 @@ Test(conditions, peer_without_key_management_and_client_certificate)
 	cr_assert_eq(alarm_count(s), 0);
 	alarm_store_free(s);
 }
+
+Test(alarms, a_round_keeps_what_still_holds_and_clears_what_is_gone)
+{
+	struct alarm_store *s = alarm_store_new("n", 100);
+
+	alarm_round_begin(s);
+	alarm_raise(s, "peer-cert:B", ALARM_CRITICAL, "B", "PEER", "svrd", "b", T0);
+	alarm_raise(s, "peer-cert:C", ALARM_CRITICAL, "C", "PEER", "svrd", "c", T0);
+	alarm_raise(s, "local-cert", ALARM_MINOR, "A", "CERTIFICATE", "svrd", "l", T0);
+	alarm_round_end(s, "peer-", T0);
+	cr_assert_eq(alarm_count(s), 3);
+	/* peer C is no longer configured: only B is evaluated */
+	alarm_round_begin(s);
+	alarm_raise(s, "peer-cert:B", ALARM_CRITICAL, "B", "PEER", "svrd", "b", T0 + 1);
+	alarm_round_end(s, "peer-", T0 + 1);
+	cr_assert_eq(alarm_count(s), 2);
+	cr_assert_not_null(alarm_find(s, "peer-cert:B"));
+	cr_assert_eq(alarm_find(s, "peer-cert:B")->number, 1, "B's alarm was raised anew");
+	cr_assert_eq(alarm_find(s, "peer-cert:B")->time_s, T0, "B's alarm time moved");
+	cr_assert_null(alarm_find(s, "peer-cert:C"));
+	cr_assert_not_null(alarm_find(s, "local-cert"), "another prefix was swept");
+	cr_assert_eq(alarm_event_count(s), 4);
+	alarm_store_free(s);
+}

@@ -604,9 +604,24 @@ Test(ds, client_certificate_file_must_be_readable)
 	apply("config authority client-certificate mine file /nonexistent/cert.pem\n", NULL, 0);
 	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
 	cr_assert_str_eq(msg, "authority client-certificate mine file: cannot read "
-			      "/nonexistent/cert.pem");
+			      "/nonexistent/cert.pem: No such file or directory");
 	apply("config authority client-certificate mine validation-mode warn\n", NULL, 0);
 	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 1, "warn mode still failed: %s", msg);
+}
+
+Test(ds, client_certificate_relative_file_is_taken_from_the_state_directory)
+{
+	char msg[512], path[256];
+	FILE *f;
+
+	apply("config authority client-certificate mine file local.pem\n", NULL, 0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
+	cr_assert(strstr(msg, "cannot read local.pem") != NULL, "%s", msg);
+	snprintf(path, sizeof(path), "%s/local.pem", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 1, "not found in %s: %s", dir, msg);
 }
 
 static char *make_cert(const char *extra)
