@@ -18,8 +18,8 @@ static void utc(int64_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-void alarm_eval_path(struct alarm_store *s, const char *peer, const char *ifname,
-		     const char *addr, enum alarm_path_state st, int64_t now)
+void alarm_eval_path(struct alarm_store *s, const char *peer, const char *ifname, const char *addr,
+		     enum alarm_path_state st, int64_t now)
 {
 	char key[160], msg[256];
 
@@ -82,8 +82,7 @@ void alarm_eval_peer_cert(struct alarm_store *s, const char *peer, const char *v
 				 "Peer %s certificate is invalid: expired - not after %s", peer,
 				 when);
 		else
-			snprintf(msg, sizeof(msg), "Peer %s certificate expires on %s", peer,
-				 when);
+			snprintf(msg, sizeof(msg), "Peer %s certificate expires on %s", peer, when);
 		alarm_raise(s, key, (enum alarm_severity)level, peer, "PEER", "svrd", msg, now);
 	} else {
 		alarm_clear(s, key, now);

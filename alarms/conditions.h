@@ -24,8 +24,8 @@ enum alarm_path_state {
 };
 
 /* One peer path (peer, interface, far address). */
-void alarm_eval_path(struct alarm_store *s, const char *peer, const char *ifname,
-		     const char *addr, enum alarm_path_state st, int64_t now);
+void alarm_eval_path(struct alarm_store *s, const char *peer, const char *ifname, const char *addr,
+		     enum alarm_path_state st, int64_t now);
 
 /* A peer as a whole: CRITICAL when every path that was up is down. */
 void alarm_eval_peer_reachable(struct alarm_store *s, const char *peer, bool any_up,

@@ -52,8 +52,8 @@ struct path {
 	socklen_t dstlen;
 	char dst_text[64];
 	struct bfd_session bfd;
-	bool was_up;	 /* BFD has been up on this path */
-	bool kex_heard;	 /* a key exchange message came in on this path ... */
+	bool was_up;	    /* BFD has been up on this path */
+	bool kex_heard;	    /* a key exchange message came in on this path ... */
 	uint32_t peer_disc; /* ... since the peer's BFD session had this discriminator */
 };
 
@@ -277,7 +277,8 @@ static char *plan_of(const struct lyd_node *auth, const struct lyd_node *me,
 
 	strbuf_addf(&sb, "eskm %d\npcn %s\n", eskm, leaf(me, "peering-common-name") ?: "");
 	FOR_CHILD(auth, "trusted-ca-certificate", ca)
-	strbuf_addf(&sb, "ca %s\n", leaf(ca, "content") ?: "");
+	strbuf_addf(&sb, "ca %s %s\n", leaf(ca, "validation-mode") ?: "",
+		    leaf(ca, "content") ?: "");
 	FOR_CHILD(auth, "client-certificate", cc)
 	strbuf_addf(&sb, "cc %s %s\n", leaf(cc, "file") ?: "", leaf(cc, "validation-mode") ?: "");
 	FOR_CHILD(auth, "certificate-revocation-list", crl)
@@ -437,7 +438,8 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 		{
 			const char *content = leaf(ca, "content");
 
-			if (content && pki_trust_add_ca_pem(ps->trust, content, err, sizeof(err)) < 0)
+			if (content &&
+			    pki_trust_add_ca_pem(ps->trust, content, err, sizeof(err)) < 0)
 				log_warnx("trusted-ca-certificate %s: %s", leaf(ca, "name"), err);
 		}
 		ps->crl_poll_ms = 0;
@@ -453,8 +455,8 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 		FOR_CHILD(auth, "certificate-revocation-list", crl)
 		{
 			const char *url = leaf(crl, "url");
-			char *pem = url && strncmp(url, "file://", 7) == 0 ? read_text(url + 7)
-									   : NULL;
+			char *pem =
+				url && strncmp(url, "file://", 7) == 0 ? read_text(url + 7) : NULL;
 
 			if (!pem || pki_trust_add_crl_pem(ps->trust, pem, err, sizeof(err)) < 0)
 				log_warnx("certificate-revocation-list %s: cannot read a CRL (only "
@@ -473,6 +475,8 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 		cfg.base = (uint32_t)(ev_wallclock_ms() / 1000);
 		cfg.fail_hard = strcmp(leaf(skm, "invalid-certificate-behavior") ?: "fail-soft",
 				       "fail-hard") == 0;
+		FOR_CHILD(auth, "trusted-ca-certificate", ca)
+		cfg.untrusted_ok |= strcmp(leaf(ca, "validation-mode") ?: "strict", "warn") == 0;
 		ps->kex = kex_new(&cfg, ev_now_ms());
 		ps->mkey_interval_ms = UINT64_MAX; /* set_timers starts the schedule */
 		set_timers(ps, skm);
@@ -607,7 +611,8 @@ static bool rejected(const struct peers *ps, int peer)
 	if (!ps->kex || !kex_fail_hard(ps->kex))
 		return false;
 	kex_peer_state(ps->kex, peer, &s);
-	return strcmp(s.cert_verdict, "valid") != 0 && strcmp(s.cert_verdict, "none") != 0;
+	return !s.cert_rec && strcmp(s.cert_verdict, "valid") != 0 &&
+	       strcmp(s.cert_verdict, "none") != 0;
 }
 
 /* How long a peer's path must be up, with nothing from its key exchange,
@@ -663,8 +668,7 @@ static void evaluate_alarms(struct peers *ps)
 		alarm_eval_peer_cert(as, p->peer_name, s.cert_verdict, s.cert_detail,
 				     s.cert_not_after, now);
 	}
-	alarm_eval_local_cert(as, ps->d->router, ps->id ? pki_identity_not_after(ps->id) : 0,
-			      now);
+	alarm_eval_local_cert(as, ps->d->router, ps->id ? pki_identity_not_after(ps->id) : 0, now);
 	alarm_eval_client_cert(as, ps->d->router, ps->client_cert_problem, now);
 	/* peers and paths no longer configured */
 	alarm_round_end(as, "path-down:", now);
@@ -783,9 +787,10 @@ struct json *peers_state(const struct peers *ps)
 		json_set(o, "node", json_new_str(ps->d->node));
 		json_set(o, "network-interface", json_new_str(p->ifname));
 		json_set(o, "destination", json_new_str(p->dst_text));
-		json_set(o, "status", json_new_str(p->bfd.state == BFD_UP	      ? "up"
-						   : p->bfd.state == BFD_ADMIN_DOWN ? "out-of-service"
-										    : "down"));
+		json_set(o, "status",
+			 json_new_str(p->bfd.state == BFD_UP	       ? "up"
+				      : p->bfd.state == BFD_ADMIN_DOWN ? "out-of-service"
+								       : "down"));
 		json_set(o, "security-status", json_new_str(s.status));
 		json_set(o, "salt", json_new_int((int64_t)(s.salt >> 32)));
 		json_set(o, "peer-salt", json_new_int((int64_t)(s.peer_salt >> 32)));

@@ -456,7 +456,8 @@ static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len,
 	}
 	snprintf(pr->verdict, sizeof(pr->verdict), "%s", pki_verdict_name(v));
 	snprintf(pr->detail, sizeof(pr->detail), "%s", detail);
-	if (pin && v != PKI_OK && e->cfg.fail_hard) {
+	if (pin && v != PKI_OK && e->cfg.fail_hard &&
+	    !(v == PKI_UNTRUSTED && e->cfg.untrusted_ok)) {
 		pki_peer_free(pin);
 		pin = NULL;
 		/* fail-hard: the peer no longer presents a valid certificate,

@@ -52,10 +52,13 @@ struct kex_config {
 	 * clock in seconds so that both keep growing across restarts (a peer
 	 * takes only newer ones).  0 starts at 1. */
 	uint32_t base;
-	/* invalid-certificate-behavior fail-hard (else fail-soft: an authentic
-	 * certificate that is only expired, not yet valid or revoked still
-	 * peers, and the verdict is there for the alarm) */
+	/* invalid-certificate-behavior fail-hard (else fail-soft: any
+	 * certificate whose checkable signatures hold still peers, and the
+	 * verdict is there for the alarm) */
 	bool fail_hard;
+	/* a trusted CA under validation-mode warn: a certificate from a CA
+	 * that is not trusted is only reported, even under fail-hard */
+	bool untrusted_ok;
 };
 
 /* A metadata key: what seals metadata sent to its owner. */

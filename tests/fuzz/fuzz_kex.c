@@ -44,8 +44,10 @@ static void setup(void)
 	const char *tmp = getenv("TMPDIR");
 	char dir[512], da[600], db[600], err[256];
 	struct pki_identity *ia, *ib;
-	struct kex_config ca = {"peer-a", NULL, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 0, false};
-	struct kex_config cb = {"peer-b", NULL, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 0, false};
+	struct kex_config ca = {"peer-a", NULL,	 NULL, CRYPTO_KEX_X25519, 30000, 3600000,
+				0,	  false, false};
+	struct kex_config cb = {"peer-b", NULL,	 NULL, CRYPTO_KEX_X25519, 30000, 3600000,
+				0,	  false, false};
 
 	snprintf(dir, sizeof(dir), "%s/svrfuzzkex.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))

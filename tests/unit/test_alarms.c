@@ -151,7 +151,8 @@ Test(conditions, peer_certificate_verdicts)
 	} c[] = {
 		{"expired", "Peer B certificate is invalid: expired - testing-detail"},
 		{"not yet valid", "Peer B certificate is invalid: not yet valid - testing-detail"},
-		{"weak algorithm", "Peer B certificate is invalid: weak algorithm - testing-detail"},
+		{"weak algorithm",
+		 "Peer B certificate is invalid: weak algorithm - testing-detail"},
 		{"revoked", "Peer B certificate is revoked - testing-detail"},
 		{"wrong name", "Unable to authenticate peer B: wrong name - testing-detail"},
 		{"untrusted", "Unable to authenticate peer B: untrusted - testing-detail"},

@@ -55,7 +55,7 @@ static struct pki_identity *identity(const char *sub, const char *pcn)
 
 static struct kex_engine *engine(const char *pcn, const struct pki_identity *id, const char *peer)
 {
-	struct kex_config c = {pcn, id, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 0, false};
+	struct kex_config c = {pcn, id, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 0, false, false};
 	struct kex_engine *e = kex_new(&c, now);
 
 	cr_assert_eq(kex_add_peer(e, peer), 0);
@@ -533,7 +533,8 @@ Test(kex, reordered_messages_still_complete)
 
 Test(kex, a_restarted_peer_is_taken_back_in_one_round)
 {
-	struct kex_config c = {"peer-b", idb, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 1000, false};
+	struct kex_config c = {"peer-b", idb,	NULL, CRYPTO_KEX_X25519, 30000, 3600000,
+			       1000,	 false, false};
 	struct kex_peer_state s;
 
 	run(1000);
@@ -565,8 +566,10 @@ static struct pki_identity *short_identity(const char *sub, const char *pcn, int
 
 static void use_behaviour(bool hard, struct pki_identity *bid)
 {
-	struct kex_config ca = {"peer-a", ida, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 0, hard};
-	struct kex_config cb = {"peer-b", bid, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 0, hard};
+	struct kex_config ca = {"peer-a", ida,	NULL, CRYPTO_KEX_X25519, 30000, 3600000,
+				0,	  hard, false};
+	struct kex_config cb = {"peer-b", bid,	NULL, CRYPTO_KEX_X25519, 30000, 3600000,
+				0,	  hard, false};
 
 	kex_free(a);
 	kex_free(b);
@@ -612,8 +615,8 @@ Test(kex, fail_hard_refuses_and_drops_an_expired_certificate)
 	/* b gets a new certificate and says so: a takes it back by itself */
 	{
 		struct pki_identity *fresh = short_identity("b3", "peer-b", 365);
-		struct kex_config cb = {"peer-b", fresh,   NULL, CRYPTO_KEX_X25519,
-					30000,	  3600000, 5000, true};
+		struct kex_config cb = {"peer-b", fresh, NULL, CRYPTO_KEX_X25519, 30000, 3600000,
+					5000,	  true,	 false};
 
 		kex_free(b);
 		b = kex_new(&cb, now);
@@ -647,7 +650,8 @@ Test(kex, fail_hard_ends_a_peering_when_the_peer_presents_an_invalid_certificate
 {
 	struct pki_identity *good = short_identity("b5", "peer-b", 365);
 	struct pki_identity *wrong = short_identity("b6", "peer-x", 365);
-	struct kex_config cb = {"peer-b", wrong, NULL, CRYPTO_KEX_X25519, 30000, 3600000, 7000, true};
+	struct kex_config cb = {"peer-b", wrong, NULL, CRYPTO_KEX_X25519, 30000, 3600000,
+				7000,	  true,	 false};
 	struct kex_peer_state s;
 	uint8_t key[16] = {1}, w[128];
 
@@ -663,7 +667,44 @@ Test(kex, fail_hard_ends_a_peering_when_the_peer_presents_an_invalid_certificate
 	cr_assert_not(comp(a), "fail-hard kept the peering");
 	cr_assert_str_eq(s.cert_verdict, "wrong name");
 	cr_assert_not(s.cert_rec, "the old certificate is still pinned");
-	cr_assert_eq(kex_wrap(a, 0, key, sizeof(key), w, sizeof(w)), -1, "keys kept under fail-hard");
+	cr_assert_eq(kex_wrap(a, 0, key, sizeof(key), w, sizeof(w)), -1,
+		     "keys kept under fail-hard");
 	pki_identity_free(good);
 	pki_identity_free(wrong);
+}
+
+Test(kex, fail_hard_only_reports_an_untrusted_ca_when_a_trusted_ca_says_warn)
+{
+	char cmd[600], crt[300], key[300], err[256];
+	const char *top = getenv("top_srcdir");
+	struct pki_identity *bid;
+	struct kex_peer_state s;
+
+	/* peer-b presents a certificate from a CA that a does not trust */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/certs && %s/tests/unit/mkcerts.sh %s/certs", dir,
+		 top ? top : ".", dir);
+	cr_assert_eq(system(cmd), 0, "mkcerts.sh failed");
+	snprintf(crt, sizeof(crt), "%s/certs/good.pem", dir);
+	snprintf(key, sizeof(key), "%s/certs/good.key", dir);
+	bid = pki_identity_load(crt, key, err, sizeof(err));
+	cr_assert_not_null(bid, "%s", err);
+	use_behaviour(true, bid);
+	run(5000);
+	kex_peer_state(a, 0, &s);
+	cr_assert_str_eq(s.cert_verdict, "untrusted");
+	cr_assert_not(comp(a), "fail-hard peered with an untrusted certificate");
+	{
+		struct kex_config ca = {"peer-a", ida,	NULL, CRYPTO_KEX_X25519, 30000, 3600000,
+					7000,	  true, true};
+
+		kex_free(a);
+		a = kex_new(&ca, now);
+		kex_add_peer(a, "peer-b");
+		run(31000);
+		kex_peer_state(a, 0, &s);
+		cr_assert_str_eq(s.cert_verdict, "untrusted");
+		cr_assert(comp(a) && comp(b), "untrusted not accepted with a warn CA");
+		assert_payload_keys_flow();
+	}
+	pki_identity_free(bid);
 }

@@ -331,8 +331,8 @@ Test(pki, fail_soft_never_pins_a_tampered_certificate)
 			/* a changed issuer names a CA we do not know: that signature
 			 * cannot be checked (the key engine refuses such a copy of a
 			 * certificate it holds) */
-			cr_assert(v == PKI_OK || v == PKI_UNTRUSTED, "byte %zu: pinned with verdict %s",
-				  k, pki_verdict_name(v));
+			cr_assert(v == PKI_OK || v == PKI_UNTRUSTED,
+				  "byte %zu: pinned with verdict %s", k, pki_verdict_name(v));
 		}
 	}
 	cr_assert_leq(pinned, 64, "%zu of %zu tampered copies pinned", pinned, len);
