@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -85,6 +86,13 @@ struct peers {
 	uint64_t alarms_ms;		     /* last evaluation */
 	uint64_t crl_poll_ms, crl_polled_ms; /* the revocation lists' polling */
 	char *client_cert_problem;	     /* why a client-certificate is not used */
+	/* file:// revocation lists are also watched: a replaced list is read
+	 * at once instead of at the next poll */
+	int crl_watch;
+	struct ev_io *crl_io;
+	char **crl_files;
+	int ncrl_files;
+	bool crl_changed;
 };
 
 static const char *leaf(const struct lyd_node *n, const char *name)
@@ -100,6 +108,71 @@ static const char *leaf(const struct lyd_node *n, const char *name)
 #define FOR_CHILD(parent, nm, var)                                                                 \
 	for (struct lyd_node *var = lyd_child(parent); var; var = var->next)                       \
 		if (var->schema && strcmp(var->schema->name, (nm)) == 0)
+
+static void unwatch_crls(struct peers *ps)
+{
+	ev_io_del(ps->crl_io);
+	ps->crl_io = NULL;
+	if (ps->crl_watch > 0)
+		close(ps->crl_watch);
+	ps->crl_watch = -1;
+	for (int i = 0; i < ps->ncrl_files; i++)
+		free(ps->crl_files[i]);
+	free(ps->crl_files);
+	ps->crl_files = NULL;
+	ps->ncrl_files = 0;
+}
+
+static void on_crl_dir(struct ev_io *io, int fd, unsigned events, void *arg)
+{
+	struct peers *ps = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	(void)io;
+	(void)events;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+
+			for (int i = 0; e->len && i < ps->ncrl_files; i++) {
+				const char *base = strrchr(ps->crl_files[i], '/');
+
+				if (base && strcmp(base + 1, e->name) == 0)
+					ps->crl_changed = true;
+			}
+			p += sizeof(*e) + e->len;
+		}
+}
+
+/* Watch the folder of a file:// revocation list for the file being
+ * written or replaced (editors and openssl write a new file and rename). */
+static void watch_crl(struct peers *ps, const char *file)
+{
+	char dir[4096], **nf;
+	char *slash;
+
+	if (ps->crl_watch < 0) {
+		ps->crl_watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (ps->crl_watch < 0)
+			return;
+		ps->crl_io = ev_io_add(ps->d->loop, ps->crl_watch, EV_READ, on_crl_dir, ps);
+	}
+	snprintf(dir, sizeof(dir), "%s", file);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	nf = realloc(ps->crl_files, (size_t)(ps->ncrl_files + 1) * sizeof(*nf));
+	if (!nf)
+		return;
+	ps->crl_files = nf;
+	nf[ps->ncrl_files] = strdup(file);
+	if (nf[ps->ncrl_files])
+		ps->ncrl_files++;
+	inotify_add_watch(ps->crl_watch, *dir ? dir : "/",
+			  IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+}
 
 static void teardown(struct peers *ps)
 {
@@ -129,6 +202,7 @@ static void teardown(struct peers *ps)
 	/* the alarms of old peers and paths: the next evaluation clears
 	 * those whose subject is gone and keeps those that still hold */
 	free(ps->client_cert_problem);
+	unwatch_crls(ps);
 	ps->client_cert_problem = NULL;
 }
 
@@ -458,6 +532,8 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 			char *pem =
 				url && strncmp(url, "file://", 7) == 0 ? read_text(url + 7) : NULL;
 
+			if (url && strncmp(url, "file://", 7) == 0)
+				watch_crl(ps, url + 7);
 			if (!pem || pki_trust_add_crl_pem(ps->trust, pem, err, sizeof(err)) < 0)
 				log_warnx("certificate-revocation-list %s: cannot read a CRL (only "
 					  "file:// URLs are supported)",
@@ -706,7 +782,8 @@ static void on_timer(struct ev_timer *t, void *arg)
 	}
 	kex_tick(ps->kex, now);
 	flush_kex(ps);
-	if (ps->crl_poll_ms && now - ps->crl_polled_ms >= ps->crl_poll_ms) {
+	if (ps->crl_changed || (ps->crl_poll_ms && now - ps->crl_polled_ms >= ps->crl_poll_ms)) {
+		ps->crl_changed = false;
 		/* a changed list rebuilds (certificates are validated again);
 		 * an unchanged one leaves everything as it is */
 		ps->crl_polled_ms = now;
@@ -743,6 +820,7 @@ struct peers *peers_start(struct svrd *d)
 	if (!ps)
 		return NULL;
 	ps->d = d;
+	ps->crl_watch = -1;
 	srand((unsigned)(ev_wallclock_ms() ^ (uint64_t)getpid()));
 	if (ds_subscribe(d->ds, &sub, &e) < 0)
 		log_warnx("peer paths: %s", e.n ? e.v[0].msg : "cannot subscribe");

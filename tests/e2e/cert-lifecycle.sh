@@ -7,7 +7,8 @@
 # under fail-soft (the keys keep working, routerA shows the alarm), then
 # under fail-hard (routerA takes the paths out of service and shows the
 # alarm).  After each, the good certificate goes back, routerB reloads,
-# and everything recovers by itself and the alarm clears.  Then: alarms
+# and everything recovers by itself and the alarm clears.  A revocation
+# list replaced on disk is read at once.  Then: alarms
 # come back after an svrd restart while their cause holds, and a peer
 # that stops speaking key management is reported.
 set -u
@@ -185,6 +186,28 @@ for kind in expired revoked wrong-name untrusted; do
 	recover "$kind" fail-soft
 	echo "fail-soft $kind: alarm, keys kept, recovered"
 done
+
+# The revocation list changes under routerA: routerB's own certificate is
+# revoked.  svrd watches file:// lists, so routerA reads the new one at
+# once (not at the next poll, a minute away) and raises the alarm; putting
+# the old list back clears it.
+cp "$ca/crl.pem" "$ca/crl-before.pem"
+(
+	cd "$ca"
+	openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -revoke b.crt &&
+		openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -gencrl -out crl.new &&
+		mv crl.new crl.pem
+) >/dev/null 2>&1 || fail "revoking routerB's certificate"
+until_ 10 routerA 'show alarms' "CRITICAL .*Peer routerB certificate is revoked" 1 ||
+	fail "a new revocation list was not read at once: $(sh_ routerA 'show alarms')"
+until_ 15 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+	fail "fail-soft: not complete with a revoked certificate"
+cp "$ca/crl-before.pem" "$ca/crl.new" && mv "$ca/crl.new" "$ca/crl.pem"
+until_ 10 routerA 'show alarms' "CRITICAL .*routerB" 0 ||
+	fail "the old revocation list back, the alarm did not clear: $(sh_ routerA 'show alarms')"
+until_ 15 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+	fail "not complete after the revocation list changed back"
+echo "revocation list replaced: read at once, alarm raised and cleared"
 
 behaviour fail-hard
 for kind in expired revoked wrong-name untrusted; do
