@@ -63,7 +63,8 @@ int main(int argc, char **argv)
 			uint64_t s;
 
 			r.top = 0;
-			if (!crypto_pkt_seq(pkt, (size_t)len, &s) || replay_check(&r, s) != REPLAY_OK ||
+			if (!crypto_pkt_seq(pkt, (size_t)len, &s) ||
+			    replay_check(&r, s) != REPLAY_OK ||
 			    crypto_pkt_open(k, 0, NULL, 0, pkt, (size_t)len, back, sizeof(back)) !=
 				    (ssize_t)bytes)
 				return 1;
