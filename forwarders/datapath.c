@@ -1,0 +1,855 @@
+/* The datapath; see datapath.h.  Sessions live in one array (indices
+ * stay valid when it grows) and are found through three hash tables of
+ * index chains: by the forward 5-tuple, by the reverse one, and by (peer,
+ * waypoint port) for what comes from the WAN. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datapath.h"
+#include "replay.h"
+
+#define BUCKETS	       65536 /* per table, a power of two */
+#define META_WINDOW_MS 30000 /* a first packet's clock may be this far off */
+#define MAX_PEERS      4096
+#define MAX_SERVICES   4096
+
+#define IPPROTO_ICMP_  1
+#define IPPROTO_TCP_   6
+#define IPPROTO_UDP_   17
+#define IPPROTO_ICMP6_ 58
+
+struct peer {
+	bool used;
+	char name[64];
+	int family;
+	uint8_t theirs[16], ours[16];
+};
+
+struct service {
+	char name[64];
+	int family, plen, peer;
+	uint8_t prefix[16];
+};
+
+struct sess {
+	bool used, ingress, acked;
+	struct svr_ctx fwd;
+	int peer;
+	uint16_t port;
+	uint8_t uuid[16];
+	char service[64];
+	struct crypto_seal_key pk;
+	struct crypto_pkt_key *ck;
+	uint64_t tx_seq, last_ms, timeout_ms, pkts_out, pkts_in;
+	struct replay rx;
+	int next_fwd, next_rev, next_port; /* hash chains; -1 ends */
+};
+
+struct dp {
+	struct dp_keys keys;
+	char router[64];
+	struct peer *peers;
+	int npeers;
+	struct service *services;
+	int nservices;
+	struct sess *s;
+	int ns, cap, free_head, live;
+	int *by_fwd, *by_rev, *by_port;
+	uint16_t next_port;
+	struct dp_stats st;
+};
+
+const char *dp_drop_name(enum dp_drop d)
+{
+	static const char *const n[DP_DROP_N] = {
+		"malformed",	    "no peer key",	 "no session",	 "replay",
+		"bad tag",	    "unknown key index", "bad metadata", "stale first packet",
+		"no waypoint port", "unsupported",
+	};
+
+	return (unsigned)d < DP_DROP_N ? n[d] : "?";
+}
+
+/* ---- configuration -------------------------------------------------------- */
+
+struct dp *dp_new(const struct dp_keys *keys, const char *router)
+{
+	struct dp *dp = calloc(1, sizeof(*dp));
+
+	if (!dp)
+		return NULL;
+	dp->keys = *keys;
+	snprintf(dp->router, sizeof(dp->router), "%s", router ? router : "");
+	dp->by_fwd = malloc(BUCKETS * sizeof(int));
+	dp->by_rev = malloc(BUCKETS * sizeof(int));
+	dp->by_port = malloc(BUCKETS * sizeof(int));
+	dp->peers = calloc(MAX_PEERS, sizeof(*dp->peers));
+	dp->services = calloc(MAX_SERVICES, sizeof(*dp->services));
+	if (!dp->by_fwd || !dp->by_rev || !dp->by_port || !dp->peers || !dp->services) {
+		dp_free(dp);
+		return NULL;
+	}
+	memset(dp->by_fwd, 0xff, BUCKETS * sizeof(int));
+	memset(dp->by_rev, 0xff, BUCKETS * sizeof(int));
+	memset(dp->by_port, 0xff, BUCKETS * sizeof(int));
+	dp->free_head = -1;
+	dp->next_port = DP_PORT_MIN;
+	return dp;
+}
+
+void dp_free(struct dp *dp)
+{
+	if (!dp)
+		return;
+	for (int i = 0; i < dp->ns; i++)
+		if (dp->s[i].used) {
+			crypto_pkt_key_free(dp->s[i].ck);
+			crypto_wipe(&dp->s[i].pk, sizeof(dp->s[i].pk));
+		}
+	free(dp->s);
+	free(dp->by_fwd);
+	free(dp->by_rev);
+	free(dp->by_port);
+	free(dp->peers);
+	free(dp->services);
+	free(dp);
+}
+
+void dp_reset_config(struct dp *dp)
+{
+	memset(dp->peers, 0, MAX_PEERS * sizeof(*dp->peers));
+	dp->npeers = 0;
+	dp->nservices = 0;
+}
+
+static int parse_addr(const char *text, int *family, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, text, out) == 1) {
+		*family = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, out) == 1) {
+		*family = 6;
+		return 0;
+	}
+	return -1;
+}
+
+int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_addr,
+		const char *our_addr)
+{
+	struct peer *p;
+	int f1, f2;
+
+	if (peer < 0 || peer >= MAX_PEERS)
+		return -1;
+	p = &dp->peers[peer];
+	if (parse_addr(their_addr, &f1, p->theirs) < 0 || parse_addr(our_addr, &f2, p->ours) < 0 ||
+	    f1 != f2)
+		return -1;
+	p->family = f1;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->used = true;
+	if (peer >= dp->npeers)
+		dp->npeers = peer + 1;
+	return 0;
+}
+
+int dp_add_service(struct dp *dp, const char *name, const char *prefix, int peer)
+{
+	struct service *s;
+	char addr[64];
+	const char *slash = strchr(prefix, '/');
+	size_t alen = slash ? (size_t)(slash - prefix) : strlen(prefix);
+
+	if (dp->nservices == MAX_SERVICES || alen >= sizeof(addr))
+		return -1;
+	s = &dp->services[dp->nservices];
+	memcpy(addr, prefix, alen);
+	addr[alen] = '\0';
+	if (parse_addr(addr, &s->family, s->prefix) < 0)
+		return -1;
+	s->plen = slash ? atoi(slash + 1) : (s->family == 4 ? 32 : 128);
+	if (s->plen < 0 || s->plen > (s->family == 4 ? 32 : 128))
+		return -1;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->peer = peer;
+	dp->nservices++;
+	return 0;
+}
+
+static bool in_prefix(const uint8_t *a, const uint8_t *prefix, int plen)
+{
+	int full = plen / 8, rest = plen % 8;
+
+	if (memcmp(a, prefix, (size_t)full) != 0)
+		return false;
+	return !rest || ((a[full] ^ prefix[full]) & (0xff << (8 - rest))) == 0;
+}
+
+/* The longest service prefix holding dst. */
+static const struct service *service_for(const struct dp *dp, int family, const uint8_t *dst)
+{
+	const struct service *best = NULL;
+
+	for (int i = 0; i < dp->nservices; i++) {
+		const struct service *s = &dp->services[i];
+
+		if (s->family == family && (!best || s->plen > best->plen) &&
+		    in_prefix(dst, s->prefix, s->plen))
+			best = s;
+	}
+	return best;
+}
+
+/* ---- packets ---------------------------------------------------------------- */
+
+struct pkt {
+	int family;
+	size_t hl, total; /* IP header length, whole packet */
+	uint8_t proto;
+	const uint8_t *l4;
+	size_t l4len;
+	struct svr_ctx t;
+	bool syn;
+};
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* 0, or -1 malformed, -2 not carried (fragments, extension headers,
+ * protocols other than UDP, TCP and ICMP echo). */
+static int parse(const uint8_t *b, size_t len, struct pkt *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (len < 20)
+		return -1;
+	if (b[0] >> 4 == 4) {
+		k->family = 4;
+		k->hl = (size_t)(b[0] & 0x0f) * 4;
+		k->total = get16(b + 2);
+		if (k->hl < 20 || k->total < k->hl || k->total > len)
+			return -1;
+		if ((get16(b + 6) & 0x3fff) != 0)
+			return -2; /* a fragment */
+		k->proto = b[9];
+		memcpy(k->t.src, b + 12, 4);
+		memcpy(k->t.dst, b + 16, 4);
+	} else if (b[0] >> 4 == 6) {
+		if (len < 40)
+			return -1;
+		k->family = 6;
+		k->hl = 40;
+		k->total = 40 + (size_t)get16(b + 4);
+		if (k->total > len)
+			return -1;
+		k->proto = b[6];
+		memcpy(k->t.src, b + 8, 16);
+		memcpy(k->t.dst, b + 24, 16);
+	} else {
+		return -1;
+	}
+	k->t.family = k->family;
+	k->t.proto = k->proto;
+	k->l4 = b + k->hl;
+	k->l4len = k->total - k->hl;
+	switch (k->proto) {
+	case IPPROTO_UDP_:
+		if (k->l4len < 8 || get16(k->l4 + 4) != k->l4len)
+			return -1;
+		k->t.sport = get16(k->l4);
+		k->t.dport = get16(k->l4 + 2);
+		return 0;
+	case IPPROTO_TCP_:
+		if (k->l4len < 20 || (size_t)(k->l4[12] >> 4) * 4 > k->l4len)
+			return -1;
+		k->t.sport = get16(k->l4);
+		k->t.dport = get16(k->l4 + 2);
+		k->syn = (k->l4[13] & 0x12) == 0x02; /* SYN without ACK */
+		return 0;
+	case IPPROTO_ICMP_:
+	case IPPROTO_ICMP6_: {
+		uint8_t type = k->l4len >= 8 ? k->l4[0] : 0;
+		bool echo = k->proto == IPPROTO_ICMP_ ? type == 8 || type == 0
+						      : type == 128 || type == 129;
+
+		if (k->l4len < 8)
+			return -1;
+		if (!echo || k->family != (k->proto == IPPROTO_ICMP_ ? 4 : 6))
+			return -2;
+		/* the echo identifier stands for both ports */
+		k->t.sport = k->t.dport = get16(k->l4 + 4);
+		return 0;
+	}
+	default:
+		return -2;
+	}
+}
+
+static uint32_t sum16(const uint8_t *p, size_t len, uint32_t acc)
+{
+	for (; len > 1; p += 2, len -= 2)
+		acc += (uint32_t)(p[0] << 8 | p[1]);
+	if (len)
+		acc += (uint32_t)p[0] << 8;
+	return acc;
+}
+
+static uint16_t fold(uint32_t acc)
+{
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)~acc;
+}
+
+/* An IP header (and, for UDP, a UDP header) in front of body (already at
+ * out + header length); returns the packet length. */
+static size_t build(uint8_t *out, int family, const uint8_t *src, const uint8_t *dst, uint8_t proto,
+		    uint8_t ttl, uint16_t sport, uint16_t dport, bool udp_header, size_t body_len)
+{
+	size_t hl = family == 4 ? 20 : 40, uh = udp_header ? 8 : 0, total = hl + uh + body_len;
+	size_t alen = family == 4 ? 4 : 16;
+	uint32_t acc;
+
+	if (family == 4) {
+		memset(out, 0, 20);
+		out[0] = 0x45;
+		put16(out + 2, (uint16_t)total);
+		out[8] = ttl;
+		out[9] = proto;
+		memcpy(out + 12, src, 4);
+		memcpy(out + 16, dst, 4);
+		put16(out + 10, fold(sum16(out, 20, 0)));
+	} else {
+		memset(out, 0, 40);
+		out[0] = 0x60;
+		put16(out + 4, (uint16_t)(uh + body_len));
+		out[6] = proto;
+		out[7] = ttl;
+		memcpy(out + 8, src, 16);
+		memcpy(out + 24, dst, 16);
+	}
+	if (udp_header) {
+		uint8_t *u = out + hl;
+		uint16_t c;
+
+		put16(u, sport);
+		put16(u + 2, dport);
+		put16(u + 4, (uint16_t)(8 + body_len));
+		put16(u + 6, 0);
+		acc = sum16(src, alen, 0);
+		acc = sum16(dst, alen, acc);
+		acc += proto;
+		acc += (uint32_t)(8 + body_len);
+		c = fold(sum16(u, 8 + body_len, acc));
+		put16(u + 6, c ? c : 0xffff);
+	}
+	return total;
+}
+
+/* ---- the session table ------------------------------------------------------ */
+
+static uint32_t hash_ctx(const struct svr_ctx *c, bool reverse)
+{
+	size_t a = c->family == 6 ? 16 : 4;
+	const uint8_t *x = reverse ? c->dst : c->src, *y = reverse ? c->src : c->dst;
+	uint16_t px = reverse ? c->dport : c->sport, py = reverse ? c->sport : c->dport;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < a; i++)
+		h = (h ^ x[i]) * 16777619u;
+	for (size_t i = 0; i < a; i++)
+		h = (h ^ y[i]) * 16777619u;
+	h = (h ^ px) * 16777619u;
+	h = (h ^ py) * 16777619u;
+	h = (h ^ c->proto) * 16777619u;
+	return h & (BUCKETS - 1);
+}
+
+static uint32_t hash_port(int peer, uint16_t port)
+{
+	return ((uint32_t)peer * 2654435761u ^ port) & (BUCKETS - 1);
+}
+
+static bool same_ctx(const struct svr_ctx *a, const struct svr_ctx *b, bool reverse)
+{
+	size_t n = a->family == 6 ? 16 : 4;
+
+	if (a->family != b->family || a->proto != b->proto)
+		return false;
+	if (!reverse)
+		return a->sport == b->sport && a->dport == b->dport && !memcmp(a->src, b->src, n) &&
+		       !memcmp(a->dst, b->dst, n);
+	return a->sport == b->dport && a->dport == b->sport && !memcmp(a->src, b->dst, n) &&
+	       !memcmp(a->dst, b->src, n);
+}
+
+/* The session whose forward tuple is t (*reverse false) or whose reverse
+ * tuple is t (*reverse true), or -1. */
+static int find_flow(const struct dp *dp, const struct svr_ctx *t, bool *reverse)
+{
+	for (int i = dp->by_fwd[hash_ctx(t, false)]; i >= 0; i = dp->s[i].next_fwd)
+		if (same_ctx(&dp->s[i].fwd, t, false)) {
+			*reverse = false;
+			return i;
+		}
+	for (int i = dp->by_rev[hash_ctx(t, false)]; i >= 0; i = dp->s[i].next_rev)
+		if (same_ctx(&dp->s[i].fwd, t, true)) {
+			*reverse = true;
+			return i;
+		}
+	return -1;
+}
+
+static int find_port(const struct dp *dp, int peer, uint16_t port)
+{
+	for (int i = dp->by_port[hash_port(peer, port)]; i >= 0; i = dp->s[i].next_port)
+		if (dp->s[i].peer == peer && dp->s[i].port == port)
+			return i;
+	return -1;
+}
+
+static void unlink_chain(int *head, struct sess *s, int idx, size_t link_off)
+{
+	int *pp = head;
+
+	while (*pp >= 0 && *pp != idx)
+		pp = (int *)((char *)&s[*pp] + link_off);
+	if (*pp == idx)
+		*pp = *(int *)((char *)&s[idx] + link_off);
+}
+
+static void sess_free(struct dp *dp, int i)
+{
+	struct sess *s = &dp->s[i];
+
+	unlink_chain(&dp->by_fwd[hash_ctx(&s->fwd, false)], dp->s, i,
+		     offsetof(struct sess, next_fwd));
+	unlink_chain(&dp->by_rev[hash_ctx(&s->fwd, true)], dp->s, i,
+		     offsetof(struct sess, next_rev));
+	unlink_chain(&dp->by_port[hash_port(s->peer, s->port)], dp->s, i,
+		     offsetof(struct sess, next_port));
+	crypto_pkt_key_free(s->ck);
+	crypto_wipe(s, sizeof(*s));
+	s->next_fwd = dp->free_head; /* the free list reuses this link */
+	dp->free_head = i;
+	dp->live--;
+}
+
+static int sess_new(struct dp *dp, const struct svr_ctx *fwd, int peer, uint16_t port,
+		    const struct crypto_seal_key *pk, uint64_t now)
+{
+	struct sess *s;
+	int i;
+
+	if (dp->free_head >= 0) {
+		i = dp->free_head;
+		dp->free_head = dp->s[i].next_fwd;
+	} else {
+		if (dp->ns == dp->cap) {
+			int nc = dp->cap ? dp->cap * 2 : 256;
+			struct sess *n = realloc(dp->s, (size_t)nc * sizeof(*n));
+
+			if (!n)
+				return -1;
+			dp->s = n;
+			dp->cap = nc;
+		}
+		i = dp->ns++;
+	}
+	s = &dp->s[i];
+	memset(s, 0, sizeof(*s));
+	s->ck = crypto_pkt_key_new(pk);
+	if (!s->ck) {
+		s->next_fwd = dp->free_head;
+		dp->free_head = i;
+		return -1;
+	}
+	s->used = true;
+	s->fwd = *fwd;
+	s->peer = peer;
+	s->port = port;
+	s->pk = *pk;
+	s->last_ms = now;
+	s->timeout_ms = fwd->proto == IPPROTO_TCP_   ? 1800000
+			: fwd->proto == IPPROTO_UDP_ ? 60000
+						     : 30000;
+	replay_init(&s->rx);
+	s->next_fwd = dp->by_fwd[hash_ctx(fwd, false)];
+	dp->by_fwd[hash_ctx(fwd, false)] = i;
+	s->next_rev = dp->by_rev[hash_ctx(fwd, true)];
+	dp->by_rev[hash_ctx(fwd, true)] = i;
+	s->next_port = dp->by_port[hash_port(peer, port)];
+	dp->by_port[hash_port(peer, port)] = i;
+	dp->live++;
+	dp->st.sessions_created++;
+	return i;
+}
+
+static int alloc_port(struct dp *dp, int peer, uint16_t *port)
+{
+	for (int tries = 0; tries <= DP_PORT_MAX - DP_PORT_MIN; tries++) {
+		uint16_t p = dp->next_port;
+
+		dp->next_port = p >= DP_PORT_MAX ? DP_PORT_MIN : (uint16_t)(p + 1);
+		if (find_port(dp, peer, p) < 0) {
+			*port = p;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+size_t dp_tick(struct dp *dp, uint64_t now)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < dp->ns; i++)
+		if (dp->s[i].used && now - dp->s[i].last_ms >= dp->s[i].timeout_ms) {
+			sess_free(dp, i);
+			n++;
+		}
+	dp->st.sessions_expired += n;
+	return n;
+}
+
+/* ---- LAN to WAN ---------------------------------------------------------------- */
+
+static enum dp_verdict drop(struct dp *dp, struct dp_out *out, enum dp_drop why)
+{
+	dp->st.drops[why]++;
+	out->drop = why;
+	return DP_DROP;
+}
+
+/* What a packet of session s carries: the datagram's payload for UDP, the
+ * whole message otherwise. */
+static void inner(const struct pkt *k, const uint8_t **p, size_t *len)
+{
+	*p = k->proto == IPPROTO_UDP_ ? k->l4 + 8 : k->l4;
+	*len = k->proto == IPPROTO_UDP_ ? k->l4len - 8 : k->l4len;
+}
+
+static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool reverse,
+				uint64_t now, struct dp_out *out)
+{
+	struct sess *s = &dp->s[si];
+	const struct peer *pr = &dp->peers[s->peer];
+	size_t hl = pr->family == 4 ? 28 : 48, mlen = 0, blen;
+	uint8_t *frame = out->pkt + hl;
+	const uint8_t *body;
+	ssize_t n;
+
+	inner(k, &body, &blen);
+	if (!s->acked && s->ingress && !reverse) {
+		/* a first packet: everything the egress router needs */
+		struct svr_session_meta m;
+		struct crypto_seal_key mk;
+		ssize_t w;
+
+		memset(&m, 0, sizeof(m));
+		if (dp->keys.peer_mkey(dp->keys.arg, s->peer, &mk, &m.key_index) < 0)
+			return drop(dp, out, DP_DROP_NO_KEY);
+		m.time_ms = now;
+		m.fwd = s->fwd;
+		memcpy(m.uuid, s->uuid, 16);
+		snprintf(m.service, sizeof(m.service), "%s", s->service);
+		snprintf(m.src_router, sizeof(m.src_router), "%s", dp->router);
+		snprintf(m.dst_router, sizeof(m.dst_router), "%s", pr->name);
+		m.encrypted = true;
+		m.tcp_syn = k->syn;
+		w = dp->keys.wrap(dp->keys.arg, s->peer, (const uint8_t *)&s->pk, sizeof(s->pk),
+				  m.wrapped_key, sizeof(m.wrapped_key));
+		if (w < 0) {
+			crypto_wipe(&mk, sizeof(mk));
+			return drop(dp, out, DP_DROP_NO_KEY);
+		}
+		m.wrapped_len = (size_t)w;
+		mlen = svrmeta_session_encode(&m, &mk, frame, 1024);
+		crypto_wipe(&mk, sizeof(mk));
+		if (!mlen)
+			return drop(dp, out, DP_DROP_MALFORMED);
+	} else if (!s->acked && !s->ingress && reverse) {
+		/* the egress router's answer: "I have it, stop the metadata" */
+		struct svrmeta_writer w;
+
+		svrmeta_begin(&w, frame, 64);
+		svrmeta_put(&w, SVRMETA_TLV_NO_FWD_META, NULL, 0);
+		mlen = svrmeta_finish(&w);
+	}
+	n = crypto_pkt_seal(s->ck, reverse ? 1 : 0, ++s->tx_seq, frame, mlen, body, blen,
+			    frame + mlen, sizeof(out->pkt) - hl - mlen);
+	if (n >= 8 && !mlen && !memcmp(frame, svrmeta_cookie, 8)) {
+		/* ciphertext that happens to begin with the cookie (one time in
+		 * 2^64): a bare header in front, sealed over like any frame */
+		struct svrmeta_writer w;
+
+		svrmeta_begin(&w, frame, 64);
+		mlen = svrmeta_finish(&w);
+		n = crypto_pkt_seal(s->ck, reverse ? 1 : 0, s->tx_seq, frame, mlen, body, blen,
+				    frame + mlen, sizeof(out->pkt) - hl - mlen);
+	}
+	if (n < 0 || hl + mlen + (size_t)n > DP_MAX_PKT)
+		return drop(dp, out, DP_DROP_MALFORMED);
+	out->len = build(out->pkt, pr->family, pr->ours, pr->theirs, IPPROTO_UDP_, 64, s->port,
+			 s->port, true, mlen + (size_t)n);
+	s->last_ms = now;
+	s->pkts_out++;
+	dp->st.wan_out++;
+	dp->st.wan_out_bytes += out->len;
+	return DP_SEND;
+}
+
+enum dp_verdict dp_lan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t now,
+			  struct dp_out *out)
+{
+	const struct service *svc;
+	struct crypto_seal_key pk;
+	bool reverse = false;
+	struct pkt k;
+	uint16_t port;
+	int rc = parse(b, len, &k), si;
+
+	if (rc < 0) {
+		dp->st.passed++;
+		return DP_PASS; /* not ours to judge: the kernel decides */
+	}
+	si = find_flow(dp, &k.t, &reverse);
+	if (si < 0) {
+		svc = service_for(dp, k.family, k.t.dst);
+		if (!svc) {
+			dp->st.passed++;
+			return DP_PASS;
+		}
+		dp->st.lan_in++;
+		dp->st.lan_in_bytes += len;
+		if (svc->peer < 0 || svc->peer >= dp->npeers || !dp->peers[svc->peer].used ||
+		    dp->peers[svc->peer].family != k.family)
+			return drop(dp, out, DP_DROP_NO_KEY);
+		if (dp->keys.peer_mkey(dp->keys.arg, svc->peer, &pk, &(uint32_t){0}) < 0)
+			return drop(dp, out, DP_DROP_NO_KEY);
+		if (alloc_port(dp, svc->peer, &port) < 0)
+			return drop(dp, out, DP_DROP_NO_PORT);
+		if (crypto_random(&pk, sizeof(pk)) < 0 ||
+		    (si = sess_new(dp, &k.t, svc->peer, port, &pk, now)) < 0) {
+			crypto_wipe(&pk, sizeof(pk));
+			return drop(dp, out, DP_DROP_NO_PORT);
+		}
+		crypto_wipe(&pk, sizeof(pk));
+		dp->s[si].ingress = true;
+		crypto_random(dp->s[si].uuid, 16);
+		snprintf(dp->s[si].service, sizeof(dp->s[si].service), "%s", svc->name);
+	} else {
+		dp->st.lan_in++;
+		dp->st.lan_in_bytes += len;
+	}
+	return send_wan(dp, si, &k, reverse, now, out);
+}
+
+/* ---- WAN to LAN ------------------------------------------------------------------ */
+
+/* The UDP checksum of a waypoint datagram (0 in IPv4: none was sent).
+ * The tag covers the content; this catches the rest of the header. */
+static bool udp_ok(const struct pkt *k)
+{
+	size_t a = k->family == 6 ? 16 : 4;
+	uint32_t acc;
+
+	if (k->family == 4 && get16(k->l4 + 6) == 0)
+		return true;
+	acc = sum16(k->t.src, a, 0);
+	acc = sum16(k->t.dst, a, acc);
+	acc += IPPROTO_UDP_ + (uint32_t)k->l4len;
+	return fold(sum16(k->l4, k->l4len, acc)) == 0;
+}
+
+static int peer_of(const struct dp *dp, const struct pkt *k)
+{
+	size_t a = k->family == 6 ? 16 : 4;
+
+	for (int i = 0; i < dp->npeers; i++)
+		if (dp->peers[i].used && dp->peers[i].family == k->family &&
+		    !memcmp(dp->peers[i].theirs, k->t.src, a) &&
+		    !memcmp(dp->peers[i].ours, k->t.dst, a))
+			return i;
+	return -1;
+}
+
+/* A first packet for a session we do not have (or a new one on its port). */
+static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr_session_meta *m,
+			uint64_t now, struct dp_out *out, enum dp_drop *why)
+{
+	struct crypto_seal_key pk;
+	int si = find_port(dp, peer, port);
+	ssize_t n;
+
+	if (si >= 0 && !memcmp(dp->s[si].uuid, m->uuid, 16))
+		return si; /* a first packet again: we have it */
+	if (m->time_ms + META_WINDOW_MS < now || m->time_ms > now + META_WINDOW_MS) {
+		*why = DP_DROP_STALE;
+		return -1;
+	}
+	if (m->fwd.family != 4 && m->fwd.family != 6) {
+		*why = DP_DROP_BAD_METADATA;
+		return -1;
+	}
+	uint8_t raw[sizeof(pk) + 2 * CRYPTO_AES_BLOCK]; /* room for the padding */
+
+	n = dp->keys.unwrap(dp->keys.arg, m->wrapped_key, m->wrapped_len, raw, sizeof(raw));
+	memcpy(&pk, raw, sizeof(pk));
+	crypto_wipe(raw, sizeof(raw));
+	if (n != (ssize_t)sizeof(pk)) {
+		crypto_wipe(&pk, sizeof(pk));
+		*why = DP_DROP_UNKNOWN_INDEX;
+		return -1;
+	}
+	if (si >= 0)
+		sess_free(dp, si); /* the port went to a new session at the far end */
+	si = sess_new(dp, &m->fwd, peer, port, &pk, now);
+	crypto_wipe(&pk, sizeof(pk));
+	if (si < 0) {
+		*why = DP_DROP_NO_PORT;
+		return -1;
+	}
+	memcpy(dp->s[si].uuid, m->uuid, 16);
+	snprintf(dp->s[si].service, sizeof(dp->s[si].service), "%s", m->service);
+	(void)out;
+	return si;
+}
+
+enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t now,
+			  struct dp_out *out)
+{
+	struct svr_session_meta m;
+	const uint8_t *udp, *data;
+	size_t dlen, mlen = 0, hl;
+	struct svrmeta f;
+	enum dp_drop why = DP_DROP_NO_SESSION;
+	const char *err;
+	struct sess *s;
+	bool from_ingress;
+	struct pkt k;
+	uint16_t port;
+	int peer, si, rc;
+	uint64_t seq;
+	ssize_t n;
+
+	if (parse(b, len, &k) < 0 || k.proto != IPPROTO_UDP_ || k.t.dport < DP_PORT_MIN ||
+	    k.t.dport > DP_PORT_MAX || (peer = peer_of(dp, &k)) < 0) {
+		dp->st.passed++;
+		return DP_PASS;
+	}
+	dp->st.wan_in++;
+	dp->st.wan_in_bytes += len;
+	if (k.t.sport != k.t.dport || !udp_ok(&k))
+		return drop(dp, out, DP_DROP_MALFORMED);
+	port = k.t.dport;
+	udp = k.l4;
+	data = udp + 8;
+	dlen = k.l4len - 8;
+	rc = svrmeta_session_header(data, dlen, &m, &f, &err);
+	if (rc < 0)
+		return drop(dp, out, DP_DROP_BAD_METADATA);
+	if (rc == 0)
+		mlen = f.hlen + f.plen;
+	if (rc == 0 && f.plen) {
+		struct crypto_seal_key mk;
+
+		if (dp->keys.own_mkey(dp->keys.arg, m.key_index, &mk) < 0)
+			return drop(dp, out, DP_DROP_UNKNOWN_INDEX);
+		rc = svrmeta_session_open(data, &f, &mk, &m, &err);
+		crypto_wipe(&mk, sizeof(mk));
+		if (rc < 0)
+			return drop(dp, out, DP_DROP_BAD_METADATA);
+		si = take_session(dp, peer, port, &m, now, out, &why);
+		crypto_wipe(m.wrapped_key, sizeof(m.wrapped_key));
+	} else {
+		si = find_port(dp, peer, port);
+	}
+	if (si < 0)
+		return drop(dp, out, why);
+	s = &dp->s[si];
+	from_ingress = !s->ingress; /* we are the egress: it comes forward */
+	if (!crypto_pkt_seq(data + mlen, dlen - mlen, &seq))
+		return drop(dp, out, DP_DROP_MALFORMED);
+	if (replay_check(&s->rx, seq) != REPLAY_OK)
+		return drop(dp, out, DP_DROP_REPLAY);
+	hl = s->fwd.family == 4 ? 20 : 40;
+	n = crypto_pkt_open(s->ck, from_ingress ? 0 : 1, data, mlen, data + mlen, dlen - mlen,
+			    out->pkt + hl + 8, sizeof(out->pkt) - hl - 8);
+	if (n < 0)
+		return drop(dp, out, DP_DROP_BAD_TAG);
+	replay_update(&s->rx, seq);
+	/* the handshake */
+	if (s->ingress && mlen && m.no_fwd_meta)
+		s->acked = true; /* the egress router has the session */
+	if (!s->ingress && !mlen)
+		s->acked = true; /* the ingress router stopped sending metadata */
+	s->last_ms = now;
+	s->pkts_in++;
+	{
+		const uint8_t *src = from_ingress ? s->fwd.src : s->fwd.dst;
+		const uint8_t *dst = from_ingress ? s->fwd.dst : s->fwd.src;
+		uint16_t sp = from_ingress ? s->fwd.sport : s->fwd.dport;
+		uint16_t dpt = from_ingress ? s->fwd.dport : s->fwd.sport;
+		bool udp_h = s->fwd.proto == IPPROTO_UDP_;
+
+		if (!udp_h) /* the whole message: one header fewer in front */
+			memmove(out->pkt + hl, out->pkt + hl + 8, (size_t)n);
+		out->len = build(out->pkt, s->fwd.family, src, dst, s->fwd.proto, 63, sp, dpt,
+				 udp_h, (size_t)n);
+	}
+	dp->st.lan_out++;
+	dp->st.lan_out_bytes += out->len;
+	return DP_SEND;
+}
+
+/* ---- state ------------------------------------------------------------------------- */
+
+const struct dp_stats *dp_stats(const struct dp *dp)
+{
+	return &dp->st;
+}
+
+size_t dp_session_count(const struct dp *dp)
+{
+	return dp ? (size_t)dp->live : 0;
+}
+
+bool dp_session_at(const struct dp *dp, size_t i, uint64_t now, struct dp_session_info *info)
+{
+	size_t seen = 0;
+
+	for (int j = 0; j < dp->ns; j++) {
+		const struct sess *s = &dp->s[j];
+
+		if (!s->used || seen++ != i)
+			continue;
+		memset(info, 0, sizeof(*info));
+		memcpy(info->uuid, s->uuid, 16);
+		info->fwd = s->fwd;
+		snprintf(info->peer, sizeof(info->peer), "%s", dp->peers[s->peer].name);
+		snprintf(info->service, sizeof(info->service), "%s", s->service);
+		info->ingress = s->ingress;
+		info->handshake_done = s->acked;
+		info->port = s->port;
+		info->packets_out = s->pkts_out;
+		info->packets_in = s->pkts_in;
+		info->idle_ms = now - s->last_ms;
+		return true;
+	}
+	return false;
+}

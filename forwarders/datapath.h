@@ -1,0 +1,131 @@
+/* DOC: the datapath (sans-I/O)
+ *
+ * Everything a router does with a packet that SVR carries, whatever the
+ * forwarder: given an IP packet from a LAN or from the WAN and the time,
+ * it says what to send (a whole IP packet) or why not.  It never touches
+ * a socket, a clock or the configuration tree; the forwarders feed it and
+ * send what it returns, and svrd tells it the services, the peers and
+ * where the keys are.  So the same code runs under NFQUEUE, libpcap and
+ * raw sockets, and the tests run it on byte buffers.
+ *
+ * A session is one flow (5-tuple) between a LAN host and a service behind
+ * a peer.  The ingress router (where the first packet arrived from a LAN)
+ * makes it: a waypoint port from 16384-65534 (the same at both ends), a
+ * payload key of its own, wrapped for the peer with the peer's metadata
+ * key.  Its packets cross the WAN as UDP between the two routers' waypoint
+ * addresses, the original payload protected with the payload key
+ * (doc/protocol.md, "Session packets"); the first ones carry SVR metadata
+ * (doc/protocol.md, "Session metadata") until the handshake says the far
+ * end has the session.  The egress router restores the original addresses
+ * and ports and hands the packet to its LAN; replies take the same session
+ * back.
+ *
+ * What travels inside: for UDP the datagram's payload (the ports are the
+ * session's), for TCP the whole segment (its checksum stays valid: the
+ * addresses it covers are restored), for ICMP echo the whole message.
+ */
+#ifndef SVR_DATAPATH_H
+#define SVR_DATAPATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "crypto.h"
+#include "svrmeta.h"
+
+#define DP_PORT_MIN 16384
+#define DP_PORT_MAX 65534
+#define DP_MAX_PKT  65535
+
+/* Where the keys are: svrd maps these onto the key engine. */
+struct dp_keys {
+	void *arg;
+	/* Peer p's current metadata key (to seal metadata for it): 0, or -1
+	 * when the key exchange with p has not given one yet. */
+	int (*peer_mkey)(void *arg, int peer, struct crypto_seal_key *k, uint32_t *index);
+	/* Our metadata key of that index (the current or the previous). */
+	int (*own_mkey)(void *arg, uint32_t index, struct crypto_seal_key *k);
+	/* A payload key sealed for peer p, and opened when sealed for us
+	 * (kex_wrap / kex_unwrap). */
+	ssize_t (*wrap)(void *arg, int peer, const uint8_t *key, size_t len, uint8_t *out,
+			size_t cap);
+	ssize_t (*unwrap)(void *arg, const uint8_t *in, size_t len, uint8_t *key, size_t cap);
+};
+
+enum dp_drop {
+	DP_DROP_MALFORMED, /* not a packet we can read */
+	DP_DROP_NO_KEY,	   /* the peer's keys are not there yet */
+	DP_DROP_NO_SESSION,
+	DP_DROP_REPLAY,	       /* a sequence number seen, or too old */
+	DP_DROP_BAD_TAG,       /* the payload does not authenticate */
+	DP_DROP_UNKNOWN_INDEX, /* metadata sealed with a key we do not hold */
+	DP_DROP_BAD_METADATA,  /* metadata that does not parse or open */
+	DP_DROP_STALE,	       /* a first packet from too long ago (or ahead) */
+	DP_DROP_NO_PORT,       /* every waypoint port is in use */
+	DP_DROP_UNSUPPORTED,   /* a protocol SVR does not carry here */
+	DP_DROP_N
+};
+
+struct dp_stats {
+	uint64_t lan_in, lan_out, wan_in, wan_out; /* packets */
+	uint64_t lan_in_bytes, wan_out_bytes, wan_in_bytes, lan_out_bytes;
+	uint64_t passed; /* not SVR's: left to the kernel */
+	uint64_t sessions_created, sessions_expired;
+	uint64_t drops[DP_DROP_N];
+};
+
+const char *dp_drop_name(enum dp_drop d);
+
+struct dp;
+
+struct dp *dp_new(const struct dp_keys *keys, const char *router);
+void dp_free(struct dp *dp);
+
+/* Configuration (svrd calls these on every commit, after dp_reset_config). */
+void dp_reset_config(struct dp *dp);
+/* Peer number peer (as the key engine numbers them): its name, its
+ * waypoint address and ours facing it (IPv4 or IPv6 text). */
+int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_addr,
+		const char *our_addr);
+/* A service: traffic to prefix goes to peer (by its number). */
+int dp_add_service(struct dp *dp, const char *name, const char *prefix, int peer);
+
+enum dp_verdict {
+	DP_PASS, /* not SVR's: let it go as it would */
+	DP_SEND, /* send out->pkt, out->len (a whole IP packet) */
+	DP_DROP, /* counted under the reason in out->drop */
+};
+
+struct dp_out {
+	uint8_t pkt[DP_MAX_PKT + 512];
+	size_t len;
+	enum dp_drop drop;
+};
+
+/* An IP packet that arrived from a LAN. */
+enum dp_verdict dp_lan_in(struct dp *dp, const uint8_t *pkt, size_t len, uint64_t now_ms,
+			  struct dp_out *out);
+/* An IP packet that arrived from the WAN. */
+enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *pkt, size_t len, uint64_t now_ms,
+			  struct dp_out *out);
+/* Expire idle sessions; returns how many. */
+size_t dp_tick(struct dp *dp, uint64_t now_ms);
+
+const struct dp_stats *dp_stats(const struct dp *dp);
+size_t dp_session_count(const struct dp *dp);
+
+/* One session, as show sessions prints it (no key material). */
+struct dp_session_info {
+	uint8_t uuid[16];
+	struct svr_ctx fwd;
+	char peer[64], service[64];
+	bool ingress, handshake_done;
+	uint16_t port;
+	uint64_t packets_out, packets_in, idle_ms;
+};
+/* The i-th session (any order, stable between changes); false past the end. */
+bool dp_session_at(const struct dp *dp, size_t i, uint64_t now_ms, struct dp_session_info *info);
+
+#endif

@@ -1,0 +1,427 @@
+/* The datapath between two routers, on real packets in byte buffers:
+ * routerA and routerB each run a datapath; the test carries what one
+ * sends to the other (the WAN) and what comes out to the LANs.  The keys
+ * are real (metadata keys sealed and opened with the real crypto); only
+ * where they come from is the test's (svrd takes them from the key
+ * engine). */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "datapath.h"
+
+struct router_keys {
+	struct crypto_seal_key own, peer; /* our metadata key, the peer's */
+	uint32_t own_index, peer_index;
+	bool have_peer;
+};
+
+static struct router_keys ka, kb;
+static struct dp *A, *B;
+static struct dp_out o1, o2;
+
+static int peer_mkey(void *arg, int peer, struct crypto_seal_key *k, uint32_t *index)
+{
+	struct router_keys *rk = arg;
+
+	if (peer != 0 || !rk->have_peer)
+		return -1;
+	*k = rk->peer;
+	*index = rk->peer_index;
+	return 0;
+}
+
+static int own_mkey(void *arg, uint32_t index, struct crypto_seal_key *k)
+{
+	struct router_keys *rk = arg;
+
+	if (index != rk->own_index)
+		return -1;
+	*k = rk->own;
+	return 0;
+}
+
+/* kex_wrap's format: index (4) | crypto_seal(key, aad = index) */
+static ssize_t wrap(void *arg, int peer, const uint8_t *key, size_t len, uint8_t *out, size_t cap)
+{
+	struct router_keys *rk = arg;
+	ssize_t n;
+
+	if (peer != 0 || !rk->have_peer || cap < 4)
+		return -1;
+	out[0] = (uint8_t)(rk->peer_index >> 24);
+	out[1] = (uint8_t)(rk->peer_index >> 16);
+	out[2] = (uint8_t)(rk->peer_index >> 8);
+	out[3] = (uint8_t)rk->peer_index;
+	n = crypto_seal(&rk->peer, out, 4, key, len, out + 4, cap - 4);
+	return n < 0 ? -1 : n + 4;
+}
+
+static ssize_t unwrap(void *arg, const uint8_t *in, size_t len, uint8_t *key, size_t cap)
+{
+	struct router_keys *rk = arg;
+	uint32_t index;
+
+	if (len < 4)
+		return -1;
+	index = (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3];
+	if (index != rk->own_index)
+		return -1;
+	return crypto_open(&rk->own, in, 4, in + 4, len - 4, key, cap);
+}
+
+static void setup(void)
+{
+	struct dp_keys a = {&ka, peer_mkey, own_mkey, wrap, unwrap};
+	struct dp_keys b = {&kb, peer_mkey, own_mkey, wrap, unwrap};
+
+	memset(&ka, 0, sizeof(ka));
+	memset(&kb, 0, sizeof(kb));
+	crypto_random(&ka.own, sizeof(ka.own));
+	crypto_random(&kb.own, sizeof(kb.own));
+	ka.own_index = 100;
+	kb.own_index = 200;
+	/* each has the other's metadata key, as the key exchange leaves them */
+	ka.peer = kb.own;
+	ka.peer_index = 200;
+	kb.peer = ka.own;
+	kb.peer_index = 100;
+	ka.have_peer = kb.have_peer = true;
+	A = dp_new(&a, "routerA");
+	B = dp_new(&b, "routerB");
+	cr_assert(A && B);
+	cr_assert_eq(dp_add_peer(A, 0, "routerB", "198.51.100.2", "198.51.100.1"), 0);
+	cr_assert_eq(dp_add_peer(B, 0, "routerA", "198.51.100.1", "198.51.100.2"), 0);
+	cr_assert_eq(dp_add_service(A, "hostB-lan", "203.0.113.0/24", 0), 0);
+	cr_assert_eq(dp_add_service(B, "hostA-lan", "192.0.2.0/24", 0), 0);
+}
+
+static void teardown(void)
+{
+	dp_free(A);
+	dp_free(B);
+}
+
+TestSuite(dp, .init = setup, .fini = teardown);
+
+static uint16_t csum(const uint8_t *p, size_t len, uint32_t acc)
+{
+	for (; len > 1; p += 2, len -= 2)
+		acc += (uint32_t)(p[0] << 8 | p[1]);
+	if (len)
+		acc += (uint32_t)p[0] << 8;
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)~acc;
+}
+
+/* An IPv4 packet: header, then an L4 message (UDP: header made here). */
+static size_t ip4(uint8_t *out, const char *src, const char *dst, uint8_t proto, uint16_t sport,
+		  uint16_t dport, const void *body, size_t blen)
+{
+	size_t uh = proto == 17 ? 8 : 0, total = 20 + uh + blen;
+	uint32_t acc = 0;
+
+	memset(out, 0, 28);
+	out[0] = 0x45;
+	out[2] = (uint8_t)(total >> 8);
+	out[3] = (uint8_t)total;
+	out[8] = 64;
+	out[9] = proto;
+	inet_pton(AF_INET, src, out + 12);
+	inet_pton(AF_INET, dst, out + 16);
+	if (uh) {
+		out[20] = (uint8_t)(sport >> 8);
+		out[21] = (uint8_t)sport;
+		out[22] = (uint8_t)(dport >> 8);
+		out[23] = (uint8_t)dport;
+		out[24] = (uint8_t)((8 + blen) >> 8);
+		out[25] = (uint8_t)(8 + blen);
+	}
+	memcpy(out + 20 + uh, body, blen);
+	if (uh) {
+		uint16_t c;
+
+		acc = (uint32_t)(out[12] << 8 | out[13]) + (uint32_t)(out[14] << 8 | out[15]) +
+		      (uint32_t)(out[16] << 8 | out[17]) + (uint32_t)(out[18] << 8 | out[19]) + 17 +
+		      (uint32_t)(8 + blen);
+		c = csum(out + 20, 8 + blen, acc);
+		out[26] = (uint8_t)(c >> 8);
+		out[27] = (uint8_t)c;
+	}
+	return total;
+}
+
+static bool udp_checksum_ok(const uint8_t *p)
+{
+	size_t len = (size_t)(p[2] << 8 | p[3]) - 20;
+	uint32_t acc = (uint32_t)(p[12] << 8 | p[13]) + (uint32_t)(p[14] << 8 | p[15]) +
+		       (uint32_t)(p[16] << 8 | p[17]) + (uint32_t)(p[18] << 8 | p[19]) + 17 +
+		       (uint32_t)len;
+
+	return csum(p + 20, len, acc) == 0;
+}
+
+static void fix_udp_checksum(uint8_t *p)
+{
+	size_t len = (size_t)(p[2] << 8 | p[3]) - 20;
+	uint32_t acc = (uint32_t)(p[12] << 8 | p[13]) + (uint32_t)(p[14] << 8 | p[15]) +
+		       (uint32_t)(p[16] << 8 | p[17]) + (uint32_t)(p[18] << 8 | p[19]) + 17 +
+		       (uint32_t)len;
+	uint16_t c;
+
+	p[26] = p[27] = 0;
+	c = csum(p + 20, len, acc);
+	p[26] = (uint8_t)(c >> 8);
+	p[27] = (uint8_t)c;
+}
+
+static bool has_cookie(const struct dp_out *o)
+{
+	return !memcmp(o->pkt + 28, svrmeta_cookie, 8);
+}
+
+#define MARKER "opensvr-marker-7f3a9c"
+
+Test(dp, udp_both_ways_with_the_metadata_handshake)
+{
+	uint8_t in[2000], back[2000];
+	size_t n, nb;
+
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, MARKER " forward", 29);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	/* on the WAN: routerA to routerB, UDP between waypoint ports, metadata
+	 * first, and nothing of the payload in clear */
+	cr_assert_eq(o1.pkt[9], 17);
+	cr_assert_eq(memcmp(o1.pkt + 12, (uint8_t[]){198, 51, 100, 1}, 4), 0);
+	cr_assert_eq(memcmp(o1.pkt + 16, (uint8_t[]){198, 51, 100, 2}, 4), 0);
+	cr_assert_geq(o1.pkt[20] << 8 | o1.pkt[21], DP_PORT_MIN);
+	cr_assert(has_cookie(&o1), "the first packet carries no metadata");
+	cr_assert_null(memmem(o1.pkt, o1.len, MARKER, strlen(MARKER)), "plaintext on the WAN");
+	cr_assert(udp_checksum_ok(o1.pkt));
+	/* routerB gives hostB the original */
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1001, &o2), DP_SEND, "dropped: %s",
+		     dp_drop_name(o2.drop));
+	cr_assert_eq(o2.len, n);
+	cr_assert_eq(memcmp(o2.pkt + 12, in + 12, 8), 0, "addresses not restored");
+	cr_assert_eq(memcmp(o2.pkt + 20, in + 20, n - 20), 0, "ports or payload not restored");
+	cr_assert(udp_checksum_ok(o2.pkt));
+	cr_assert_eq(csum(o2.pkt, 20, 0), 0, "IPv4 header checksum");
+	cr_assert_eq(dp_session_count(B), 1);
+	/* hostB answers: the same session back, routerB says "stop the metadata" */
+	nb = ip4(back, "203.0.113.2", "192.0.2.2", 17, 5201, 40000, MARKER " reverse", 29);
+	cr_assert_eq(dp_lan_in(B, back, nb, 1002, &o2), DP_SEND);
+	cr_assert(has_cookie(&o2));
+	cr_assert_eq(dp_session_count(B), 1, "the reply made a session of its own");
+	cr_assert_eq(dp_wan_in(A, o2.pkt, o2.len, 1003, &o1), DP_SEND);
+	cr_assert_eq(memcmp(o1.pkt + 20, back + 20, nb - 20), 0);
+	/* handshake done on routerA: no more metadata forward */
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "second", 6);
+	cr_assert_eq(dp_lan_in(A, in, n, 1004, &o1), DP_SEND);
+	cr_assert_not(has_cookie(&o1), "metadata after the handshake");
+	/* 6 bytes: 16 of ciphertext, 8 of sequence number, 24 of tag */
+	cr_assert_eq(o1.len, 28 + 16 + 8 + 24);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1005, &o2), DP_SEND);
+	/* ... and on routerB once that packet came: none back either */
+	cr_assert_eq(dp_lan_in(B, back, nb, 1006, &o2), DP_SEND);
+	cr_assert_not(has_cookie(&o2));
+	cr_assert_eq(dp_stats(A)->sessions_created, 1);
+	cr_assert_eq(dp_stats(B)->sessions_created, 1);
+}
+
+Test(dp, overhead_of_a_1000_byte_datagram_after_the_handshake)
+{
+	static uint8_t in[2000], body[1000];
+	size_t n;
+
+	memset(body, 'z', sizeof(body));
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40001, 9, body, sizeof(body));
+	dp_lan_in(A, in, n, 1000, &o1);
+	dp_wan_in(B, o1.pkt, o1.len, 1000, &o2);
+	n = ip4(in, "203.0.113.2", "192.0.2.2", 17, 9, 40001, body, sizeof(body));
+	dp_lan_in(B, in, n, 1000, &o2);
+	dp_wan_in(A, o2.pkt, o2.len, 1000, &o1);
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40001, 9, body, sizeof(body));
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	/* the same IP and UDP headers, 40 bytes more */
+	cr_assert_eq(o1.len - n, 40, "%zu bytes added", o1.len - n);
+	/* and 1400 bytes stay under a 1500-byte WAN */
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40001, 9, body, 1400 - 28);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_leq(o1.len, 1500);
+}
+
+Test(dp, replays_and_every_changed_byte_are_dropped)
+{
+	uint8_t in[200], bad[400];
+	size_t n, delivered = 0;
+
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "x", 1);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_DROP);
+	cr_assert_eq(o2.drop, DP_DROP_REPLAY);
+	cr_assert_eq(dp_lan_in(A, in, n, 1001, &o1), DP_SEND);
+	for (size_t i = 20; i < o1.len; i++) { /* past the outer IP header */
+		memcpy(bad, o1.pkt, o1.len);
+		bad[i] ^= 0x01;
+		if (dp_wan_in(B, bad, o1.len, 1001, &o2) == DP_SEND)
+			delivered++;
+		cr_assert_eq(o2.drop, DP_DROP_MALFORMED, "byte %zu: the UDP checksum", i);
+		/* the same change with a checksum that matches it: the tag */
+		if (i != 26 && i != 27) {
+			fix_udp_checksum(bad);
+			if (dp_wan_in(B, bad, o1.len, 1001, &o2) == DP_SEND)
+				delivered++;
+		}
+	}
+	cr_assert_eq(delivered, 0, "a changed packet was delivered");
+	/* the protected payload (16 + 8 + 24 bytes) fails its tag; the
+	 * metadata before it (a first packet) fails to open */
+	cr_assert_geq(dp_stats(B)->drops[DP_DROP_BAD_TAG], 48);
+	cr_assert_geq(dp_stats(B)->drops[DP_DROP_BAD_METADATA], 100);
+	/* the untouched one still goes through once */
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1001, &o2), DP_SEND);
+}
+
+Test(dp, tcp_whole_with_the_syn_flag_and_icmp_echo)
+{
+	uint8_t seg[40] = {0x9c, 0x40, 0x14, 0x51, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff},
+		echo[16] = {8, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g'};
+	uint8_t in[200];
+	size_t n;
+
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 6, 0, 0, seg, 20);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
+	cr_assert_eq(o2.len, n);
+	cr_assert_eq(o2.pkt[9], 6);
+	cr_assert_eq(memcmp(o2.pkt + 20, seg, 20), 0, "the TCP segment changed on the way");
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 1, 0, 0, echo, sizeof(echo));
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
+	cr_assert_eq(memcmp(o2.pkt + 20, echo, sizeof(echo)), 0);
+	/* the reply finds the echo's session */
+	echo[0] = 0;
+	n = ip4(in, "203.0.113.2", "192.0.2.2", 1, 0, 0, echo, sizeof(echo));
+	cr_assert_eq(dp_lan_in(B, in, n, 1000, &o2), DP_SEND);
+	cr_assert_eq(dp_wan_in(A, o2.pkt, o2.len, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_session_count(A), 2);
+	/* an ICMP error is not carried: the kernel keeps it */
+	echo[0] = 3;
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 1, 0, 0, echo, sizeof(echo));
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_PASS);
+}
+
+Test(dp, a_payload_that_begins_with_the_cookie_survives)
+{
+	uint8_t body[40], in[200];
+	size_t n;
+
+	memcpy(body, svrmeta_cookie, 8);
+	memset(body + 8, 'c', sizeof(body) - 8);
+	for (int i = 0; i < 3; i++) {
+		n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 53, body, sizeof(body));
+		cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+		cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
+		cr_assert_eq(memcmp(o2.pkt + 28, body, sizeof(body)), 0);
+		n = ip4(in, "203.0.113.2", "192.0.2.2", 17, 53, 40000, body, sizeof(body));
+		cr_assert_eq(dp_lan_in(B, in, n, 1000, &o2), DP_SEND);
+		cr_assert_eq(dp_wan_in(A, o2.pkt, o2.len, 1000, &o1), DP_SEND);
+		cr_assert_eq(memcmp(o1.pkt + 28, body, sizeof(body)), 0);
+	}
+}
+
+Test(dp, no_keys_unknown_flows_stale_and_expired_sessions)
+{
+	uint8_t in[200];
+	size_t n;
+
+	/* not a service: the kernel's */
+	n = ip4(in, "192.0.2.2", "198.51.100.9", 17, 1, 2, "x", 1);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_PASS);
+	/* a service, but no metadata key from the peer yet: dropped, never in clear */
+	ka.have_peer = false;
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "x", 1);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_DROP);
+	cr_assert_eq(o1.drop, DP_DROP_NO_KEY);
+	ka.have_peer = true;
+	/* a first packet that arrives a minute late */
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000 + 60000, &o2), DP_DROP);
+	cr_assert_eq(o2.drop, DP_DROP_STALE);
+	/* sealed for a metadata key routerB does not hold */
+	kb.own_index = 201;
+	cr_assert_eq(dp_lan_in(A, in, n, 1001, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1001, &o2), DP_DROP);
+	cr_assert_eq(o2.drop, DP_DROP_UNKNOWN_INDEX);
+	kb.own_index = 200;
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1001, &o2), DP_SEND);
+	/* idle UDP sessions go after a minute */
+	cr_assert_eq(dp_tick(A, 1001 + 59000), 0);
+	cr_assert_eq(dp_tick(A, 1001 + 61000), 1);
+	cr_assert_eq(dp_session_count(A), 0);
+	cr_assert_eq(dp_tick(B, 1001 + 61000), 1);
+	/* a packet for a session routerB no longer has */
+	n = ip4(in, "203.0.113.2", "192.0.2.2", 17, 5201, 40000, "x", 1);
+	cr_assert_eq(dp_lan_in(B, in, n, 70000, &o2), DP_SEND); /* a new session from B */
+	cr_assert_str_eq(dp_drop_name(DP_DROP_NO_SESSION), "no session");
+}
+
+Test(dp, ipv6_end_to_end)
+{
+	uint8_t in[200] = {0x60}, *u = in + 40;
+	const char *msg = MARKER " v6";
+	size_t blen = strlen(msg), n = 40 + 8 + blen;
+
+	cr_assert_eq(dp_add_peer(A, 0, "routerB", "2001:db8:ff::2", "2001:db8:ff::1"), 0);
+	cr_assert_eq(dp_add_peer(B, 0, "routerA", "2001:db8:ff::1", "2001:db8:ff::2"), 0);
+	cr_assert_eq(dp_add_service(A, "hostB-v6", "2001:db8:b::/64", 0), 0);
+	in[4] = (uint8_t)((8 + blen) >> 8);
+	in[5] = (uint8_t)(8 + blen);
+	in[6] = 17;
+	in[7] = 64;
+	inet_pton(AF_INET6, "2001:db8:a::2", in + 8);
+	inet_pton(AF_INET6, "2001:db8:b::2", in + 24);
+	u[0] = 0x9c;
+	u[2] = 0x14;
+	u[5] = (uint8_t)(8 + blen);
+	memcpy(u + 8, msg, blen);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(o1.pkt[0] >> 4, 6);
+	cr_assert_null(memmem(o1.pkt, o1.len, MARKER, strlen(MARKER)));
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
+	cr_assert_eq(o2.len, n);
+	cr_assert_eq(memcmp(o2.pkt + 8, in + 8, 32), 0);
+	cr_assert_eq(memcmp(o2.pkt + 48, msg, blen), 0);
+}
+
+Test(dp, a_thousand_concurrent_sessions)
+{
+	uint8_t in[200];
+	char src[32];
+	size_t n;
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(src, sizeof(src), "192.0.2.%d", 2 + i % 200);
+		n = ip4(in, src, "203.0.113.2", 17, (uint16_t)(20000 + i), 5201, "s", 1);
+		cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+		cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
+		cr_assert_eq(memcmp(o2.pkt + 12, in + 12, 8), 0);
+	}
+	cr_assert_eq(dp_session_count(A), 1000);
+	cr_assert_eq(dp_session_count(B), 1000);
+	/* every waypoint port different */
+	{
+		static bool seen[65536];
+		struct dp_session_info si;
+
+		for (size_t i = 0; dp_session_at(A, i, 1000, &si); i++) {
+			cr_assert_not(seen[si.port], "port %u twice", si.port);
+			seen[si.port] = true;
+			cr_assert_str_eq(si.peer, "routerB");
+			cr_assert_str_eq(si.service, "hostB-lan");
+		}
+	}
+}
