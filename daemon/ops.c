@@ -125,9 +125,24 @@ static int op_get_alarms(struct svrd *d, const struct mgmt_peer *peer, const str
 	return 0;
 }
 
+static int op_get_sessions(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+			   struct json **data, struct json **error)
+{
+	(void)peer;
+	(void)args;
+	(void)error;
+	*data = json_new_object();
+	json_set(*data, "sessions", dataplane_sessions(d->dataplane));
+	json_set(*data, "stats", dataplane_stats(d->dataplane));
+	return 0;
+}
+
 static const struct mgmt_op ops[] = {
-	{"get-alarms", false, op_get_alarms}, {"get-key-status", false, op_get_key_status},
-	{"get-peers", false, op_get_peers},   {"hello", false, op_hello},
+	{"get-sessions", false, op_get_sessions},
+	{"get-alarms", false, op_get_alarms},
+	{"get-key-status", false, op_get_key_status},
+	{"get-peers", false, op_get_peers},
+	{"hello", false, op_hello},
 	{"get-version", false, op_version},
 };
 

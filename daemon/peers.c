@@ -967,3 +967,22 @@ struct json *peers_key_status(const struct peers *ps)
 				      : -1));
 	return o;
 }
+
+/* ---- for the data plane ------------------------------------------------- */
+
+const struct kex_engine *peers_kex(const struct peers *ps)
+{
+	return ps ? ps->kex : NULL;
+}
+
+bool peers_path(const struct peers *ps, int i, int *peer, const char **name, const char **dst,
+		const char **src)
+{
+	if (!ps || i < 0 || i >= ps->npaths)
+		return false;
+	*peer = ps->paths[i].peer;
+	*name = ps->paths[i].peer_name;
+	*dst = ps->paths[i].dst_text;
+	*src = ps->socks[ps->paths[i].sock].addr;
+	return true;
+}

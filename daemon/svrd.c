@@ -288,6 +288,7 @@ int main(int argc, char **argv)
 		fatal("timer");
 	d.alarms = alarm_store_new(d.node, 1000);
 	d.peers = peers_start(&d);
+	d.dataplane = dataplane_start(&d);
 	d.mgmt = mgmt_server_start(&d, err, sizeof(err));
 	if (!d.mgmt) {
 		pidfile_release(d.pid_fd, pidpath);
@@ -309,6 +310,7 @@ int main(int argc, char **argv)
 		rc = 0;
 
 	mgmt_server_stop(d.mgmt);
+	dataplane_stop(d.dataplane);
 	peers_stop(d.peers);
 	alarm_store_free(d.alarms);
 	ev_timer_del(d.tick);

@@ -25,6 +25,7 @@ struct svrd {
 	struct ds *ds;
 	struct ev_timer *tick;
 	struct peers *peers;
+	struct dataplane *dataplane;
 	struct alarm_store *alarms;
 	gid_t sock_gid;	 /* group of the management socket; -1 when no such group */
 	gid_t admin_gid; /* members may change things; -1 when no such group */
@@ -73,6 +74,20 @@ int peers_regenerate(struct peers *ps, uint32_t *index);
 /* reload local certificates: read this node's certificate again and start
  * every exchange over with it. */
 int peers_reload(struct peers *ps);
+/* The key engine (NULL without key management) and the paths: path i's
+ * peer (the engine's number), the peer's router name, its address and
+ * ours. */
+struct kex_engine;
+const struct kex_engine *peers_kex(const struct peers *ps);
+bool peers_path(const struct peers *ps, int i, int *peer, const char **name, const char **dst,
+		const char **src);
+
+/* dataplane.c: the datapath and its forwarder */
+struct dataplane;
+struct dataplane *dataplane_start(struct svrd *d);
+void dataplane_stop(struct dataplane *dp);
+struct json *dataplane_sessions(const struct dataplane *dp);
+struct json *dataplane_stats(const struct dataplane *dp);
 
 int pidfile_acquire(const char *path, char *err, size_t errlen);
 /* Written after daemonising, when the PID is final. */

@@ -840,6 +840,27 @@ ssize_t kex_wrap(const struct kex_engine *e, int p, const uint8_t *key, size_t l
 	return n < 0 ? -1 : n + 4;
 }
 
+int kex_peer_mkey(const struct kex_engine *e, int p, struct kex_mkey *out)
+{
+	if (!e || p < 0 || p >= e->npeers || !e->peers[p].key_rec)
+		return -1;
+	*out = e->peers[p].peer_mkey;
+	return 0;
+}
+
+int kex_own_mkey(const struct kex_engine *e, uint32_t index, struct crypto_seal_key *out)
+{
+	if (!e)
+		return -1;
+	if (index == e->mkey.index)
+		*out = e->mkey.key;
+	else if (e->have_prev && index == e->prev_mkey.index)
+		*out = e->prev_mkey.key;
+	else
+		return -1;
+	return 0;
+}
+
 ssize_t kex_unwrap(const struct kex_engine *e, const uint8_t *in, size_t len, uint8_t *key,
 		   size_t cap)
 {

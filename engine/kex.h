@@ -137,6 +137,12 @@ ssize_t kex_wrap(const struct kex_engine *e, int p, const uint8_t *key, size_t l
 ssize_t kex_unwrap(const struct kex_engine *e, const uint8_t *in, size_t len, uint8_t *key,
 		   size_t cap);
 
+/* The datapath's keys: peer p's current metadata key (to seal metadata
+ * for it), and ours of an index (the current or the previous one).  0, or
+ * -1 when there is none.  The caller wipes the copy. */
+int kex_peer_mkey(const struct kex_engine *e, int p, struct kex_mkey *out);
+int kex_own_mkey(const struct kex_engine *e, uint32_t index, struct crypto_seal_key *out);
+
 /* The peer key (doc/protocol.md): HKDF-SHA-384 with
  *   IKM  the (EC)DH secret of eph and peer_pub,
  *   salt the two 8-byte salts, the one of the peering name that sorts first

@@ -636,8 +636,7 @@ enum dp_verdict dp_lan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 		}
 		dp->st.lan_in++;
 		dp->st.lan_in_bytes += len;
-		if (svc->peer < 0 || svc->peer >= dp->npeers || !dp->peers[svc->peer].used ||
-		    dp->peers[svc->peer].family != k.family)
+		if (svc->peer < 0 || svc->peer >= dp->npeers || !dp->peers[svc->peer].used)
 			return drop(dp, out, DP_DROP_NO_KEY);
 		if (dp->keys.peer_mkey(dp->keys.arg, svc->peer, &pk, &(uint32_t){0}) < 0)
 			return drop(dp, out, DP_DROP_NO_KEY);

@@ -78,5 +78,6 @@ void commands_register(struct svrsh *sh)
 			     MODE_ANY, "Software versions of this router node");
 	config_commands_register(sh, show);
 	security_commands_register(sh, show);
+	session_commands_register(sh, show);
 	alarm_commands_register(sh, show);
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "event.h"
+#include "json.h"
 #include "svrsh.h"
 
 void render_begin(struct cli_def *cli)
@@ -84,4 +85,23 @@ void render_duration(char *buf, int len, int64_t s)
 		s = 0;
 	snprintf(buf, (size_t)len, "%lld hrs %lld min %lld sec", (long long)(s / 3600),
 		 (long long)(s / 60 % 60), (long long)(s % 60));
+}
+
+int render_fetch(struct cli_def *cli, const char *op, struct json **out)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *data;
+
+	*out = NULL;
+	render_begin(cli);
+	data = svrsh_call(sh, op, NULL);
+	if (!data)
+		return CLI_ERROR;
+	if (sh->display_json) {
+		print_json(cli, data);
+		json_free(data);
+		return CLI_OK;
+	}
+	*out = data;
+	return CLI_OK;
 }

@@ -15,28 +15,6 @@
 #include "json.h"
 #include "svrsh.h"
 
-/* Fetch op's data for a show command into *out.  CLI_ERROR when it
- * failed; CLI_OK with *out NULL when "| display json" asked for the data
- * itself, which is then printed; CLI_OK with the data to render otherwise. */
-static int fetch(struct cli_def *cli, const char *op, struct json **out)
-{
-	struct svrsh *sh = svrsh_of(cli);
-	struct json *data;
-
-	*out = NULL;
-	render_begin(cli);
-	data = svrsh_call(sh, op, NULL);
-	if (!data)
-		return CLI_ERROR;
-	if (sh->display_json) {
-		print_json(cli, data);
-		json_free(data);
-		return CLI_OK;
-	}
-	*out = data;
-	return CLI_OK;
-}
-
 static int cmd_show_peers_security(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct json *data, *paths;
@@ -70,7 +48,7 @@ static int cmd_show_peers_security(struct cli_def *cli, const char *command, cha
 		cli_error(cli, "%% Error: show peers security takes no argument");
 		return CLI_ERROR;
 	}
-	rc = fetch(cli, "get-peers", &data);
+	rc = render_fetch(cli, "get-peers", &data);
 	if (!data)
 		return rc;
 	paths = json_get(data, "peer-paths");
@@ -137,7 +115,7 @@ static int cmd_show_key_status(struct cli_def *cli, const char *command, char **
 		cli_error(cli, "%% Error: show security key-status takes no argument");
 		return CLI_ERROR;
 	}
-	rc = fetch(cli, "get-key-status", &d);
+	rc = render_fetch(cli, "get-key-status", &d);
 	if (!d)
 		return rc;
 	render_header(cli, "key status");
@@ -219,7 +197,7 @@ static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, in
 		cli_error(cli, "%% Error: show security security-associations [PEER [detail]]");
 		return CLI_ERROR;
 	}
-	rc = fetch(cli, "get-peers", &data);
+	rc = render_fetch(cli, "get-peers", &data);
 	if (!data)
 		return rc;
 	paths = json_get(data, "peer-paths");

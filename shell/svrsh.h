@@ -69,12 +69,20 @@ void render_banner(struct cli_def *cli, const char *title);
 void render_field(struct cli_def *cli, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void render_duration(char *buf, int len, int64_t seconds);
+/* Fetch op's data for a show command into *out.  CLI_ERROR when it
+ * failed; CLI_OK with *out NULL when "| display json" asked for the data
+ * itself, which is then printed; CLI_OK with the data to render otherwise. */
+struct json;
+int render_fetch(struct cli_def *cli, const char *op, struct json **out);
 
 /* alarm_cmds.c */
 void alarm_commands_register(struct svrsh *sh, struct cli_command *show);
 
 /* security_cmds.c */
 void security_commands_register(struct svrsh *sh, struct cli_command *show);
+
+/* session_cmds.c: show sessions, show stats */
+void session_commands_register(struct svrsh *sh, struct cli_command *show);
 
 /* schema_tree.c: configuration mode's commands, from svrd's schema */
 struct snode;

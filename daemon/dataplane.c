@@ -1,0 +1,421 @@
+/* DOC: the data plane of svrd
+ *
+ * Wires the datapath (forwarders/datapath.c) to the configuration, the
+ * key engine and a forwarder.  On every commit (after the peer paths are
+ * rebuilt, so the key engine's peer numbers are current) it tells the
+ * datapath the peers and the services, and opens the node's forwarder when
+ * what it depends on changed: the forwarder's name and options, the LAN
+ * and WAN interfaces, the service prefixes, the waypoint addresses.
+ *
+ * It runs only where it has work and a place to do it: enhanced security
+ * key management on, a service routed to a peer, and every interface it
+ * would watch present in this network namespace.  A forwarder that cannot
+ * start is an alarm, not a silent plain-text path: its rules are not
+ * installed, so the kernel routes as before.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <libyang/libyang.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alarms.h"
+#include "datapath.h"
+#include "datastore.h"
+#include "event.h"
+#include "fwd.h"
+#include "json.h"
+#include "kex.h"
+#include "log.h"
+#include "strbuf.h"
+#include "svrd.h"
+
+struct dataplane {
+	struct svrd *d;
+	struct dp *dp;
+	const struct fwd_ops *ops;
+	struct fwd *fwd;
+	struct ev_io *ios[FWD_MAX_FDS];
+	int nios;
+	struct ev_timer *timer;
+	char *plan; /* what the forwarder was opened with */
+	char forwarder[32];
+	struct dp_out out;
+};
+
+/* ---- keys, from the key engine ------------------------------------------- */
+
+static int k_peer_mkey(void *arg, int peer, struct crypto_seal_key *k, uint32_t *index)
+{
+	struct dataplane *p = arg;
+	struct kex_mkey m;
+
+	if (kex_peer_mkey(peers_kex(p->d->peers), peer, &m) < 0)
+		return -1;
+	*k = m.key;
+	*index = m.index;
+	crypto_wipe(&m, sizeof(m));
+	return 0;
+}
+
+static int k_own_mkey(void *arg, uint32_t index, struct crypto_seal_key *k)
+{
+	struct dataplane *p = arg;
+
+	return kex_own_mkey(peers_kex(p->d->peers), index, k);
+}
+
+static ssize_t k_wrap(void *arg, int peer, const uint8_t *key, size_t len, uint8_t *out, size_t cap)
+{
+	struct dataplane *p = arg;
+	const struct kex_engine *e = peers_kex(p->d->peers);
+
+	return e ? kex_wrap(e, peer, key, len, out, cap) : -1;
+}
+
+static ssize_t k_unwrap(void *arg, const uint8_t *in, size_t len, uint8_t *key, size_t cap)
+{
+	struct dataplane *p = arg;
+	const struct kex_engine *e = peers_kex(p->d->peers);
+
+	return e ? kex_unwrap(e, in, len, key, cap) : -1;
+}
+
+/* ---- packets ---------------------------------------------------------------- */
+
+static void on_readable(struct ev_io *io, int fd, unsigned events, void *arg)
+{
+	struct dataplane *p = arg;
+	struct fwd_pkt pkts[FWD_BURST];
+	uint64_t now = ev_now_ms();
+	int n;
+
+	(void)io;
+	(void)fd;
+	(void)events;
+	if (!p->fwd)
+		return;
+	while ((n = p->ops->rx_burst(p->fwd, pkts, FWD_BURST)) > 0) {
+		for (int i = 0; i < n; i++) {
+			enum dp_verdict v =
+				pkts[i].side == FWD_LAN
+					? dp_lan_in(p->dp, pkts[i].data, pkts[i].len, now, &p->out)
+					: dp_wan_in(p->dp, pkts[i].data, pkts[i].len, now, &p->out);
+
+			if (v == DP_SEND && fwd_send(p->out.pkt, p->out.len) < 0)
+				log_warn("data plane: cannot send a packet");
+			p->ops->done(p->fwd, &pkts[i], v == DP_PASS);
+		}
+		if (n < FWD_BURST)
+			break;
+	}
+}
+
+static void on_timer(struct ev_timer *t, void *arg)
+{
+	struct dataplane *p = arg;
+
+	(void)t;
+	dp_tick(p->dp, ev_now_ms());
+}
+
+/* ---- configuration ------------------------------------------------------------ */
+
+static const char *leaf(const struct lyd_node *n, const char *name)
+{
+	struct lyd_node *c;
+
+	LY_LIST_FOR(lyd_child(n), c)
+	if (c->schema && strcmp(c->schema->name, name) == 0)
+		return lyd_get_value(c);
+	return NULL;
+}
+
+#define FOR_CHILD(parent, nm, var)                                                                 \
+	for (struct lyd_node *var = lyd_child(parent); var; var = var->next)                       \
+		if (var->schema && strcmp(var->schema->name, (nm)) == 0)
+
+static void close_fwd(struct dataplane *p)
+{
+	for (int i = 0; i < p->nios; i++)
+		ev_io_del(p->ios[i]);
+	p->nios = 0;
+	if (p->fwd) {
+		p->ops->close(p->fwd);
+		log_info("data plane: forwarder %s closed", p->ops->name);
+	}
+	p->fwd = NULL;
+	free(p->plan);
+	p->plan = NULL;
+}
+
+static void fwd_alarm(struct dataplane *p, const char *problem)
+{
+	char msg[256];
+	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
+
+	if (!p->d->alarms)
+		return;
+	if (!problem) {
+		alarm_clear(p->d->alarms, "forwarder", now);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "Forwarder %s is not running: %s", p->forwarder, problem);
+	alarm_raise(p->d->alarms, "forwarder", ALARM_MAJOR, p->d->node, "DATAPLANE", "svrd", msg,
+		    now);
+}
+
+static void add_if(char list[][16], int *n, const char *name)
+{
+	for (int i = 0; i < *n; i++)
+		if (strcmp(list[i], name) == 0)
+			return;
+	if (*n < FWD_MAX_IFS)
+		snprintf(list[(*n)++], 16, "%s", name);
+}
+
+/* The peer numbers of router names, from the paths. */
+static int peer_number(const struct peers *ps, const char *router)
+{
+	int peer;
+	const char *name, *dst, *src;
+
+	for (int i = 0; peers_path(ps, i, &peer, &name, &dst, &src); i++)
+		if (strcmp(name, router) == 0)
+			return peer;
+	return -1;
+}
+
+static void rebuild(struct dataplane *p, const struct lyd_node *running)
+{
+	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL, *n;
+	struct fwd_config c;
+	struct strbuf plan = STRBUF_INIT;
+	char err[256] = "";
+	const char *fname = "nfqueue", *peer_name, *dst, *src;
+	int peer;
+
+	memset(&c, 0, sizeof(c));
+	dp_reset_config(p->dp);
+	LY_LIST_FOR(running, n)
+	if (n->schema && strcmp(n->schema->name, "authority") == 0)
+		auth = n;
+	FOR_CHILD(auth, "router", r)
+	if (strcmp(leaf(r, "name"), p->d->router) == 0)
+		me = r;
+	FOR_CHILD(me, "node", nd)
+	if (strcmp(leaf(nd, "name"), p->d->node) == 0)
+		mynode = nd;
+	if (!peers_kex(p->d->peers) || !mynode)
+		goto off;
+	fname = leaf(mynode, "forwarder") ?: "nfqueue";
+	snprintf(p->forwarder, sizeof(p->forwarder), "%s", fname);
+	FOR_CHILD(mynode, "forwarder-options", fo)
+	{
+		c.queue = (uint16_t)atoi(leaf(fo, "nfqueue-queue") ?: "0");
+		c.fail_open = strcmp(leaf(fo, "fail-open") ?: "false", "true") == 0;
+	}
+	/* interfaces: with a neighborhood, WAN; without, LAN */
+	FOR_CHILD(mynode, "device-interface", di)
+	FOR_CHILD(di, "network-interface", ni)
+	{
+		bool wan = false;
+
+		FOR_CHILD(ni, "neighborhood", nb)
+		wan = true;
+		if (wan) {
+			add_if(c.wan, &c.nwan, leaf(ni, "name"));
+			FOR_CHILD(ni, "address", a)
+			if (c.nwaypoints < FWD_MAX_IFS)
+				snprintf(c.waypoints[c.nwaypoints++], 64, "%s",
+					 leaf(a, "ip-address"));
+		} else {
+			add_if(c.lan, &c.nlan, leaf(ni, "name"));
+		}
+	}
+	/* peers: one waypoint each, the first IPv4 path (IPv6 when none):
+	 * IPv6 paths first, so that IPv4 ones overwrite them */
+	for (int v4 = 0; v4 < 2; v4++)
+		for (int i = 0; peers_path(p->d->peers, i, &peer, &peer_name, &dst, &src); i++)
+			if ((strchr(dst, ':') == NULL) == (bool)v4)
+				(void)dp_add_peer(p->dp, peer, peer_name, dst, src);
+	/* services routed to a peer */
+	FOR_CHILD(me, "service-route", sr)
+	{
+		const char *svc = leaf(sr, "service-name"), *to = leaf(sr, "peer");
+		int num = to ? peer_number(p->d->peers, to) : -1;
+
+		if (!svc || num < 0)
+			continue;
+		FOR_CHILD(auth, "service", s)
+		if (strcmp(leaf(s, "name"), svc) == 0)
+			FOR_CHILD(s, "address", a)
+			{
+				const char *prefix = lyd_get_value(a);
+
+				if (dp_add_service(p->dp, svc, prefix, num) == 0 &&
+				    c.nprefixes < FWD_MAX_PREFIXES)
+					snprintf(c.prefixes[c.nprefixes++], 64, "%s", prefix);
+			}
+	}
+	if (!c.nprefixes || !c.nwan || !c.nlan)
+		goto off;
+	for (int i = 0; i < c.nlan; i++)
+		if (!if_nametoindex(c.lan[i]))
+			snprintf(err, sizeof(err), "no interface %s here", c.lan[i]);
+	for (int i = 0; i < c.nwan; i++)
+		if (!if_nametoindex(c.wan[i]))
+			snprintf(err, sizeof(err), "no interface %s here", c.wan[i]);
+	strbuf_addf(&plan, "%s q%u fo%d", fname, c.queue, c.fail_open);
+	for (int i = 0; i < c.nlan; i++)
+		strbuf_addf(&plan, " lan %s", c.lan[i]);
+	for (int i = 0; i < c.nwan; i++)
+		strbuf_addf(&plan, " wan %s", c.wan[i]);
+	for (int i = 0; i < c.nprefixes; i++)
+		strbuf_addf(&plan, " pfx %s", c.prefixes[i]);
+	for (int i = 0; i < c.nwaypoints; i++)
+		strbuf_addf(&plan, " wp %s", c.waypoints[i]);
+	if (p->plan && plan.buf && strcmp(p->plan, plan.buf) == 0 && p->fwd) {
+		strbuf_free(&plan);
+		return; /* the same forwarder, the same rules */
+	}
+	close_fwd(p);
+	if (*err) {
+		fwd_alarm(p, err);
+		strbuf_free(&plan);
+		return;
+	}
+	p->ops = fwd_find(fname);
+	p->fwd = p->ops ? p->ops->open(&c, err, sizeof(err)) : NULL;
+	if (!p->fwd) {
+		log_warnx("data plane: forwarder %s: %s", fname, *err ? err : "unknown");
+		fwd_alarm(p, *err ? err : "unknown forwarder");
+		strbuf_free(&plan);
+		return;
+	}
+	{
+		int fds[FWD_MAX_FDS], nf = p->ops->fds(p->fwd, fds, FWD_MAX_FDS);
+
+		for (int i = 0; i < nf; i++)
+			p->ios[p->nios++] = ev_io_add(p->d->loop, fds[i], EV_READ, on_readable, p);
+	}
+	p->plan = strbuf_steal(&plan);
+	fwd_alarm(p, NULL);
+	log_info("data plane: forwarder %s on %d LAN and %d WAN interface(s), %d prefix(es)", fname,
+		 c.nlan, c.nwan, c.nprefixes);
+	return;
+off:
+	strbuf_free(&plan);
+	close_fwd(p);
+	fwd_alarm(p, NULL);
+}
+
+static void apply(void *arg, const struct lyd_node *diff, const struct lyd_node *running)
+{
+	(void)diff;
+	rebuild(arg, running);
+}
+
+struct dataplane *dataplane_start(struct svrd *d)
+{
+	struct dataplane *p = calloc(1, sizeof(*p));
+	struct ds_sub sub = {"/opensvr:authority", NULL, apply, NULL, p};
+	struct ds_errs e = {0};
+	struct dp_keys keys = {p, k_peer_mkey, k_own_mkey, k_wrap, k_unwrap};
+
+	if (!p)
+		return NULL;
+	p->d = d;
+	p->dp = dp_new(&keys, d->router);
+	if (!p->dp) {
+		free(p);
+		return NULL;
+	}
+	if (ds_subscribe(d->ds, &sub, &e) < 0)
+		log_warnx("data plane: %s", e.n ? e.v[0].msg : "cannot subscribe");
+	ds_errs_free(&e);
+	p->timer = ev_timer_add(d->loop, on_timer, p);
+	ev_timer_arm(p->timer, 1000, 1000);
+	rebuild(p, ds_running(d->ds));
+	return p;
+}
+
+void dataplane_stop(struct dataplane *p)
+{
+	if (!p)
+		return;
+	close_fwd(p);
+	ev_timer_del(p->timer);
+	dp_free(p->dp);
+	free(p);
+}
+
+/* ---- state ----------------------------------------------------------------------- */
+
+static void addr_text(const struct svr_ctx *c, const uint8_t *a, char *out, size_t len)
+{
+	inet_ntop(c->family == 6 ? AF_INET6 : AF_INET, a, out, (socklen_t)len);
+}
+
+struct json *dataplane_sessions(const struct dataplane *p)
+{
+	struct json *list = json_new_array();
+	struct dp_session_info si;
+	uint64_t now = ev_now_ms();
+
+	for (size_t i = 0; p && dp_session_at(p->dp, i, now, &si); i++) {
+		struct json *o = json_new_object();
+		char src[64], dst[64], uuid[40];
+
+		addr_text(&si.fwd, si.fwd.src, src, sizeof(src));
+		addr_text(&si.fwd, si.fwd.dst, dst, sizeof(dst));
+		for (int k = 0; k < 16; k++)
+			snprintf(uuid + 2 * k, 3, "%02x", si.uuid[k]);
+		json_set(o, "uuid", json_new_str(uuid));
+		json_set(o, "source", json_new_str(src));
+		json_set(o, "destination", json_new_str(dst));
+		json_set(o, "source-port", json_new_int(si.fwd.sport));
+		json_set(o, "destination-port", json_new_int(si.fwd.dport));
+		json_set(o, "protocol", json_new_int(si.fwd.proto));
+		json_set(o, "peer", json_new_str(si.peer));
+		json_set(o, "service", json_new_str(si.service));
+		json_set(o, "direction", json_new_str(si.ingress ? "ingress" : "egress"));
+		json_set(o, "waypoint-port", json_new_int(si.port));
+		json_set(o, "handshake", json_new_str(si.handshake_done ? "done" : "metadata"));
+		json_set(o, "packets-out", json_new_int((int64_t)si.packets_out));
+		json_set(o, "packets-in", json_new_int((int64_t)si.packets_in));
+		json_set(o, "idle-seconds", json_new_int((int64_t)(si.idle_ms / 1000)));
+		json_append(list, o);
+	}
+	return list;
+}
+
+struct json *dataplane_stats(const struct dataplane *p)
+{
+	struct json *o = json_new_object(), *drops = json_new_object();
+	const struct dp_stats *s;
+
+	json_set(o, "forwarder", json_new_str(p && p->fwd ? p->ops->name : "none"));
+	if (!p)
+		return o;
+	s = dp_stats(p->dp);
+	json_set(o, "sessions", json_new_int((int64_t)dp_session_count(p->dp)));
+	json_set(o, "sessions-created", json_new_int((int64_t)s->sessions_created));
+	json_set(o, "sessions-expired", json_new_int((int64_t)s->sessions_expired));
+	json_set(o, "lan-in-packets", json_new_int((int64_t)s->lan_in));
+	json_set(o, "lan-in-bytes", json_new_int((int64_t)s->lan_in_bytes));
+	json_set(o, "wan-out-packets", json_new_int((int64_t)s->wan_out));
+	json_set(o, "wan-out-bytes", json_new_int((int64_t)s->wan_out_bytes));
+	json_set(o, "wan-in-packets", json_new_int((int64_t)s->wan_in));
+	json_set(o, "wan-in-bytes", json_new_int((int64_t)s->wan_in_bytes));
+	json_set(o, "lan-out-packets", json_new_int((int64_t)s->lan_out));
+	json_set(o, "lan-out-bytes", json_new_int((int64_t)s->lan_out_bytes));
+	json_set(o, "passed", json_new_int((int64_t)s->passed));
+	for (int i = 0; i < DP_DROP_N; i++)
+		json_set(drops, dp_drop_name((enum dp_drop)i), json_new_int((int64_t)s->drops[i]));
+	json_set(o, "drops", drops);
+	return o;
+}

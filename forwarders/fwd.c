@@ -1,0 +1,199 @@
+/* What the three forwarders share: sending, the netfilter rules, the
+ * capture filter.  See fwd.h. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fwd.h"
+
+const struct fwd_ops *fwd_find(const char *name)
+{
+	static const struct fwd_ops *const all[] = {&fwd_nfqueue, &fwd_pcap, &fwd_rawsock};
+
+	for (size_t i = 0; name && i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(all[i]->name, name) == 0)
+			return all[i];
+	return NULL;
+}
+
+int fwd_send(const uint8_t *pkt, size_t len)
+{
+	static int s4 = -1, s6 = -1;
+	struct sockaddr_in a4 = {.sin_family = AF_INET};
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6};
+
+	if (len < 20)
+		return -1;
+	if (pkt[0] >> 4 == 4) {
+		if (s4 < 0)
+			s4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+		memcpy(&a4.sin_addr, pkt + 16, 4);
+		return s4 >= 0 && sendto(s4, pkt, len, 0, (struct sockaddr *)&a4, sizeof(a4)) ==
+					       (ssize_t)len
+			       ? 0
+			       : -1;
+	}
+	if (len < 40)
+		return -1;
+	if (s6 < 0)
+		s6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	memcpy(&a6.sin6_addr, pkt + 24, 16);
+	return s6 >= 0 && sendto(s6, pkt, len, 0, (struct sockaddr *)&a6, sizeof(a6)) ==
+				       (ssize_t)len
+		       ? 0
+		       : -1;
+}
+
+/* Run a command (no shell), quietly; its exit status or -1. */
+static int run(char *const argv[])
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool is_v6(const char *addr)
+{
+	return strchr(addr, ':') != NULL;
+}
+
+static const char *tool(bool v6)
+{
+	return v6 ? "ip6tables" : "iptables";
+}
+
+static void remove_family(bool v6)
+{
+	char *del[] = {(char *)tool(v6), "-w", "-t",	  "mangle", "-D",
+		       "PREROUTING",	 "-j", "OPENSVR", NULL};
+	char *flush[] = {(char *)tool(v6), "-w", "-t", "mangle", "-F", "OPENSVR", NULL};
+	char *drop[] = {(char *)tool(v6), "-w", "-t", "mangle", "-X", "OPENSVR", NULL};
+
+	while (run(del) == 0)
+		;
+	run(flush);
+	run(drop);
+}
+
+void fwd_rules_remove(void)
+{
+	remove_family(false);
+	remove_family(true);
+}
+
+/* One rule: -A OPENSVR -i IF [-p udp] -d ADDR [--dport ...] -j TARGET */
+static int add_rule(bool v6, const char *ifname, const char *dst, bool waypoint, bool nfqueue,
+		    const struct fwd_config *c)
+{
+	char queue[8], *argv[24];
+	int n = 0;
+
+	snprintf(queue, sizeof(queue), "%u", c->queue);
+	argv[n++] = (char *)tool(v6);
+	argv[n++] = "-w";
+	argv[n++] = "-t";
+	argv[n++] = "mangle";
+	argv[n++] = "-A";
+	argv[n++] = "OPENSVR";
+	argv[n++] = "-i";
+	argv[n++] = (char *)ifname;
+	if (waypoint) {
+		argv[n++] = "-p";
+		argv[n++] = "udp";
+	}
+	argv[n++] = "-d";
+	argv[n++] = (char *)dst;
+	if (waypoint) {
+		argv[n++] = "--dport";
+		argv[n++] = "16384:65534";
+	}
+	argv[n++] = "-j";
+	if (nfqueue) {
+		argv[n++] = "NFQUEUE";
+		argv[n++] = "--queue-num";
+		argv[n++] = queue;
+		if (c->fail_open)
+			argv[n++] = "--queue-bypass";
+	} else {
+		argv[n++] = "DROP";
+	}
+	argv[n] = NULL;
+	return run(argv) == 0 ? 0 : -1;
+}
+
+int fwd_rules_install(const struct fwd_config *c, bool nfqueue, char *err, size_t errlen)
+{
+	fwd_rules_remove();
+	for (int v6 = 0; v6 <= 1; v6++) {
+		char *mk[] = {(char *)tool(v6), "-w", "-t", "mangle", "-N", "OPENSVR", NULL};
+		char *jump[] = {(char *)tool(v6), "-w", "-t",	   "mangle", "-I",
+				"PREROUTING",	  "-j", "OPENSVR", NULL};
+
+		if (run(mk) != 0 || run(jump) != 0) {
+			snprintf(err, errlen, "%s: cannot make the OPENSVR chain in mangle",
+				 tool(v6));
+			fwd_rules_remove();
+			return -1;
+		}
+		for (int i = 0; i < c->nlan; i++)
+			for (int p = 0; p < c->nprefixes; p++)
+				if (is_v6(c->prefixes[p]) == (bool)v6 &&
+				    add_rule(v6, c->lan[i], c->prefixes[p], false, nfqueue, c) < 0)
+					goto fail;
+		for (int i = 0; i < c->nwan; i++)
+			for (int w = 0; w < c->nwaypoints; w++)
+				if (is_v6(c->waypoints[w]) == (bool)v6 &&
+				    add_rule(v6, c->wan[i], c->waypoints[w], true, nfqueue, c) < 0)
+					goto fail;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot add a rule to the OPENSVR chain");
+	fwd_rules_remove();
+	return -1;
+}
+
+int fwd_filter(const struct fwd_config *c, enum fwd_side side, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (side == FWD_LAN) {
+		for (int p = 0; p < c->nprefixes; p++)
+			n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%sdst net %s",
+					      p ? " or " : "", c->prefixes[p]);
+	} else {
+		n += (size_t)snprintf(out, cap, "udp and dst portrange 16384-65534 and (");
+		for (int w = 0; w < c->nwaypoints; w++)
+			n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%sdst host %s",
+					      w ? " or " : "", c->waypoints[w]);
+		n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, ")");
+	}
+	if (n >= cap)
+		return -1;
+	if (!out[0] || (side == FWD_WAN && !c->nwaypoints))
+		snprintf(out, cap, "less 0"); /* matches nothing */
+	return 0;
+}

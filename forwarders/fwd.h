@@ -1,0 +1,92 @@
+/* DOC: forwarders
+ *
+ * A forwarder gets the packets SVR takes over to the datapath and lets
+ * the kernel have the others; a `const struct fwd_ops`, chosen by the
+ * node's `forwarder` setting, is all the daemon knows of it:
+ *
+ *   nfqueue     netfilter queues them (mangle PREROUTING, -j NFQUEUE);
+ *               each gets a verdict: accept (not SVR's) or drop (the
+ *               datapath sent what it made of it).
+ *   pcap        libpcap captures them with a BPF filter on each interface;
+ *               the kernel drops its own copy (mangle PREROUTING, -j DROP).
+ *   raw-socket  AF_PACKET sockets with the same filter compiled to BPF;
+ *               the kernel drops its copy the same way.
+ *
+ * What the datapath sends, all three hand to the kernel through a raw IP
+ * socket, so routes, ARP and neighbour discovery stay the kernel's: the
+ * same packet leaves the same way whatever the forwarder.  (For pcap and
+ * raw-socket, a packet the datapath leaves alone is sent on the same way,
+ * since the kernel dropped its copy.)
+ *
+ * The match is the same for all three: from a LAN interface, destinations
+ * in the prefixes of services routed to a peer; from a WAN interface, UDP
+ * to one of our waypoint addresses on ports 16384-65534.  svrd installs
+ * the netfilter rules (chain OPENSVR, IPv4 and IPv6) when the forwarder
+ * opens and removes them when it closes.
+ */
+#ifndef SVR_FWD_H
+#define SVR_FWD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FWD_MAX_IFS	 16
+#define FWD_MAX_PREFIXES 256
+#define FWD_MAX_FDS	 FWD_MAX_IFS
+#define FWD_BURST	 64
+
+enum fwd_side { FWD_LAN, FWD_WAN };
+
+struct fwd_config {
+	char lan[FWD_MAX_IFS][16];
+	int nlan;
+	char wan[FWD_MAX_IFS][16];
+	int nwan;
+	char prefixes[FWD_MAX_PREFIXES][64]; /* services routed to peers */
+	int nprefixes;
+	char waypoints[FWD_MAX_IFS][64]; /* our WAN addresses */
+	int nwaypoints;
+	uint16_t queue; /* nfqueue */
+	bool fail_open; /* nfqueue: the kernel accepts while we cannot */
+};
+
+struct fwd_pkt {
+	const uint8_t *data; /* an IP packet */
+	size_t len;
+	enum fwd_side side;
+	uint32_t id; /* the forwarder's */
+};
+
+struct fwd;
+
+struct fwd_ops {
+	const char *name;
+	struct fwd *(*open)(const struct fwd_config *c, char *err, size_t errlen);
+	/* the descriptors to wait on for reading */
+	int (*fds)(const struct fwd *f, int *out, int max);
+	/* up to max packets; each valid until done() is called for it */
+	int (*rx_burst)(struct fwd *f, struct fwd_pkt *pkts, int max);
+	/* accept: the kernel (or, where its copy was dropped, the sender)
+	 * takes the packet as it was; otherwise it is gone */
+	void (*done)(struct fwd *f, const struct fwd_pkt *p, bool accept);
+	void (*close)(struct fwd *f);
+};
+
+extern const struct fwd_ops fwd_nfqueue, fwd_pcap, fwd_rawsock;
+
+/* The forwarder of that name (nfqueue, pcap, raw-socket), or NULL. */
+const struct fwd_ops *fwd_find(const char *name);
+
+/* ---- shared by the three (fwd.c) ---------------------------------------- */
+
+/* Send a whole IP packet through the kernel's routing; 0 or -1. */
+int fwd_send(const uint8_t *pkt, size_t len);
+/* The netfilter rules: chain OPENSVR in mangle, jumped to from
+ * PREROUTING, with target ("NFQUEUE" or "DROP").  0 or -1 (err says). */
+int fwd_rules_install(const struct fwd_config *c, bool nfqueue, char *err, size_t errlen);
+void fwd_rules_remove(void);
+/* The BPF filter (pcap syntax) of the packets of one side. */
+int fwd_filter(const struct fwd_config *c, enum fwd_side side, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,124 @@
+/* DOC: show sessions, show stats
+ *
+ * What the data plane carries: one line per SVR session (its original
+ * 5-tuple, the peer and service, which end made it, the waypoint port,
+ * whether the metadata handshake is done, packets each way; never a key),
+ * and the datapath's counters, drops by reason.  Both take
+ * "| display json".
+ */
+#include "config.h"
+
+#include <libcli.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "svrsh.h"
+
+static const char *proto_name(int64_t p)
+{
+	return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : p == 58 ? "icmpv6" : "?";
+}
+
+static int cmd_show_sessions(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct json *d, *list;
+	size_t n;
+	int rc;
+
+	(void)command;
+	(void)argv;
+	if (argc) {
+		cli_error(cli, "%% Error: show sessions takes no argument");
+		return CLI_ERROR;
+	}
+	rc = render_fetch(cli, "get-sessions", &d);
+	if (!d)
+		return rc;
+	list = json_get(d, "sessions");
+	n = json_len(list);
+	render_header(cli, "sessions");
+	cli_print(cli, "%-6s %-5s %-40s %-40s %-12s %-14s %-8s %-6s %-9s %10s %10s", "Dir", "Proto",
+		  "Source", "Destination", "Peer", "Service", "Port", "Idle", "Handshake",
+		  "Pkts Out", "Pkts In");
+	for (size_t i = 0; i < n; i++) {
+		const struct json *s = json_at(list, i);
+		char src[80], dst[80];
+
+		snprintf(src, sizeof(src), "%s:%lld", json_get_str(s, "source", "?"),
+			 (long long)json_get_int(s, "source-port", 0));
+		snprintf(dst, sizeof(dst), "%s:%lld", json_get_str(s, "destination", "?"),
+			 (long long)json_get_int(s, "destination-port", 0));
+		cli_print(cli, "%-6s %-5s %-40s %-40s %-12s %-14s %-8lld %-6lld %-9s %10lld %10lld",
+			  strcmp(json_get_str(s, "direction", ""), "ingress") == 0 ? "fwd" : "rev",
+			  proto_name(json_get_int(s, "protocol", 0)), src, dst,
+			  json_get_str(s, "peer", "?"), json_get_str(s, "service", "?"),
+			  (long long)json_get_int(s, "waypoint-port", 0),
+			  (long long)json_get_int(s, "idle-seconds", 0),
+			  json_get_str(s, "handshake", "?"),
+			  (long long)json_get_int(s, "packets-out", 0),
+			  (long long)json_get_int(s, "packets-in", 0));
+	}
+	cli_print(cli, "%s", "");
+	cli_print(cli, "%zu session%s", n, n == 1 ? "" : "s");
+	render_footer(cli);
+	json_free(d);
+	return CLI_OK;
+}
+
+static int cmd_show_stats(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	static const char *const rows[][2] = {
+		{"sessions", "Sessions"},
+		{"sessions-created", "Sessions Created"},
+		{"sessions-expired", "Sessions Expired"},
+		{"lan-in-packets", "LAN In Packets"},
+		{"lan-in-bytes", "LAN In Bytes"},
+		{"wan-out-packets", "WAN Out Packets"},
+		{"wan-out-bytes", "WAN Out Bytes"},
+		{"wan-in-packets", "WAN In Packets"},
+		{"wan-in-bytes", "WAN In Bytes"},
+		{"lan-out-packets", "LAN Out Packets"},
+		{"lan-out-bytes", "LAN Out Bytes"},
+		{"passed", "Passed To The Kernel"},
+	};
+	struct json *d, *st, *drops;
+	int rc;
+
+	(void)command;
+	(void)argv;
+	if (argc) {
+		cli_error(cli, "%% Error: show stats takes no argument");
+		return CLI_ERROR;
+	}
+	rc = render_fetch(cli, "get-sessions", &d);
+	if (!d)
+		return rc;
+	st = json_get(d, "stats");
+	render_header(cli, "data plane statistics");
+	cli_print(cli, "  %-28s %s", "Forwarder:", json_get_str(st, "forwarder", "none"));
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char label[64];
+
+		snprintf(label, sizeof(label), "%s:", rows[i][1]);
+		cli_print(cli, "  %-28s %lld", label, (long long)json_get_int(st, rows[i][0], 0));
+	}
+	drops = json_get(st, "drops");
+	for (size_t i = 0; i < json_len(drops); i++) {
+		char label[64];
+
+		snprintf(label, sizeof(label), "Dropped, %s:", json_key_at(drops, i));
+		cli_print(cli, "  %-28s %lld", label, (long long)json_int(json_at(drops, i)));
+	}
+	render_footer(cli);
+	json_free(d);
+	return CLI_OK;
+}
+
+void session_commands_register(struct svrsh *sh, struct cli_command *show)
+{
+	cli_register_command(sh->cli, show, "sessions", cmd_show_sessions, PRIVILEGE_UNPRIVILEGED,
+			     MODE_ANY, "SVR sessions of this node's data plane");
+	cli_register_command(sh->cli, show, "stats", cmd_show_stats, PRIVILEGE_UNPRIVILEGED,
+			     MODE_ANY, "Data plane counters, drops by reason");
+}
