@@ -61,6 +61,7 @@ struct dp {
 	int *by_fwd, *by_rev, *by_port;
 	uint16_t next_port;
 	struct dp_stats st;
+	uint8_t seg[DP_MAX_PKT]; /* a TCP segment being prepared */
 };
 
 const char *dp_drop_name(enum dp_drop d)
@@ -535,6 +536,49 @@ static enum dp_verdict drop(struct dp *dp, struct dp_out *out, enum dp_drop why)
 	return DP_DROP;
 }
 
+/* The largest TCP segment payload that keeps an SVR packet within a
+ * 1500-byte WAN: 1500 - 48 (IPv6 and UDP) - 16 (a metadata header) - 16
+ * (padding) - 32 (sequence number and tag) - 32 (TCP header with
+ * options) = 1356, rounded down.  SYNs that offer more are clamped, so
+ * no segment is ever fragmented on the way. */
+#define DP_TCP_MSS 1340
+
+/* Lower the MSS option of a SYN (or SYN-ACK) in seg, with the checksum
+ * adjusted (RFC 1624); true when it changed. */
+static bool clamp_mss(uint8_t *seg, size_t len)
+{
+	size_t hl = (size_t)(seg[12] >> 4) * 4;
+
+	if (!(seg[13] & 0x02) || hl > len)
+		return false;
+	for (size_t o = 20; o + 1 < hl;) {
+		uint8_t kind = seg[o];
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			o++;
+			continue;
+		}
+		if (seg[o + 1] < 2 || o + seg[o + 1] > hl)
+			break;
+		if (kind == 2 && seg[o + 1] == 4 && get16(seg + o + 2) > DP_TCP_MSS) {
+			uint16_t old = get16(seg + o + 2);
+			uint32_t sum = (uint16_t)~get16(seg + 16);
+
+			sum += (uint16_t)~old;
+			sum += DP_TCP_MSS;
+			put16(seg + o + 2, DP_TCP_MSS);
+			while (sum >> 16)
+				sum = (sum & 0xffff) + (sum >> 16);
+			put16(seg + 16, (uint16_t)~sum);
+			return true;
+		}
+		o += seg[o + 1];
+	}
+	return false;
+}
+
 /* What a packet of session s carries: the datagram's payload for UDP, the
  * whole message otherwise. */
 static void inner(const struct pkt *k, const uint8_t **p, size_t *len)
@@ -554,6 +598,22 @@ static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool
 	ssize_t n;
 
 	inner(k, &body, &blen);
+	if (k->proto == IPPROTO_TCP_ && blen <= sizeof(dp->seg)) {
+		/* A TCP segment goes whole: its checksum computed here, since
+		 * a capture (pcap, raw-socket) may show it before the sender's
+		 * checksum offload filled it in; a SYN's MSS clamped. */
+		size_t a = k->family == 6 ? 16 : 4;
+		uint32_t acc;
+
+		memcpy(dp->seg, body, blen);
+		clamp_mss(dp->seg, blen);
+		put16(dp->seg + 16, 0);
+		acc = sum16(k->t.src, a, 0);
+		acc = sum16(k->t.dst, a, acc);
+		acc += IPPROTO_TCP_ + (uint32_t)blen;
+		put16(dp->seg + 16, fold(sum16(dp->seg, blen, acc)));
+		body = dp->seg;
+	}
 	if (!s->acked && s->ingress && !reverse) {
 		/* a first packet: everything the egress router needs */
 		struct svr_session_meta m;

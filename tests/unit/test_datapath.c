@@ -297,7 +297,16 @@ Test(dp, tcp_whole_with_the_syn_flag_and_icmp_echo)
 	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
 	cr_assert_eq(o2.len, n);
 	cr_assert_eq(o2.pkt[9], 6);
-	cr_assert_eq(memcmp(o2.pkt + 20, seg, 20), 0, "the TCP segment changed on the way");
+	/* the segment as it was, its checksum computed on the way (the
+	 * sender left it to offload: 0 here) */
+	cr_assert_eq(memcmp(o2.pkt + 20, seg, 16), 0, "the TCP segment changed on the way");
+	cr_assert_eq(memcmp(o2.pkt + 38, seg + 18, 2), 0);
+	{
+		uint32_t acc =
+			(192 << 8 | 0) + (2 << 8 | 2) + (203 << 8 | 0) + (113 << 8 | 2) + 6 + 20;
+
+		cr_assert_eq(csum(o2.pkt + 20, 20, acc), 0, "TCP checksum not valid");
+	}
 	n = ip4(in, "192.0.2.2", "203.0.113.2", 1, 0, 0, echo, sizeof(echo));
 	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
 	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
@@ -424,4 +433,25 @@ Test(dp, a_thousand_concurrent_sessions)
 			cr_assert_str_eq(si.service, "hostB-lan");
 		}
 	}
+}
+
+Test(dp, syn_mss_is_clamped_so_segments_fit_the_wan)
+{
+	/* a SYN offering MSS 1460, with a valid checksum */
+	uint8_t seg[24] = {0x9c, 0x41, 0x14, 0x51, 0, 0, 0, 1, 0, 0, 0,	   0,
+			   0x60, 0x02, 0xff, 0xff, 0, 0, 0, 0, 2, 4, 0x05, 0xb4};
+	uint8_t in[200];
+	uint32_t acc;
+	uint16_t c;
+	size_t n;
+
+	acc = (192 << 8 | 0) + (2 << 8 | 2) + (203 << 8 | 0) + (113 << 8 | 2) + 6 + sizeof(seg);
+	c = csum(seg, sizeof(seg), acc);
+	seg[16] = (uint8_t)(c >> 8);
+	seg[17] = (uint8_t)c;
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 6, 0, 0, seg, sizeof(seg));
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
+	cr_assert_eq(o2.pkt[20 + 22] << 8 | o2.pkt[20 + 23], 1340, "MSS not clamped");
+	cr_assert_eq(csum(o2.pkt + 20, sizeof(seg), acc), 0, "TCP checksum wrong after the clamp");
 }

@@ -1,0 +1,109 @@
+#!/bin/sh
+# e2e: SVR sessions through the data plane of the two-routers lab, once
+# for each forwarder (nfqueue, pcap, raw-socket), committed on both
+# routers in turn.  For each: ping both ways (IPv4) and one way (IPv6);
+# UDP with a marker string, captured on the WAN: no plaintext of the
+# marker, and metadata only on the first packets of the session; a TCP
+# transfer whose checksum matches while the metadata keys are regenerated
+# on both routers; 1,000 concurrent sessions.
+set -u
+. "${top_srcdir:-.}/tests/lib.sh"
+need_root "the data plane lab test"
+command -v tcpdump >/dev/null || { echo "SKIP: no tcpdump"; exit 77; }
+export SVRLAB_NAME="e2edp$$"
+trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+PROBE=$(cd "${top_builddir:-.}/tests/tools" && pwd)/svr-probe
+[ -x "$PROBE" ] || fail "no $PROBE (make check builds it)"
+x() { "$SVRLAB" exec "$@"; }
+sh_() { "$SVRLAB" exec "$1" svrsh -c "$2" 2>&1; }
+tmp=$(test_tmpdir)
+
+# background jobs in the lab, ended by PID on exit
+bg() { # NODE CMD...: runs CMD in NODE's namespace; $! is its PID
+	"$SVRLAB" exec "$@" &
+	TEST_PIDS="$TEST_PIDS $!"
+}
+
+until_() { # SECONDS ROUTER COMMAND PATTERN COUNT
+	t=0
+	while [ "$t" -lt $(($1 * 10)) ]; do
+		[ "$(sh_ "$2" "$3" | grep -c -- "$4")" -ge "$5" ] && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+
+"$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"
+for r in routerA routerB; do
+	until_ 15 "$r" 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+		fail "$r: key exchange not complete"
+done
+# servers on hostB (and hostA, for the reverse direction)
+bg hostB "$PROBE" udp-echo 7000
+bg hostA "$PROBE" udp-echo 7000
+marker="opensvr-marker-$$-e2e"
+head -c 4000000 /dev/urandom >"$tmp/data"
+want=$(sha256sum <"$tmp/data" | cut -d' ' -f1)
+
+for fwd in nfqueue pcap raw-socket; do
+	for r in routerA routerB; do
+		printf 'set authority router %s node %s-1 forwarder %s\ncommit\n' "$r" "$r" "$fwd" |
+			"$SVRLAB" exec "$r" svrsh >"$tmp/commit.out" 2>&1 ||
+			fail "$fwd: commit on $r: $(cat "$tmp/commit.out")"
+		until_ 5 "$r" 'show stats' "Forwarder: *$fwd\$" 1 ||
+			fail "$fwd: not running on $r: $(sh_ "$r" 'show stats'; sh_ "$r" 'show alarms')"
+	done
+	x hostA ping -c 3 -W 2 203.0.113.2 >/dev/null || fail "$fwd: ping hostA -> hostB"
+	x hostB ping -c 3 -W 2 192.0.2.2 >/dev/null || fail "$fwd: ping hostB -> hostA"
+	x hostA ping -c 3 -W 2 2001:db8:b::2 >/dev/null || fail "$fwd: ping hostA -> hostB (IPv6)"
+	sh_ routerA 'show sessions' | grep -q "icmp .*203.0.113.2:.* routerB .*hostB-lan" ||
+		fail "$fwd: the ping is not an SVR session: $(sh_ routerA 'show sessions')"
+
+	# UDP with a marker, captured on routerA's WAN side
+	bg routerA timeout 15 tcpdump -n -i wan0 -U -c 10 -w "$tmp/$fwd.pcap" \
+		udp portrange 16384-65534
+	cap=$!
+	sleep 1
+	x hostA "$PROBE" udp-ping 203.0.113.2 7000 "$marker" 5 || fail "$fwd: UDP marker not echoed"
+	wait "$cap" 2>/dev/null
+	tcpdump -n -r "$tmp/$fwd.pcap" -A 2>/dev/null | grep -q "$marker" &&
+		fail "$fwd: the marker crossed the WAN in plain text"
+	total=$(tcpdump -n -r "$tmp/$fwd.pcap" 2>/dev/null | grep -c 'UDP')
+	# the cookie 4C48DBC6DDF6670C right after the UDP header (offset 28)
+	meta=$(tcpdump -n -r "$tmp/$fwd.pcap" -x 2>/dev/null |
+		awk '/^[0-9]/ { if (h != "") print h; h = "" } /0x00[0-9a-f]0:/ { for (i = 2; i <= NF; i++) h = h $i } END { print h }' |
+		grep -c '^.\{56\}4c48dbc6ddf6670c')
+	[ "$total" -eq 10 ] || fail "$fwd: $total UDP packets on the WAN, want 10"
+	[ "$meta" -ge 1 ] && [ "$meta" -le 3 ] ||
+		fail "$fwd: $meta of $total packets carry metadata (want the first ones only)"
+	echo "$fwd: 10 packets on the WAN, $meta with metadata, no plaintext"
+
+	# TCP, checksummed, with the metadata keys regenerated during it
+	port=$((8000 + $(echo "$fwd" | wc -c)))
+	bg hostB sh -c "'$PROBE' tcp-sink $port | sha256sum | cut -d' ' -f1 >'$tmp/$fwd.sum'"
+	sink=$!
+	sleep 0.3
+	(sleep 0.2; sh_ routerA 'security metadata-key regenerate' >/dev/null;
+		sh_ routerB 'security metadata-key regenerate' >/dev/null) &
+	regen=$!
+	x hostA "$PROBE" tcp-send 203.0.113.2 "$port" <"$tmp/data" || fail "$fwd: TCP send"
+	wait "$sink" 2>/dev/null
+	wait "$regen"
+	[ "$(cat "$tmp/$fwd.sum")" = "$want" ] || fail "$fwd: TCP data differs after the transfer"
+	echo "$fwd: 4 MB over TCP, checksum matches, keys regenerated during it"
+
+	x hostA "$PROBE" udp-many 203.0.113.2 7000 1000 >"$tmp/many" ||
+		fail "$fwd: $(cat "$tmp/many")"
+	n=$(sh_ routerB 'show sessions' | sed -n 's/^\([0-9]*\) sessions*$/\1/p')
+	[ "${n:-0}" -ge 1000 ] || fail "$fwd: routerB has $n sessions, want 1,000 or more"
+	echo "$fwd: 1,000 concurrent sessions"
+	drops=$(sh_ routerB 'show stats' | awk -F: '/Dropped, (bad tag|replay|bad metadata)/ { s += $2 } END { print s + 0 }')
+	[ "$drops" -eq 0 ] || fail "$fwd: routerB dropped packets: $(sh_ routerB 'show stats')"
+done
+# the rules go with the forwarder
+printf 'set authority enhanced-security-key-management false\ncommit\n' |
+	"$SVRLAB" exec routerA svrsh >/dev/null || fail "turning key management off"
+x routerA iptables -t mangle -S | grep -q OPENSVR && fail "rules left behind on routerA"
+echo "PASS"

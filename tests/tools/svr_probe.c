@@ -1,0 +1,210 @@
+/* svr-probe: the traffic the data-plane tests send through a lab, so the
+ * tests need no tool the machine may lack.
+ *
+ *   svr-probe udp-echo PORT                  echo every datagram back, forever
+ *   svr-probe udp-ping HOST PORT MSG COUNT   send COUNT datagrams, one at a time, each
+ *                                            answered within 2 s; exit 0 when all were
+ *   svr-probe udp-many HOST PORT N           N sockets (N sessions) at once, one datagram
+ *                                            each; exit 0 when every one is echoed
+ *   svr-probe tcp-sink PORT                  accept one connection, copy it to stdout
+ *   svr-probe tcp-send HOST PORT             copy stdin to a connection
+ *
+ * HOST is an IPv4 or IPv6 address.  Exit status 1 says what failed.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int addr_of(const char *host, const char *port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)atoi(port));
+		*len = sizeof(*a4);
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)atoi(port));
+		*len = sizeof(*a6);
+		return AF_INET6;
+	}
+	fprintf(stderr, "svr-probe: %s is not an address\n", host);
+	exit(1);
+}
+
+static int bound(int type, const char *port)
+{
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT};
+	int fd = socket(AF_INET6, type, 0), zero = 0, one = 1;
+
+	a.sin6_port = htons((uint16_t)atoi(port));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)); /* IPv4 too */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		perror("svr-probe: bind");
+		exit(1);
+	}
+	return fd;
+}
+
+static __attribute__((noreturn)) int udp_echo(const char *port)
+{
+	int fd = bound(SOCK_DGRAM, port);
+	char buf[65536];
+
+	for (;;) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+
+		if (n >= 0)
+			sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+	}
+}
+
+static int udp_ping(const char *host, const char *port, const char *msg, int count)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd = socket(addr_of(host, port, &ss, &len), SOCK_DGRAM, 0);
+	char buf[65536];
+
+	for (int i = 0; i < count; i++) {
+		struct pollfd p = {fd, POLLIN, 0};
+		ssize_t n;
+
+		if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&ss, len) < 0 ||
+		    poll(&p, 1, 2000) != 1 || (n = recv(fd, buf, sizeof(buf), 0)) < 0 ||
+		    (size_t)n != strlen(msg) || memcmp(buf, msg, (size_t)n) != 0) {
+			fprintf(stderr, "svr-probe: datagram %d of %d not echoed\n", i + 1, count);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int udp_many(const char *host, const char *port, int n)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int family = addr_of(host, port, &ss, &len), got = 0;
+	int *fds = calloc((size_t)n, sizeof(int));
+	struct pollfd *p = calloc((size_t)n, sizeof(*p));
+	char msg[32], buf[64];
+
+	if (!fds || !p)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		fds[i] = socket(family, SOCK_DGRAM, 0);
+		snprintf(msg, sizeof(msg), "session %d", i);
+		if (fds[i] < 0 ||
+		    sendto(fds[i], msg, strlen(msg), 0, (struct sockaddr *)&ss, len) < 0) {
+			perror("svr-probe: socket");
+			return 1;
+		}
+		p[i].fd = fds[i];
+		p[i].events = POLLIN;
+	}
+	/* resend to the silent ones a few times: a first packet may be lost
+	 * while the far end's queue fills */
+	for (int round = 0; round < 5 && got < n; round++) {
+		int r;
+
+		while (got < n && (r = poll(p, (nfds_t)n, 2000)) > 0)
+			for (int i = 0; i < n; i++)
+				if (p[i].revents & POLLIN) {
+					ssize_t k = recv(fds[i], buf, sizeof(buf), 0);
+
+					snprintf(msg, sizeof(msg), "session %d", i);
+					if (k == (ssize_t)strlen(msg) &&
+					    !memcmp(buf, msg, (size_t)k)) {
+						got++;
+						p[i].fd = -1;
+					}
+				}
+		for (int i = 0; i < n; i++)
+			if (p[i].fd >= 0) {
+				snprintf(msg, sizeof(msg), "session %d", i);
+				sendto(fds[i], msg, strlen(msg), 0, (struct sockaddr *)&ss, len);
+			}
+	}
+	printf("%d of %d sessions echoed\n", got, n);
+	return got == n ? 0 : 1;
+}
+
+static int copy(int from, int to)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(from, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(to, buf + off, (size_t)(n - off));
+
+			if (w < 0)
+				return 1;
+			off += w;
+		}
+	return n < 0 ? 1 : 0;
+}
+
+static int tcp_sink(const char *port)
+{
+	int fd = bound(SOCK_STREAM, port), c;
+
+	if (listen(fd, 1) < 0 || (c = accept(fd, NULL, NULL)) < 0) {
+		perror("svr-probe: accept");
+		return 1;
+	}
+	return copy(c, 1);
+}
+
+static int tcp_send(const char *host, const char *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd = socket(addr_of(host, port, &ss, &len), SOCK_STREAM, 0);
+
+	for (int tries = 0; connect(fd, (struct sockaddr *)&ss, len) < 0; tries++) {
+		if (tries == 50) {
+			perror("svr-probe: connect");
+			return 1;
+		}
+		close(fd);
+		usleep(100000);
+		fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	}
+	return copy(0, fd) || shutdown(fd, SHUT_WR) < 0 || close(fd) < 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(cmd, "udp-echo") && argc == 3)
+		return udp_echo(argv[2]);
+	if (!strcmp(cmd, "udp-ping") && argc == 6)
+		return udp_ping(argv[2], argv[3], argv[4], atoi(argv[5]));
+	if (!strcmp(cmd, "udp-many") && argc == 5)
+		return udp_many(argv[2], argv[3], atoi(argv[4]));
+	if (!strcmp(cmd, "tcp-sink") && argc == 3)
+		return tcp_sink(argv[2]);
+	if (!strcmp(cmd, "tcp-send") && argc == 4)
+		return tcp_send(argv[2], argv[3]);
+	fprintf(stderr, "usage: svr-probe udp-echo PORT | udp-ping HOST PORT MSG COUNT |\n"
+			"       udp-many HOST PORT N | tcp-sink PORT | tcp-send HOST PORT\n");
+	return 2;
+}
