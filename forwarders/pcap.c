@@ -47,9 +47,13 @@ static int open_one(struct fwd *f, const char *ifname, enum fwd_side side,
 	}
 	f->ncaps++;
 	k->side = side;
-	pcap_set_snaplen(k->p, 65535);
+	/* Immediate mode gives a ring of fixed-size slots, one per packet,
+	 * each as large as the snapshot length: a jumbo frame's worth (not
+	 * 64 KB) and a 32 MB ring hold about 3,500 packets of a burst, where
+	 * 4 MB of 64 KB slots held 64 and lost the rest. */
+	pcap_set_snaplen(k->p, 9216);
 	pcap_set_immediate_mode(k->p, 1);
-	pcap_set_buffer_size(k->p, 4 << 20);
+	pcap_set_buffer_size(k->p, 32 << 20);
 	if (pcap_activate(k->p) < 0) {
 		snprintf(err, errlen, "pcap: %s: %s", ifname, pcap_geterr(k->p));
 		return -1;
