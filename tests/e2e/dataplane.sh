@@ -66,7 +66,10 @@ for fwd in nfqueue pcap raw-socket; do
 		udp portrange 16384-65534
 	cap=$!
 	sleep 1
-	x hostA "$PROBE" udp-ping 203.0.113.2 7000 "$marker" 5 || fail "$fwd: UDP marker not echoed"
+	# from a port of its own: a new session, whatever ran before
+	sport=$((6000 + $(echo "$fwd" | wc -c)))
+	x hostA "$PROBE" udp-ping 203.0.113.2 7000 "$marker" 5 "$sport" ||
+		fail "$fwd: UDP marker not echoed"
 	wait "$cap" 2>/dev/null
 	tcpdump -n -r "$tmp/$fwd.pcap" -A 2>/dev/null | grep -q "$marker" &&
 		fail "$fwd: the marker crossed the WAN in plain text"

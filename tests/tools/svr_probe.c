@@ -2,7 +2,8 @@
  * tests need no tool the machine may lack.
  *
  *   svr-probe udp-echo PORT                  echo every datagram back, forever
- *   svr-probe udp-ping HOST PORT MSG COUNT   send COUNT datagrams, one at a time, each
+ *   svr-probe udp-ping HOST PORT MSG COUNT [SRCPORT]
+ *                                            send COUNT datagrams, one at a time, each
  *                                            answered within 2 s; exit 0 when all were
  *   svr-probe udp-many HOST PORT N           N sockets (N sessions) at once, one datagram
  *                                            each; exit 0 when every one is echoed
@@ -75,12 +76,24 @@ static __attribute__((noreturn)) int udp_echo(const char *port)
 	}
 }
 
-static int udp_ping(const char *host, const char *port, const char *msg, int count)
+static int udp_ping(const char *host, const char *port, const char *msg, int count,
+		    const char *sport)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int fd = socket(addr_of(host, port, &ss, &len), SOCK_DGRAM, 0);
 	char buf[65536];
+
+	if (sport) { /* a source port of its own: a session no earlier one shares */
+		struct sockaddr_storage me;
+		socklen_t ml;
+
+		addr_of(ss.ss_family == AF_INET6 ? "::" : "0.0.0.0", sport, &me, &ml);
+		if (bind(fd, (struct sockaddr *)&me, ml) < 0) {
+			perror("svr-probe: bind");
+			return 1;
+		}
+	}
 
 	for (int i = 0; i < count; i++) {
 		struct pollfd p = {fd, POLLIN, 0};
@@ -196,15 +209,17 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmd, "udp-echo") && argc == 3)
 		return udp_echo(argv[2]);
-	if (!strcmp(cmd, "udp-ping") && argc == 6)
-		return udp_ping(argv[2], argv[3], argv[4], atoi(argv[5]));
+	if (!strcmp(cmd, "udp-ping") && (argc == 6 || argc == 7))
+		return udp_ping(argv[2], argv[3], argv[4], atoi(argv[5]),
+				argc == 7 ? argv[6] : NULL);
 	if (!strcmp(cmd, "udp-many") && argc == 5)
 		return udp_many(argv[2], argv[3], atoi(argv[4]));
 	if (!strcmp(cmd, "tcp-sink") && argc == 3)
 		return tcp_sink(argv[2]);
 	if (!strcmp(cmd, "tcp-send") && argc == 4)
 		return tcp_send(argv[2], argv[3]);
-	fprintf(stderr, "usage: svr-probe udp-echo PORT | udp-ping HOST PORT MSG COUNT |\n"
-			"       udp-many HOST PORT N | tcp-sink PORT | tcp-send HOST PORT\n");
+	fprintf(stderr,
+		"usage: svr-probe udp-echo PORT | udp-ping HOST PORT MSG COUNT [SRCPORT] |\n"
+		"       udp-many HOST PORT N | tcp-sink PORT | tcp-send HOST PORT\n");
 	return 2;
 }
