@@ -155,6 +155,10 @@ static int udp_many(const char *host, const char *port, int n)
 			}
 	}
 	printf("%d of %d sessions echoed\n", got, n);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	free(p);
 	return got == n ? 0 : 1;
 }
 

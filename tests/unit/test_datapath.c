@@ -232,17 +232,17 @@ Test(dp, udp_both_ways_with_the_metadata_handshake)
 
 Test(dp, overhead_of_a_1000_byte_datagram_after_the_handshake)
 {
-	static uint8_t in[2000], body[1000];
+	static uint8_t in[2000], body[1400];
 	size_t n;
 
 	memset(body, 'z', sizeof(body));
-	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40001, 9, body, sizeof(body));
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40001, 9, body, 1000);
 	dp_lan_in(A, in, n, 1000, &o1);
 	dp_wan_in(B, o1.pkt, o1.len, 1000, &o2);
-	n = ip4(in, "203.0.113.2", "192.0.2.2", 17, 9, 40001, body, sizeof(body));
+	n = ip4(in, "203.0.113.2", "192.0.2.2", 17, 9, 40001, body, 1000);
 	dp_lan_in(B, in, n, 1000, &o2);
 	dp_wan_in(A, o2.pkt, o2.len, 1000, &o1);
-	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40001, 9, body, sizeof(body));
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40001, 9, body, 1000);
 	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
 	/* the same IP and UDP headers, 40 bytes more */
 	cr_assert_eq(o1.len - n, 40, "%zu bytes added", o1.len - n);
@@ -254,7 +254,7 @@ Test(dp, overhead_of_a_1000_byte_datagram_after_the_handshake)
 
 Test(dp, replays_and_every_changed_byte_are_dropped)
 {
-	uint8_t in[200], bad[400];
+	uint8_t in[200], bad[sizeof(o1.pkt)];
 	size_t n, delivered = 0;
 
 	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "x", 1);
