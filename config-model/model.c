@@ -222,7 +222,7 @@ int model_check_value(const struct ly_ctx *ctx, const char *path, const char *va
 
 /* ---- tree helpers -------------------------------------------------------- */
 
-static const char *leaf(const struct lyd_node *n, const char *name)
+const char *model_leaf(const struct lyd_node *n, const char *name)
 {
 	struct lyd_node *c;
 
@@ -232,16 +232,30 @@ static const char *leaf(const struct lyd_node *n, const char *name)
 	return NULL;
 }
 
+void model_find_self(const struct lyd_node *tree, const char *router, const char *node,
+		     const struct lyd_node **auth, const struct lyd_node **me,
+		     const struct lyd_node **mynode)
+{
+	const struct lyd_node *n;
+
+	*auth = *me = *mynode = NULL;
+	LY_LIST_FOR(tree, n)
+	if (n->schema && strcmp(n->schema->name, "authority") == 0)
+		*auth = n;
+	MODEL_FOR_CHILD(*auth, "router", r)
+	if (strcmp(model_leaf(r, "name") ?: "", router) == 0)
+		*me = r;
+	MODEL_FOR_CHILD(*me, "node", nd)
+	if (strcmp(model_leaf(nd, "name") ?: "", node) == 0)
+		*mynode = nd;
+}
+
 static bool leaf_true(const struct lyd_node *n, const char *name)
 {
-	const char *v = leaf(n, name);
+	const char *v = model_leaf(n, name);
 
 	return v && strcmp(v, "true") == 0;
 }
-
-#define FOR_CHILD(parent, nm, var)                                                                 \
-	for (struct lyd_node *var = lyd_child(parent); var; var = var->next)                       \
-		if (var->schema && strcmp(var->schema->name, (nm)) == 0)
 
 static const struct lyd_node *authority(const struct lyd_node *tree)
 {
@@ -255,9 +269,9 @@ static const struct lyd_node *authority(const struct lyd_node *tree)
 
 static const struct lyd_node *find_router(const struct lyd_node *auth, const char *name)
 {
-	FOR_CHILD(auth, "router", r)
+	MODEL_FOR_CHILD(auth, "router", r)
 	{
-		const char *rn = leaf(r, "name");
+		const char *rn = model_leaf(r, "name");
 
 		if (rn && strcmp(rn, name) == 0)
 			return r;
@@ -280,21 +294,21 @@ static void drop_generated(struct lyd_node *parent, const char *list)
 
 static const char *topology(const struct lyd_node *nb)
 {
-	const char *t = leaf(nb, "topology");
+	const char *t = model_leaf(nb, "topology");
 
 	return t ? t : "mesh";
 }
 
 /* Every (network-interface ni, neighborhood nb) of router r. */
 #define FOR_NEIGHBORHOOD(r, ni, nb)                                                                \
-	FOR_CHILD(r, "node", ni##_node)                                                            \
-	FOR_CHILD(ni##_node, "device-interface", ni##_di)                                          \
-	FOR_CHILD(ni##_di, "network-interface", ni)                                                \
-	FOR_CHILD(ni, "neighborhood", nb)
+	MODEL_FOR_CHILD(r, "node", ni##_node)                                                      \
+	MODEL_FOR_CHILD(ni##_node, "device-interface", ni##_di)                                    \
+	MODEL_FOR_CHILD(ni##_di, "network-interface", ni)                                          \
+	MODEL_FOR_CHILD(ni, "neighborhood", nb)
 
 static bool has_configured(const struct lyd_node *parent, const char *list)
 {
-	FOR_CHILD(parent, list, c)
+	MODEL_FOR_CHILD(parent, list, c)
 	if (!leaf_true(c, "generated"))
 		return true;
 	return false;
@@ -303,7 +317,7 @@ static bool has_configured(const struct lyd_node *parent, const char *list)
 static void add_generated_peer(const struct ly_ctx *ctx, struct lyd_node *r,
 			       const struct lyd_node *s)
 {
-	const char *sname = leaf(s, "name"), *pcn = leaf(s, "peering-common-name");
+	const char *sname = model_leaf(s, "name"), *pcn = model_leaf(s, "peering-common-name");
 	char path[512];
 	struct lyd_node *p = NULL;
 
@@ -326,18 +340,18 @@ static void add_adjacencies(const struct ly_ctx *ctx, struct lyd_node *nb, bool 
 {
 	/* Adjacencies the operator configured for this peer replace ours. */
 	if (nb_configured) {
-		FOR_CHILD(nb, "adjacency", adj)
+		MODEL_FOR_CHILD(nb, "adjacency", adj)
 		{
-			const char *ap = leaf(adj, "peer");
+			const char *ap = model_leaf(adj, "peer");
 
 			if (ap && strcmp(ap, peer) == 0 && !leaf_true(adj, "generated"))
 				return;
 		}
 	}
-	FOR_CHILD(peer_ni, "address", a)
+	MODEL_FOR_CHILD(peer_ni, "address", a)
 	{
 		struct lyd_node *adj = NULL;
-		const char *ip = leaf(a, "ip-address");
+		const char *ip = model_leaf(a, "ip-address");
 
 		if (!ip || lyd_new_list(nb, NULL, "adjacency", 0, &adj, ip) != LY_SUCCESS) {
 			ly_err_clean((struct ly_ctx *)ctx, NULL);
@@ -382,7 +396,7 @@ void model_generate(const struct ly_ctx *ctx, struct lyd_node **tree)
 
 	if (!auth)
 		return;
-	FOR_CHILD(auth, "router", r)
+	MODEL_FOR_CHILD(auth, "router", r)
 	{
 		bool gen_peers;
 
@@ -402,8 +416,8 @@ void model_generate(const struct ly_ctx *ctx, struct lyd_node **tree)
 			m[n].r = r;
 			m[n].ni = ni;
 			m[n].nb = nb;
-			m[n].rname = leaf(r, "name");
-			m[n].name = leaf(nb, "name");
+			m[n].rname = model_leaf(r, "name");
+			m[n].name = model_leaf(nb, "name");
 			m[n].topo = topology(nb)[0];
 			m[n].gen_peers = gen_peers;
 			m[n].nb_configured = has_configured(nb, "adjacency");
@@ -435,26 +449,26 @@ out:
 
 static void check_pcn_unique(const struct lyd_node *auth, struct ds_errs *e)
 {
-	FOR_CHILD(auth, "router", r)
+	MODEL_FOR_CHILD(auth, "router", r)
 	{
-		const char *pcn = leaf(r, "peering-common-name");
+		const char *pcn = model_leaf(r, "peering-common-name");
 		char words[300];
 
 		if (!pcn)
 			continue;
-		FOR_CHILD(auth, "router", s)
+		MODEL_FOR_CHILD(auth, "router", s)
 		{
 			if (s == r)
 				break;
-			if (leaf(s, "peering-common-name") &&
-			    strcmp(leaf(s, "peering-common-name"), pcn) == 0) {
+			if (model_leaf(s, "peering-common-name") &&
+			    strcmp(model_leaf(s, "peering-common-name"), pcn) == 0) {
 				snprintf(words, sizeof(words),
 					 "authority router %s peering-common-name",
-					 leaf(r, "name"));
+					 model_leaf(r, "name"));
 				ds_errs_add(e, false, words,
 					    "'%s' is already the peering-common-name of router %s; "
 					    "each router needs its own",
-					    pcn, leaf(s, "name"));
+					    pcn, model_leaf(s, "name"));
 			}
 		}
 	}
@@ -464,40 +478,40 @@ static void check_peers(const struct lyd_node *auth, bool eskm, struct ds_errs *
 {
 	char words[512];
 
-	FOR_CHILD(auth, "router", r)
+	MODEL_FOR_CHILD(auth, "router", r)
 	{
-		const char *rname = leaf(r, "name");
+		const char *rname = model_leaf(r, "name");
 		bool peers = false;
 
-		FOR_CHILD(r, "peer", p)
+		MODEL_FOR_CHILD(r, "peer", p)
 		{
-			const char *target = leaf(p, "router-name");
+			const char *target = model_leaf(p, "router-name");
 			const struct lyd_node *s;
-			const char *ppcn = leaf(p, "peering-common-name");
+			const char *ppcn = model_leaf(p, "peering-common-name");
 
 			peers = true;
 			if (!target)
-				target = leaf(p, "name");
+				target = model_leaf(p, "name");
 			s = find_router(auth, target);
 			snprintf(words, sizeof(words), "authority router %s peer %s", rname,
-				 leaf(p, "name"));
+				 model_leaf(p, "name"));
 			if (!s) {
 				ds_errs_add(e, false, words, "router '%s' is not configured",
 					    target);
 				continue;
 			}
-			if (ppcn && leaf(s, "peering-common-name") &&
-			    strcmp(ppcn, leaf(s, "peering-common-name")) != 0)
+			if (ppcn && model_leaf(s, "peering-common-name") &&
+			    strcmp(ppcn, model_leaf(s, "peering-common-name")) != 0)
 				ds_errs_add(e, false, words,
 					    "peering-common-name '%s' does not match router %s's "
 					    "peering-common-name '%s'",
-					    ppcn, target, leaf(s, "peering-common-name"));
-			if (eskm && !ppcn && !leaf(s, "peering-common-name"))
+					    ppcn, target, model_leaf(s, "peering-common-name"));
+			if (eskm && !ppcn && !model_leaf(s, "peering-common-name"))
 				ds_errs_add(e, false, words,
 					    "peering-common-name is required when "
 					    "enhanced-security-key-management is true");
 		}
-		if (eskm && peers && !leaf(r, "peering-common-name")) {
+		if (eskm && peers && !model_leaf(r, "peering-common-name")) {
 			snprintf(words, sizeof(words), "authority router %s peering-common-name",
 				 rname);
 			ds_errs_add(e, false, words,
@@ -507,28 +521,29 @@ static void check_peers(const struct lyd_node *auth, bool eskm, struct ds_errs *
 		}
 		FOR_NEIGHBORHOOD(r, ni, nb)
 		{
-			FOR_CHILD(nb, "adjacency", adj)
+			MODEL_FOR_CHILD(nb, "adjacency", adj)
 			{
-				const char *ap = leaf(adj, "peer");
+				const char *ap = model_leaf(adj, "peer");
 
 				if (ap && !find_router(auth, ap)) {
 					snprintf(words, sizeof(words),
 						 "authority router %s ... neighborhood %s "
 						 "adjacency %s peer",
-						 rname, leaf(nb, "name"), leaf(adj, "ip-address"));
+						 rname, model_leaf(nb, "name"),
+						 model_leaf(adj, "ip-address"));
 					ds_errs_add(e, false, words,
 						    "router '%s' is not configured", ap);
 				}
 			}
 		}
-		FOR_CHILD(r, "service-route", sr)
+		MODEL_FOR_CHILD(r, "service-route", sr)
 		{
-			const char *sp = leaf(sr, "peer");
+			const char *sp = model_leaf(sr, "peer");
 
 			if (sp && !find_router(auth, sp)) {
 				snprintf(words, sizeof(words),
 					 "authority router %s service-route %s peer", rname,
-					 leaf(sr, "name"));
+					 model_leaf(sr, "name"));
 				ds_errs_add(e, false, words, "router '%s' is not configured", sp);
 			}
 		}
@@ -539,23 +554,25 @@ static void check_certificates(const struct lyd_node *auth, const char *base_dir
 {
 	char words[512], why[256];
 
-	FOR_CHILD(auth, "trusted-ca-certificate", ca)
+	MODEL_FOR_CHILD(auth, "trusted-ca-certificate", ca)
 	{
-		const char *content = leaf(ca, "content"), *mode = leaf(ca, "validation-mode");
+		const char *content = model_leaf(ca, "content"),
+			   *mode = model_leaf(ca, "validation-mode");
 		bool warn = mode && strcmp(mode, "warn") == 0;
 
 		snprintf(words, sizeof(words), "authority trusted-ca-certificate %s content",
-			 leaf(ca, "name"));
+			 model_leaf(ca, "name"));
 		if (content && pki_check_ca_pem(content, why, sizeof(why)) < 0)
 			ds_errs_add(e, warn, words, "%s", why);
 	}
-	FOR_CHILD(auth, "client-certificate", cc)
+	MODEL_FOR_CHILD(auth, "client-certificate", cc)
 	{
-		const char *file = leaf(cc, "file"), *mode = leaf(cc, "validation-mode");
+		const char *file = model_leaf(cc, "file"),
+			   *mode = model_leaf(cc, "validation-mode");
 		bool warn = mode && strcmp(mode, "warn") == 0;
 
 		snprintf(words, sizeof(words), "authority client-certificate %s file",
-			 leaf(cc, "name"));
+			 model_leaf(cc, "name"));
 		char path[4096];
 
 		if (!file)

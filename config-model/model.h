@@ -34,6 +34,19 @@ const struct lysc_node *model_schema_of(const struct ly_ctx *ctx, const char *pa
 /* Replace generated peers and adjacencies by the ones the neighborhoods
  * imply now. */
 void model_generate(const struct ly_ctx *ctx, struct lyd_node **tree);
+/* ---- reading the data tree ---- */
+/* The value of n's child leaf called name, or NULL. */
+const char *model_leaf(const struct lyd_node *n, const char *name);
+/* Every child of parent (which may be NULL) called nm. */
+#define MODEL_FOR_CHILD(parent, nm, var)                                                           \
+	for (struct lyd_node *var = lyd_child(parent); var; var = var->next)                       \
+		if (var->schema && strcmp(var->schema->name, (nm)) == 0)
+/* In a configuration tree: the authority, this router and this node of it
+ * (each NULL where absent). */
+void model_find_self(const struct lyd_node *tree, const char *router, const char *node,
+		     const struct lyd_node **auth, const struct lyd_node **me,
+		     const struct lyd_node **mynode);
+
 /* Cross-field rules; errors and warnings go to e.  Relative file names in
  * the configuration are taken from base_dir (the daemon's state
  * directory; NULL: the current directory). */

@@ -30,6 +30,7 @@
 #include "json.h"
 #include "kex.h"
 #include "log.h"
+#include "model.h"
 #include "strbuf.h"
 #include "svrd.h"
 
@@ -124,20 +125,6 @@ static void on_timer(struct ev_timer *t, void *arg)
 
 /* ---- configuration ------------------------------------------------------------ */
 
-static const char *leaf(const struct lyd_node *n, const char *name)
-{
-	struct lyd_node *c;
-
-	LY_LIST_FOR(lyd_child(n), c)
-	if (c->schema && strcmp(c->schema->name, name) == 0)
-		return lyd_get_value(c);
-	return NULL;
-}
-
-#define FOR_CHILD(parent, nm, var)                                                                 \
-	for (struct lyd_node *var = lyd_child(parent); var; var = var->next)                       \
-		if (var->schema && strcmp(var->schema->name, (nm)) == 0)
-
 static void close_fwd(struct dataplane *p)
 {
 	for (int i = 0; i < p->nios; i++)
@@ -191,7 +178,7 @@ static int peer_number(const struct peers *ps, const char *router)
 
 static void rebuild(struct dataplane *p, const struct lyd_node *running)
 {
-	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL, *n;
+	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL;
 	struct fwd_config c;
 	struct strbuf plan = STRBUF_INIT;
 	char err[256] = "";
@@ -200,40 +187,32 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running)
 
 	memset(&c, 0, sizeof(c));
 	dp_reset_config(p->dp);
-	LY_LIST_FOR(running, n)
-	if (n->schema && strcmp(n->schema->name, "authority") == 0)
-		auth = n;
-	FOR_CHILD(auth, "router", r)
-	if (strcmp(leaf(r, "name"), p->d->router) == 0)
-		me = r;
-	FOR_CHILD(me, "node", nd)
-	if (strcmp(leaf(nd, "name"), p->d->node) == 0)
-		mynode = nd;
+	model_find_self(running, p->d->router, p->d->node, &auth, &me, &mynode);
 	if (!peers_kex(p->d->peers) || !mynode)
 		goto off;
-	fname = leaf(mynode, "forwarder") ?: "nfqueue";
+	fname = model_leaf(mynode, "forwarder") ?: "nfqueue";
 	snprintf(p->forwarder, sizeof(p->forwarder), "%s", fname);
-	FOR_CHILD(mynode, "forwarder-options", fo)
+	MODEL_FOR_CHILD(mynode, "forwarder-options", fo)
 	{
-		c.queue = (uint16_t)atoi(leaf(fo, "nfqueue-queue") ?: "0");
-		c.fail_open = strcmp(leaf(fo, "fail-open") ?: "false", "true") == 0;
+		c.queue = (uint16_t)atoi(model_leaf(fo, "nfqueue-queue") ?: "0");
+		c.fail_open = strcmp(model_leaf(fo, "fail-open") ?: "false", "true") == 0;
 	}
 	/* interfaces: with a neighborhood, WAN; without, LAN */
-	FOR_CHILD(mynode, "device-interface", di)
-	FOR_CHILD(di, "network-interface", ni)
+	MODEL_FOR_CHILD(mynode, "device-interface", di)
+	MODEL_FOR_CHILD(di, "network-interface", ni)
 	{
 		bool wan = false;
 
-		FOR_CHILD(ni, "neighborhood", nb)
+		MODEL_FOR_CHILD(ni, "neighborhood", nb)
 		wan = true;
 		if (wan) {
-			add_if(c.wan, &c.nwan, leaf(ni, "name"));
-			FOR_CHILD(ni, "address", a)
+			add_if(c.wan, &c.nwan, model_leaf(ni, "name"));
+			MODEL_FOR_CHILD(ni, "address", a)
 			if (c.nwaypoints < FWD_MAX_IFS)
 				snprintf(c.waypoints[c.nwaypoints++], 64, "%s",
-					 leaf(a, "ip-address"));
+					 model_leaf(a, "ip-address"));
 		} else {
-			add_if(c.lan, &c.nlan, leaf(ni, "name"));
+			add_if(c.lan, &c.nlan, model_leaf(ni, "name"));
 		}
 	}
 	/* peers: one waypoint each, the first IPv4 path (IPv6 when none):
@@ -243,16 +222,16 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running)
 			if ((strchr(dst, ':') == NULL) == (bool)v4)
 				(void)dp_add_peer(p->dp, peer, peer_name, dst, src);
 	/* services routed to a peer */
-	FOR_CHILD(me, "service-route", sr)
+	MODEL_FOR_CHILD(me, "service-route", sr)
 	{
-		const char *svc = leaf(sr, "service-name"), *to = leaf(sr, "peer");
+		const char *svc = model_leaf(sr, "service-name"), *to = model_leaf(sr, "peer");
 		int num = to ? peer_number(p->d->peers, to) : -1;
 
 		if (!svc || num < 0)
 			continue;
-		FOR_CHILD(auth, "service", s)
-		if (strcmp(leaf(s, "name"), svc) == 0)
-			FOR_CHILD(s, "address", a)
+		MODEL_FOR_CHILD(auth, "service", s)
+		if (strcmp(model_leaf(s, "name"), svc) == 0)
+			MODEL_FOR_CHILD(s, "address", a)
 			{
 				const char *prefix = lyd_get_value(a);
 

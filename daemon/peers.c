@@ -34,6 +34,7 @@
 #include "json.h"
 #include "kex.h"
 #include "log.h"
+#include "model.h"
 #include "pki.h"
 #include "svrd.h"
 #include "strbuf.h"
@@ -94,20 +95,6 @@ struct peers {
 	int ncrl_files;
 	bool crl_changed;
 };
-
-static const char *leaf(const struct lyd_node *n, const char *name)
-{
-	struct lyd_node *c;
-
-	LY_LIST_FOR(lyd_child(n), c)
-	if (c->schema && strcmp(c->schema->name, name) == 0)
-		return lyd_get_value(c);
-	return NULL;
-}
-
-#define FOR_CHILD(parent, nm, var)                                                                 \
-	for (struct lyd_node *var = lyd_child(parent); var; var = var->next)                       \
-		if (var->schema && strcmp(var->schema->name, (nm)) == 0)
 
 static void unwatch_crls(struct peers *ps)
 {
@@ -267,9 +254,9 @@ static const char *local_addr(const struct lyd_node *ni, const char *ip)
 {
 	bool v6 = strchr(ip, ':') != NULL;
 
-	FOR_CHILD(ni, "address", a)
+	MODEL_FOR_CHILD(ni, "address", a)
 	{
-		const char *mine = leaf(a, "ip-address");
+		const char *mine = model_leaf(a, "ip-address");
 
 		if (mine && (strchr(mine, ':') != NULL) == v6)
 			return mine;
@@ -280,12 +267,12 @@ static const char *local_addr(const struct lyd_node *ni, const char *ip)
 static void add_paths(struct peers *ps, const struct lyd_node *node, const char *peer_name,
 		      int peer)
 {
-	FOR_CHILD(node, "device-interface", di)
-	FOR_CHILD(di, "network-interface", ni)
-	FOR_CHILD(ni, "neighborhood", nb)
-	FOR_CHILD(nb, "adjacency", adj)
+	MODEL_FOR_CHILD(node, "device-interface", di)
+	MODEL_FOR_CHILD(di, "network-interface", ni)
+	MODEL_FOR_CHILD(ni, "neighborhood", nb)
+	MODEL_FOR_CHILD(nb, "adjacency", adj)
 	{
-		const char *ip = leaf(adj, "ip-address"), *who = leaf(adj, "peer");
+		const char *ip = model_leaf(adj, "ip-address"), *who = model_leaf(adj, "peer");
 		const char *mine = ip ? local_addr(ni, ip) : NULL;
 		struct path *np, *p;
 		int s;
@@ -301,7 +288,7 @@ static void add_paths(struct peers *ps, const struct lyd_node *node, const char 
 		memset(p, 0, sizeof(*p));
 		p->peer = peer;
 		p->peer_name = strdup(peer_name);
-		p->ifname = strdup(leaf(ni, "name"));
+		p->ifname = strdup(model_leaf(ni, "name"));
 		p->sock = s;
 		snprintf(p->dst_text, sizeof(p->dst_text), "%s", ip);
 		to_sockaddr(ip, BFD_PORT, &p->dst, &p->dstlen);
@@ -313,8 +300,8 @@ static void add_paths(struct peers *ps, const struct lyd_node *node, const char 
 
 static enum crypto_kex kex_alg(const struct lyd_node *skm)
 {
-	const char *alg = leaf(skm, "key-exchange-algorithm");
-	const char *size = leaf(skm, "dh-key-size");
+	const char *alg = model_leaf(skm, "key-exchange-algorithm");
+	const char *size = model_leaf(skm, "dh-key-size");
 
 	if (alg && strcmp(alg, "ecdh-x25519") == 0)
 		return CRYPTO_KEX_X25519;
@@ -349,47 +336,51 @@ static char *plan_of(const struct lyd_node *auth, const struct lyd_node *me,
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	strbuf_addf(&sb, "eskm %d\npcn %s\n", eskm, leaf(me, "peering-common-name") ?: "");
-	FOR_CHILD(auth, "trusted-ca-certificate", ca)
-	strbuf_addf(&sb, "ca %s %s\n", leaf(ca, "validation-mode") ?: "",
-		    leaf(ca, "content") ?: "");
-	FOR_CHILD(auth, "client-certificate", cc)
-	strbuf_addf(&sb, "cc %s %s\n", leaf(cc, "file") ?: "", leaf(cc, "validation-mode") ?: "");
-	FOR_CHILD(auth, "certificate-revocation-list", crl)
+	strbuf_addf(&sb, "eskm %d\npcn %s\n", eskm, model_leaf(me, "peering-common-name") ?: "");
+	MODEL_FOR_CHILD(auth, "trusted-ca-certificate", ca)
+	strbuf_addf(&sb, "ca %s %s\n", model_leaf(ca, "validation-mode") ?: "",
+		    model_leaf(ca, "content") ?: "");
+	MODEL_FOR_CHILD(auth, "client-certificate", cc)
+	strbuf_addf(&sb, "cc %s %s\n", model_leaf(cc, "file") ?: "",
+		    model_leaf(cc, "validation-mode") ?: "");
+	MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
 	{
 		/* the list's content: a new CRL revalidates every peer */
-		const char *url = leaf(crl, "url") ?: "";
+		const char *url = model_leaf(crl, "url") ?: "";
 		char *pem = strncmp(url, "file://", 7) == 0 ? read_text(url + 7) : NULL;
 
 		strbuf_addf(&sb, "crl %s %s\n", url, pem ? pem : "");
 		free(pem);
 	}
-	FOR_CHILD(me, "peer", p)
-	strbuf_addf(&sb, "peer %s %s %s\n", leaf(p, "name"), leaf(p, "router-name") ?: "",
-		    leaf(p, "peering-common-name") ?: "");
-	FOR_CHILD(mynode, "device-interface", di)
-	FOR_CHILD(di, "network-interface", ni)
+	MODEL_FOR_CHILD(me, "peer", p)
+	strbuf_addf(&sb, "peer %s %s %s\n", model_leaf(p, "name"),
+		    model_leaf(p, "router-name") ?: "", model_leaf(p, "peering-common-name") ?: "");
+	MODEL_FOR_CHILD(mynode, "device-interface", di)
+	MODEL_FOR_CHILD(di, "network-interface", ni)
 	{
-		FOR_CHILD(ni, "address", a)
-		strbuf_addf(&sb, "addr %s %s\n", leaf(ni, "name"), leaf(a, "ip-address"));
-		FOR_CHILD(ni, "neighborhood", nb)
-		FOR_CHILD(nb, "adjacency", adj)
-		strbuf_addf(&sb, "adj %s %s %s\n", leaf(ni, "name"), leaf(adj, "ip-address"),
-			    leaf(adj, "peer") ?: "");
+		MODEL_FOR_CHILD(ni, "address", a)
+		strbuf_addf(&sb, "addr %s %s\n", model_leaf(ni, "name"),
+			    model_leaf(a, "ip-address"));
+		MODEL_FOR_CHILD(ni, "neighborhood", nb)
+		MODEL_FOR_CHILD(nb, "adjacency", adj)
+		strbuf_addf(&sb, "adj %s %s %s\n", model_leaf(ni, "name"),
+			    model_leaf(adj, "ip-address"), model_leaf(adj, "peer") ?: "");
 	}
 	return strbuf_steal(&sb);
 }
 
 static void set_timers(struct peers *ps, const struct lyd_node *skm)
 {
-	const char *iv = leaf(skm, "peer-key-rekey-interval") ?: "24";
+	const char *iv = model_leaf(skm, "peer-key-rekey-interval") ?: "24";
 	uint64_t mk = strcmp(iv, "never") == 0 ? 0 : (uint64_t)atoi(iv) * 3600000;
 
-	kex_set_fail_hard(ps->kex, strcmp(leaf(skm, "invalid-certificate-behavior") ?: "fail-soft",
-					  "fail-hard") == 0);
+	kex_set_fail_hard(ps->kex,
+			  strcmp(model_leaf(skm, "invalid-certificate-behavior") ?: "fail-soft",
+				 "fail-hard") == 0);
 	kex_set_timers(ps->kex,
-		       (uint64_t)atoi(leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000,
-		       (uint64_t)atoi(leaf(skm, "peer-key-timeout") ?: "3600") * 1000);
+		       (uint64_t)atoi(model_leaf(skm, "peer-key-retransmit-interval") ?: "30") *
+			       1000,
+		       (uint64_t)atoi(model_leaf(skm, "peer-key-timeout") ?: "3600") * 1000);
 	if (mk != ps->mkey_interval_ms) {
 		ps->mkey_interval_ms = mk;
 		ps->mkey_since_ms = ev_now_ms(); /* a new schedule starts now */
@@ -409,10 +400,11 @@ static struct pki_identity *client_identity(struct peers *ps, const struct lyd_n
 	struct strbuf why = STRBUF_INIT;
 
 	*problem = NULL;
-	FOR_CHILD(auth, "client-certificate", cc)
+	MODEL_FOR_CHILD(auth, "client-certificate", cc)
 	{
-		const char *file = leaf(cc, "file") ?: "", *name = leaf(cc, "name") ?: "?";
-		bool warn = strcmp(leaf(cc, "validation-mode") ?: "strict", "warn") == 0;
+		const char *file = model_leaf(cc, "file") ?: "",
+			   *name = model_leaf(cc, "name") ?: "?";
+		bool warn = strcmp(model_leaf(cc, "validation-mode") ?: "strict", "warn") == 0;
 		char path[4096], err[256];
 		const char *bad = NULL;
 		struct pki_identity *id;
@@ -454,28 +446,20 @@ static void evaluate_alarms(struct peers *ps);
 
 static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 {
-	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL, *skm = NULL, *n;
+	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL, *skm = NULL;
 	struct kex_config cfg = {0};
 	char dir[4096], err[256], *plan;
 	const char *pcn = NULL;
 	bool eskm;
 	int npeers = 0;
 
-	LY_LIST_FOR(running, n)
-	if (n->schema && strcmp(n->schema->name, "authority") == 0)
-		auth = n;
+	model_find_self(running, ps->d->router, ps->d->node, &auth, &me, &mynode);
 	eskm = auth &&
-	       strcmp(leaf(auth, "enhanced-security-key-management") ?: "false", "true") == 0;
-	FOR_CHILD(auth, "router", r)
-	if (strcmp(leaf(r, "name"), ps->d->router) == 0)
-		me = r;
-	FOR_CHILD(auth, "security-key-management", sk)
+	       strcmp(model_leaf(auth, "enhanced-security-key-management") ?: "false", "true") == 0;
+	MODEL_FOR_CHILD(auth, "security-key-management", sk)
 	skm = sk;
-	FOR_CHILD(me, "node", nd)
-	if (strcmp(leaf(nd, "name"), ps->d->node) == 0)
-		mynode = nd;
 	if (eskm)
-		pcn = leaf(me, "peering-common-name");
+		pcn = model_leaf(me, "peering-common-name");
 	if (!me || !mynode || (eskm && !pcn)) {
 		teardown(ps);
 		ps->active = false;
@@ -508,27 +492,29 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 			return;
 		}
 		ps->trust = pki_trust_new();
-		FOR_CHILD(auth, "trusted-ca-certificate", ca)
+		MODEL_FOR_CHILD(auth, "trusted-ca-certificate", ca)
 		{
-			const char *content = leaf(ca, "content");
+			const char *content = model_leaf(ca, "content");
 
 			if (content &&
 			    pki_trust_add_ca_pem(ps->trust, content, err, sizeof(err)) < 0)
-				log_warnx("trusted-ca-certificate %s: %s", leaf(ca, "name"), err);
+				log_warnx("trusted-ca-certificate %s: %s", model_leaf(ca, "name"),
+					  err);
 		}
 		ps->crl_poll_ms = 0;
-		FOR_CHILD(auth, "certificate-revocation-list", crl)
+		MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
 		{
 			uint64_t every =
-				(uint64_t)atoi(leaf(crl, "polling-interval") ?: "3600") * 1000;
+				(uint64_t)atoi(model_leaf(crl, "polling-interval") ?: "3600") *
+				1000;
 
 			if (!ps->crl_poll_ms || every < ps->crl_poll_ms)
 				ps->crl_poll_ms = every;
 		}
 		ps->crl_polled_ms = ev_now_ms();
-		FOR_CHILD(auth, "certificate-revocation-list", crl)
+		MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
 		{
-			const char *url = leaf(crl, "url");
+			const char *url = model_leaf(crl, "url");
 			char *pem =
 				url && strncmp(url, "file://", 7) == 0 ? read_text(url + 7) : NULL;
 
@@ -546,23 +532,27 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 		cfg.trust = ps->trust;
 		cfg.alg = kex_alg(skm);
 		cfg.retransmit_ms =
-			(uint64_t)atoi(leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000;
-		cfg.timeout_ms = (uint64_t)atoi(leaf(skm, "peer-key-timeout") ?: "3600") * 1000;
+			(uint64_t)atoi(model_leaf(skm, "peer-key-retransmit-interval") ?: "30") *
+			1000;
+		cfg.timeout_ms =
+			(uint64_t)atoi(model_leaf(skm, "peer-key-timeout") ?: "3600") * 1000;
 		cfg.base = (uint32_t)(ev_wallclock_ms() / 1000);
-		cfg.fail_hard = strcmp(leaf(skm, "invalid-certificate-behavior") ?: "fail-soft",
-				       "fail-hard") == 0;
-		FOR_CHILD(auth, "trusted-ca-certificate", ca)
-		cfg.untrusted_ok |= strcmp(leaf(ca, "validation-mode") ?: "strict", "warn") == 0;
+		cfg.fail_hard =
+			strcmp(model_leaf(skm, "invalid-certificate-behavior") ?: "fail-soft",
+			       "fail-hard") == 0;
+		MODEL_FOR_CHILD(auth, "trusted-ca-certificate", ca)
+		cfg.untrusted_ok |=
+			strcmp(model_leaf(ca, "validation-mode") ?: "strict", "warn") == 0;
 		ps->kex = kex_new(&cfg, ev_now_ms());
 		ps->mkey_interval_ms = UINT64_MAX; /* set_timers starts the schedule */
 		set_timers(ps, skm);
 		ps->config_changes++;
 		ps->active = true;
 	}
-	FOR_CHILD(me, "peer", p)
+	MODEL_FOR_CHILD(me, "peer", p)
 	{
-		const char *rn = leaf(p, "router-name") ?: leaf(p, "name");
-		const char *ppcn = leaf(p, "peering-common-name");
+		const char *rn = model_leaf(p, "router-name") ?: model_leaf(p, "name");
+		const char *ppcn = model_leaf(p, "peering-common-name");
 		int idx;
 
 		if (eskm && !ppcn)
@@ -758,13 +748,9 @@ static void on_timer(struct ev_timer *t, void *arg)
 	uint8_t pkt[BFD_CTRL_LEN];
 
 	(void)t;
-	for (int i = 0; i < ps->npaths; i++) {
-		struct path *p = &ps->paths[i];
-
-		bfd_set_admin_down(&p->bfd, rejected(ps, p->peer), now);
-		if (bfd_tick(&p->bfd, now, pkt))
-			send_path(ps, p, NULL, 0);
-	}
+	for (int i = 0; i < ps->npaths; i++)
+		if (bfd_tick(&ps->paths[i].bfd, now, pkt))
+			send_path(ps, &ps->paths[i], NULL, 0);
 	if (now - ps->alarms_ms >= 1000 && !ps->kex) {
 		ps->alarms_ms = now;
 		evaluate_alarms(ps);
@@ -799,6 +785,9 @@ static void on_timer(struct ev_timer *t, void *arg)
 				  "peer whose certificate expired");
 			flush_kex(ps);
 		}
+		/* paths of refused peers held down, released once valid */
+		for (int i = 0; i < ps->npaths; i++)
+			bfd_set_admin_down(&ps->paths[i].bfd, rejected(ps, ps->paths[i].peer), now);
 		evaluate_alarms(ps);
 	}
 }
