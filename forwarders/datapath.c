@@ -749,7 +749,7 @@ static int peer_of(const struct dp *dp, const struct pkt *k)
 
 /* A first packet for a session we do not have (or a new one on its port). */
 static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr_session_meta *m,
-			uint64_t now, struct dp_out *out, enum dp_drop *why)
+			uint64_t now, enum dp_drop *why)
 {
 	struct crypto_seal_key pk;
 	int si = find_port(dp, peer, port);
@@ -785,7 +785,6 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 	}
 	memcpy(dp->s[si].uuid, m->uuid, 16);
 	snprintf(dp->s[si].service, sizeof(dp->s[si].service), "%s", m->service);
-	(void)out;
 	return si;
 }
 
@@ -833,7 +832,7 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 		crypto_wipe(&mk, sizeof(mk));
 		if (rc < 0)
 			return drop(dp, out, DP_DROP_BAD_METADATA);
-		si = take_session(dp, peer, port, &m, now, out, &why);
+		si = take_session(dp, peer, port, &m, now, &why);
 		crypto_wipe(m.wrapped_key, sizeof(m.wrapped_key));
 	} else {
 		si = find_port(dp, peer, port);

@@ -197,3 +197,22 @@ int fwd_filter(const struct fwd_config *c, enum fwd_side side, char *out, size_t
 		snprintf(out, cap, "less 0"); /* matches nothing */
 	return 0;
 }
+
+int fwd_open_captures(struct fwd *f, const struct fwd_config *c, fwd_open_one one, char *err,
+		      size_t errlen)
+{
+	for (int i = 0; i < c->nlan; i++)
+		if (one(f, c->lan[i], FWD_LAN, c, err, errlen) < 0)
+			return -1;
+	for (int i = 0; i < c->nwan; i++)
+		if (one(f, c->wan[i], FWD_WAN, c, err, errlen) < 0)
+			return -1;
+	return fwd_rules_install(c, false, err, errlen);
+}
+
+void fwd_done_resend(struct fwd *f, const struct fwd_pkt *p, bool accept)
+{
+	(void)f;
+	if (accept) /* the kernel dropped its copy: send ours on */
+		fwd_send(p->data, p->len);
+}

@@ -86,6 +86,14 @@ int fwd_send(const uint8_t *pkt, size_t len);
  * PREROUTING, with target ("NFQUEUE" or "DROP").  0 or -1 (err says). */
 int fwd_rules_install(const struct fwd_config *c, bool nfqueue, char *err, size_t errlen);
 void fwd_rules_remove(void);
+/* What pcap and raw-socket share: open a capture on every LAN, then every
+ * WAN interface, then the rules that drop the kernel's copies (0, or -1
+ * with err); and done(): a packet left alone is sent on as it was. */
+typedef int (*fwd_open_one)(struct fwd *f, const char *ifname, enum fwd_side side,
+			    const struct fwd_config *c, char *err, size_t errlen);
+int fwd_open_captures(struct fwd *f, const struct fwd_config *c, fwd_open_one one, char *err,
+		      size_t errlen);
+void fwd_done_resend(struct fwd *f, const struct fwd_pkt *p, bool accept);
 /* The BPF filter (pcap syntax) of the packets of one side. */
 int fwd_filter(const struct fwd_config *c, enum fwd_side side, char *out, size_t cap);
 

@@ -96,18 +96,11 @@ static struct fwd *raw_fwd_open(const struct fwd_config *c, char *err, size_t er
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	for (int i = 0; i < c->nlan; i++)
-		if (open_one(f, c->lan[i], FWD_LAN, c, err, errlen) < 0)
-			goto fail;
-	for (int i = 0; i < c->nwan; i++)
-		if (open_one(f, c->wan[i], FWD_WAN, c, err, errlen) < 0)
-			goto fail;
-	if (fwd_rules_install(c, false, err, errlen) < 0)
-		goto fail;
+	if (fwd_open_captures(f, c, open_one, err, errlen) < 0) {
+		raw_fwd_close(f);
+		return NULL;
+	}
 	return f;
-fail:
-	raw_fwd_close(f);
-	return NULL;
 }
 
 static int raw_fwd_fds(const struct fwd *f, int *out, int max)
@@ -142,18 +135,11 @@ static int raw_fwd_rx(struct fwd *f, struct fwd_pkt *pkts, int max)
 	return n;
 }
 
-static void raw_fwd_done(struct fwd *f, const struct fwd_pkt *p, bool accept)
-{
-	(void)f;
-	if (accept) /* the kernel dropped its copy: send ours on */
-		fwd_send(p->data, p->len);
-}
-
 const struct fwd_ops fwd_rawsock = {
 	.name = "raw-socket",
 	.open = raw_fwd_open,
 	.fds = raw_fwd_fds,
 	.rx_burst = raw_fwd_rx,
-	.done = raw_fwd_done,
+	.done = fwd_done_resend,
 	.close = raw_fwd_close,
 };
