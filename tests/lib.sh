@@ -53,3 +53,17 @@ need_root() {
 		exit 77
 	fi
 }
+
+# lab_until SECONDS NODE COMMAND PATTERN COUNT: poll svrsh COMMAND on the
+# lab's NODE until COUNT lines of its output match PATTERN (COUNT 0: until
+# none does); 1 when SECONDS pass first.
+lab_until() {
+	_t=0
+	while [ "$_t" -lt $(($1 * 10)) ]; do
+		_n=$("$SVRLAB" exec "$2" svrsh -c "$3" 2>&1 | grep -c -- "$4")
+		if [ "$5" -eq 0 ]; then [ "$_n" -eq 0 ] && return 0; else [ "$_n" -ge "$5" ] && return 0; fi
+		sleep 0.1
+		_t=$((_t + 1))
+	done
+	return 1
+}

@@ -22,19 +22,6 @@ RUN=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME
 sh_() { "$SVRLAB" exec "$1" svrsh -c "$2" 2>&1; }
 batch_() { printf '%s\n' "$2" | "$SVRLAB" exec "$1" svrsh 2>&1; }
 
-# until SECONDS ROUTER COMMAND PATTERN COUNT: COMMAND's output has COUNT
-# lines matching PATTERN (COUNT 0: none)
-until_() {
-	t=0
-	while [ "$t" -lt $(($1 * 10)) ]; do
-		n=$(sh_ "$2" "$3" | grep -c -- "$4")
-		if [ "$5" -eq 0 ]; then [ "$n" -eq 0 ] && return 0; else [ "$n" -ge "$5" ] && return 0; fi
-		sleep 0.1
-		t=$((t + 1))
-	done
-	return 1
-}
-
 # ---- a test CA, and every certificate the test presents ------------------
 ca=$(test_tmpdir)
 (
@@ -117,7 +104,7 @@ for r in routerA routerB; do
 		fail "$r: committing the PKI configuration: $(cat "$ca/commit.out")"
 done
 for r in routerA routerB; do
-	until_ 15 "$r" 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+	lab_until 15 "$r" 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 		fail "$r: not complete with CA-signed certificates: $(sh_ "$r" 'show peers security')"
 	sh_ "$r" 'show security security-associations routerA detail' >/dev/null
 done
@@ -150,13 +137,13 @@ commit" >"$ca/b.out" || fail "$r: invalid-certificate-behavior $1: $(cat "$ca/b.
 
 recover() { # KIND BEHAVIOUR
 	present b
-	until_ 20 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+	lab_until 20 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 		fail "$2 $1: not complete again with the good certificate: $(sh_ routerA 'show peers security')"
-	until_ 10 routerA 'show peers security' "^  Status: *up$" 2 ||
+	lab_until 10 routerA 'show peers security' "^  Status: *up$" 2 ||
 		fail "$2 $1: paths not up again: $(sh_ routerA 'show peers security')"
-	until_ 5 routerA 'show alarms' "CRITICAL .*routerB" 0 ||
+	lab_until 5 routerA 'show alarms' "CRITICAL .*routerB" 0 ||
 		fail "$2 $1: the alarm did not clear: $(sh_ routerA 'show alarms')"
-	until_ 5 routerA 'show alarms' "out of service" 0 ||
+	lab_until 5 routerA 'show alarms' "out of service" 0 ||
 		fail "$2 $1: out-of-service alarms did not clear: $(sh_ routerA 'show alarms')"
 	sh_ routerA 'show events' | grep -q "cleared .*$(message "$1" | cut -c1-40)" ||
 		fail "$2 $1: no clear event: $(sh_ routerA 'show events')"
@@ -164,12 +151,12 @@ recover() { # KIND BEHAVIOUR
 
 for kind in expired revoked wrong-name untrusted; do
 	present "$kind"
-	until_ 10 routerA 'show alarms' "CRITICAL .*$(message $kind)" 1 ||
+	lab_until 10 routerA 'show alarms' "CRITICAL .*$(message $kind)" 1 ||
 		fail "fail-soft $kind: no alarm on routerA: $(sh_ routerA 'show alarms')"
 	# the keys keep working: complete on both sides, paths up
-	until_ 15 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+	lab_until 15 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 		fail "fail-soft $kind: routerA not complete: $(sh_ routerA 'show peers security')"
-	until_ 15 routerB 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+	lab_until 15 routerB 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 		fail "fail-soft $kind: routerB not complete: $(sh_ routerB 'show peers security')"
 	[ "$(sh_ routerA 'show peers security' | grep -c '^  Status: *up$')" -eq 2 ] ||
 		fail "fail-soft $kind: paths not up"
@@ -179,7 +166,7 @@ for kind in expired revoked wrong-name untrusted; do
 	case $kind in
 	expired | wrong-name)
 		# routerB tells its own operator what it presents
-		until_ 5 routerB 'show alarms' "Client certificate of routerB: local" 1 ||
+		lab_until 5 routerB 'show alarms' "Client certificate of routerB: local" 1 ||
 			fail "fail-soft $kind: no client-certificate alarm on routerB: $(sh_ routerB 'show alarms')"
 		;;
 	esac
@@ -198,30 +185,30 @@ cp "$ca/crl.pem" "$ca/crl-before.pem"
 		openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -gencrl -out crl.new &&
 		mv crl.new crl.pem
 ) >/dev/null 2>&1 || fail "revoking routerB's certificate"
-until_ 10 routerA 'show alarms' "CRITICAL .*Peer routerB certificate is revoked" 1 ||
+lab_until 10 routerA 'show alarms' "CRITICAL .*Peer routerB certificate is revoked" 1 ||
 	fail "a new revocation list was not read at once: $(sh_ routerA 'show alarms')"
-until_ 15 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+lab_until 15 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 	fail "fail-soft: not complete with a revoked certificate"
 cp "$ca/crl-before.pem" "$ca/crl.new" && mv "$ca/crl.new" "$ca/crl.pem"
-until_ 10 routerA 'show alarms' "CRITICAL .*routerB" 0 ||
+lab_until 10 routerA 'show alarms' "CRITICAL .*routerB" 0 ||
 	fail "the old revocation list back, the alarm did not clear: $(sh_ routerA 'show alarms')"
-until_ 15 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+lab_until 15 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 	fail "not complete after the revocation list changed back"
 echo "revocation list replaced: read at once, alarm raised and cleared"
 
 behaviour fail-hard
 for kind in expired revoked wrong-name untrusted; do
 	present "$kind"
-	until_ 10 routerA 'show alarms' "CRITICAL .*$(message $kind)" 1 ||
+	lab_until 10 routerA 'show alarms' "CRITICAL .*$(message $kind)" 1 ||
 		fail "fail-hard $kind: no alarm on routerA: $(sh_ routerA 'show alarms')"
-	until_ 10 routerA 'show peers security' "^  Status: *out-of-service$" 2 ||
+	lab_until 10 routerA 'show peers security' "^  Status: *out-of-service$" 2 ||
 		fail "fail-hard $kind: paths not out of service: $(sh_ routerA 'show peers security')"
 	sh_ routerA 'show peers security' | grep -q "MKEY_EXCH_COMP" &&
 		fail "fail-hard $kind: routerA kept keys with routerB"
-	until_ 5 routerA 'show alarms' "MAJOR .*Peer path to routerB .*out of service" 2 ||
+	lab_until 5 routerA 'show alarms' "MAJOR .*Peer path to routerB .*out of service" 2 ||
 		fail "fail-hard $kind: no out-of-service alarms: $(sh_ routerA 'show alarms')"
 	# routerB sees its paths taken down
-	until_ 10 routerB 'show peers security' "^  Status: *down$" 2 ||
+	lab_until 10 routerB 'show peers security' "^  Status: *down$" 2 ||
 		fail "fail-hard $kind: routerB's paths still up: $(sh_ routerB 'show peers security')"
 	recover "$kind" fail-hard
 	echo "fail-hard $kind: alarm, paths out of service, recovered"
@@ -231,12 +218,12 @@ done
 # presenting an expired certificate, a restarted routerA raises it anew.
 behaviour fail-soft
 present expired
-until_ 10 routerA 'show alarms' "CRITICAL .*$(message expired)" 1 || fail "no alarm before the restart"
+lab_until 10 routerA 'show alarms' "CRITICAL .*$(message expired)" 1 || fail "no alarm before the restart"
 pid=$(cat "$RUN/routerA/state/svrd.pid")
 kill "$pid"
 while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 "$SVRLAB" start routerA >/dev/null 2>&1 || fail "svrlab start routerA"
-until_ 15 routerA 'show alarms' "CRITICAL .*$(message expired)" 1 ||
+lab_until 15 routerA 'show alarms' "CRITICAL .*$(message expired)" 1 ||
 	fail "the alarm did not come back after the restart: $(sh_ routerA 'show alarms')"
 recover expired restart
 echo "restart: the alarm was raised again while its cause held"
@@ -244,12 +231,12 @@ echo "restart: the alarm was raised again while its cause held"
 # A peer that stops speaking key management (BFD only) is reported.
 batch_ routerB 'set authority enhanced-security-key-management false
 commit' >/dev/null || fail "turning key management off on routerB"
-until_ 20 routerA 'show alarms' "CRITICAL .*Peering with routerB failed: the peer does not speak enhanced security key management" 1 ||
+lab_until 20 routerA 'show alarms' "CRITICAL .*Peering with routerB failed: the peer does not speak enhanced security key management" 1 ||
 	fail "no alarm for a peer without key management: $(sh_ routerA 'show alarms')"
 batch_ routerB 'set authority enhanced-security-key-management true
 commit' >/dev/null || fail "turning key management on again on routerB"
-until_ 20 routerA 'show alarms' "does not speak" 0 ||
+lab_until 20 routerA 'show alarms' "does not speak" 0 ||
 	fail "the key management alarm did not clear: $(sh_ routerA 'show alarms')"
-until_ 20 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+lab_until 20 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 	fail "not complete after key management came back"
 echo "PASS"

@@ -25,19 +25,9 @@ bg() { # NODE CMD...: runs CMD in NODE's namespace; $! is its PID
 	TEST_PIDS="$TEST_PIDS $!"
 }
 
-until_() { # SECONDS ROUTER COMMAND PATTERN COUNT
-	t=0
-	while [ "$t" -lt $(($1 * 10)) ]; do
-		[ "$(sh_ "$2" "$3" | grep -c -- "$4")" -ge "$5" ] && return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	return 1
-}
-
 "$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"
 for r in routerA routerB; do
-	until_ 15 "$r" 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+	lab_until 15 "$r" 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 		fail "$r: key exchange not complete"
 done
 # servers on hostB (and hostA, for the reverse direction)
@@ -52,7 +42,7 @@ for fwd in nfqueue pcap raw-socket; do
 		printf 'set authority router %s node %s-1 forwarder %s\ncommit\n' "$r" "$r" "$fwd" |
 			"$SVRLAB" exec "$r" svrsh >"$tmp/commit.out" 2>&1 ||
 			fail "$fwd: commit on $r: $(cat "$tmp/commit.out")"
-		until_ 5 "$r" 'show stats' "Forwarder: *$fwd\$" 1 ||
+		lab_until 5 "$r" 'show stats' "Forwarder: *$fwd\$" 1 ||
 			fail "$fwd: not running on $r: $(sh_ "$r" 'show stats'; sh_ "$r" 'show alarms')"
 	done
 	x hostA ping -c 3 -W 2 203.0.113.2 >/dev/null || fail "$fwd: ping hostA -> hostB"
@@ -105,6 +95,18 @@ for fwd in nfqueue pcap raw-socket; do
 	drops=$(sh_ routerB 'show stats' | awk -F: '/Dropped, (bad tag|replay|bad metadata)/ { s += $2 } END { print s + 0 }')
 	[ "$drops" -eq 0 ] || fail "$fwd: routerB dropped packets: $(sh_ routerB 'show stats')"
 done
+# A forwarder that cannot start (an interface that is not there) is an
+# alarm, and leaves no rule behind; it comes back when the cause goes.
+printf 'set authority router routerA node routerA-1 device-interface lan9 network-interface lan9\ncommit\n' |
+	"$SVRLAB" exec routerA svrsh >"$tmp/lan9.out" 2>&1 || fail "adding lan9: $(cat "$tmp/lan9.out")"
+lab_until 5 routerA 'show alarms' "MAJOR .*Forwarder raw-socket is not running: no interface lan9 here" 1 ||
+	fail "no alarm for a forwarder that cannot start: $(sh_ routerA 'show alarms')"
+x routerA iptables -t mangle -S | grep -q OPENSVR && fail "rules left while the forwarder is down"
+printf 'delete authority router routerA node routerA-1 device-interface lan9\ncommit\n' |
+	"$SVRLAB" exec routerA svrsh >/dev/null 2>&1 || fail "removing lan9"
+lab_until 5 routerA 'show alarms' "Forwarder" 0 || fail "the forwarder alarm did not clear"
+x hostA ping -c 2 -W 2 203.0.113.2 >/dev/null || fail "no traffic once the forwarder is back"
+echo "a forwarder that cannot start: alarm, no rules; back when the cause went"
 # the rules go with the forwarder
 printf 'set authority enhanced-security-key-management false\ncommit\n' |
 	"$SVRLAB" exec routerA svrsh >/dev/null || fail "turning key management off"

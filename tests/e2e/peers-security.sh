@@ -11,23 +11,11 @@ export SVRLAB_NAME="e2eps$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-# wait_for SECONDS ROUTER PATTERN COUNT: until show peers security has COUNT
-# lines matching PATTERN
-wait_for() {
-	t=0
-	while [ "$t" -lt $(($1 * 10)) ]; do
-		n=$("$SVRLAB" exec "$2" svrsh -c 'show peers security' 2>/dev/null | grep -c "$3")
-		[ "$n" -ge "$4" ] && return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	return 1
-}
 
 "$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"
 for r in routerA routerB; do
 	# two paths each (IPv4 and IPv6 on the WAN), complete, all six flags True
-	wait_for 10 "$r" "Security Status: *MKEY_EXCH_COMP" 2 ||
+	lab_until 10 "$r" 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 		fail "$r: paths not MKEY_EXCH_COMP within 10 s: $("$SVRLAB" exec "$r" svrsh -c 'show peers security')"
 	out=$("$SVRLAB" exec "$r" svrsh -c 'show peers security')
 	[ "$(echo "$out" | grep -cE '^  (Cert|Salt|Key) (Rec|Ack): *True$')" -eq 12 ] ||
@@ -49,7 +37,7 @@ for r in routerA routerB; do
 	printf 'set authority security-key-management key-exchange-algorithm diffie-hellman\nset authority security-key-management dh-key-size 2048\ncommit\n' |
 		"$SVRLAB" exec "$r" svrsh >/dev/null || fail "algorithm change on $r"
 done
-wait_for 40 routerA "Security Status: *MKEY_EXCH_COMP" 2 || fail "no MKEY_EXCH_COMP after the algorithm change"
+lab_until 40 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 || fail "no MKEY_EXCH_COMP after the algorithm change"
 [ "$(salt)" != "$s1" ] || fail "the algorithm change did not renew the salts"
 
 sa=$("$SVRLAB" exec routerA svrsh -c 'show security security-associations routerB detail')
@@ -61,7 +49,7 @@ echo "$sa" | grep -q "^Peer Certificate: Valid$" || fail "peer certificate not v
 idx=$("$SVRLAB" exec routerB svrsh -c 'security metadata-key regenerate' |
 	sed -n 's/.*rekey index \([0-9]*\).*/\1/p')
 [ -n "$idx" ] && [ "$idx" -ge 2 ] || fail "regenerate did not report a new index ($idx)"
-wait_for 30 routerA "Peer Ki: *$idx\$" 2 || fail "routerA did not learn routerB's key index $idx"
+lab_until 30 routerA 'show peers security' "Peer Ki: *$idx\$" 2 || fail "routerA did not learn routerB's key index $idx"
 "$SVRLAB" exec routerB svrsh -c 'show security key-status' |
 	grep -q "^ *Metadata Rekey Index: *$idx\$" || fail "routerB's key-status does not show index $idx"
 "$SVRLAB" exec routerB svrsh -c 'show security key-status' |
@@ -70,7 +58,7 @@ wait_for 30 routerA "Peer Ki: *$idx\$" 2 || fail "routerA did not learn routerB'
 pid=$(cat "/run/svrlab/$SVRLAB_NAME/routerB/state/svrd.pid")
 kill "$pid"
 t0=$(date +%s%N)
-wait_for 5 routerA "^  Status: *down\$" 2 || fail "routerA's paths still up 5 s after routerB stopped"
+lab_until 5 routerA 'show peers security' "^  Status: *down\$" 2 || fail "routerA's paths still up 5 s after routerB stopped"
 ms=$((($(date +%s%N) - t0) / 1000000))
 # BFD detection: 3 x 1000 ms after the last packet, which left up to 1 s
 # before the stop; allow the polling (sanitizer builds are slow) 1 s
@@ -90,8 +78,8 @@ id=$(echo "$al" | awk '/CRITICAL/ { print $1 }')
 "$SVRLAB" exec routerA svrsh -c "show alarms id $id" | grep -q "^Severity: CRITICAL$" ||
 	fail "show alarms id $id"
 "$SVRLAB" start routerB >/dev/null || fail "svrlab start routerB"
-wait_for 15 routerA "Security Status: *MKEY_EXCH_COMP" 2 || fail "routerB did not come back"
-wait_for 15 routerA "^  Status: *up\$" 2 || fail "routerB's paths did not come back up"
+lab_until 15 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 || fail "routerB did not come back"
+lab_until 15 routerA 'show peers security' "^  Status: *up\$" 2 || fail "routerB's paths did not come back up"
 sleep 1.5
 [ -z "$("$SVRLAB" exec routerA svrsh -c 'show alarms' | grep 'routerA-1:')" ] ||
 	fail "alarms did not clear: $("$SVRLAB" exec routerA svrsh -c 'show alarms')"
@@ -99,15 +87,15 @@ sleep 1.5
 	fail "no clear event"
 # reload local certificates: the exchange starts over and completes quickly
 "$SVRLAB" exec routerA svrsh -c 'reload local certificates' >/dev/null || fail "reload"
-wait_for 10 routerA "Security Status: *MKEY_EXCH_COMP" 2 ||
+lab_until 10 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 	fail "not complete after reload local certificates"
-wait_for 10 routerB "Security Status: *MKEY_EXCH_COMP" 2 || fail "routerB not complete after reload"
+lab_until 10 routerB 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 || fail "routerB not complete after reload"
 "$SVRLAB" down >/dev/null
 
 "$SVRLAB" up hub-spokes >/dev/null || fail "svrlab up hub-spokes"
-wait_for 10 hub "Security Status: *MKEY_EXCH_COMP" 2 || fail "hub: not complete with both spokes"
+lab_until 10 hub 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 || fail "hub: not complete with both spokes"
 for s in spoke1 spoke2; do
-	wait_for 10 "$s" "Security Status: *MKEY_EXCH_COMP" 1 || fail "$s: not complete with the hub"
+	lab_until 10 "$s" 'show peers security' "Security Status: *MKEY_EXCH_COMP" 1 || fail "$s: not complete with the hub"
 	"$SVRLAB" exec "$s" svrsh -c 'show peers security' | grep -q "Peer: spoke" &&
 		fail "$s has a path to the other spoke"
 done
