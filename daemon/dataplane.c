@@ -8,8 +8,10 @@
  * and WAN interfaces, the service prefixes, the waypoint addresses.
  *
  * It runs only where it has work and a place to do it: enhanced security
- * key management on, a service routed to a peer, and every interface it
- * would watch present in this network namespace.  A forwarder that cannot
+ * key management on, a WAN interface (one with a neighborhood), a service
+ * routed to a peer or a LAN interface where sessions end, and every
+ * interface it would watch present in this network namespace.  A hub
+ * needs no LAN: sessions between two of its peers are relayed WAN to WAN.  A forwarder that cannot
  * start is an alarm, not a silent plain-text path: its rules are not
  * installed, so the kernel routes as before.
  */
@@ -240,7 +242,10 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running)
 					snprintf(c.prefixes[c.nprefixes++], 64, "%s", prefix);
 			}
 	}
-	if (!c.nprefixes || !c.nwan || !c.nlan)
+	/* Work: sessions to make (services routed to peers) or to end here
+	 * (LAN interfaces), and a WAN to carry them; a hub with no LAN of
+	 * its own still relays. */
+	if (!c.nwan || (!c.nprefixes && !c.nlan))
 		goto off;
 	for (int i = 0; i < c.nlan; i++)
 		if (!if_nametoindex(c.lan[i]))
@@ -361,7 +366,10 @@ struct json *dataplane_sessions(const struct dataplane *p)
 		json_set(o, "protocol", json_new_int(si.fwd.proto));
 		json_set(o, "peer", json_new_str(si.peer));
 		json_set(o, "service", json_new_str(si.service));
-		json_set(o, "direction", json_new_str(si.ingress ? "ingress" : "egress"));
+		json_set(o, "direction",
+			 json_new_str(si.transit   ? "transit"
+				      : si.ingress ? "ingress"
+						   : "egress"));
 		json_set(o, "waypoint-port", json_new_int(si.port));
 		json_set(o, "handshake", json_new_str(si.handshake_done ? "done" : "metadata"));
 		json_set(o, "packets-out", json_new_int((int64_t)si.packets_out));
@@ -392,6 +400,7 @@ struct json *dataplane_stats(const struct dataplane *p)
 	json_set(o, "wan-in-bytes", json_new_int((int64_t)s->wan_in_bytes));
 	json_set(o, "lan-out-packets", json_new_int((int64_t)s->lan_out));
 	json_set(o, "lan-out-bytes", json_new_int((int64_t)s->lan_out_bytes));
+	json_set(o, "relayed-packets", json_new_int((int64_t)s->relayed));
 	json_set(o, "passed", json_new_int((int64_t)s->passed));
 	for (int i = 0; i < DP_DROP_N; i++)
 		json_set(drops, dp_drop_name((enum dp_drop)i), json_new_int((int64_t)s->drops[i]));

@@ -96,6 +96,16 @@ bool crypto_pkt_seq(const uint8_t *in, size_t in_len, uint64_t *seq);
  * padding does not (a sender bug, not an attack). */
 ssize_t crypto_pkt_open(struct crypto_pkt_key *k, uint8_t dir, const uint8_t *aad, size_t aad_len,
 			const uint8_t *in, size_t in_len, uint8_t *pt, size_t pt_cap);
+/* For a relay that forwards a packet without reading it (a hub): true
+ * when in's tag verifies over aad; nothing is decrypted. */
+bool crypto_pkt_verify(struct crypto_pkt_key *k, uint8_t dir, const uint8_t *aad, size_t aad_len,
+		       const uint8_t *in, size_t in_len);
+/* Recompute the tag of buf (ciphertext, sequence number, tag) in place
+ * over new associated data: what a hub does after re-encoding a first
+ * packet's metadata for the next peer.  The ciphertext is untouched.
+ * 0, or -1 when buf is too short. */
+int crypto_pkt_retag(struct crypto_pkt_key *k, uint8_t dir, const uint8_t *aad, size_t aad_len,
+		     uint8_t *buf, size_t len);
 
 enum crypto_kex {
 	CRYPTO_KEX_X25519,

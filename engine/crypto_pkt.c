@@ -163,3 +163,32 @@ ssize_t crypto_pkt_open(struct crypto_pkt_key *k, uint8_t dir, const uint8_t *aa
 	}
 	return n1 + n2;
 }
+
+bool crypto_pkt_verify(struct crypto_pkt_key *k, uint8_t dir, const uint8_t *aad, size_t aad_len,
+		       const uint8_t *in, size_t in_len)
+{
+	uint8_t tag[CRYPTO_SHA384_LEN];
+	size_t ct_len;
+
+	if (!k || in_len < CRYPTO_AES_BLOCK + CRYPTO_PKT_SEQ + CRYPTO_PKT_TAG)
+		return false;
+	ct_len = in_len - CRYPTO_PKT_SEQ - CRYPTO_PKT_TAG;
+	return ct_len % CRYPTO_AES_BLOCK == 0 &&
+	       tag_of(k, dir, aad, aad_len, in, ct_len, in + ct_len, tag) == 0 &&
+	       crypto_equal(tag, in + ct_len + 8, CRYPTO_PKT_TAG);
+}
+
+int crypto_pkt_retag(struct crypto_pkt_key *k, uint8_t dir, const uint8_t *aad, size_t aad_len,
+		     uint8_t *buf, size_t len)
+{
+	uint8_t tag[CRYPTO_SHA384_LEN];
+	size_t ct_len;
+
+	if (!k || len < CRYPTO_AES_BLOCK + CRYPTO_PKT_SEQ + CRYPTO_PKT_TAG)
+		return -1;
+	ct_len = len - CRYPTO_PKT_SEQ - CRYPTO_PKT_TAG;
+	if (tag_of(k, dir, aad, aad_len, buf, ct_len, buf + ct_len, tag) < 0)
+		return -1;
+	memcpy(buf + ct_len + 8, tag, CRYPTO_PKT_TAG);
+	return 0;
+}

@@ -37,6 +37,8 @@ struct service {
 
 struct sess {
 	bool used, ingress, acked;
+	bool transit; /* one leg of a session this router relays (a hub) */
+	int mate;     /* a transit leg's other leg */
 	struct svr_ctx fwd;
 	int peer;
 	uint16_t port;
@@ -49,11 +51,14 @@ struct sess {
 	int next_fwd, next_rev, next_port; /* hash chains; -1 ends */
 };
 
+#define PEER_SLOTS 8192 /* open addressing, twice MAX_PEERS */
+
 struct dp {
 	struct dp_keys keys;
 	char router[64];
 	struct peer *peers;
 	int npeers;
+	int *peer_slot; /* peer numbers by (their address, ours); -1 empty */
 	struct service *services;
 	int nservices;
 	struct sess *s;
@@ -90,13 +95,16 @@ struct dp *dp_new(const struct dp_keys *keys, const char *router)
 	dp->by_port = malloc(BUCKETS * sizeof(int));
 	dp->peers = calloc(MAX_PEERS, sizeof(*dp->peers));
 	dp->services = calloc(MAX_SERVICES, sizeof(*dp->services));
-	if (!dp->by_fwd || !dp->by_rev || !dp->by_port || !dp->peers || !dp->services) {
+	dp->peer_slot = malloc(PEER_SLOTS * sizeof(int));
+	if (!dp->by_fwd || !dp->by_rev || !dp->by_port || !dp->peers || !dp->services ||
+	    !dp->peer_slot) {
 		dp_free(dp);
 		return NULL;
 	}
 	memset(dp->by_fwd, 0xff, BUCKETS * sizeof(int));
 	memset(dp->by_rev, 0xff, BUCKETS * sizeof(int));
 	memset(dp->by_port, 0xff, BUCKETS * sizeof(int));
+	memset(dp->peer_slot, 0xff, PEER_SLOTS * sizeof(int));
 	dp->free_head = -1;
 	dp->next_port = DP_PORT_MIN;
 	return dp;
@@ -117,12 +125,14 @@ void dp_free(struct dp *dp)
 	free(dp->by_port);
 	free(dp->peers);
 	free(dp->services);
+	free(dp->peer_slot);
 	free(dp);
 }
 
 void dp_reset_config(struct dp *dp)
 {
 	memset(dp->peers, 0, MAX_PEERS * sizeof(*dp->peers));
+	memset(dp->peer_slot, 0xff, PEER_SLOTS * sizeof(int));
 	dp->npeers = 0;
 	dp->nservices = 0;
 }
@@ -139,6 +149,40 @@ static int parse_addr(const char *text, int *family, uint8_t out[16])
 		return 0;
 	}
 	return -1;
+}
+
+static uint32_t hash_addrs(int family, const uint8_t *theirs, const uint8_t *ours)
+{
+	size_t a = family == 6 ? 16 : 4;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < a; i++)
+		h = (h ^ theirs[i]) * 16777619u;
+	for (size_t i = 0; i < a; i++)
+		h = (h ^ ours[i]) * 16777619u;
+	return h & (PEER_SLOTS - 1);
+}
+
+static bool peer_is(const struct peer *p, int family, const uint8_t *theirs, const uint8_t *ours)
+{
+	size_t a = family == 6 ? 16 : 4;
+
+	return p->used && p->family == family && !memcmp(p->theirs, theirs, a) &&
+	       !memcmp(p->ours, ours, a);
+}
+
+/* The peer whose waypoint pair this is, or -1: a hash, as a hub looks it
+ * up for every packet from thousands of peers. */
+static int peer_find(const struct dp *dp, int family, const uint8_t *theirs, const uint8_t *ours)
+{
+	for (uint32_t h = hash_addrs(family, theirs, ours);; h = (h + 1) & (PEER_SLOTS - 1)) {
+		int i = dp->peer_slot[h];
+
+		if (i < 0)
+			return -1;
+		if (peer_is(&dp->peers[i], family, theirs, ours))
+			return i;
+	}
 }
 
 int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_addr,
@@ -158,6 +202,19 @@ int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_add
 	p->used = true;
 	if (peer >= dp->npeers)
 		dp->npeers = peer + 1;
+	/* a peer's addresses may change (svrd gives IPv6 first, then IPv4):
+	 * the lookup table is made again, at commit time only */
+	memset(dp->peer_slot, 0xff, PEER_SLOTS * sizeof(int));
+	for (int i = 0; i < dp->npeers; i++) {
+		const struct peer *q = &dp->peers[i];
+		uint32_t h;
+
+		if (!q->used || peer_find(dp, q->family, q->theirs, q->ours) >= 0)
+			continue;
+		for (h = hash_addrs(q->family, q->theirs, q->ours); dp->peer_slot[h] >= 0;)
+			h = (h + 1) & (PEER_SLOTS - 1);
+		dp->peer_slot[h] = i;
+	}
 	return 0;
 }
 
@@ -436,6 +493,7 @@ static void unlink_chain(int *head, struct sess *s, int idx, size_t link_off)
 static void sess_free(struct dp *dp, int i)
 {
 	struct sess *s = &dp->s[i];
+	int mate = s->transit ? s->mate : -1;
 
 	unlink_chain(&dp->by_fwd[hash_ctx(&s->fwd, false)], dp->s, i,
 		     offsetof(struct sess, next_fwd));
@@ -448,10 +506,16 @@ static void sess_free(struct dp *dp, int i)
 	s->next_fwd = dp->free_head; /* the free list reuses this link */
 	dp->free_head = i;
 	dp->live--;
+	if (mate >= 0 && dp->s[mate].used) { /* a relayed session goes whole */
+		dp->s[mate].transit = false;
+		sess_free(dp, mate);
+	}
 }
 
+/* A session; lan: found by its 5-tuple too (not a transit leg, which
+ * only ever sees the WAN). */
 static int sess_new(struct dp *dp, const struct svr_ctx *fwd, int peer, uint16_t port,
-		    const struct crypto_seal_key *pk, uint64_t now)
+		    const struct crypto_seal_key *pk, uint64_t now, bool lan)
 {
 	struct sess *s;
 	int i;
@@ -489,10 +553,14 @@ static int sess_new(struct dp *dp, const struct svr_ctx *fwd, int peer, uint16_t
 			: fwd->proto == IPPROTO_UDP_ ? 60000
 						     : 30000;
 	replay_init(&s->rx);
-	s->next_fwd = dp->by_fwd[hash_ctx(fwd, false)];
-	dp->by_fwd[hash_ctx(fwd, false)] = i;
-	s->next_rev = dp->by_rev[hash_ctx(fwd, true)];
-	dp->by_rev[hash_ctx(fwd, true)] = i;
+	s->mate = -1;
+	s->next_fwd = s->next_rev = -1;
+	if (lan) {
+		s->next_fwd = dp->by_fwd[hash_ctx(fwd, false)];
+		dp->by_fwd[hash_ctx(fwd, false)] = i;
+		s->next_rev = dp->by_rev[hash_ctx(fwd, true)];
+		dp->by_rev[hash_ctx(fwd, true)] = i;
+	}
 	s->next_port = dp->by_port[hash_port(peer, port)];
 	dp->by_port[hash_port(peer, port)] = i;
 	dp->live++;
@@ -500,13 +568,24 @@ static int sess_new(struct dp *dp, const struct svr_ctx *fwd, int peer, uint16_t
 	return i;
 }
 
+/* Both routers of a pair make sessions on the same port range, so each
+ * takes its own half: the router whose name sorts first even ports, the
+ * other odd ones.  Both ends work it out the same way, and a first packet
+ * on a port of our half is not a session the far end may make. */
+static unsigned port_parity(const struct dp *dp, int peer)
+{
+	return strcmp(dp->router, dp->peers[peer].name) < 0 ? 0 : 1;
+}
+
 static int alloc_port(struct dp *dp, int peer, uint16_t *port)
 {
+	unsigned parity = port_parity(dp, peer);
+
 	for (int tries = 0; tries <= DP_PORT_MAX - DP_PORT_MIN; tries++) {
 		uint16_t p = dp->next_port;
 
 		dp->next_port = p >= DP_PORT_MAX ? DP_PORT_MIN : (uint16_t)(p + 1);
-		if (find_port(dp, peer, p) < 0) {
+		if ((p & 1u) == parity && find_port(dp, peer, p) < 0) {
 			*port = p;
 			return 0;
 		}
@@ -520,8 +599,8 @@ size_t dp_tick(struct dp *dp, uint64_t now)
 
 	for (int i = 0; i < dp->ns; i++)
 		if (dp->s[i].used && now - dp->s[i].last_ms >= dp->s[i].timeout_ms) {
+			n += dp->s[i].transit ? 2 : 1; /* a relayed one's legs go together */
 			sess_free(dp, i);
-			n++;
 		}
 	dp->st.sessions_expired += n;
 	return n;
@@ -587,6 +666,43 @@ static void inner(const struct pkt *k, const uint8_t **p, size_t *len)
 	*len = k->proto == IPPROTO_UDP_ ? k->l4len - 8 : k->l4len;
 }
 
+/* The metadata of session s's first packets, for its peer: everything the
+ * next router needs, the payload key wrapped for it, the whole sealed
+ * with its metadata key.  Its length, or 0 with why. */
+static size_t first_meta(struct dp *dp, const struct sess *s, const char *src_router, bool syn,
+			 uint64_t now, uint8_t *frame, enum dp_drop *why)
+{
+	struct svr_session_meta m;
+	struct crypto_seal_key mk;
+	size_t mlen;
+	ssize_t w;
+
+	memset(&m, 0, sizeof(m));
+	*why = DP_DROP_NO_KEY;
+	if (dp->keys.peer_mkey(dp->keys.arg, s->peer, &mk, &m.key_index) < 0)
+		return 0;
+	m.time_ms = now;
+	m.fwd = s->fwd;
+	memcpy(m.uuid, s->uuid, 16);
+	snprintf(m.service, sizeof(m.service), "%s", s->service);
+	snprintf(m.src_router, sizeof(m.src_router), "%s", src_router);
+	snprintf(m.dst_router, sizeof(m.dst_router), "%s", dp->peers[s->peer].name);
+	m.encrypted = true;
+	m.tcp_syn = syn;
+	w = dp->keys.wrap(dp->keys.arg, s->peer, (const uint8_t *)&s->pk, sizeof(s->pk),
+			  m.wrapped_key, sizeof(m.wrapped_key));
+	if (w < 0) {
+		crypto_wipe(&mk, sizeof(mk));
+		return 0;
+	}
+	m.wrapped_len = (size_t)w;
+	mlen = svrmeta_session_encode(&m, &mk, frame, 1024);
+	crypto_wipe(&mk, sizeof(mk));
+	crypto_wipe(&m, sizeof(m));
+	*why = DP_DROP_MALFORMED;
+	return mlen;
+}
+
 static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool reverse,
 				uint64_t now, struct dp_out *out)
 {
@@ -616,32 +732,11 @@ static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool
 	}
 	if (!s->acked && s->ingress && !reverse) {
 		/* a first packet: everything the egress router needs */
-		struct svr_session_meta m;
-		struct crypto_seal_key mk;
-		ssize_t w;
+		enum dp_drop why;
 
-		memset(&m, 0, sizeof(m));
-		if (dp->keys.peer_mkey(dp->keys.arg, s->peer, &mk, &m.key_index) < 0)
-			return drop(dp, out, DP_DROP_NO_KEY);
-		m.time_ms = now;
-		m.fwd = s->fwd;
-		memcpy(m.uuid, s->uuid, 16);
-		snprintf(m.service, sizeof(m.service), "%s", s->service);
-		snprintf(m.src_router, sizeof(m.src_router), "%s", dp->router);
-		snprintf(m.dst_router, sizeof(m.dst_router), "%s", pr->name);
-		m.encrypted = true;
-		m.tcp_syn = k->syn;
-		w = dp->keys.wrap(dp->keys.arg, s->peer, (const uint8_t *)&s->pk, sizeof(s->pk),
-				  m.wrapped_key, sizeof(m.wrapped_key));
-		if (w < 0) {
-			crypto_wipe(&mk, sizeof(mk));
-			return drop(dp, out, DP_DROP_NO_KEY);
-		}
-		m.wrapped_len = (size_t)w;
-		mlen = svrmeta_session_encode(&m, &mk, frame, 1024);
-		crypto_wipe(&mk, sizeof(mk));
+		mlen = first_meta(dp, s, dp->router, k->syn, now, frame, &why);
 		if (!mlen)
-			return drop(dp, out, DP_DROP_MALFORMED);
+			return drop(dp, out, why);
 	} else if (!s->acked && !s->ingress && reverse) {
 		/* the egress router's answer: "I have it, stop the metadata" */
 		struct svrmeta_writer w;
@@ -703,7 +798,7 @@ enum dp_verdict dp_lan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 		if (alloc_port(dp, svc->peer, &port) < 0)
 			return drop(dp, out, DP_DROP_NO_PORT);
 		if (crypto_random(&pk, sizeof(pk)) < 0 ||
-		    (si = sess_new(dp, &k.t, svc->peer, port, &pk, now)) < 0) {
+		    (si = sess_new(dp, &k.t, svc->peer, port, &pk, now, true)) < 0) {
 			crypto_wipe(&pk, sizeof(pk));
 			return drop(dp, out, DP_DROP_NO_PORT);
 		}
@@ -737,24 +832,24 @@ static bool udp_ok(const struct pkt *k)
 
 static int peer_of(const struct dp *dp, const struct pkt *k)
 {
-	size_t a = k->family == 6 ? 16 : 4;
-
-	for (int i = 0; i < dp->npeers; i++)
-		if (dp->peers[i].used && dp->peers[i].family == k->family &&
-		    !memcmp(dp->peers[i].theirs, k->t.src, a) &&
-		    !memcmp(dp->peers[i].ours, k->t.dst, a))
-			return i;
-	return -1;
+	return peer_find(dp, k->family, k->t.src, k->t.dst);
 }
 
 /* A first packet for a session we do not have (or a new one on its port). */
 static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr_session_meta *m,
 			uint64_t now, enum dp_drop *why)
 {
+	const struct service *svc;
 	struct crypto_seal_key pk;
-	int si = find_port(dp, peer, port);
+	uint16_t next_port = 0;
+	int si, next = -1, b;
 	ssize_t n;
 
+	if ((port & 1u) == port_parity(dp, peer)) {
+		*why = DP_DROP_BAD_METADATA; /* our half of the ports: not theirs to open */
+		return -1;
+	}
+	si = find_port(dp, peer, port);
 	if (si >= 0 && !memcmp(dp->s[si].uuid, m->uuid, 16))
 		return si; /* a first packet again: we have it */
 	if (m->time_ms + META_WINDOW_MS < now || m->time_ms > now + META_WINDOW_MS) {
@@ -764,6 +859,17 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 	if (m->fwd.family != 4 && m->fwd.family != 6) {
 		*why = DP_DROP_BAD_METADATA;
 		return -1;
+	}
+	/* A destination we route to another peer: we are a hub on the way,
+	 * and the session has a second leg towards that peer. */
+	svc = service_for(dp, m->fwd.family, m->fwd.dst);
+	if (svc && svc->peer != peer && svc->peer >= 0 && svc->peer < dp->npeers &&
+	    dp->peers[svc->peer].used) {
+		next = svc->peer;
+		if (alloc_port(dp, next, &next_port) < 0) {
+			*why = DP_DROP_NO_PORT;
+			return -1;
+		}
 	}
 	uint8_t raw[sizeof(pk) + 2 * CRYPTO_AES_BLOCK]; /* room for the padding */
 
@@ -777,15 +883,72 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 	}
 	if (si >= 0)
 		sess_free(dp, si); /* the port went to a new session at the far end */
-	si = sess_new(dp, &m->fwd, peer, port, &pk, now);
+	si = sess_new(dp, &m->fwd, peer, port, &pk, now, next < 0);
+	b = si >= 0 && next >= 0 ? sess_new(dp, &m->fwd, next, next_port, &pk, now, false) : -1;
 	crypto_wipe(&pk, sizeof(pk));
+	if (si >= 0 && next >= 0 && b < 0) {
+		sess_free(dp, si);
+		si = -1;
+	}
 	if (si < 0) {
 		*why = DP_DROP_NO_PORT;
 		return -1;
 	}
 	memcpy(dp->s[si].uuid, m->uuid, 16);
 	snprintf(dp->s[si].service, sizeof(dp->s[si].service), "%s", m->service);
+	if (b >= 0) { /* leg b leaves us as from an ingress router */
+		struct sess *x = &dp->s[si], *y = &dp->s[b];
+
+		x->transit = y->transit = true;
+		x->mate = b;
+		y->mate = si;
+		y->ingress = true;
+		memcpy(y->uuid, x->uuid, 16);
+		memcpy(y->service, x->service, sizeof(y->service));
+	}
 	return si;
+}
+
+/* A packet of a session we relay (as a hub): authenticated with the
+ * session's key and checked for replay, but never decrypted; sent on to
+ * the other leg's peer as it came, except that a first packet's metadata
+ * is opened here and sealed again for the next router (the tag, over the
+ * metadata, is made again; the ciphertext is the ingress router's). */
+static enum dp_verdict relay(struct dp *dp, int si, const uint8_t *data, size_t dlen, size_t mlen,
+			     const struct svr_session_meta *m, uint64_t seq, uint64_t now,
+			     struct dp_out *out)
+{
+	struct sess *s = &dp->s[si], *o = &dp->s[dp->s[si].mate];
+	const struct peer *pr = &dp->peers[o->peer];
+	uint8_t dir = s->ingress ? 1 : 0, *frame;
+	size_t hl = pr->family == 4 ? 28 : 48, body = dlen - mlen, nm = mlen;
+	enum dp_drop why;
+
+	frame = out->pkt + hl;
+	if (!crypto_pkt_verify(s->ck, dir, data, mlen, data + mlen, body))
+		return drop(dp, out, DP_DROP_BAD_TAG);
+	replay_update(&s->rx, seq);
+	if (m && !dir) {
+		nm = first_meta(dp, o, m->src_router, m->tcp_syn, now, frame, &why);
+		if (!nm)
+			return drop(dp, out, why);
+	} else {
+		memcpy(frame, data, mlen);
+	}
+	if (hl + nm + body > DP_MAX_PKT)
+		return drop(dp, out, DP_DROP_MALFORMED);
+	memcpy(frame + nm, data + mlen, body);
+	if (m && !dir)
+		(void)crypto_pkt_retag(s->ck, dir, frame, nm, frame + nm, body);
+	out->len = build(out->pkt, pr->family, pr->ours, pr->theirs, IPPROTO_UDP_, 64, o->port,
+			 o->port, true, nm + body);
+	s->last_ms = o->last_ms = now;
+	s->pkts_in++;
+	o->pkts_out++;
+	dp->st.relayed++;
+	dp->st.wan_out++;
+	dp->st.wan_out_bytes += out->len;
+	return DP_SEND;
 }
 
 enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t now,
@@ -798,7 +961,7 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 	enum dp_drop why = DP_DROP_NO_SESSION;
 	const char *err;
 	struct sess *s;
-	bool from_ingress;
+	bool from_ingress, first;
 	struct pkt k;
 	uint16_t port;
 	int peer, si, rc;
@@ -823,7 +986,8 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 		return drop(dp, out, DP_DROP_BAD_METADATA);
 	if (rc == 0)
 		mlen = f.hlen + f.plen;
-	if (rc == 0 && f.plen) {
+	first = rc == 0 && f.plen;
+	if (first) {
 		struct crypto_seal_key mk;
 
 		if (dp->keys.own_mkey(dp->keys.arg, m.key_index, &mk) < 0)
@@ -845,6 +1009,8 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 		return drop(dp, out, DP_DROP_MALFORMED);
 	if (replay_check(&s->rx, seq) != REPLAY_OK)
 		return drop(dp, out, DP_DROP_REPLAY);
+	if (s->transit)
+		return relay(dp, si, data, dlen, mlen, first ? &m : NULL, seq, now, out);
 	hl = s->fwd.family == 4 ? 20 : 40;
 	n = crypto_pkt_open(s->ck, from_ingress ? 0 : 1, data, mlen, data + mlen, dlen - mlen,
 			    out->pkt + hl + 8, sizeof(out->pkt) - hl - 8);
@@ -903,6 +1069,7 @@ bool dp_session_at(const struct dp *dp, size_t i, uint64_t now, struct dp_sessio
 		snprintf(info->service, sizeof(info->service), "%s", s->service);
 		info->ingress = s->ingress;
 		info->handshake_done = s->acked;
+		info->transit = s->transit;
 		info->port = s->port;
 		info->packets_out = s->pkts_out;
 		info->packets_in = s->pkts_in;

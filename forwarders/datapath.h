@@ -71,7 +71,8 @@ enum dp_drop {
 struct dp_stats {
 	uint64_t lan_in, lan_out, wan_in, wan_out; /* packets */
 	uint64_t lan_in_bytes, wan_out_bytes, wan_in_bytes, lan_out_bytes;
-	uint64_t passed; /* not SVR's: left to the kernel */
+	uint64_t passed;  /* not SVR's: left to the kernel */
+	uint64_t relayed; /* WAN to WAN, as a hub */
 	uint64_t sessions_created, sessions_expired;
 	uint64_t drops[DP_DROP_N];
 };
@@ -122,6 +123,7 @@ struct dp_session_info {
 	struct svr_ctx fwd;
 	char peer[64], service[64];
 	bool ingress, handshake_done;
+	bool transit; /* one leg of a session relayed here */
 	uint16_t port;
 	uint64_t packets_out, packets_in, idle_ms;
 };

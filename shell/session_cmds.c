@@ -3,7 +3,8 @@
  * What the data plane carries: one line per SVR session (its original
  * 5-tuple, the peer and service, which end made it, the waypoint port,
  * whether the metadata handshake is done, packets each way; never a key),
- * and the datapath's counters, drops by reason.  Both take
+ * and the datapath's counters, drops by reason.  A session this router
+ * relays as a hub shows once per leg, as "transit".  Both take
  * "| display json".
  */
 #include "config.h"
@@ -38,7 +39,7 @@ static int cmd_show_sessions(struct cli_def *cli, const char *command, char **ar
 	list = json_get(d, "sessions");
 	n = json_len(list);
 	render_header(cli, "sessions");
-	cli_print(cli, "%-6s %-5s %-40s %-40s %-12s %-14s %-8s %-6s %-9s %10s %10s", "Dir", "Proto",
+	cli_print(cli, "%-7s %-5s %-40s %-40s %-12s %-14s %-8s %-6s %-9s %10s %10s", "Dir", "Proto",
 		  "Source", "Destination", "Peer", "Service", "Port", "Idle", "Handshake",
 		  "Pkts Out", "Pkts In");
 	for (size_t i = 0; i < n; i++) {
@@ -49,8 +50,12 @@ static int cmd_show_sessions(struct cli_def *cli, const char *command, char **ar
 			 (long long)json_get_int(s, "source-port", 0));
 		snprintf(dst, sizeof(dst), "%s:%lld", json_get_str(s, "destination", "?"),
 			 (long long)json_get_int(s, "destination-port", 0));
-		cli_print(cli, "%-6s %-5s %-40s %-40s %-12s %-14s %-8lld %-6lld %-9s %10lld %10lld",
-			  strcmp(json_get_str(s, "direction", ""), "ingress") == 0 ? "fwd" : "rev",
+		const char *dir = json_get_str(s, "direction", "");
+
+		cli_print(cli, "%-7s %-5s %-40s %-40s %-12s %-14s %-8lld %-6lld %-9s %10lld %10lld",
+			  strcmp(dir, "ingress") == 0	? "fwd"
+			  : strcmp(dir, "transit") == 0 ? "transit"
+							: "rev",
 			  proto_name(json_get_int(s, "protocol", 0)), src, dst,
 			  json_get_str(s, "peer", "?"), json_get_str(s, "service", "?"),
 			  (long long)json_get_int(s, "waypoint-port", 0),
@@ -80,6 +85,7 @@ static int cmd_show_stats(struct cli_def *cli, const char *command, char **argv,
 		{"wan-in-bytes", "WAN In Bytes"},
 		{"lan-out-packets", "LAN Out Packets"},
 		{"lan-out-bytes", "LAN Out Bytes"},
+		{"relayed-packets", "Relayed Packets"},
 		{"passed", "Passed To The Kernel"},
 	};
 	struct json *d, *st, *drops;

@@ -12,9 +12,9 @@
 #include "datapath.h"
 
 struct router_keys {
-	struct crypto_seal_key own, peer; /* our metadata key, the peer's */
-	uint32_t own_index, peer_index;
-	bool have_peer;
+	struct crypto_seal_key own, peer[2]; /* our metadata key, the peers' */
+	uint32_t own_index, peer_index[2];
+	bool have_peer[2];
 };
 
 static struct router_keys ka, kb;
@@ -25,10 +25,10 @@ static int peer_mkey(void *arg, int peer, struct crypto_seal_key *k, uint32_t *i
 {
 	struct router_keys *rk = arg;
 
-	if (peer != 0 || !rk->have_peer)
+	if (peer < 0 || peer > 1 || !rk->have_peer[peer])
 		return -1;
-	*k = rk->peer;
-	*index = rk->peer_index;
+	*k = rk->peer[peer];
+	*index = rk->peer_index[peer];
 	return 0;
 }
 
@@ -48,13 +48,13 @@ static ssize_t wrap(void *arg, int peer, const uint8_t *key, size_t len, uint8_t
 	struct router_keys *rk = arg;
 	ssize_t n;
 
-	if (peer != 0 || !rk->have_peer || cap < 4)
+	if (peer < 0 || peer > 1 || !rk->have_peer[peer] || cap < 4)
 		return -1;
-	out[0] = (uint8_t)(rk->peer_index >> 24);
-	out[1] = (uint8_t)(rk->peer_index >> 16);
-	out[2] = (uint8_t)(rk->peer_index >> 8);
-	out[3] = (uint8_t)rk->peer_index;
-	n = crypto_seal(&rk->peer, out, 4, key, len, out + 4, cap - 4);
+	out[0] = (uint8_t)(rk->peer_index[peer] >> 24);
+	out[1] = (uint8_t)(rk->peer_index[peer] >> 16);
+	out[2] = (uint8_t)(rk->peer_index[peer] >> 8);
+	out[3] = (uint8_t)rk->peer_index[peer];
+	n = crypto_seal(&rk->peer[peer], out, 4, key, len, out + 4, cap - 4);
 	return n < 0 ? -1 : n + 4;
 }
 
@@ -83,11 +83,11 @@ static void setup(void)
 	ka.own_index = 100;
 	kb.own_index = 200;
 	/* each has the other's metadata key, as the key exchange leaves them */
-	ka.peer = kb.own;
-	ka.peer_index = 200;
-	kb.peer = ka.own;
-	kb.peer_index = 100;
-	ka.have_peer = kb.have_peer = true;
+	ka.peer[0] = kb.own;
+	ka.peer_index[0] = 200;
+	kb.peer[0] = ka.own;
+	kb.peer_index[0] = 100;
+	ka.have_peer[0] = kb.have_peer[0] = true;
 	A = dp_new(&a, "routerA");
 	B = dp_new(&b, "routerB");
 	cr_assert(A && B);
@@ -351,11 +351,11 @@ Test(dp, no_keys_unknown_flows_stale_and_expired_sessions)
 	n = ip4(in, "192.0.2.2", "198.51.100.9", 17, 1, 2, "x", 1);
 	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_PASS);
 	/* a service, but no metadata key from the peer yet: dropped, never in clear */
-	ka.have_peer = false;
+	ka.have_peer[0] = false;
 	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "x", 1);
 	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_DROP);
 	cr_assert_eq(o1.drop, DP_DROP_NO_KEY);
-	ka.have_peer = true;
+	ka.have_peer[0] = true;
 	/* a first packet that arrives a minute late */
 	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
 	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000 + 60000, &o2), DP_DROP);
@@ -454,4 +454,195 @@ Test(dp, syn_mss_is_clamped_so_segments_fit_the_wan)
 	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
 	cr_assert_eq(o2.pkt[20 + 22] << 8 | o2.pkt[20 + 23], 1340, "MSS not clamped");
 	cr_assert_eq(csum(o2.pkt + 20, sizeof(seg), acc), 0, "TCP checksum wrong after the clamp");
+}
+
+/* ---- multi-hop: spoke1 - hub - spoke2 ------------------------------------ */
+
+static struct router_keys k1, kh, k2;
+static struct dp *S1, *H, *S2;
+
+static void hub_setup(void)
+{
+	struct dp_keys a = {&k1, peer_mkey, own_mkey, wrap, unwrap};
+	struct dp_keys h = {&kh, peer_mkey, own_mkey, wrap, unwrap};
+	struct dp_keys b = {&k2, peer_mkey, own_mkey, wrap, unwrap};
+
+	memset(&k1, 0, sizeof(k1));
+	memset(&kh, 0, sizeof(kh));
+	memset(&k2, 0, sizeof(k2));
+	crypto_random(&k1.own, sizeof(k1.own));
+	crypto_random(&kh.own, sizeof(kh.own));
+	crypto_random(&k2.own, sizeof(k2.own));
+	k1.own_index = 10;
+	k2.own_index = 20;
+	kh.own_index = 30;
+	k1.peer[0] = k2.peer[0] = kh.own; /* the spokes' peer 0 is the hub */
+	k1.peer_index[0] = k2.peer_index[0] = 30;
+	kh.peer[0] = k1.own; /* the hub's peer 0 is spoke1, 1 is spoke2 */
+	kh.peer_index[0] = 10;
+	kh.peer[1] = k2.own;
+	kh.peer_index[1] = 20;
+	k1.have_peer[0] = k2.have_peer[0] = kh.have_peer[0] = kh.have_peer[1] = true;
+	S1 = dp_new(&a, "spoke1");
+	H = dp_new(&h, "hub");
+	S2 = dp_new(&b, "spoke2");
+	cr_assert(S1 && H && S2);
+	cr_assert_eq(dp_add_peer(S1, 0, "hub", "198.51.100.1", "198.51.100.2"), 0);
+	cr_assert_eq(dp_add_peer(H, 0, "spoke1", "198.51.100.2", "198.51.100.1"), 0);
+	cr_assert_eq(dp_add_peer(H, 1, "spoke2", "198.51.100.130", "198.51.100.129"), 0);
+	cr_assert_eq(dp_add_peer(S2, 0, "hub", "198.51.100.129", "198.51.100.130"), 0);
+	cr_assert_eq(dp_add_service(S1, "host2-lan", "203.0.113.128/25", 0), 0);
+	cr_assert_eq(dp_add_service(H, "host1-lan", "203.0.113.0/25", 0), 0);
+	cr_assert_eq(dp_add_service(H, "host2-lan", "203.0.113.128/25", 1), 0);
+	cr_assert_eq(dp_add_service(S2, "host1-lan", "203.0.113.0/25", 0), 0);
+}
+
+static void hub_teardown(void)
+{
+	dp_free(S1);
+	dp_free(H);
+	dp_free(S2);
+}
+
+TestSuite(hub, .init = hub_setup, .fini = hub_teardown);
+
+static bool from_to(const struct dp_out *o, const char *src, const char *dst)
+{
+	uint8_t a[4], b[4];
+
+	inet_pton(AF_INET, src, a);
+	inet_pton(AF_INET, dst, b);
+	return !memcmp(o->pkt + 12, a, 4) && !memcmp(o->pkt + 16, b, 4);
+}
+
+/* host1 -> host2 and back through the hub, n round trips; the hub's
+ * outputs must never hold the marker. */
+static void hub_round_trip(uint64_t now, bool expect_meta)
+{
+	uint8_t in[200], back[200];
+	struct dp_out hop;
+	size_t n, nb;
+
+	n = ip4(in, "203.0.113.2", "203.0.113.130", 17, 40000, 5201, MARKER " fwd", 25);
+	cr_assert_eq(dp_lan_in(S1, in, n, now, &o1), DP_SEND);
+	cr_assert(from_to(&o1, "198.51.100.2", "198.51.100.1"), "spoke1 does not send to the hub");
+	cr_assert_eq(has_cookie(&o1), expect_meta);
+	cr_assert_eq(dp_wan_in(H, o1.pkt, o1.len, now, &hop), DP_SEND, "hub dropped: %s",
+		     dp_drop_name(hop.drop));
+	cr_assert(from_to(&hop, "198.51.100.129", "198.51.100.130"), "the hub does not relay");
+	cr_assert_eq(has_cookie(&hop), expect_meta);
+	cr_assert_null(memmem(hop.pkt, hop.len, MARKER, strlen(MARKER)), "plaintext at the hub");
+	cr_assert(udp_checksum_ok(hop.pkt));
+	cr_assert_eq(dp_wan_in(S2, hop.pkt, hop.len, now, &o2), DP_SEND, "spoke2 dropped: %s",
+		     dp_drop_name(o2.drop));
+	cr_assert_eq(o2.len, n);
+	cr_assert_eq(memcmp(o2.pkt + 12, in + 12, n - 12), 0, "not the original at host2");
+	nb = ip4(back, "203.0.113.130", "203.0.113.2", 17, 5201, 40000, MARKER " rev", 25);
+	cr_assert_eq(dp_lan_in(S2, back, nb, now, &o2), DP_SEND);
+	cr_assert(from_to(&o2, "198.51.100.130", "198.51.100.129"));
+	cr_assert_eq(dp_wan_in(H, o2.pkt, o2.len, now, &hop), DP_SEND, "hub dropped: %s",
+		     dp_drop_name(hop.drop));
+	cr_assert(from_to(&hop, "198.51.100.1", "198.51.100.2"));
+	cr_assert_null(memmem(hop.pkt, hop.len, MARKER, strlen(MARKER)), "plaintext at the hub");
+	cr_assert_eq(dp_wan_in(S1, hop.pkt, hop.len, now, &o1), DP_SEND, "spoke1 dropped: %s",
+		     dp_drop_name(o1.drop));
+	cr_assert_eq(memcmp(o1.pkt + 12, back + 12, nb - 12), 0, "not the original at host1");
+}
+
+Test(hub, spoke_to_spoke_through_the_hub_which_cannot_read_it)
+{
+	struct dp_session_info si;
+
+	hub_round_trip(1000, true);
+	/* the handshake crossed the hub: no metadata either way any more */
+	hub_round_trip(1001, false);
+	hub_round_trip(1002, false);
+	cr_assert_eq(dp_session_count(S1), 1);
+	cr_assert_eq(dp_session_count(S2), 1);
+	cr_assert_eq(dp_session_count(H), 2, "a relayed session is two legs");
+	for (size_t i = 0; dp_session_at(H, i, 1002, &si); i++) {
+		cr_assert(si.transit);
+		cr_assert_str_eq(si.service, "host2-lan");
+	}
+	cr_assert_eq(dp_stats(H)->relayed, 6);
+	cr_assert_eq(dp_stats(H)->lan_out, 0, "the hub delivered something itself");
+	/* spoke2 saw the session come from the hub, made by spoke1 */
+	cr_assert(dp_session_at(S2, 0, 1002, &si));
+	cr_assert_str_eq(si.peer, "hub");
+	cr_assert_not(si.ingress);
+}
+
+Test(hub, the_hub_drops_tampered_and_replayed_packets)
+{
+	uint8_t in[200], saved[DP_MAX_PKT];
+	struct dp_out hop;
+	size_t n, len;
+
+	hub_round_trip(1000, true);
+	n = ip4(in, "203.0.113.2", "203.0.113.130", 17, 40000, 5201, "x", 1);
+	cr_assert_eq(dp_lan_in(S1, in, n, 1001, &o1), DP_SEND);
+	memcpy(saved, o1.pkt, o1.len);
+	len = o1.len;
+	o1.pkt[len - 30] ^= 1; /* the sequence number */
+	fix_udp_checksum(o1.pkt);
+	cr_assert_eq(dp_wan_in(H, o1.pkt, len, 1001, &hop), DP_DROP);
+	cr_assert_eq(hop.drop, DP_DROP_BAD_TAG);
+	cr_assert_eq(dp_wan_in(H, saved, len, 1001, &hop), DP_SEND);
+	cr_assert_eq(dp_wan_in(H, saved, len, 1001, &hop), DP_DROP);
+	cr_assert_eq(hop.drop, DP_DROP_REPLAY);
+}
+
+Test(hub, both_legs_expire_together)
+{
+	hub_round_trip(1000, true);
+	cr_assert_eq(dp_tick(H, 1000 + 59000), 0);
+	cr_assert_eq(dp_tick(H, 1000 + 61000), 2);
+	cr_assert_eq(dp_session_count(H), 0);
+}
+
+Test(hub, an_ipv6_session_over_ipv4_waypoints)
+{
+	uint8_t in[200] = {0x60}, *u = in + 40;
+	const char *msg = MARKER " v6";
+	size_t blen = strlen(msg), n = 40 + 8 + blen;
+	struct dp_out hop;
+
+	cr_assert_eq(dp_add_service(S1, "host2-v6", "2001:db8:2::/64", 0), 0);
+	cr_assert_eq(dp_add_service(H, "host2-v6", "2001:db8:2::/64", 1), 0);
+	in[4] = (uint8_t)((8 + blen) >> 8);
+	in[5] = (uint8_t)(8 + blen);
+	in[6] = 17;
+	in[7] = 64;
+	inet_pton(AF_INET6, "2001:db8:1::2", in + 8);
+	inet_pton(AF_INET6, "2001:db8:2::2", in + 24);
+	u[0] = 0x9c;
+	u[2] = 0x14;
+	u[5] = (uint8_t)(8 + blen);
+	memcpy(u + 8, msg, blen);
+	cr_assert_eq(dp_lan_in(S1, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(o1.pkt[0] >> 4, 4, "the waypoints are IPv4");
+	cr_assert_eq(dp_wan_in(H, o1.pkt, o1.len, 1000, &hop), DP_SEND);
+	cr_assert_eq(dp_wan_in(S2, hop.pkt, hop.len, 1000, &o2), DP_SEND);
+	cr_assert_eq(o2.pkt[0] >> 4, 6);
+	cr_assert_eq(o2.len, n);
+	cr_assert_eq(memcmp(o2.pkt + 8, in + 8, 36), 0, "addresses or ports not restored");
+	cr_assert_eq(memcmp(o2.pkt + 48, msg, blen), 0);
+}
+
+Test(dp, sessions_opened_from_both_ends_at_once_never_share_a_port)
+{
+	uint8_t in[200];
+	size_t n;
+	struct dp_out fa, fb;
+
+	/* each end makes a session before it sees the other's */
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "a", 1);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &fa), DP_SEND);
+	n = ip4(in, "203.0.113.2", "192.0.2.2", 17, 40001, 5202, "b", 1);
+	cr_assert_eq(dp_lan_in(B, in, n, 1000, &fb), DP_SEND);
+	cr_assert_neq(fa.pkt[20] << 8 | fa.pkt[21], fb.pkt[20] << 8 | fb.pkt[21]);
+	cr_assert_eq(dp_wan_in(B, fa.pkt, fa.len, 1000, &o2), DP_SEND);
+	cr_assert_eq(dp_wan_in(A, fb.pkt, fb.len, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_session_count(A), 2, "a session was lost to the other's");
+	cr_assert_eq(dp_session_count(B), 2);
 }
