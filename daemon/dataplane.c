@@ -33,6 +33,7 @@
 #include "kex.h"
 #include "log.h"
 #include "model.h"
+#include "sock.h"
 #include "strbuf.h"
 #include "svrd.h"
 
@@ -47,6 +48,7 @@ struct dataplane {
 	char *plan; /* what the forwarder was opened with */
 	char forwarder[32];
 	struct dp_out out;
+	unsigned ticks;
 };
 
 /* ---- keys, from the key engine ------------------------------------------- */
@@ -108,6 +110,8 @@ static void on_readable(struct ev_io *io, int fd, unsigned events, void *arg)
 					? dp_lan_in(p->dp, pkts[i].data, pkts[i].len, now, &p->out)
 					: dp_wan_in(p->dp, pkts[i].data, pkts[i].len, now, &p->out);
 
+			if (p->out.extra_len && fwd_send(p->out.extra, p->out.extra_len) < 0)
+				log_warn("data plane: cannot send a packet");
 			if (v == DP_SEND && fwd_send(p->out.pkt, p->out.len) < 0)
 				log_warn("data plane: cannot send a packet");
 			p->ops->done(p->fwd, &pkts[i], v == DP_PASS);
@@ -117,12 +121,28 @@ static void on_readable(struct ev_io *io, int fd, unsigned events, void *arg)
 	}
 }
 
+/* Each peer's path MTU, as the kernel knows it, in the order the
+ * waypoints were chosen (IPv6 first, IPv4 last, so the IPv4 one stays). */
+static void peer_mtus(struct dataplane *p)
+{
+	const char *peer_name, *dst, *src;
+	int peer, mtu;
+
+	for (int v4 = 0; v4 < 2; v4++)
+		for (int i = 0; peers_path(p->d->peers, i, &peer, &peer_name, &dst, &src); i++)
+			if ((strchr(dst, ':') == NULL) == (bool)v4 &&
+			    (mtu = sock_path_mtu(dst)) > 0)
+				dp_set_peer_mtu(p->dp, peer, (unsigned)mtu);
+}
+
 static void on_timer(struct ev_timer *t, void *arg)
 {
 	struct dataplane *p = arg;
 
 	(void)t;
 	dp_tick(p->dp, ev_now_ms());
+	if (p->fwd && ++p->ticks % 10 == 0)
+		peer_mtus(p); /* a path's MTU can shrink (ICMP "packet too big") */
 }
 
 /* ---- configuration ------------------------------------------------------------ */
@@ -223,6 +243,7 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running)
 		for (int i = 0; peers_path(p->d->peers, i, &peer, &peer_name, &dst, &src); i++)
 			if ((strchr(dst, ':') == NULL) == (bool)v4)
 				(void)dp_add_peer(p->dp, peer, peer_name, dst, src);
+	peer_mtus(p);
 	/* services routed to a peer */
 	MODEL_FOR_CHILD(me, "service-route", sr)
 	{

@@ -36,6 +36,7 @@
 #include "log.h"
 #include "model.h"
 #include "pki.h"
+#include "sock.h"
 #include "svrd.h"
 #include "strbuf.h"
 #include "svrmeta.h"
@@ -858,6 +859,12 @@ struct json *peers_state(const struct peers *ps)
 			 json_new_str(p->bfd.state == BFD_UP	       ? "up"
 				      : p->bfd.state == BFD_ADMIN_DOWN ? "out-of-service"
 								       : "down"));
+		if (p->bfd.state == BFD_UP) { /* a path that works: what the kernel holds for it */
+			int mtu = sock_path_mtu(p->dst_text);
+
+			if (mtu > 0)
+				json_set(o, "path-mtu", json_new_int(mtu));
+		}
 		json_set(o, "security-status", json_new_str(s.status));
 		json_set(o, "salt", json_new_int((int64_t)(s.salt >> 32)));
 		json_set(o, "peer-salt", json_new_int((int64_t)(s.peer_salt >> 32)));

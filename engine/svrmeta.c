@@ -192,6 +192,8 @@ size_t svrmeta_session_encode(const struct svr_session_meta *m, const struct cry
 	svrmeta_put(&w, SVRMETA_TLV_TIME, t, 8);
 	if (m->no_fwd_meta)
 		svrmeta_put(&w, SVRMETA_TLV_NO_FWD_META, NULL, 0);
+	if (m->meta_only)
+		svrmeta_put(&w, SVRMETA_TLV_META_ONLY, NULL, 0);
 	hlen = w.len;
 	if (w.failed || hlen > 0x0fff || sealed > 0xffff || cap - hlen < sealed)
 		goto fail;
@@ -238,6 +240,10 @@ int svrmeta_session_header(const uint8_t *b, size_t len, struct svr_session_meta
 			if (vlen != 0)
 				goto bad;
 			m->no_fwd_meta = true;
+		} else if (type == SVRMETA_TLV_META_ONLY) {
+			if (vlen != 0)
+				goto bad;
+			m->meta_only = true;
 		} /* other header TLVs: not ours to read */
 	}
 	if (f->plen && !have_index) {

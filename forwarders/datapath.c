@@ -26,6 +26,7 @@ struct peer {
 	bool used;
 	char name[64];
 	int family;
+	unsigned mtu;
 	uint8_t theirs[16], ours[16];
 };
 
@@ -198,6 +199,8 @@ int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_add
 	    f1 != f2)
 		return -1;
 	p->family = f1;
+	if (!p->mtu)
+		p->mtu = 1500;
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->used = true;
 	if (peer >= dp->npeers)
@@ -216,6 +219,12 @@ int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_add
 		dp->peer_slot[h] = i;
 	}
 	return 0;
+}
+
+void dp_set_peer_mtu(struct dp *dp, int peer, unsigned mtu)
+{
+	if (dp && peer >= 0 && peer < MAX_PEERS && mtu >= 576)
+		dp->peers[peer].mtu = mtu;
 }
 
 int dp_add_service(struct dp *dp, const char *name, const char *prefix, int peer)
@@ -670,7 +679,7 @@ static void inner(const struct pkt *k, const uint8_t **p, size_t *len)
  * next router needs, the payload key wrapped for it, the whole sealed
  * with its metadata key.  Its length, or 0 with why. */
 static size_t first_meta(struct dp *dp, const struct sess *s, const char *src_router, bool syn,
-			 uint64_t now, uint8_t *frame, enum dp_drop *why)
+			 bool meta_only, uint64_t now, uint8_t *frame, enum dp_drop *why)
 {
 	struct svr_session_meta m;
 	struct crypto_seal_key mk;
@@ -689,6 +698,7 @@ static size_t first_meta(struct dp *dp, const struct sess *s, const char *src_ro
 	snprintf(m.dst_router, sizeof(m.dst_router), "%s", dp->peers[s->peer].name);
 	m.encrypted = true;
 	m.tcp_syn = syn;
+	m.meta_only = meta_only;
 	w = dp->keys.wrap(dp->keys.arg, s->peer, (const uint8_t *)&s->pk, sizeof(s->pk),
 			  m.wrapped_key, sizeof(m.wrapped_key));
 	if (w < 0) {
@@ -701,6 +711,44 @@ static size_t first_meta(struct dp *dp, const struct sess *s, const char *src_ro
 	crypto_wipe(&m, sizeof(m));
 	*why = DP_DROP_MALFORMED;
 	return mlen;
+}
+
+static size_t wan_hl(const struct peer *pr)
+{
+	return pr->family == 4 ? 28 : 48;
+}
+
+/* A packet of session s with no payload of its own, only the metadata
+ * frame already written at out->extra + wan_hl (mlen bytes): sealed like
+ * any (an empty payload, the frame as aad) and put in out->extra. */
+static int send_extra(struct dp *dp, struct sess *s, uint8_t dir, size_t mlen, struct dp_out *out)
+{
+	const struct peer *pr = &dp->peers[s->peer];
+	size_t hl = wan_hl(pr);
+	uint8_t *frame = out->extra + hl;
+	ssize_t n = crypto_pkt_seal(s->ck, dir, ++s->tx_seq, frame, mlen, (const uint8_t *)"", 0,
+				    frame + mlen, sizeof(out->extra) - hl - mlen);
+
+	if (n < 0)
+		return -1;
+	out->extra_len = build(out->extra, pr->family, pr->ours, pr->theirs, IPPROTO_UDP_, 64,
+			       s->port, s->port, true, mlen + (size_t)n);
+	dp->st.wan_out++;
+	dp->st.wan_out_bytes += out->extra_len;
+	return 0;
+}
+
+/* The egress router's answer to a first packet, sent at once whatever
+ * the LAN host does: a flow that never answers (a one-way UDP stream)
+ * would otherwise carry metadata on every packet. */
+static void send_ack(struct dp *dp, struct sess *s, struct dp_out *out)
+{
+	struct svrmeta_writer w;
+
+	svrmeta_begin(&w, out->extra + wan_hl(&dp->peers[s->peer]), 64);
+	svrmeta_put(&w, SVRMETA_TLV_NO_FWD_META, NULL, 0);
+	svrmeta_put(&w, SVRMETA_TLV_META_ONLY, NULL, 0);
+	(void)send_extra(dp, s, 1, svrmeta_finish(&w), out);
 }
 
 static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool reverse,
@@ -734,9 +782,19 @@ static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool
 		/* a first packet: everything the egress router needs */
 		enum dp_drop why;
 
-		mlen = first_meta(dp, s, dp->router, k->syn, now, frame, &why);
+		mlen = first_meta(dp, s, dp->router, k->syn, false, now, frame, &why);
 		if (!mlen)
 			return drop(dp, out, why);
+		if (hl + mlen + crypto_pkt_len(blen) > pr->mtu) {
+			/* with its metadata it would not fit the path: the metadata
+			 * goes ahead on its own, and this packet without it */
+			size_t am = first_meta(dp, s, dp->router, k->syn, true, now,
+					       out->extra + hl, &why);
+
+			if (!am || send_extra(dp, s, 0, am, out) < 0)
+				return drop(dp, out, am ? DP_DROP_MALFORMED : why);
+			mlen = 0;
+		}
 	} else if (!s->acked && !s->ingress && reverse) {
 		/* the egress router's answer: "I have it, stop the metadata" */
 		struct svrmeta_writer w;
@@ -778,6 +836,7 @@ enum dp_verdict dp_lan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 	uint16_t port;
 	int rc = parse(b, len, &k), si;
 
+	out->extra_len = 0;
 	if (rc < 0) {
 		dp->st.passed++;
 		return DP_PASS; /* not ours to judge: the kernel decides */
@@ -929,7 +988,7 @@ static enum dp_verdict relay(struct dp *dp, int si, const uint8_t *data, size_t 
 		return drop(dp, out, DP_DROP_BAD_TAG);
 	replay_update(&s->rx, seq);
 	if (m && !dir) {
-		nm = first_meta(dp, o, m->src_router, m->tcp_syn, now, frame, &why);
+		nm = first_meta(dp, o, m->src_router, m->tcp_syn, m->meta_only, now, frame, &why);
 		if (!nm)
 			return drop(dp, out, why);
 	} else {
@@ -968,6 +1027,7 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 	uint64_t seq;
 	ssize_t n;
 
+	out->extra_len = 0;
 	if (parse(b, len, &k) < 0 || k.proto != IPPROTO_UDP_ || k.t.dport < DP_PORT_MIN ||
 	    k.t.dport > DP_PORT_MAX || (peer = peer_of(dp, &k)) < 0) {
 		dp->st.passed++;
@@ -1022,8 +1082,14 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 		s->acked = true; /* the egress router has the session */
 	if (!s->ingress && !mlen)
 		s->acked = true; /* the ingress router stopped sending metadata */
+	if (!s->ingress && first) {
+		s->acked = false; /* it has not heard us yet: answer, and keep answering */
+		send_ack(dp, s, out);
+	}
 	s->last_ms = now;
 	s->pkts_in++;
+	if (m.meta_only && n == 0)
+		return DP_DONE;
 	{
 		const uint8_t *src = from_ingress ? s->fwd.src : s->fwd.dst;
 		const uint8_t *dst = from_ingress ? s->fwd.dst : s->fwd.src;

@@ -92,17 +92,28 @@ int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_add
 		const char *our_addr);
 /* A service: traffic to prefix goes to peer (by its number). */
 int dp_add_service(struct dp *dp, const char *name, const char *prefix, int peer);
+/* The path MTU towards a peer (1500 until told): a first packet that
+ * would not fit with its metadata sends the metadata ahead instead. */
+void dp_set_peer_mtu(struct dp *dp, int peer, unsigned mtu);
 
 enum dp_verdict {
 	DP_PASS, /* not SVR's: let it go as it would */
 	DP_SEND, /* send out->pkt, out->len (a whole IP packet) */
 	DP_DROP, /* counted under the reason in out->drop */
+	DP_DONE, /* taken: nothing to deliver (metadata that came on its own) */
 };
+
+/* Besides its verdict, a packet may make one more for the WAN: metadata
+ * sent ahead of a first packet too large to carry it, or the egress
+ * router's "I have the session" for a first packet; send it first. */
+#define DP_EXTRA_MAX 1200
 
 struct dp_out {
 	uint8_t pkt[DP_MAX_PKT + 512];
 	size_t len;
 	enum dp_drop drop;
+	uint8_t extra[DP_EXTRA_MAX];
+	size_t extra_len; /* 0: none */
 };
 
 /* An IP packet that arrived from a LAN. */

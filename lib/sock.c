@@ -1,9 +1,12 @@
 /* Socket helpers; see sock.h. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -95,4 +98,26 @@ int sock_set_nonblock(int fd)
 	int fl = fcntl(fd, F_GETFL);
 
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int sock_path_mtu(const char *addr)
+{
+	struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons(9)};
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(9)};
+	bool v4 = inet_pton(AF_INET, addr ? addr : "", &a4.sin_addr) == 1;
+	int fd, mtu = -1;
+	socklen_t len = sizeof(mtu);
+
+	if (!v4 && inet_pton(AF_INET6, addr ? addr : "", &a6.sin6_addr) != 1)
+		return -1;
+	/* connect() on UDP sends nothing: it only looks the route up */
+	fd = socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, v4 ? (struct sockaddr *)&a4 : (struct sockaddr *)&a6,
+		    v4 ? sizeof(a4) : sizeof(a6)) < 0 ||
+	    getsockopt(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_MTU : IPV6_MTU, &mtu, &len) < 0)
+		mtu = -1;
+	close(fd);
+	return mtu;
 }

@@ -28,7 +28,7 @@ static int cmd_show_peers_security(struct cli_def *cli, const char *command, cha
 		{"Destination", "destination"},
 		{"Status", "status"},
 		{"Hostname", NULL},
-		{"Path Mtu", NULL},
+		{"Path Mtu", "path-mtu"},
 		{"Security Status", "security-status"},
 		{"Salt", "salt"},
 		{"Peer Salt", "peer-salt"},

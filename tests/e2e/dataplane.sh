@@ -52,7 +52,7 @@ for fwd in nfqueue pcap raw-socket; do
 		fail "$fwd: the ping is not an SVR session: $(sh_ routerA 'show sessions')"
 
 	# UDP with a marker, captured on routerA's WAN side
-	bg routerA timeout 15 tcpdump -n -i wan0 -U -c 10 -w "$tmp/$fwd.pcap" \
+	bg routerA timeout 15 tcpdump -n -i wan0 -U -c 11 -w "$tmp/$fwd.pcap" \
 		udp portrange 16384-65534
 	cap=$!
 	sleep 1
@@ -68,10 +68,27 @@ for fwd in nfqueue pcap raw-socket; do
 	meta=$(tcpdump -n -r "$tmp/$fwd.pcap" -x 2>/dev/null |
 		awk '/^[0-9]/ { if (h != "") print h; h = "" } /0x00[0-9a-f]0:/ { for (i = 2; i <= NF; i++) h = h $i } END { print h }' |
 		grep -c '^.\{56\}4c48dbc6ddf6670c')
-	[ "$total" -eq 10 ] || fail "$fwd: $total UDP packets on the WAN, want 10"
+	# 5 each way, and routerB's acknowledgement of the first
+	[ "$total" -eq 11 ] || fail "$fwd: $total UDP packets on the WAN, want 11"
 	[ "$meta" -ge 1 ] && [ "$meta" -le 3 ] ||
 		fail "$fwd: $meta of $total packets carry metadata (want the first ones only)"
-	echo "$fwd: 10 packets on the WAN, $meta with metadata, no plaintext"
+	echo "$fwd: 11 packets on the WAN, $meta with metadata, no plaintext"
+
+	# 1400-byte datagrams: never fragmented on the 1500-byte WAN, the
+	# first one's metadata sent ahead of it
+	bg routerA timeout 15 tcpdump -n -v -i wan0 -U -c 7 -w "$tmp/$fwd-1400.pcap" \
+		udp portrange 16384-65534 or '(ip[6:2] & 0x3fff != 0)'
+	cap=$!
+	sleep 1
+	x hostA "$PROBE" udp-ping 203.0.113.2 7000 "$(printf '%1400s' '' | tr ' ' m)" 3 \
+		$((sport + 100)) || fail "$fwd: 1400-byte datagrams not echoed"
+	wait "$cap" 2>/dev/null
+	tcpdump -n -v -r "$tmp/$fwd-1400.pcap" 2>/dev/null | grep -q "flags \[+\]\|frag\|offset [1-9]" &&
+		fail "$fwd: fragments on the WAN: $(tcpdump -n -v -r "$tmp/$fwd-1400.pcap" 2>/dev/null)"
+	big=$(tcpdump -n -v -r "$tmp/$fwd-1400.pcap" 2>/dev/null | sed -n 's/.*, length \([0-9]*\)).*/\1/p' | sort -n | tail -1)
+	[ "${big:-0}" -gt 1400 ] && [ "$big" -le 1500 ] ||
+		fail "$fwd: largest WAN packet $big bytes, want 1401-1500"
+	echo "$fwd: 1400-byte datagrams cross in single packets of $big bytes"
 
 	# TCP, checksummed, with the metadata keys regenerated during it
 	port=$((8000 + $(echo "$fwd" | wc -c)))
@@ -95,6 +112,9 @@ for fwd in nfqueue pcap raw-socket; do
 	drops=$(sh_ routerB 'show stats' | awk -F: '/Dropped, (bad tag|replay|bad metadata)/ { s += $2 } END { print s + 0 }')
 	[ "$drops" -eq 0 ] || fail "$fwd: routerB dropped packets: $(sh_ routerB 'show stats')"
 done
+# the kernel's path MTU for a working path
+sh_ routerA 'show peers security' | grep -q "^  Path Mtu: *1500$" ||
+	fail "no path MTU: $(sh_ routerA 'show peers security')"
 # A forwarder that cannot start (an interface that is not there) is an
 # alarm, and leaves no rule behind; it comes back when the cause goes.
 printf 'set authority router routerA node routerA-1 device-interface lan9 network-interface lan9\ncommit\n' |

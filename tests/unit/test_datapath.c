@@ -646,3 +646,77 @@ Test(dp, sessions_opened_from_both_ends_at_once_never_share_a_port)
 	cr_assert_eq(dp_session_count(A), 2, "a session was lost to the other's");
 	cr_assert_eq(dp_session_count(B), 2);
 }
+
+Test(dp, a_one_way_flow_is_acknowledged_and_stops_carrying_metadata)
+{
+	uint8_t in[200];
+	struct dp_out ack;
+	size_t n;
+
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "one way", 7);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert(has_cookie(&o1));
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
+	/* hostB never answers; routerB answers for it */
+	cr_assert_gt(o2.extra_len, 28, "no acknowledgement from the egress router");
+	memcpy(ack.pkt, o2.extra, o2.extra_len);
+	cr_assert_eq(dp_wan_in(A, ack.pkt, o2.extra_len, 1001, &o1), DP_DONE, "%s",
+		     dp_drop_name(o1.drop));
+	cr_assert_eq(dp_stats(A)->lan_out, 0, "the acknowledgement reached hostA");
+	cr_assert_eq(dp_lan_in(A, in, n, 1002, &o1), DP_SEND);
+	cr_assert_not(has_cookie(&o1), "metadata after the acknowledgement");
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1002, &o2), DP_SEND);
+	cr_assert_eq(o2.extra_len, 0, "acknowledged a packet without metadata");
+}
+
+Test(dp, a_first_packet_too_large_for_its_metadata_sends_it_ahead)
+{
+	static uint8_t in[2000], body[1400];
+	struct dp_out ahead;
+	size_t n;
+
+	memset(body, 'q', sizeof(body));
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40002, 9, body, 1400);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_gt(o1.extra_len, 0, "the metadata did not go ahead");
+	cr_assert_leq(o1.extra_len, 1500);
+	cr_assert_eq(o1.len, n + 40, "the 1400-byte datagram carries more than 40 bytes");
+	cr_assert_not(has_cookie(&o1));
+	memcpy(ahead.pkt, o1.extra, o1.extra_len);
+	cr_assert(!memcmp(ahead.pkt + 28, svrmeta_cookie, 8));
+	cr_assert_eq(dp_wan_in(B, ahead.pkt, o1.extra_len, 1000, &o2), DP_DONE, "%s",
+		     dp_drop_name(o2.drop));
+	cr_assert_eq(dp_session_count(B), 1);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND, "%s", dp_drop_name(o2.drop));
+	cr_assert_eq(o2.len, n);
+	cr_assert_eq(memcmp(o2.pkt + 20, in + 20, n - 20), 0);
+	/* a smaller path MTU: a 1000-byte first packet goes the same way */
+	dp_set_peer_mtu(A, 0, 1280);
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40003, 9, body, 1000);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_gt(o1.extra_len, 0);
+	cr_assert_leq(o1.len, 1280);
+}
+
+Test(hub, metadata_sent_ahead_crosses_the_hub)
+{
+	static uint8_t in[2000], body[1400];
+	struct dp_out hop, ahead;
+	size_t n;
+
+	hub_round_trip(1000, true);
+	memset(body, 'q', sizeof(body));
+	n = ip4(in, "203.0.113.3", "203.0.113.130", 17, 40000, 9, body, 1400);
+	cr_assert_eq(dp_lan_in(S1, in, n, 1000, &o1), DP_SEND);
+	cr_assert_gt(o1.extra_len, 0);
+	memcpy(ahead.pkt, o1.extra, o1.extra_len);
+	cr_assert_eq(dp_wan_in(H, ahead.pkt, o1.extra_len, 1000, &hop), DP_SEND, "%s",
+		     dp_drop_name(hop.drop));
+	cr_assert_eq(dp_wan_in(S2, hop.pkt, hop.len, 1000, &o2), DP_DONE, "%s",
+		     dp_drop_name(o2.drop));
+	cr_assert_eq(dp_wan_in(H, o1.pkt, o1.len, 1000, &hop), DP_SEND);
+	cr_assert_leq(hop.len, 1500);
+	cr_assert_eq(dp_wan_in(S2, hop.pkt, hop.len, 1000, &o2), DP_SEND, "%s",
+		     dp_drop_name(o2.drop));
+	cr_assert_eq(memcmp(o2.pkt + 20, in + 20, n - 20), 0);
+}
