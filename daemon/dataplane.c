@@ -103,7 +103,11 @@ static void on_readable(struct ev_io *io, int fd, unsigned events, void *arg)
 	(void)events;
 	if (!p->fwd)
 		return;
-	while ((n = p->ops->rx_burst(p->fwd, pkts, FWD_BURST)) > 0) {
+	/* A few bursts, then back to the loop: under a flood, BFD, the key
+	 * exchange and the management socket still get their turn (the
+	 * descriptor stays readable, so we come back at once). */
+	for (int burst = 0; burst < 8 && (n = p->ops->rx_burst(p->fwd, pkts, FWD_BURST)) > 0;
+	     burst++) {
 		for (int i = 0; i < n; i++) {
 			enum dp_verdict v =
 				pkts[i].side == FWD_LAN
@@ -116,6 +120,8 @@ static void on_readable(struct ev_io *io, int fd, unsigned events, void *arg)
 				log_warn("data plane: cannot send a packet");
 			p->ops->done(p->fwd, &pkts[i], v == DP_PASS);
 		}
+		if (p->ops->flush)
+			p->ops->flush(p->fwd);
 		if (n < FWD_BURST)
 			break;
 	}
@@ -213,6 +219,14 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running)
 	if (!peers_kex(p->d->peers) || !mynode)
 		goto off;
 	fname = model_leaf(mynode, "forwarder") ?: "nfqueue";
+	{
+		const char *iv = "24";
+
+		MODEL_FOR_CHILD(auth, "security-key-management", skm)
+		iv = model_leaf(skm, "payload-key-rekey-interval") ?: iv;
+		dp_set_rekey_interval(p->dp,
+				      strcmp(iv, "never") == 0 ? 0 : (uint64_t)atoi(iv) * 3600000);
+	}
 	snprintf(p->forwarder, sizeof(p->forwarder), "%s", fname);
 	MODEL_FOR_CHILD(mynode, "forwarder-options", fo)
 	{
@@ -396,6 +410,7 @@ struct json *dataplane_sessions(const struct dataplane *p)
 		json_set(o, "packets-out", json_new_int((int64_t)si.packets_out));
 		json_set(o, "packets-in", json_new_int((int64_t)si.packets_in));
 		json_set(o, "idle-seconds", json_new_int((int64_t)(si.idle_ms / 1000)));
+		json_set(o, "payload-key-rotations", json_new_int(si.rekeys));
 		json_append(list, o);
 	}
 	return list;
@@ -422,6 +437,7 @@ struct json *dataplane_stats(const struct dataplane *p)
 	json_set(o, "lan-out-packets", json_new_int((int64_t)s->lan_out));
 	json_set(o, "lan-out-bytes", json_new_int((int64_t)s->lan_out_bytes));
 	json_set(o, "relayed-packets", json_new_int((int64_t)s->relayed));
+	json_set(o, "payload-key-rotations", json_new_int((int64_t)s->payload_rekeys));
 	json_set(o, "passed", json_new_int((int64_t)s->passed));
 	for (int i = 0; i < DP_DROP_N; i++)
 		json_set(drops, dp_drop_name((enum dp_drop)i), json_new_int((int64_t)s->drops[i]));

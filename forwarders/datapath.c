@@ -47,6 +47,10 @@ struct sess {
 	char service[64];
 	struct crypto_seal_key pk;
 	struct crypto_pkt_key *ck;
+	struct crypto_pkt_key *prev_ck; /* the key before a rotation, for a while */
+	uint64_t key_ms;		/* when ck came */
+	uint32_t rekeys;
+	uint64_t key_meta_ms; /* the clock of the metadata that brought ck */
 	uint64_t tx_seq, last_ms, timeout_ms, pkts_out, pkts_in;
 	struct replay rx;
 	int next_fwd, next_rev, next_port; /* hash chains; -1 ends */
@@ -66,6 +70,7 @@ struct dp {
 	int ns, cap, free_head, live;
 	int *by_fwd, *by_rev, *by_port;
 	uint16_t next_port;
+	uint64_t rekey_ms;
 	struct dp_stats st;
 	uint8_t seg[DP_MAX_PKT]; /* a TCP segment being prepared */
 };
@@ -118,6 +123,7 @@ void dp_free(struct dp *dp)
 	for (int i = 0; i < dp->ns; i++)
 		if (dp->s[i].used) {
 			crypto_pkt_key_free(dp->s[i].ck);
+			crypto_pkt_key_free(dp->s[i].prev_ck);
 			crypto_wipe(&dp->s[i].pk, sizeof(dp->s[i].pk));
 		}
 	free(dp->s);
@@ -219,6 +225,12 @@ int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_add
 		dp->peer_slot[h] = i;
 	}
 	return 0;
+}
+
+void dp_set_rekey_interval(struct dp *dp, uint64_t interval_ms)
+{
+	if (dp)
+		dp->rekey_ms = interval_ms;
 }
 
 void dp_set_peer_mtu(struct dp *dp, int peer, unsigned mtu)
@@ -511,6 +523,7 @@ static void sess_free(struct dp *dp, int i)
 	unlink_chain(&dp->by_port[hash_port(s->peer, s->port)], dp->s, i,
 		     offsetof(struct sess, next_port));
 	crypto_pkt_key_free(s->ck);
+	crypto_pkt_key_free(s->prev_ck);
 	crypto_wipe(s, sizeof(*s));
 	s->next_fwd = dp->free_head; /* the free list reuses this link */
 	dp->free_head = i;
@@ -557,7 +570,7 @@ static int sess_new(struct dp *dp, const struct svr_ctx *fwd, int peer, uint16_t
 	s->peer = peer;
 	s->port = port;
 	s->pk = *pk;
-	s->last_ms = now;
+	s->last_ms = s->key_ms = now;
 	s->timeout_ms = fwd->proto == IPPROTO_TCP_   ? 1800000
 			: fwd->proto == IPPROTO_UDP_ ? 60000
 						     : 30000;
@@ -600,19 +613,6 @@ static int alloc_port(struct dp *dp, int peer, uint16_t *port)
 		}
 	}
 	return -1;
-}
-
-size_t dp_tick(struct dp *dp, uint64_t now)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < dp->ns; i++)
-		if (dp->s[i].used && now - dp->s[i].last_ms >= dp->s[i].timeout_ms) {
-			n += dp->s[i].transit ? 2 : 1; /* a relayed one's legs go together */
-			sess_free(dp, i);
-		}
-	dp->st.sessions_expired += n;
-	return n;
 }
 
 /* ---- LAN to WAN ---------------------------------------------------------------- */
@@ -679,7 +679,7 @@ static void inner(const struct pkt *k, const uint8_t **p, size_t *len)
  * next router needs, the payload key wrapped for it, the whole sealed
  * with its metadata key.  Its length, or 0 with why. */
 static size_t first_meta(struct dp *dp, const struct sess *s, const char *src_router, bool syn,
-			 bool meta_only, uint64_t now, uint8_t *frame, enum dp_drop *why)
+			 bool meta_only, uint64_t time_ms, uint8_t *frame, enum dp_drop *why)
 {
 	struct svr_session_meta m;
 	struct crypto_seal_key mk;
@@ -690,7 +690,7 @@ static size_t first_meta(struct dp *dp, const struct sess *s, const char *src_ro
 	*why = DP_DROP_NO_KEY;
 	if (dp->keys.peer_mkey(dp->keys.arg, s->peer, &mk, &m.key_index) < 0)
 		return 0;
-	m.time_ms = now;
+	m.time_ms = time_ms;
 	m.fwd = s->fwd;
 	memcpy(m.uuid, s->uuid, 16);
 	snprintf(m.service, sizeof(m.service), "%s", s->service);
@@ -894,23 +894,45 @@ static int peer_of(const struct dp *dp, const struct pkt *k)
 	return peer_find(dp, k->family, k->t.src, k->t.dst);
 }
 
-/* A first packet for a session we do not have (or a new one on its port). */
+/* The payload key TLV 46 carries, opened: 0, or -1. */
+static int unwrap_key(struct dp *dp, const struct svr_session_meta *m, struct crypto_seal_key *pk)
+{
+	uint8_t raw[sizeof(*pk) + 2 * CRYPTO_AES_BLOCK]; /* room for the padding */
+	ssize_t n = dp->keys.unwrap(dp->keys.arg, m->wrapped_key, m->wrapped_len, raw, sizeof(raw));
+
+	memcpy(pk, raw, sizeof(*pk));
+	crypto_wipe(raw, sizeof(raw));
+	if (n == (ssize_t)sizeof(*pk))
+		return 0;
+	crypto_wipe(pk, sizeof(*pk));
+	return -1;
+}
+
+/* A first packet for a session we do not have (or a new one on its port).
+ * For one we have, *rekey says whether it brings another payload key
+ * (in *next_key): the ingress router rotated it. */
 static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr_session_meta *m,
-			uint64_t now, enum dp_drop *why)
+			uint64_t now, enum dp_drop *why, struct crypto_seal_key *next_key,
+			bool *rekey)
 {
 	const struct service *svc;
 	struct crypto_seal_key pk;
 	uint16_t next_port = 0;
 	int si, next = -1, b;
-	ssize_t n;
 
+	*rekey = false;
 	if ((port & 1u) == port_parity(dp, peer)) {
 		*why = DP_DROP_BAD_METADATA; /* our half of the ports: not theirs to open */
 		return -1;
 	}
 	si = find_port(dp, peer, port);
-	if (si >= 0 && !memcmp(dp->s[si].uuid, m->uuid, 16))
-		return si; /* a first packet again: we have it */
+	if (si >= 0 && !memcmp(dp->s[si].uuid, m->uuid, 16)) {
+		/* a first packet again: we have it, perhaps not its key */
+		*rekey = m->time_ms > dp->s[si].key_meta_ms && unwrap_key(dp, m, next_key) == 0 &&
+			 !crypto_equal((const uint8_t *)next_key, (const uint8_t *)&dp->s[si].pk,
+				       sizeof(*next_key));
+		return si;
+	}
 	if (m->time_ms + META_WINDOW_MS < now || m->time_ms > now + META_WINDOW_MS) {
 		*why = DP_DROP_STALE;
 		return -1;
@@ -930,13 +952,7 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 			return -1;
 		}
 	}
-	uint8_t raw[sizeof(pk) + 2 * CRYPTO_AES_BLOCK]; /* room for the padding */
-
-	n = dp->keys.unwrap(dp->keys.arg, m->wrapped_key, m->wrapped_len, raw, sizeof(raw));
-	memcpy(&pk, raw, sizeof(pk));
-	crypto_wipe(raw, sizeof(raw));
-	if (n != (ssize_t)sizeof(pk)) {
-		crypto_wipe(&pk, sizeof(pk));
+	if (unwrap_key(dp, m, &pk) < 0) {
 		*why = DP_DROP_UNKNOWN_INDEX;
 		return -1;
 	}
@@ -955,6 +971,7 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 	}
 	memcpy(dp->s[si].uuid, m->uuid, 16);
 	snprintf(dp->s[si].service, sizeof(dp->s[si].service), "%s", m->service);
+	dp->s[si].key_meta_ms = m->time_ms;
 	if (b >= 0) { /* leg b leaves us as from an ingress router */
 		struct sess *x = &dp->s[si], *y = &dp->s[b];
 
@@ -966,6 +983,82 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 		memcpy(y->service, x->service, sizeof(y->service));
 	}
 	return si;
+}
+
+/* Session si (and its other leg, at a hub) to a new payload key; the
+ * old one stays for packets already on their way.  0 or -1. */
+static int sess_rekey(struct dp *dp, int si, const struct crypto_seal_key *pk, uint64_t now)
+{
+	struct sess *s = &dp->s[si];
+	struct crypto_pkt_key *nk = crypto_pkt_key_new(pk);
+
+	if (!nk)
+		return -1;
+	crypto_pkt_key_free(s->prev_ck);
+	s->prev_ck = s->ck;
+	s->ck = nk;
+	s->pk = *pk;
+	s->key_ms = now;
+	s->rekeys++;
+	return 0;
+}
+
+/* A first packet of session si with another payload key: taken when the
+ * packet is fresh and authenticates under it.  DP_DROP_N when taken. */
+static enum dp_drop take_key(struct dp *dp, int si, const struct svr_session_meta *m,
+			     const struct crypto_seal_key *pk, const uint8_t *data, size_t mlen,
+			     size_t body, uint64_t now)
+{
+	struct crypto_pkt_key *nk;
+	bool ok;
+	int mate = dp->s[si].transit ? dp->s[si].mate : -1;
+
+	if (m->time_ms + META_WINDOW_MS < now || m->time_ms > now + META_WINDOW_MS)
+		return DP_DROP_STALE;
+	nk = crypto_pkt_key_new(pk);
+	ok = nk && crypto_pkt_verify(nk, dp->s[si].ingress ? 1 : 0, data, mlen, data + mlen, body);
+	crypto_pkt_key_free(nk);
+	if (!ok)
+		return DP_DROP_BAD_TAG;
+	if (sess_rekey(dp, si, pk, now) < 0 || (mate >= 0 && sess_rekey(dp, mate, pk, now) < 0))
+		return DP_DROP_NO_PORT;
+	dp->s[si].key_meta_ms = m->time_ms;
+	return DP_DROP_N;
+}
+
+size_t dp_tick(struct dp *dp, uint64_t now)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < dp->ns; i++) {
+		struct sess *s = &dp->s[i];
+
+		if (!s->used)
+			continue;
+		if (now - s->last_ms >= s->timeout_ms) {
+			n += s->transit ? 2 : 1; /* a relayed one's legs go together */
+			sess_free(dp, i);
+			continue;
+		}
+		if (s->prev_ck && now - s->key_ms >= DP_PREV_KEY_MS) {
+			crypto_pkt_key_free(s->prev_ck);
+			s->prev_ck = NULL;
+		}
+		if (s->ingress && !s->transit && dp->rekey_ms && now - s->key_ms >= dp->rekey_ms) {
+			/* a new payload key, sent as the first was: metadata again
+			 * until the egress router acknowledges it */
+			struct crypto_seal_key pk;
+
+			if (crypto_random(&pk, sizeof(pk)) == 0 &&
+			    sess_rekey(dp, i, &pk, now) == 0) {
+				s->acked = false;
+				dp->st.payload_rekeys++;
+			}
+			crypto_wipe(&pk, sizeof(pk));
+		}
+	}
+	dp->st.sessions_expired += n;
+	return n;
 }
 
 /* A packet of a session we relay (as a hub): authenticated with the
@@ -984,11 +1077,15 @@ static enum dp_verdict relay(struct dp *dp, int si, const uint8_t *data, size_t 
 	enum dp_drop why;
 
 	frame = out->pkt + hl;
-	if (!crypto_pkt_verify(s->ck, dir, data, mlen, data + mlen, body))
+	if (!crypto_pkt_verify(s->ck, dir, data, mlen, data + mlen, body) &&
+	    !(s->prev_ck && crypto_pkt_verify(s->prev_ck, dir, data, mlen, data + mlen, body)))
 		return drop(dp, out, DP_DROP_BAD_TAG);
 	replay_update(&s->rx, seq);
 	if (m && !dir) {
-		nm = first_meta(dp, o, m->src_router, m->tcp_syn, m->meta_only, now, frame, &why);
+		/* the ingress router's clock, kept: the egress router orders
+		 * payload keys by it */
+		nm = first_meta(dp, o, m->src_router, m->tcp_syn, m->meta_only, m->time_ms, frame,
+				&why);
 		if (!nm)
 			return drop(dp, out, why);
 	} else {
@@ -1020,7 +1117,8 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 	enum dp_drop why = DP_DROP_NO_SESSION;
 	const char *err;
 	struct sess *s;
-	bool from_ingress, first;
+	bool from_ingress, first, rekey = false;
+	struct crypto_seal_key next_key;
 	struct pkt k;
 	uint16_t port;
 	int peer, si, rc;
@@ -1056,7 +1154,7 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 		crypto_wipe(&mk, sizeof(mk));
 		if (rc < 0)
 			return drop(dp, out, DP_DROP_BAD_METADATA);
-		si = take_session(dp, peer, port, &m, now, &why);
+		si = take_session(dp, peer, port, &m, now, &why, &next_key, &rekey);
 		crypto_wipe(m.wrapped_key, sizeof(m.wrapped_key));
 	} else {
 		si = find_port(dp, peer, port);
@@ -1065,15 +1163,32 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 		return drop(dp, out, why);
 	s = &dp->s[si];
 	from_ingress = !s->ingress; /* we are the egress: it comes forward */
-	if (!crypto_pkt_seq(data + mlen, dlen - mlen, &seq))
+	if (!crypto_pkt_seq(data + mlen, dlen - mlen, &seq)) {
+		crypto_wipe(&next_key, sizeof(next_key));
 		return drop(dp, out, DP_DROP_MALFORMED);
-	if (replay_check(&s->rx, seq) != REPLAY_OK)
+	}
+	if (replay_check(&s->rx, seq) != REPLAY_OK) {
+		crypto_wipe(&next_key, sizeof(next_key));
 		return drop(dp, out, DP_DROP_REPLAY);
+	}
+	if (rekey) {
+		/* the next payload key, taken only from a fresh packet that
+		 * authenticates under it: a replayed old first packet cannot
+		 * bring an old key back */
+		enum dp_drop r = take_key(dp, si, &m, &next_key, data, mlen, dlen - mlen, now);
+
+		crypto_wipe(&next_key, sizeof(next_key));
+		if (r != DP_DROP_N)
+			return drop(dp, out, r);
+	}
 	if (s->transit)
 		return relay(dp, si, data, dlen, mlen, first ? &m : NULL, seq, now, out);
 	hl = s->fwd.family == 4 ? 20 : 40;
 	n = crypto_pkt_open(s->ck, from_ingress ? 0 : 1, data, mlen, data + mlen, dlen - mlen,
 			    out->pkt + hl + 8, sizeof(out->pkt) - hl - 8);
+	if (n == -1 && s->prev_ck) /* sent before the far end had the new key */
+		n = crypto_pkt_open(s->prev_ck, from_ingress ? 0 : 1, data, mlen, data + mlen,
+				    dlen - mlen, out->pkt + hl + 8, sizeof(out->pkt) - hl - 8);
 	if (n < 0)
 		return drop(dp, out, DP_DROP_BAD_TAG);
 	replay_update(&s->rx, seq);
@@ -1136,6 +1251,7 @@ bool dp_session_at(const struct dp *dp, size_t i, uint64_t now, struct dp_sessio
 		info->ingress = s->ingress;
 		info->handshake_done = s->acked;
 		info->transit = s->transit;
+		info->rekeys = s->rekeys;
 		info->port = s->port;
 		info->packets_out = s->pkts_out;
 		info->packets_in = s->pkts_in;

@@ -73,6 +73,7 @@ struct dp_stats {
 	uint64_t lan_in_bytes, wan_out_bytes, wan_in_bytes, lan_out_bytes;
 	uint64_t passed;  /* not SVR's: left to the kernel */
 	uint64_t relayed; /* WAN to WAN, as a hub */
+	uint64_t payload_rekeys;
 	uint64_t sessions_created, sessions_expired;
 	uint64_t drops[DP_DROP_N];
 };
@@ -95,6 +96,11 @@ int dp_add_service(struct dp *dp, const char *name, const char *prefix, int peer
 /* The path MTU towards a peer (1500 until told): a first packet that
  * would not fit with its metadata sends the metadata ahead instead. */
 void dp_set_peer_mtu(struct dp *dp, int peer, unsigned mtu);
+/* Rotate the payload key of the sessions this router made every
+ * interval_ms (0: never).  The new key travels in metadata as the first
+ * did; the old one stays DP_PREV_KEY_MS for packets on their way. */
+void dp_set_rekey_interval(struct dp *dp, uint64_t interval_ms);
+#define DP_PREV_KEY_MS 60000
 
 enum dp_verdict {
 	DP_PASS, /* not SVR's: let it go as it would */
@@ -122,7 +128,8 @@ enum dp_verdict dp_lan_in(struct dp *dp, const uint8_t *pkt, size_t len, uint64_
 /* An IP packet that arrived from the WAN. */
 enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *pkt, size_t len, uint64_t now_ms,
 			  struct dp_out *out);
-/* Expire idle sessions; returns how many. */
+/* Expire idle sessions and rotate payload keys that are due; returns how
+ * many sessions expired. */
 size_t dp_tick(struct dp *dp, uint64_t now_ms);
 
 const struct dp_stats *dp_stats(const struct dp *dp);
@@ -137,6 +144,7 @@ struct dp_session_info {
 	bool transit; /* one leg of a session relayed here */
 	uint16_t port;
 	uint64_t packets_out, packets_in, idle_ms;
+	uint32_t rekeys; /* payload key rotations */
 };
 /* The i-th session (any order, stable between changes); false past the end. */
 bool dp_session_at(const struct dp *dp, size_t i, uint64_t now_ms, struct dp_session_info *info);

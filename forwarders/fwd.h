@@ -70,6 +70,9 @@ struct fwd_ops {
 	/* accept: the kernel (or, where its copy was dropped, the sender)
 	 * takes the packet as it was; otherwise it is gone */
 	void (*done)(struct fwd *f, const struct fwd_pkt *p, bool accept);
+	/* after the done() calls of a burst (may be NULL): what done() held
+	 * back to do at once, such as nfqueue's batched verdicts */
+	void (*flush)(struct fwd *f);
 	void (*close)(struct fwd *f);
 };
 

@@ -1,5 +1,11 @@
 /* The nfqueue forwarder: netfilter hands the matching packets to one
- * queue; each gets a verdict.  See fwd.h. */
+ * queue; each gets a verdict.  See fwd.h.
+ *
+ * Verdicts are batched: almost every packet of a burst is a drop (the
+ * datapath sent what it made of it), and one NFQNL_MSG_VERDICT_BATCH
+ * drops every queued packet up to an id.  Packets come in id order, so a
+ * run of drops waits until an accept (sent on its own, after the run) or
+ * the end of the burst. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -24,6 +30,8 @@ struct fwd {
 	/* filled by the callback during one rx_burst */
 	struct fwd_pkt *out;
 	int n, max;
+	uint32_t drop_upto; /* a run of drops not told to the kernel yet */
+	bool drop_pending;
 	char buf[65536 + 4096] __attribute__((aligned));
 	uint8_t copies[FWD_BURST][65536];
 };
@@ -127,15 +135,29 @@ static int nfq_fwd_rx(struct fwd *f, struct fwd_pkt *pkts, int max)
 	return f->n;
 }
 
+static void nfq_fwd_flush(struct fwd *f)
+{
+	if (f->drop_pending)
+		nfq_set_verdict_batch(f->q, f->drop_upto, NF_DROP);
+	f->drop_pending = false;
+}
+
 static void nfq_fwd_done(struct fwd *f, const struct fwd_pkt *p, bool accept)
 {
-	nfq_set_verdict(f->q, p->id, accept ? NF_ACCEPT : NF_DROP, 0, NULL);
+	if (!accept) {
+		f->drop_upto = p->id;
+		f->drop_pending = true;
+		return;
+	}
+	nfq_fwd_flush(f);
+	nfq_set_verdict(f->q, p->id, NF_ACCEPT, 0, NULL);
 }
 
 static void nfq_fwd_close(struct fwd *f)
 {
 	if (!f)
 		return;
+	nfq_fwd_flush(f);
 	fwd_rules_remove();
 	nfq_destroy_queue(f->q);
 	nfq_close(f->h);
@@ -148,5 +170,6 @@ const struct fwd_ops fwd_nfqueue = {
 	.fds = nfq_fwd_fds,
 	.rx_burst = nfq_fwd_rx,
 	.done = nfq_fwd_done,
+	.flush = nfq_fwd_flush,
 	.close = nfq_fwd_close,
 };

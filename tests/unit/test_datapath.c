@@ -720,3 +720,98 @@ Test(hub, metadata_sent_ahead_crosses_the_hub)
 		     dp_drop_name(o2.drop));
 	cr_assert_eq(memcmp(o2.pkt + 20, in + 20, n - 20), 0);
 }
+
+Test(dp, payload_keys_rotate_under_traffic_without_a_drop)
+{
+	static uint8_t late_fwd[DP_MAX_PKT], late_rev[DP_MAX_PKT], first[DP_MAX_PKT],
+		late2[DP_MAX_PKT];
+	uint8_t in[200], back[200];
+	size_t n, nb, lf, lr, fl, l2;
+	uint64_t t = 1000;
+
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, MARKER, strlen(MARKER));
+	nb = ip4(back, "203.0.113.2", "192.0.2.2", 17, 5201, 40000, "back", 4);
+	cr_assert_eq(dp_lan_in(A, in, n, t, &o1), DP_SEND);
+	memcpy(first, o1.pkt, o1.len); /* the first packet, to replay later */
+	fl = o1.len;
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, t, &o2), DP_SEND);
+	cr_assert_eq(dp_wan_in(A, o2.extra, o2.extra_len, t, &o1), DP_DONE);
+	/* in flight when the key changes: one packet each way under the old key */
+	cr_assert_eq(dp_lan_in(A, in, n, t, &o1), DP_SEND);
+	memcpy(late_fwd, o1.pkt, o1.len);
+	lf = o1.len;
+	cr_assert_eq(dp_lan_in(B, back, nb, t, &o2), DP_SEND);
+	memcpy(late_rev, o2.pkt, o2.len);
+	lr = o2.len;
+	cr_assert_eq(dp_lan_in(A, in, n, t, &o1), DP_SEND);
+	memcpy(late2, o1.pkt, o1.len); /* one that comes far too late */
+	l2 = o1.len;
+	dp_set_rekey_interval(A, 20000);
+	t += 20000;
+	dp_tick(A, t);
+	cr_assert_eq(dp_stats(A)->payload_rekeys, 1);
+	/* the next packets carry the new key in metadata, until acknowledged */
+	cr_assert_eq(dp_lan_in(A, in, n, t, &o1), DP_SEND);
+	cr_assert(has_cookie(&o1), "a new key without metadata");
+	cr_assert_null(memmem(o1.pkt, o1.len, MARKER, strlen(MARKER)));
+	cr_assert_eq(dp_wan_in(A, late_rev, lr, t, &o2), DP_SEND, "the old key's reply: %s",
+		     dp_drop_name(o2.drop));
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, t, &o2), DP_SEND, "%s", dp_drop_name(o2.drop));
+	cr_assert_gt(o2.extra_len, 0);
+	cr_assert_eq(dp_wan_in(A, o2.extra, o2.extra_len, t, &o1), DP_DONE);
+	cr_assert_eq(dp_wan_in(B, late_fwd, lf, t, &o2), DP_SEND, "the old key's packet: %s",
+		     dp_drop_name(o2.drop));
+	/* both ends on the new key, both ways */
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(dp_lan_in(A, in, n, t, &o1), DP_SEND);
+		cr_assert_not(has_cookie(&o1));
+		cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, t, &o2), DP_SEND);
+		cr_assert_eq(memcmp(o2.pkt + 20, in + 20, n - 20), 0);
+		cr_assert_eq(dp_lan_in(B, back, nb, t, &o2), DP_SEND);
+		cr_assert_eq(dp_wan_in(A, o2.pkt, o2.len, t, &o1), DP_SEND, "%s",
+			     dp_drop_name(o1.drop));
+	}
+	for (int d = 0; d < DP_DROP_N; d++) {
+		cr_assert_eq(dp_stats(A)->drops[d], 0, "routerA dropped: %s", dp_drop_name(d));
+		cr_assert_eq(dp_stats(B)->drops[d], 0, "routerB dropped: %s", dp_drop_name(d));
+	}
+	/* an old first packet replayed cannot bring the old key back */
+	cr_assert_eq(dp_wan_in(B, first, fl, t, &o2), DP_DROP);
+	cr_assert_eq(dp_lan_in(A, in, n, t, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, t, &o2), DP_SEND, "%s", dp_drop_name(o2.drop));
+	/* a minute after the rotation, the old key is gone */
+	t += DP_PREV_KEY_MS / 2;
+	cr_assert_eq(dp_lan_in(A, in, n, t, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, t, &o2), DP_SEND);
+	t += DP_PREV_KEY_MS / 2;
+	dp_tick(A, t);
+	dp_tick(B, t);
+	cr_assert_eq(dp_wan_in(B, late2, l2, t, &o2), DP_DROP);
+	cr_assert_eq(o2.drop, DP_DROP_BAD_TAG);
+}
+
+Test(hub, a_rotated_payload_key_crosses_the_hub)
+{
+	uint8_t in[200];
+	struct dp_out hop;
+	size_t n;
+
+	hub_round_trip(1000, true);
+	hub_round_trip(1001, false);
+	dp_set_rekey_interval(S1, 1000);
+	dp_tick(S1, 2001);
+	n = ip4(in, "203.0.113.2", "203.0.113.130", 17, 40000, 5201, MARKER, strlen(MARKER));
+	cr_assert_eq(dp_lan_in(S1, in, n, 2001, &o1), DP_SEND);
+	cr_assert(has_cookie(&o1));
+	cr_assert_eq(dp_wan_in(H, o1.pkt, o1.len, 2001, &hop), DP_SEND, "%s",
+		     dp_drop_name(hop.drop));
+	cr_assert_eq(dp_wan_in(S2, hop.pkt, hop.len, 2001, &o2), DP_SEND, "%s",
+		     dp_drop_name(o2.drop));
+	cr_assert_eq(memcmp(o2.pkt + 20, in + 20, n - 20), 0);
+	/* spoke2's acknowledgement, under the new key, back through the hub */
+	cr_assert_eq(dp_wan_in(H, o2.extra, o2.extra_len, 2001, &hop), DP_SEND, "%s",
+		     dp_drop_name(hop.drop));
+	cr_assert_eq(dp_wan_in(S1, hop.pkt, hop.len, 2001, &o1), DP_DONE, "%s",
+		     dp_drop_name(o1.drop));
+	hub_round_trip(2002, false);
+}
