@@ -33,6 +33,7 @@
 #include "kex.h"
 #include "log.h"
 #include "model.h"
+#include "segment.h"
 #include "sock.h"
 #include "strbuf.h"
 #include "svrd.h"
@@ -49,6 +50,7 @@ struct dataplane {
 	char forwarder[32];
 	struct dp_out out;
 	unsigned ticks;
+	uint64_t send_errors; /* since the last report */
 };
 
 /* ---- keys, from the key engine ------------------------------------------- */
@@ -91,6 +93,28 @@ static ssize_t k_unwrap(void *arg, const uint8_t *in, size_t len, uint8_t *key, 
 
 /* ---- packets ---------------------------------------------------------------- */
 
+/* Send what the datapath made of a packet; its verdict. */
+static enum dp_verdict forward(struct dataplane *p, const uint8_t *pkt, size_t len,
+			       enum fwd_side side, uint64_t now)
+{
+	enum dp_verdict v = side == FWD_LAN ? dp_lan_in(p->dp, pkt, len, now, &p->out)
+					    : dp_wan_in(p->dp, pkt, len, now, &p->out);
+
+	if (p->out.extra_len && fwd_send(p->out.extra, p->out.extra_len) < 0)
+		p->send_errors++;
+	if (v == DP_SEND && fwd_send(p->out.pkt, p->out.len) < 0)
+		p->send_errors++;
+	return v;
+}
+
+static void forward_segment(const uint8_t *pkt, size_t len, void *arg)
+{
+	struct dataplane *p = arg;
+
+	if (forward(p, pkt, len, FWD_LAN, ev_now_ms()) == DP_PASS && fwd_send(pkt, len) < 0)
+		p->send_errors++;
+}
+
 static void on_readable(struct ev_io *io, int fd, unsigned events, void *arg)
 {
 	struct dataplane *p = arg;
@@ -109,15 +133,15 @@ static void on_readable(struct ev_io *io, int fd, unsigned events, void *arg)
 	for (int burst = 0; burst < 8 && (n = p->ops->rx_burst(p->fwd, pkts, FWD_BURST)) > 0;
 	     burst++) {
 		for (int i = 0; i < n; i++) {
-			enum dp_verdict v =
-				pkts[i].side == FWD_LAN
-					? dp_lan_in(p->dp, pkts[i].data, pkts[i].len, now, &p->out)
-					: dp_wan_in(p->dp, pkts[i].data, pkts[i].len, now, &p->out);
+			enum dp_verdict v;
 
-			if (p->out.extra_len && fwd_send(p->out.extra, p->out.extra_len) < 0)
-				log_warn("data plane: cannot send a packet");
-			if (v == DP_SEND && fwd_send(p->out.pkt, p->out.len) < 0)
-				log_warn("data plane: cannot send a packet");
+			/* a TCP super-packet from a capture: its segments, each
+			 * on its own (segment.h) */
+			if (pkts[i].side == FWD_LAN && pkts[i].len > DP_TCP_MSS + 120 &&
+			    tcp_segment(pkts[i].data, pkts[i].len, DP_TCP_MSS, forward_segment, p))
+				v = DP_DONE;
+			else
+				v = forward(p, pkts[i].data, pkts[i].len, pkts[i].side, now);
 			p->ops->done(p->fwd, &pkts[i], v == DP_PASS);
 		}
 		if (p->ops->flush)
@@ -147,6 +171,11 @@ static void on_timer(struct ev_timer *t, void *arg)
 
 	(void)t;
 	dp_tick(p->dp, ev_now_ms());
+	if (p->send_errors) { /* once a second at most: a flood must not flood the log */
+		log_warnx("data plane: %llu packet(s) could not be sent",
+			  (unsigned long long)p->send_errors);
+		p->send_errors = 0;
+	}
 	if (p->fwd && ++p->ticks % 10 == 0)
 		peer_mtus(p); /* a path's MTU can shrink (ICMP "packet too big") */
 }

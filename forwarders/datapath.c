@@ -624,13 +624,6 @@ static enum dp_verdict drop(struct dp *dp, struct dp_out *out, enum dp_drop why)
 	return DP_DROP;
 }
 
-/* The largest TCP segment payload that keeps an SVR packet within a
- * 1500-byte WAN: 1500 - 48 (IPv6 and UDP) - 16 (a metadata header) - 16
- * (padding) - 32 (sequence number and tag) - 32 (TCP header with
- * options) = 1356, rounded down.  SYNs that offer more are clamped, so
- * no segment is ever fragmented on the way. */
-#define DP_TCP_MSS 1340
-
 /* Lower the MSS option of a SYN (or SYN-ACK) in seg, with the checksum
  * adjusted (RFC 1624); true when it changed. */
 static bool clamp_mss(uint8_t *seg, size_t len)

@@ -38,6 +38,12 @@
 #define DP_PORT_MIN 16384
 #define DP_PORT_MAX 65534
 #define DP_MAX_PKT  65535
+/* The largest TCP segment payload that keeps an SVR packet within a
+ * 1500-byte WAN: 1500 - 48 (IPv6 and UDP) - 16 (a metadata header) - 16
+ * (padding) - 32 (sequence number and tag) - 32 (TCP header with
+ * options) = 1356, rounded down.  SYNs that offer more are clamped, so
+ * no segment is ever fragmented on the way. */
+#define DP_TCP_MSS 1340
 
 /* Where the keys are: svrd maps these onto the key engine. */
 struct dp_keys {

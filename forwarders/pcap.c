@@ -48,12 +48,14 @@ static int open_one(struct fwd *f, const char *ifname, enum fwd_side side,
 	f->ncaps++;
 	k->side = side;
 	/* Immediate mode gives a ring of fixed-size slots, one per packet,
-	 * each as large as the snapshot length: a jumbo frame's worth (not
-	 * 64 KB) and a 32 MB ring hold about 3,500 packets of a burst, where
-	 * 4 MB of 64 KB slots held 64 and lost the rest. */
-	pcap_set_snaplen(k->p, 9216);
+	 * each as large as the snapshot length.  A WAN brings packets no
+	 * larger than its MTU: jumbo-frame slots, and a 32 MB ring holds
+	 * about 3,500 of a burst (4 MB of 64 KB slots held 64 and lost the
+	 * rest).  A LAN brings TCP super-packets of up to 64 KB (segment.h),
+	 * which must be caught whole: 64 KB slots in 64 MB, about 1,000. */
+	pcap_set_snaplen(k->p, side == FWD_LAN ? 65535 : 9216);
 	pcap_set_immediate_mode(k->p, 1);
-	pcap_set_buffer_size(k->p, 32 << 20);
+	pcap_set_buffer_size(k->p, side == FWD_LAN ? 64 << 20 : 32 << 20);
 	if (pcap_activate(k->p) < 0) {
 		snprintf(err, errlen, "pcap: %s: %s", ifname, pcap_geterr(k->p));
 		return -1;

@@ -5,6 +5,14 @@
 #include <string.h>
 
 #include "datapath.h"
+#include "segment.h"
+
+static void check_segment(const uint8_t *pkt, size_t len, void *arg)
+{
+	(void)arg;
+	if (len < 40 || (pkt[0] >> 4 != 4 && pkt[0] >> 4 != 6))
+		__builtin_trap();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -67,6 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (!(data[0] & 1)) {
+		/* a capture's super-packet first: each segment must be a packet */
+		if (data[0] & 2)
+			tcp_segment(data + 1, size - 1, 1 + data[0] % 200, check_segment, NULL);
 		if (dp_lan_in(a, data + 1, size - 1, 1000, &out) == DP_SEND && out.len < 28)
 			__builtin_trap();
 	} else if (dp_wan_in(b, data + 1, size - 1, 1000, &out) == DP_SEND) {
