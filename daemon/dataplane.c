@@ -467,6 +467,7 @@ struct json *dataplane_stats(const struct dataplane *p)
 	json_set(o, "lan-out-bytes", json_new_int((int64_t)s->lan_out_bytes));
 	json_set(o, "relayed-packets", json_new_int((int64_t)s->relayed));
 	json_set(o, "payload-key-rotations", json_new_int((int64_t)s->payload_rekeys));
+	json_set(o, "metadata-requested", json_new_int((int64_t)s->retriggered));
 	json_set(o, "passed", json_new_int((int64_t)s->passed));
 	for (int i = 0; i < DP_DROP_N; i++)
 		json_set(drops, dp_drop_name((enum dp_drop)i), json_new_int((int64_t)s->drops[i]));

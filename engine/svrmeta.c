@@ -244,6 +244,10 @@ int svrmeta_session_header(const uint8_t *b, size_t len, struct svr_session_meta
 			if (vlen != 0)
 				goto bad;
 			m->meta_only = true;
+		} else if (type == SVRMETA_TLV_RETRIGGER) {
+			if (vlen != 0)
+				goto bad;
+			m->retrigger = true;
 		} /* other header TLVs: not ours to read */
 	}
 	if (f->plen && !have_index) {

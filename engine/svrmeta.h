@@ -69,6 +69,7 @@ size_t svrmeta_finish(struct svrmeta_writer *w);
 #define SVRMETA_TLV_PAYLOAD_KEY 46
 #define SVRMETA_TLV_TIME	0xf002 /* ours: sender's clock, ms since the epoch */
 #define SVRMETA_TLV_META_ONLY	0xf003 /* ours: a first packet with no payload of its own */
+#define SVRMETA_TLV_RETRIGGER	0xf004 /* ours: "I have no such session: send metadata again" */
 
 struct svr_ctx {
 	int family; /* 4 or 6 */
@@ -83,6 +84,7 @@ struct svr_session_meta {
 	uint64_t time_ms;   /* for the replay check of first packets */
 	bool no_fwd_meta;   /* reverse packets: "stop adding metadata" */
 	bool meta_only;	    /* the metadata went ahead of a packet too large to carry it */
+	bool retrigger;	    /* the receiver lost the session: metadata again, please */
 	/* payload section: sealed with the receiver's metadata key */
 	struct svr_ctx fwd; /* family 0: absent */
 	uint8_t uuid[16];

@@ -71,6 +71,7 @@ struct dp {
 	int *by_fwd, *by_rev, *by_port;
 	uint16_t next_port;
 	uint64_t rekey_ms;
+	uint64_t retrigger_ms[1024]; /* when we last asked, by (peer, port) hash */
 	struct dp_stats st;
 	uint8_t seg[DP_MAX_PKT]; /* a TCP segment being prepared */
 };
@@ -882,6 +883,59 @@ static bool udp_ok(const struct pkt *k)
 	return fold(sum16(k->l4, k->l4len, acc)) == 0;
 }
 
+/* "I have no session on this port: send its metadata again", to the
+ * peer that sent us a packet of it; at most every 200 ms per port. */
+static void send_retrigger(struct dp *dp, int peer, uint16_t port, uint64_t now, struct dp_out *out)
+{
+	const struct peer *pr = &dp->peers[peer];
+	uint64_t *last = &dp->retrigger_ms[hash_port(peer, port) & 1023];
+	struct svrmeta_writer w;
+	size_t mlen;
+
+	if (*last && now - *last < 200)
+		return;
+	*last = now;
+	svrmeta_begin(&w, out->extra + wan_hl(pr), 64);
+	svrmeta_put(&w, SVRMETA_TLV_RETRIGGER, NULL, 0);
+	mlen = svrmeta_finish(&w);
+	out->extra_len = build(out->extra, pr->family, pr->ours, pr->theirs, IPPROTO_UDP_, 64, port,
+			       port, true, mlen);
+	dp->st.wan_out++;
+	dp->st.wan_out_bytes += out->extra_len;
+}
+
+/* A retrigger from a peer (see send_retrigger).  It cannot be
+ * authenticated (the sender lost the key with the session), so all it
+ * does is make us add metadata again, which the far end must then
+ * acknowledge under the session's key; a hub passes it on. */
+static enum dp_verdict take_retrigger(struct dp *dp, int peer, uint16_t port, const uint8_t *frame,
+				      size_t mlen, struct dp_out *out)
+{
+	int si = find_port(dp, peer, port);
+	struct sess *s;
+
+	if (si < 0)
+		return drop(dp, out, DP_DROP_NO_SESSION);
+	s = &dp->s[si];
+	if (s->transit) {
+		const struct sess *o = &dp->s[s->mate];
+		const struct peer *pr = &dp->peers[o->peer];
+
+		memcpy(out->pkt + wan_hl(pr), frame, mlen);
+		out->len = build(out->pkt, pr->family, pr->ours, pr->theirs, IPPROTO_UDP_, 64,
+				 o->port, o->port, true, mlen);
+		dp->st.relayed++;
+		dp->st.wan_out++;
+		dp->st.wan_out_bytes += out->len;
+		return DP_SEND;
+	}
+	if (s->ingress && s->acked) {
+		s->acked = false;
+		dp->st.retriggered++;
+	}
+	return DP_DONE;
+}
+
 static int peer_of(const struct dp *dp, const struct pkt *k)
 {
 	return peer_find(dp, k->family, k->t.src, k->t.dst);
@@ -1138,6 +1192,8 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 	if (rc == 0)
 		mlen = f.hlen + f.plen;
 	first = rc == 0 && f.plen;
+	if (rc == 0 && !f.plen && m.retrigger)
+		return take_retrigger(dp, peer, port, data, mlen, out);
 	if (first) {
 		struct crypto_seal_key mk;
 
@@ -1151,6 +1207,8 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 		crypto_wipe(m.wrapped_key, sizeof(m.wrapped_key));
 	} else {
 		si = find_port(dp, peer, port);
+		if (si < 0) /* we lost it (a restart, an expiry): ask for it again */
+			send_retrigger(dp, peer, port, now, out);
 	}
 	if (si < 0)
 		return drop(dp, out, why);

@@ -80,6 +80,7 @@ struct dp_stats {
 	uint64_t passed;  /* not SVR's: left to the kernel */
 	uint64_t relayed; /* WAN to WAN, as a hub */
 	uint64_t payload_rekeys;
+	uint64_t retriggered; /* sessions whose metadata the far end asked for again */
 	uint64_t sessions_created, sessions_expired;
 	uint64_t drops[DP_DROP_N];
 };

@@ -87,6 +87,7 @@ static int cmd_show_stats(struct cli_def *cli, const char *command, char **argv,
 		{"lan-out-bytes", "LAN Out Bytes"},
 		{"relayed-packets", "Relayed Packets"},
 		{"payload-key-rotations", "Payload Key Rotations"},
+		{"metadata-requested", "Metadata Asked Again"},
 		{"passed", "Passed To The Kernel"},
 	};
 	struct json *d, *st, *drops;

@@ -815,3 +815,36 @@ Test(hub, a_rotated_payload_key_crosses_the_hub)
 		     dp_drop_name(o1.drop));
 	hub_round_trip(2002, false);
 }
+
+Test(dp, an_egress_router_that_lost_the_session_gets_its_metadata_again)
+{
+	uint8_t in[200];
+	struct dp_keys b = {&kb, peer_mkey, own_mkey, wrap, unwrap};
+	struct dp_out rt;
+	size_t n, rl;
+
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "x", 1);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
+	cr_assert_eq(dp_wan_in(A, o2.extra, o2.extra_len, 1000, &o1), DP_DONE);
+	/* routerB restarts: a datapath with no sessions */
+	dp_free(B);
+	B = dp_new(&b, "routerB");
+	cr_assert_eq(dp_add_peer(B, 0, "routerA", "198.51.100.1", "198.51.100.2"), 0);
+	cr_assert_eq(dp_lan_in(A, in, n, 1001, &o1), DP_SEND);
+	cr_assert_not(has_cookie(&o1));
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1001, &o2), DP_DROP);
+	cr_assert_eq(o2.drop, DP_DROP_NO_SESSION);
+	cr_assert_gt(o2.extra_len, 28, "no request for the metadata");
+	memcpy(rt.pkt, o2.extra, o2.extra_len);
+	rl = o2.extra_len;
+	/* asked once per 200 ms, not once per packet */
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1002, &o2), DP_DROP);
+	cr_assert_eq(o2.extra_len, 0);
+	cr_assert_eq(dp_wan_in(A, rt.pkt, rl, 1002, &o1), DP_DONE, "%s", dp_drop_name(o1.drop));
+	cr_assert_eq(dp_stats(A)->retriggered, 1);
+	cr_assert_eq(dp_lan_in(A, in, n, 1003, &o1), DP_SEND);
+	cr_assert(has_cookie(&o1), "no metadata after the request");
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1003, &o2), DP_SEND, "%s", dp_drop_name(o2.drop));
+	cr_assert_eq(memcmp(o2.pkt + 20, in + 20, n - 20), 0);
+}
