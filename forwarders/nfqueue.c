@@ -96,6 +96,10 @@ static struct fwd *nfq_fwd_open(const struct fwd_config *c, char *err, size_t er
 	nfq_set_queue_maxlen(f->q, 4096);
 	if (c->fail_open)
 		nfq_set_queue_flags(f->q, NFQA_CFG_F_FAIL_OPEN, NFQA_CFG_F_FAIL_OPEN);
+	/* TCP super-packets whole: one message for up to 64 KB instead of a
+	 * message, a copy and a verdict per segment; the data plane splits
+	 * them (segment.h).  An older kernel without the flag segments them. */
+	nfq_set_queue_flags(f->q, NFQA_CFG_F_GSO, NFQA_CFG_F_GSO);
 	f->fd = nfq_fd(f->h);
 	{
 		int big = 4 << 20, fl = fcntl(f->fd, F_GETFL);
