@@ -588,10 +588,13 @@ static int op_rpc(struct svrd *d, const struct mgmt_peer *peer, const struct jso
 				    "enhanced security key management is not running on this node");
 		else
 			*data = json_new_object();
-	} else if (strcmp(name, "security-metadata-key-regenerate") == 0) {
+	} else if (strcmp(name, "security-metadata-key-regenerate") == 0 ||
+		   strcmp(name, "security-peer-key-rekey") == 0) {
 		uint32_t index;
 
-		if (peers_regenerate(d->peers, &index) < 0) {
+		if ((strcmp(name, "security-peer-key-rekey") == 0
+			     ? peers_rekey(d->peers, &index)
+			     : peers_regenerate(d->peers, &index)) < 0) {
 			ds_errs_add(&e, false, name,
 				    "enhanced security key management is not running on this "
 				    "node (enhanced-security-key-management, peering-common-name)");

@@ -761,10 +761,8 @@ static void on_timer(struct ev_timer *t, void *arg)
 	if (ps->mkey_interval_ms && now - ps->mkey_since_ms >= ps->mkey_interval_ms) {
 		uint32_t index;
 
-		/* peer-key-rekey-interval: new peer keys with every peer, and a
-		 * new metadata key sealed with them */
-		kex_rekey(ps->kex, now);
-		peers_regenerate(ps, &index);
+		/* peer-key-rekey-interval */
+		peers_rekey(ps, &index);
 		log_info("peer keys renewed; metadata key rekey index %u", index);
 	}
 	kex_tick(ps->kex, now);
@@ -908,6 +906,15 @@ int peers_reload(struct peers *ps)
 	ps->active = false;
 	rebuild(ps, ds_running(ps->d->ds));
 	return ps->kex ? 0 : -1;
+}
+
+int peers_rekey(struct peers *ps, uint32_t *index)
+{
+	if (!ps || !ps->kex)
+		return -1;
+	/* new peer keys with every peer, and a new metadata key sealed with them */
+	kex_rekey(ps->kex, ev_now_ms());
+	return peers_regenerate(ps, index);
 }
 
 int peers_regenerate(struct peers *ps, uint32_t *index)

@@ -47,16 +47,26 @@ static void usage(FILE *f)
 		"  -g, --group        group of the management socket (default " DEFAULT_GROUP ")\n"
 		"  -a, --admin-group  group that may change things (default " DEFAULT_ADMIN_GROUP
 		"; when it does not exist, the socket's group)\n"
-		"  -y, --yang-dir     YANG modules (default " YANGDIR ")\n"
+		"  -y, --yang-dir     YANG modules (default " YANGDIR ", or a build tree's own)\n"
 		"  -v, --verbose      debug logging\n"
 		"  -V, --version      print the version and exit\n");
 }
 
-/* The installed modules, else (running from a build tree) the sources'. */
+/* The installed svrd reads the installed modules; one run from a build
+ * tree reads its own sources' (an older installed copy must not decide
+ * what a freshly built svrd accepts), and the installed ones only when
+ * the sources are gone. */
 static char *default_yang_dir(void)
 {
-	char probe[PATH_MAX];
+	char exe[PATH_MAX], probe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	bool installed;
 
+	exe[n > 0 ? n : 0] = '\0';
+	installed = strcmp(exe, SBINDIR "/svrd") == 0;
+	snprintf(probe, sizeof(probe), "%s/opensvr.yang", SOURCE_YANG_DIR);
+	if (!installed && access(probe, R_OK) == 0)
+		return strdup(SOURCE_YANG_DIR);
 	snprintf(probe, sizeof(probe), "%s/opensvr.yang", YANGDIR);
 	return strdup(access(probe, R_OK) == 0 ? YANGDIR : SOURCE_YANG_DIR);
 }

@@ -71,6 +71,9 @@ void peers_stop(struct peers *ps);
 struct json *peers_state(const struct peers *ps);
 struct json *peers_key_status(const struct peers *ps);
 int peers_regenerate(struct peers *ps, uint32_t *index);
+/* New peer keys with every peer (peer-key-rekey-interval, or an operator),
+ * then a new metadata key: 0, or -1 when key management is not running. */
+int peers_rekey(struct peers *ps, uint32_t *index);
 /* reload local certificates: read this node's certificate again and start
  * every exchange over with it. */
 int peers_reload(struct peers *ps);

@@ -173,6 +173,19 @@ static int cmd_regenerate(struct cli_def *cli, const char *command, char **argv,
 	return CLI_OK;
 }
 
+static int cmd_peer_rekey(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct json *data = call_rpc(cli, "security-peer-key-rekey", command, argc);
+
+	(void)argv;
+	if (!data)
+		return CLI_ERROR;
+	cli_print(cli, "Peer keys renewed with every peer; metadata key rekey index %lld",
+		  (long long)json_get_int(data, "metadata-rekey-index", 0));
+	json_free(data);
+	return CLI_OK;
+}
+
 static void header_sa(struct cli_def *cli)
 {
 	char date[64];
@@ -339,4 +352,8 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show)
 	cli_register_command(sh->cli, mk, "regenerate", cmd_regenerate, PRIVILEGE_UNPRIVILEGED,
 			     MODE_ANY,
 			     "Make a new metadata key (index + 1) and send it to every peer");
+	mk = cli_register_command(sh->cli, sec, "peer-key", NULL, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+				  "The peer keys of this router");
+	cli_register_command(sh->cli, mk, "rekey", cmd_peer_rekey, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "Renew the peer key with every peer now, then the metadata key");
 }

@@ -5,7 +5,7 @@
 # UDP with a marker string, captured on the WAN: no plaintext of the
 # marker, and metadata only on the first packets of the session; a TCP
 # transfer whose checksum matches while the metadata keys are regenerated
-# on both routers; 1,000 concurrent sessions.
+# on both routers and the peers rekeyed; 1,000 concurrent sessions.
 set -u
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root "the data plane lab test"
@@ -96,13 +96,16 @@ for fwd in nfqueue pcap raw-socket; do
 	sink=$!
 	sleep 0.3
 	(sleep 0.2; sh_ routerA 'security metadata-key regenerate' >/dev/null;
-		sh_ routerB 'security metadata-key regenerate' >/dev/null) &
+		sh_ routerB 'security metadata-key regenerate' >/dev/null;
+		sh_ routerA 'security peer-key rekey' >"$tmp/rekey.out") &
 	regen=$!
 	x hostA "$PROBE" tcp-send 203.0.113.2 "$port" <"$tmp/data" || fail "$fwd: TCP send"
 	wait "$sink" 2>/dev/null
 	wait "$regen"
 	[ "$(cat "$tmp/$fwd.sum")" = "$want" ] || fail "$fwd: TCP data differs after the transfer"
-	echo "$fwd: 4 MB over TCP, checksum matches, keys regenerated during it"
+	grep -q "^Peer keys renewed with every peer" "$tmp/rekey.out" ||
+		fail "$fwd: peer rekey: $(cat "$tmp/rekey.out")"
+	echo "$fwd: 4 MB over TCP, checksum matches, metadata keys regenerated and peers rekeyed during it"
 
 	x hostA "$PROBE" udp-many 203.0.113.2 7000 1000 >"$tmp/many" ||
 		fail "$fwd: $(cat "$tmp/many")"
