@@ -99,7 +99,8 @@ static void check(int family, size_t payload, size_t mss, uint8_t flags)
 	for (size_t i = 0; i < ngot; i++) {
 		const uint8_t *p = got[i], *t = p + hl;
 		size_t chunk = got_len[i] - hl - 32;
-		uint32_t seq = (uint32_t)(t[4] << 24 | t[5] << 16 | t[6] << 8 | t[7]);
+		uint32_t seq =
+			(uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
 
 		cr_assert_eq(chunk, i + 1 < ngot ? mss : payload - off, "segment %zu: %zu bytes", i,
 			     chunk);
