@@ -2,7 +2,10 @@
  * doc/protocol.md.  Everything a packet needs is set up once per key:
  * three cipher contexts and an HMAC context that is re-armed with its own
  * key (EVP_MAC_init with no key keeps the padded key state), so the per
- * packet cost is the cipher and the hash, nothing else. */
+ * packet cost is the cipher and the hash, nothing else.  The algorithms
+ * themselves are fetched once per process (algorithms() below), so a new
+ * key costs its contexts and key schedules, not a search of OpenSSL's
+ * method store. */
 #include "config.h"
 
 #include <openssl/core_names.h>
@@ -15,9 +18,30 @@
 
 struct crypto_pkt_key {
 	EVP_CIPHER_CTX *ecb, *enc, *dec;
-	EVP_MAC *mac;
 	EVP_MAC_CTX *hmac;
 };
+
+/* AES-256-ECB, AES-256-CBC and HMAC, fetched on first use and kept for
+ * the life of the process (never freed: they hold no secret, and every
+ * key's contexts refer to them).  A fetch by name searches OpenSSL's
+ * method store under a lock, and EVP_aes_256_cbc() and friends do that
+ * again on every init: fetching per key was a third of what a new key
+ * cost.  Not thread-safe: the first call must not race another (svrd's
+ * data path is one thread; more would call this under
+ * CRYPTO_THREAD_run_once). */
+static EVP_CIPHER *aes_ecb, *aes_cbc;
+static EVP_MAC *hmac_alg;
+
+static bool algorithms(void)
+{
+	if (!aes_ecb)
+		aes_ecb = EVP_CIPHER_fetch(NULL, "AES-256-ECB", NULL);
+	if (!aes_cbc)
+		aes_cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+	if (!hmac_alg)
+		hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	return aes_ecb && aes_cbc && hmac_alg;
+}
 
 void crypto_pkt_key_free(struct crypto_pkt_key *k)
 {
@@ -26,30 +50,30 @@ void crypto_pkt_key_free(struct crypto_pkt_key *k)
 	EVP_CIPHER_CTX_free(k->ecb); /* cleanses the key schedules */
 	EVP_CIPHER_CTX_free(k->enc);
 	EVP_CIPHER_CTX_free(k->dec);
-	EVP_MAC_CTX_free(k->hmac);
-	EVP_MAC_free(k->mac);
+	EVP_MAC_CTX_free(k->hmac); /* cleanses the HMAC key state */
 	OPENSSL_free(k);
 }
 
 struct crypto_pkt_key *crypto_pkt_key_new(const struct crypto_seal_key *sk)
 {
-	struct crypto_pkt_key *k = OPENSSL_zalloc(sizeof(*k));
+	struct crypto_pkt_key *k;
 	OSSL_PARAM p[2];
 
-	if (!k)
+	if (!algorithms() || !(k = OPENSSL_zalloc(sizeof(*k)))) {
+		ERR_clear_error();
 		return NULL;
+	}
 	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA384", 0);
 	p[1] = OSSL_PARAM_construct_end();
 	k->ecb = EVP_CIPHER_CTX_new();
 	k->enc = EVP_CIPHER_CTX_new();
 	k->dec = EVP_CIPHER_CTX_new();
-	k->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	k->hmac = k->mac ? EVP_MAC_CTX_new(k->mac) : NULL;
+	k->hmac = EVP_MAC_CTX_new(hmac_alg);
 	if (!k->ecb || !k->enc || !k->dec || !k->hmac ||
-	    EVP_EncryptInit_ex(k->ecb, EVP_aes_256_ecb(), NULL, sk->enc, NULL) != 1 ||
+	    EVP_EncryptInit_ex(k->ecb, aes_ecb, NULL, sk->enc, NULL) != 1 ||
 	    EVP_CIPHER_CTX_set_padding(k->ecb, 0) != 1 ||
-	    EVP_EncryptInit_ex(k->enc, EVP_aes_256_cbc(), NULL, sk->enc, NULL) != 1 ||
-	    EVP_DecryptInit_ex(k->dec, EVP_aes_256_cbc(), NULL, sk->enc, NULL) != 1 ||
+	    EVP_EncryptInit_ex(k->enc, aes_cbc, NULL, sk->enc, NULL) != 1 ||
+	    EVP_DecryptInit_ex(k->dec, aes_cbc, NULL, sk->enc, NULL) != 1 ||
 	    EVP_MAC_init(k->hmac, sk->mac, sizeof(sk->mac), p) != 1) {
 		crypto_pkt_key_free(k);
 		ERR_clear_error();
