@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csum.h"
 #include "datapath.h"
 #include "replay.h"
 
@@ -379,22 +380,6 @@ static int parse(const uint8_t *b, size_t len, struct pkt *k)
 	}
 }
 
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t acc)
-{
-	for (; len > 1; p += 2, len -= 2)
-		acc += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		acc += (uint32_t)p[0] << 8;
-	return acc;
-}
-
-static uint16_t fold(uint32_t acc)
-{
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)~acc;
-}
-
 /* An IP header (and, for UDP, a UDP header) in front of body (already at
  * out + header length); returns the packet length. */
 static size_t build(uint8_t *out, int family, const uint8_t *src, const uint8_t *dst, uint8_t proto,
@@ -402,7 +387,7 @@ static size_t build(uint8_t *out, int family, const uint8_t *src, const uint8_t 
 {
 	size_t hl = family == 4 ? 20 : 40, uh = udp_header ? 8 : 0, total = hl + uh + body_len;
 	size_t alen = family == 4 ? 4 : 16;
-	uint32_t acc;
+	uint64_t acc;
 
 	if (family == 4) {
 		memset(out, 0, 20);
@@ -412,7 +397,7 @@ static size_t build(uint8_t *out, int family, const uint8_t *src, const uint8_t 
 		out[9] = proto;
 		memcpy(out + 12, src, 4);
 		memcpy(out + 16, dst, 4);
-		put16(out + 10, fold(sum16(out, 20, 0)));
+		put16(out + 10, csum_fold(csum_add(out, 20, 0)));
 	} else {
 		memset(out, 0, 40);
 		out[0] = 0x60;
@@ -430,11 +415,11 @@ static size_t build(uint8_t *out, int family, const uint8_t *src, const uint8_t 
 		put16(u + 2, dport);
 		put16(u + 4, (uint16_t)(8 + body_len));
 		put16(u + 6, 0);
-		acc = sum16(src, alen, 0);
-		acc = sum16(dst, alen, acc);
+		acc = csum_add(src, alen, 0);
+		acc = csum_add(dst, alen, acc);
 		acc += proto;
 		acc += (uint32_t)(8 + body_len);
-		c = fold(sum16(u, 8 + body_len, acc));
+		c = csum_fold(csum_add(u, 8 + body_len, acc));
 		put16(u + 6, c ? c : 0xffff);
 	}
 	return total;
@@ -761,15 +746,15 @@ static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool
 		 * a capture (pcap, raw-socket) may show it before the sender's
 		 * checksum offload filled it in; a SYN's MSS clamped. */
 		size_t a = k->family == 6 ? 16 : 4;
-		uint32_t acc;
+		uint64_t acc;
 
 		memcpy(dp->seg, body, blen);
 		clamp_mss(dp->seg, blen);
 		put16(dp->seg + 16, 0);
-		acc = sum16(k->t.src, a, 0);
-		acc = sum16(k->t.dst, a, acc);
+		acc = csum_add(k->t.src, a, 0);
+		acc = csum_add(k->t.dst, a, acc);
 		acc += IPPROTO_TCP_ + (uint32_t)blen;
-		put16(dp->seg + 16, fold(sum16(dp->seg, blen, acc)));
+		put16(dp->seg + 16, csum_fold(csum_add(dp->seg, blen, acc)));
 		body = dp->seg;
 	}
 	if (!s->acked && s->ingress && !reverse) {
@@ -873,14 +858,14 @@ enum dp_verdict dp_lan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 static bool udp_ok(const struct pkt *k)
 {
 	size_t a = k->family == 6 ? 16 : 4;
-	uint32_t acc;
+	uint64_t acc;
 
 	if (k->family == 4 && get16(k->l4 + 6) == 0)
 		return true;
-	acc = sum16(k->t.src, a, 0);
-	acc = sum16(k->t.dst, a, acc);
+	acc = csum_add(k->t.src, a, 0);
+	acc = csum_add(k->t.dst, a, acc);
 	acc += IPPROTO_UDP_ + (uint32_t)k->l4len;
-	return fold(sum16(k->l4, k->l4len, acc)) == 0;
+	return csum_fold(csum_add(k->l4, k->l4len, acc)) == 0;
 }
 
 /* "I have no session on this port: send its metadata again", to the

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "csum.h"
 #include "segment.h"
 
 static uint16_t get16(const uint8_t *p)
@@ -14,22 +15,6 @@ static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-}
-
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t acc)
-{
-	for (; len > 1; p += 2, len -= 2)
-		acc += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		acc += (uint32_t)p[0] << 8;
-	return acc;
-}
-
-static uint16_t fold(uint32_t acc)
-{
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)~acc;
 }
 
 size_t tcp_segment(const uint8_t *pkt, size_t len, size_t mss, seg_emit emit, void *arg)
@@ -76,7 +61,8 @@ size_t tcp_segment(const uint8_t *pkt, size_t len, size_t mss, seg_emit emit, vo
 	for (size_t off = 0; off < payload; off += mss, n++) {
 		size_t chunk = payload - off < mss ? payload - off : mss, slen = hl + thl + chunk;
 		uint8_t *t = seg + hl;
-		uint32_t s = seq + (uint32_t)off, acc;
+		uint32_t s = seq + (uint32_t)off;
+		uint64_t acc;
 
 		memcpy(seg, pkt, hl + thl);
 		memcpy(seg + hl + thl, pkt + hl + thl + off, chunk);
@@ -84,7 +70,7 @@ size_t tcp_segment(const uint8_t *pkt, size_t len, size_t mss, seg_emit emit, vo
 			put16(seg + 2, (uint16_t)slen);
 			put16(seg + 4, (uint16_t)(id + n));
 			put16(seg + 10, 0);
-			put16(seg + 10, fold(sum16(seg, hl, 0)));
+			put16(seg + 10, csum_fold(csum_add(seg, hl, 0)));
 		} else {
 			put16(seg + 4, (uint16_t)(thl + chunk));
 		}
@@ -95,10 +81,10 @@ size_t tcp_segment(const uint8_t *pkt, size_t len, size_t mss, seg_emit emit, vo
 		if (off)
 			t[13] &= (uint8_t)~0x80; /* CWR: the first's */
 		put16(t + 16, 0);
-		acc = sum16(src, alen, 0);
-		acc = sum16(dst, alen, acc);
+		acc = csum_add(src, alen, 0);
+		acc = csum_add(dst, alen, acc);
 		acc += 6 + (uint32_t)(thl + chunk);
-		put16(t + 16, fold(sum16(t, thl + chunk, acc)));
+		put16(t + 16, csum_fold(csum_add(t, thl + chunk, acc)));
 		emit(seg, slen, arg);
 	}
 	return n;

@@ -156,3 +156,32 @@ Test(segment, what_needs_no_splitting_is_left_alone)
 	cr_assert_eq(tcp_segment(NULL, 0, 1340, take, NULL), 0);
 	cr_assert_eq(ngot, 0);
 }
+
+/* The eight-bytes-at-a-time sum against the two-bytes-at-a-time one of
+ * RFC 1071, at every length and alignment that matters. */
+#include "csum.h"
+
+Test(segment, the_fast_checksum_equals_rfc_1071s)
+{
+	static uint8_t buf[3000];
+	uint32_t x = 12345;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	memset(buf + 2000, 0xff, 1000); /* long runs of carries */
+	for (size_t off = 0; off < 8; off++)
+		for (size_t len = 0; len + off <= sizeof(buf); len += len < 80 ? 1 : 97) {
+			uint32_t slow = 0x1234;
+
+			for (size_t i = 0; i + 1 < len; i += 2)
+				slow += (uint32_t)(buf[off + i] << 8 | buf[off + i + 1]);
+			if (len & 1)
+				slow += (uint32_t)buf[off + len - 1] << 8;
+			while (slow >> 16)
+				slow = (slow & 0xffff) + (slow >> 16);
+			cr_assert_eq(csum_fold(csum_add(buf + off, len, 0x1234)), (uint16_t)~slow,
+				     "offset %zu, %zu bytes", off, len);
+		}
+}
