@@ -23,6 +23,15 @@
  * What travels inside: for UDP the datagram's payload (the ports are the
  * session's), for TCP the whole segment (its checksum stays valid: the
  * addresses it covers are restored), for ICMP echo the whole message.
+ *
+ * A router whose services send a session's destination to another peer is
+ * a hub on the way: it keeps the session as two legs and relays it WAN to
+ * WAN, checking tags and sequence numbers with the session's key but never
+ * decrypting, and sealing the first packets' metadata again for the next
+ * router.  The ingress router rotates each session's payload key every
+ * rekey interval; the new key travels like the first, and both ends keep
+ * the old one a minute for packets on their way.  doc/protocol.md has the
+ * bytes of all of it.
  */
 #ifndef SVR_DATAPATH_H
 #define SVR_DATAPATH_H
