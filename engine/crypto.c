@@ -85,77 +85,138 @@ size_t crypto_sealed_len(size_t pt_len)
 	       CRYPTO_SHA384_LEN;
 }
 
-/* HMAC-SHA-384 over aad | body. */
-static int tag(const struct crypto_seal_key *k, const uint8_t *aad, size_t aad_len,
-	       const uint8_t *body, size_t body_len, uint8_t out[CRYPTO_SHA384_LEN])
-{
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	OSSL_PARAM p[2];
-	size_t n = 0;
-	int rc = -1;
+/* Contexts for the keys crypto_seal() and crypto_open() saw last.  They
+ * are used with few keys, over and over: a router's metadata keys and its
+ * peers' (every first packet of every session seals with one, its payload
+ * key is wrapped with one), until the next rekey.  Making an AES and an
+ * HMAC context for every call was half of what a new session cost
+ * (BENCHMARKS.md); with them kept, a call costs the cipher and the hash.
+ * Each slot keeps a copy of its key to recognise it, wiped with the
+ * contexts when the slot is taken for another key.  Not thread-safe: svrd
+ * seals and opens on one thread. */
+#define SEAL_SLOTS 8
 
+struct seal_slot {
+	bool used;
+	uint64_t last; /* for least recently used */
+	struct crypto_seal_key key;
+	EVP_CIPHER_CTX *enc, *dec;
+	EVP_MAC_CTX *mac;
+};
+
+static struct seal_slot seal_slots[SEAL_SLOTS];
+static uint64_t seal_clock;
+
+static void slot_clear(struct seal_slot *s)
+{
+	EVP_CIPHER_CTX_free(s->enc); /* the frees cleanse the key schedules */
+	EVP_CIPHER_CTX_free(s->dec);
+	EVP_MAC_CTX_free(s->mac);
+	crypto_wipe(s, sizeof(*s));
+}
+
+/* The slot holding k's contexts, made when it has none; NULL on error. */
+static struct seal_slot *slot_for(const struct crypto_seal_key *k)
+{
+	static EVP_CIPHER *cbc;
+	static EVP_MAC *hmac;
+	struct seal_slot *s = NULL;
+	OSSL_PARAM p[2];
+
+	for (int i = 0; i < SEAL_SLOTS; i++)
+		if (seal_slots[i].used && crypto_equal(&seal_slots[i].key, k, sizeof(*k))) {
+			seal_slots[i].last = ++seal_clock;
+			return &seal_slots[i];
+		}
+	if (!cbc)
+		cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+	if (!hmac)
+		hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (!cbc || !hmac)
+		return NULL;
+	for (int i = 0; i < SEAL_SLOTS; i++)
+		if (!s || !seal_slots[i].used || (s->used && seal_slots[i].last < s->last))
+			s = &seal_slots[i];
+	slot_clear(s);
 	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA384", 0);
 	p[1] = OSSL_PARAM_construct_end();
-	if (ctx && EVP_MAC_init(ctx, k->mac, sizeof(k->mac), p) == 1 &&
-	    (!aad_len || EVP_MAC_update(ctx, aad, aad_len) == 1) &&
-	    EVP_MAC_update(ctx, body, body_len) == 1 &&
-	    EVP_MAC_final(ctx, out, &n, CRYPTO_SHA384_LEN) == 1 && n == CRYPTO_SHA384_LEN)
-		rc = 0;
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
-	return rc;
+	s->enc = EVP_CIPHER_CTX_new();
+	s->dec = EVP_CIPHER_CTX_new();
+	s->mac = EVP_MAC_CTX_new(hmac);
+	if (!s->enc || !s->dec || !s->mac ||
+	    EVP_EncryptInit_ex(s->enc, cbc, NULL, k->enc, NULL) != 1 ||
+	    EVP_DecryptInit_ex(s->dec, cbc, NULL, k->enc, NULL) != 1 ||
+	    EVP_MAC_init(s->mac, k->mac, sizeof(k->mac), p) != 1) {
+		slot_clear(s);
+		ERR_clear_error();
+		return NULL;
+	}
+	s->key = *k;
+	s->used = true;
+	s->last = ++seal_clock;
+	return s;
+}
+
+/* HMAC-SHA-384 over aad | body (the context re-armed with its key). */
+static int tag(struct seal_slot *s, const uint8_t *aad, size_t aad_len, const uint8_t *body,
+	       size_t body_len, uint8_t out[CRYPTO_SHA384_LEN])
+{
+	size_t n = 0;
+
+	return EVP_MAC_init(s->mac, NULL, 0, NULL) == 1 &&
+			       (!aad_len || EVP_MAC_update(s->mac, aad, aad_len) == 1) &&
+			       EVP_MAC_update(s->mac, body, body_len) == 1 &&
+			       EVP_MAC_final(s->mac, out, &n, CRYPTO_SHA384_LEN) == 1 &&
+			       n == CRYPTO_SHA384_LEN
+		       ? 0
+		       : -1;
 }
 
 ssize_t crypto_seal(const struct crypto_seal_key *k, const uint8_t *aad, size_t aad_len,
 		    const uint8_t *pt, size_t pt_len, uint8_t *out, size_t out_cap)
 {
 	size_t need = crypto_sealed_len(pt_len);
-	EVP_CIPHER_CTX *c;
+	struct seal_slot *s;
 	int n1 = 0, n2 = 0;
-	ssize_t rc = -1;
 
 	if (out_cap < need || pt_len > INT32_MAX)
 		return -1;
-	if (crypto_random(out, CRYPTO_AES_BLOCK) < 0)
+	if (crypto_random(out, CRYPTO_AES_BLOCK) < 0 || !(s = slot_for(k)))
 		return -1;
-	c = EVP_CIPHER_CTX_new();
-	if (c && EVP_EncryptInit_ex(c, EVP_aes_256_cbc(), NULL, k->enc, out) == 1 &&
-	    EVP_EncryptUpdate(c, out + CRYPTO_AES_BLOCK, &n1, pt, (int)pt_len) == 1 &&
-	    EVP_EncryptFinal_ex(c, out + CRYPTO_AES_BLOCK + n1, &n2) == 1 &&
-	    tag(k, aad, aad_len, out, CRYPTO_AES_BLOCK + (size_t)(n1 + n2),
+	if (EVP_EncryptInit_ex(s->enc, NULL, NULL, NULL, out) == 1 &&
+	    EVP_EncryptUpdate(s->enc, out + CRYPTO_AES_BLOCK, &n1, pt, (int)pt_len) == 1 &&
+	    EVP_EncryptFinal_ex(s->enc, out + CRYPTO_AES_BLOCK + n1, &n2) == 1 &&
+	    tag(s, aad, aad_len, out, CRYPTO_AES_BLOCK + (size_t)(n1 + n2),
 		out + CRYPTO_AES_BLOCK + n1 + n2) == 0)
-		rc = (ssize_t)(CRYPTO_AES_BLOCK + (size_t)(n1 + n2) + CRYPTO_SHA384_LEN);
-	EVP_CIPHER_CTX_free(c);
-	return rc;
+		return (ssize_t)(CRYPTO_AES_BLOCK + (size_t)(n1 + n2) + CRYPTO_SHA384_LEN);
+	ERR_clear_error();
+	return -1;
 }
 
 ssize_t crypto_open(const struct crypto_seal_key *k, const uint8_t *aad, size_t aad_len,
 		    const uint8_t *in, size_t in_len, uint8_t *pt, size_t pt_cap)
 {
 	uint8_t want[CRYPTO_SHA384_LEN];
+	struct seal_slot *s;
 	size_t body;
-	EVP_CIPHER_CTX *c;
 	int n1 = 0, n2 = 0;
 	ssize_t rc = -1;
 
 	if (in_len < 2 * CRYPTO_AES_BLOCK + CRYPTO_SHA384_LEN ||
-	    (in_len - CRYPTO_SHA384_LEN) % CRYPTO_AES_BLOCK != 0)
+	    (in_len - CRYPTO_SHA384_LEN) % CRYPTO_AES_BLOCK != 0 || !(s = slot_for(k)))
 		return -1;
 	body = in_len - CRYPTO_SHA384_LEN;
 	/* Authenticate before decrypting anything (no padding oracle). */
-	if (tag(k, aad, aad_len, in, body, want) < 0 ||
+	if (tag(s, aad, aad_len, in, body, want) < 0 ||
 	    !crypto_equal(want, in + body, sizeof(want)))
 		return -1;
 	if (pt_cap < body - CRYPTO_AES_BLOCK)
 		return -1;
-	c = EVP_CIPHER_CTX_new();
-	if (c && EVP_DecryptInit_ex(c, EVP_aes_256_cbc(), NULL, k->enc, in) == 1 &&
-	    EVP_DecryptUpdate(c, pt, &n1, in + CRYPTO_AES_BLOCK, (int)(body - CRYPTO_AES_BLOCK)) ==
-		    1 &&
-	    EVP_DecryptFinal_ex(c, pt + n1, &n2) == 1)
+	if (EVP_DecryptInit_ex(s->dec, NULL, NULL, NULL, in) == 1 &&
+	    EVP_DecryptUpdate(s->dec, pt, &n1, in + CRYPTO_AES_BLOCK,
+			      (int)(body - CRYPTO_AES_BLOCK)) == 1 &&
+	    EVP_DecryptFinal_ex(s->dec, pt + n1, &n2) == 1)
 		rc = n1 + n2;
-	EVP_CIPHER_CTX_free(c);
 	ERR_clear_error();
 	if (rc < 0)
 		crypto_wipe(pt, pt_cap < body ? pt_cap : body);

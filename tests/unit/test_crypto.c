@@ -173,3 +173,35 @@ Test(crypto, equal_and_wipe)
 		cr_assert_eq(a[i], 0);
 	crypto_wipe(NULL, 5);
 }
+
+/* crypto_seal keeps contexts for the last 8 keys: with 20 keys taking
+ * turns, every seal and open must still use its own key, whether its
+ * contexts were kept or made again. */
+Test(crypto, seal_and_open_stay_right_when_many_keys_take_turns)
+{
+	struct crypto_seal_key keys[20];
+	uint8_t sealed[20][128], pt[64];
+	ssize_t n[20];
+
+	for (int i = 0; i < 20; i++) {
+		cr_assert_eq(crypto_random(&keys[i], sizeof(keys[i])), 0);
+		memset(pt, 'a' + i, sizeof(pt));
+		n[i] = crypto_seal(&keys[i], (const uint8_t *)"aad", 3, pt, 40, sealed[i],
+				   sizeof(sealed[i]));
+		cr_assert_gt(n[i], 0);
+	}
+	for (int round = 0; round < 3; round++)
+		for (int i = 19; i >= 0; i--) {
+			uint8_t out[128];
+
+			cr_assert_eq(crypto_open(&keys[i], (const uint8_t *)"aad", 3, sealed[i],
+						 (size_t)n[i], out, sizeof(out)),
+				     40, "key %d, round %d", i, round);
+			memset(pt, 'a' + i, sizeof(pt));
+			cr_assert_eq(memcmp(out, pt, 40), 0);
+			/* and never under a neighbour's key */
+			cr_assert_eq(crypto_open(&keys[(i + 1) % 20], (const uint8_t *)"aad", 3,
+						 sealed[i], (size_t)n[i], out, sizeof(out)),
+				     -1);
+		}
+}
