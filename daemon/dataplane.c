@@ -435,7 +435,10 @@ struct json *dataplane_sessions(const struct dataplane *p)
 				      : si.ingress ? "ingress"
 						   : "egress"));
 		json_set(o, "waypoint-port", json_new_int(si.port));
-		json_set(o, "handshake", json_new_str(si.handshake_done ? "done" : "metadata"));
+		json_set(o, "handshake",
+			 json_new_str(si.transit	  ? "relayed"
+				      : si.handshake_done ? "done"
+							  : "metadata"));
 		json_set(o, "packets-out", json_new_int((int64_t)si.packets_out));
 		json_set(o, "packets-in", json_new_int((int64_t)si.packets_in));
 		json_set(o, "idle-seconds", json_new_int((int64_t)(si.idle_ms / 1000)));
