@@ -1105,12 +1105,19 @@ static enum dp_verdict relay(struct dp *dp, int si, const uint8_t *data, size_t 
 	struct sess *s = &dp->s[si], *o = &dp->s[dp->s[si].mate];
 	const struct peer *pr = &dp->peers[o->peer];
 	uint8_t dir = s->ingress ? 1 : 0, *frame;
+	struct crypto_pkt_key *used;
 	size_t hl = pr->family == 4 ? 28 : 48, body = dlen - mlen, nm = mlen;
 	enum dp_drop why;
 
 	frame = out->pkt + hl;
-	if (!crypto_pkt_verify(s->ck, dir, data, mlen, data + mlen, body) &&
-	    !(s->prev_ck && crypto_pkt_verify(s->prev_ck, dir, data, mlen, data + mlen, body)))
+	/* the key it was made with: the current one, or the one before a
+	 * rotation for a packet already on its way (its tag is made again
+	 * with the same key) */
+	if (crypto_pkt_verify(s->ck, dir, data, mlen, data + mlen, body))
+		used = s->ck;
+	else if (s->prev_ck && crypto_pkt_verify(s->prev_ck, dir, data, mlen, data + mlen, body))
+		used = s->prev_ck;
+	else
 		return drop(dp, out, DP_DROP_BAD_TAG);
 	replay_update(&s->rx, seq);
 	if (m && !dir) {
@@ -1127,7 +1134,7 @@ static enum dp_verdict relay(struct dp *dp, int si, const uint8_t *data, size_t 
 		return drop(dp, out, DP_DROP_MALFORMED);
 	memcpy(frame + nm, data + mlen, body);
 	if (m && !dir)
-		(void)crypto_pkt_retag(s->ck, dir, frame, nm, frame + nm, body);
+		(void)crypto_pkt_retag(used, dir, frame, nm, frame + nm, body);
 	out->len = build(out->pkt, pr->family, pr->ours, pr->theirs, IPPROTO_UDP_, 64, o->port,
 			 o->port, true, nm + body);
 	s->last_ms = o->last_ms = now;

@@ -848,3 +848,33 @@ Test(dp, an_egress_router_that_lost_the_session_gets_its_metadata_again)
 	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1003, &o2), DP_SEND, "%s", dp_drop_name(o2.drop));
 	cr_assert_eq(memcmp(o2.pkt + 20, in + 20, n - 20), 0);
 }
+
+Test(hub, a_first_packet_of_the_old_key_still_crosses_after_a_rotation)
+{
+	static uint8_t late[DP_MAX_PKT];
+	uint8_t in[200];
+	struct dp_out hop;
+	size_t n, ll;
+
+	n = ip4(in, "203.0.113.2", "203.0.113.130", 17, 40000, 5201, MARKER, strlen(MARKER));
+	cr_assert_eq(dp_lan_in(S1, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(H, o1.pkt, o1.len, 1000, &hop), DP_SEND);
+	cr_assert_eq(dp_wan_in(S2, hop.pkt, hop.len, 1000, &o2), DP_SEND);
+	/* not acknowledged yet: the next packet carries metadata too, and is late */
+	cr_assert_eq(dp_lan_in(S1, in, n, 1001, &o1), DP_SEND);
+	cr_assert(has_cookie(&o1));
+	memcpy(late, o1.pkt, o1.len);
+	ll = o1.len;
+	dp_set_rekey_interval(S1, 1000);
+	dp_tick(S1, 2001);
+	cr_assert_eq(dp_lan_in(S1, in, n, 2001, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(H, o1.pkt, o1.len, 2001, &hop), DP_SEND);
+	cr_assert_eq(dp_wan_in(S2, hop.pkt, hop.len, 2001, &o2), DP_SEND, "%s",
+		     dp_drop_name(o2.drop));
+	/* the late one, made with the old key, after both ends moved on */
+	cr_assert_eq(dp_wan_in(H, late, ll, 2002, &hop), DP_SEND, "hub: %s",
+		     dp_drop_name(hop.drop));
+	cr_assert_eq(dp_wan_in(S2, hop.pkt, hop.len, 2002, &o2), DP_SEND, "spoke2: %s",
+		     dp_drop_name(o2.drop));
+	cr_assert_eq(memcmp(o2.pkt + 20, in + 20, n - 20), 0);
+}
