@@ -170,6 +170,7 @@ static void on_timer(struct ev_timer *t, void *arg)
 	struct dataplane *p = arg;
 
 	(void)t;
+	dp_set_wallclock(p->dp, ev_now_ms(), ev_wallclock_ms());
 	dp_tick(p->dp, ev_now_ms());
 	if (p->send_errors) { /* once a second at most: a flood must not flood the log */
 		log_warnx("data plane: %llu packet(s) could not be sent",
@@ -382,6 +383,7 @@ struct dataplane *dataplane_start(struct svrd *d)
 		free(p);
 		return NULL;
 	}
+	dp_set_wallclock(p->dp, ev_now_ms(), ev_wallclock_ms());
 	if (ds_subscribe(d->ds, &sub, &e) < 0)
 		log_warnx("data plane: %s", e.n ? e.v[0].msg : "cannot subscribe");
 	ds_errs_free(&e);

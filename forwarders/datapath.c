@@ -17,6 +17,8 @@
 #define META_WINDOW_MS 30000 /* a first packet's clock may be this far off */
 #define MAX_PEERS      4096
 #define MAX_SERVICES   4096
+/* 65536 sequence numbers per millisecond of a session's life */
+#define DP_SEQ_CLOCK_SHIFT 16
 
 #define IPPROTO_ICMP_  1
 #define IPPROTO_TCP_   6
@@ -72,6 +74,7 @@ struct dp {
 	int *by_fwd, *by_rev, *by_port;
 	uint16_t next_port;
 	uint64_t rekey_ms;
+	int64_t wall_offset;	     /* the wall clock minus the clock we are given, ms */
 	uint64_t retrigger_ms[1024]; /* when we last asked, by (peer, port) hash */
 	struct dp_stats st;
 	uint8_t seg[DP_MAX_PKT]; /* a TCP segment being prepared */
@@ -227,6 +230,19 @@ int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_add
 		dp->peer_slot[h] = i;
 	}
 	return 0;
+}
+
+void dp_set_wallclock(struct dp *dp, uint64_t now_ms, uint64_t wall_ms)
+{
+	if (dp)
+		dp->wall_offset = (int64_t)(wall_ms - now_ms);
+}
+
+/* The metadata clock (TLV 0xF002): milliseconds since the epoch, whatever
+ * clock the forwarders time sessions with. */
+static uint64_t wall(const struct dp *dp, uint64_t now)
+{
+	return now + (uint64_t)dp->wall_offset;
 }
 
 void dp_set_rekey_interval(struct dp *dp, uint64_t interval_ms)
@@ -761,13 +777,13 @@ static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool
 		/* a first packet: everything the egress router needs */
 		enum dp_drop why;
 
-		mlen = first_meta(dp, s, dp->router, k->syn, false, now, frame, &why);
+		mlen = first_meta(dp, s, dp->router, k->syn, false, wall(dp, now), frame, &why);
 		if (!mlen)
 			return drop(dp, out, why);
 		if (hl + mlen + crypto_pkt_len(blen) > pr->mtu) {
 			/* with its metadata it would not fit the path: the metadata
 			 * goes ahead on its own, and this packet without it */
-			size_t am = first_meta(dp, s, dp->router, k->syn, true, now,
+			size_t am = first_meta(dp, s, dp->router, k->syn, true, wall(dp, now),
 					       out->extra + hl, &why);
 
 			if (!am || send_extra(dp, s, 0, am, out) < 0)
@@ -847,6 +863,12 @@ enum dp_verdict dp_lan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 	} else {
 		dp->st.lan_in++;
 		dp->st.lan_in_bytes += len;
+		/* The way the far router sends (from the far host, on our LAN):
+		 * not a packet of this session, and sealed it would take the far
+		 * router's direction (dir) and our sequence numbers, under the
+		 * same key: the IVs of the far router's packets. */
+		if (reverse == dp->s[si].ingress)
+			return drop(dp, out, DP_DROP_MALFORMED);
 	}
 	return send_wan(dp, si, &k, reverse, now, out);
 }
@@ -965,7 +987,8 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 				       sizeof(*next_key));
 		return si;
 	}
-	if (m->time_ms + META_WINDOW_MS < now || m->time_ms > now + META_WINDOW_MS) {
+	if (m->time_ms + META_WINDOW_MS < wall(dp, now) ||
+	    m->time_ms > wall(dp, now) + META_WINDOW_MS) {
 		*why = DP_DROP_STALE;
 		return -1;
 	}
@@ -1004,6 +1027,12 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 	memcpy(dp->s[si].uuid, m->uuid, 16);
 	snprintf(dp->s[si].service, sizeof(dp->s[si].service), "%s", m->service);
 	dp->s[si].key_meta_ms = m->time_ms;
+	/* The payload key is the ingress router's and outlives this session
+	 * when we lose it (a restart, an expiry) and rebuild it from metadata
+	 * sent again: our sequence numbers must not start over under it (the
+	 * IVs would repeat, and the far end's replay window would drop what we
+	 * send), so they start from our clock, above any we sent before. */
+	dp->s[si].tx_seq = wall(dp, now) << DP_SEQ_CLOCK_SHIFT;
 	if (b >= 0) { /* leg b leaves us as from an ingress router */
 		struct sess *x = &dp->s[si], *y = &dp->s[b];
 
@@ -1045,7 +1074,8 @@ static enum dp_drop take_key(struct dp *dp, int si, const struct svr_session_met
 	bool ok;
 	int mate = dp->s[si].transit ? dp->s[si].mate : -1;
 
-	if (m->time_ms + META_WINDOW_MS < now || m->time_ms > now + META_WINDOW_MS)
+	if (m->time_ms + META_WINDOW_MS < wall(dp, now) ||
+	    m->time_ms > wall(dp, now) + META_WINDOW_MS)
 		return DP_DROP_STALE;
 	nk = crypto_pkt_key_new(pk);
 	ok = nk && crypto_pkt_verify(nk, dp->s[si].ingress ? 1 : 0, data, mlen, data + mlen, body);

@@ -112,6 +112,11 @@ int dp_add_service(struct dp *dp, const char *name, const char *prefix, int peer
 /* The path MTU towards a peer (1500 until told): a first packet that
  * would not fit with its metadata sends the metadata ahead instead. */
 void dp_set_peer_mtu(struct dp *dp, int peer, unsigned mtu);
+/* The wall clock (ms since the epoch) at the time now_ms of the clock the
+ * other calls are given (a monotonic one, for the timers): first packets
+ * carry the wall clock (doc/protocol.md, TLV 0xF002) and are checked
+ * against it.  Called again when the wall clock may have been set. */
+void dp_set_wallclock(struct dp *dp, uint64_t now_ms, uint64_t wall_ms);
 /* Rotate the payload key of the sessions this router made every
  * interval_ms (0: never).  The new key travels in metadata as the first
  * did; the old one stays DP_PREV_KEY_MS for packets on their way. */

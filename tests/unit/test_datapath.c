@@ -230,6 +230,87 @@ Test(dp, udp_both_ways_with_the_metadata_handshake)
 	cr_assert_eq(dp_stats(B)->sessions_created, 1);
 }
 
+/* routerB loses the session (a restart) and rebuilds it from the metadata
+ * routerA sends again, with the same payload key: its sequence numbers must
+ * not start over under it (the IVs would repeat, and routerA's replay
+ * window would drop its acknowledgement and its answers). */
+Test(dp, the_egress_router_restarts)
+{
+	struct dp_keys k = {&kb, peer_mkey, own_mkey, wrap, unwrap};
+	static uint8_t before[sizeof(o2.pkt)];
+	uint8_t in[200], back[200];
+	size_t n, nb, blen = 0;
+
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "fwd", 3);
+	nb = ip4(back, "203.0.113.2", "192.0.2.2", 17, 5201, 40000, "rev", 3);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
+	cr_assert_eq(dp_wan_in(A, o2.extra, o2.extra_len, 1000, &o1), DP_DONE);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(dp_lan_in(B, back, nb, 1001, &o2), DP_SEND);
+		if (!i) {
+			memcpy(before, o2.pkt, o2.len);
+			blen = o2.len;
+		}
+		cr_assert_eq(dp_wan_in(A, o2.pkt, o2.len, 1001, &o1), DP_SEND);
+	}
+	dp_free(B);
+	B = dp_new(&k, "routerB");
+	cr_assert_eq(dp_add_peer(B, 0, "routerA", "198.51.100.1", "198.51.100.2"), 0);
+	cr_assert_eq(dp_add_service(B, "hostA-lan", "192.0.2.0/24", 0), 0);
+	/* no session there: routerB asks for the metadata again */
+	cr_assert_eq(dp_lan_in(A, in, n, 2000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 2000, &o2), DP_DROP);
+	cr_assert_eq(o2.drop, DP_DROP_NO_SESSION);
+	cr_assert_gt(o2.extra_len, 0);
+	cr_assert_eq(dp_wan_in(A, o2.extra, o2.extra_len, 2000, &o1), DP_DONE);
+	cr_assert_eq(dp_lan_in(A, in, n, 2001, &o1), DP_SEND);
+	cr_assert(has_cookie(&o1));
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 2001, &o2), DP_SEND);
+	cr_assert_eq(dp_wan_in(A, o2.extra, o2.extra_len, 2001, &o1), DP_DONE,
+		     "the acknowledgement dropped: %s", dp_drop_name(o1.drop));
+	cr_assert_eq(dp_lan_in(B, back, nb, 2002, &o2), DP_SEND);
+	cr_assert(o2.len != blen || memcmp(o2.pkt + 28, before + 28, blen - 28) != 0,
+		  "the same ciphertext as before the restart: key and IV used again");
+	cr_assert_eq(dp_wan_in(A, o2.pkt, o2.len, 2002, &o1), DP_SEND, "the answer dropped: %s",
+		     dp_drop_name(o1.drop));
+	cr_assert_eq(dp_stats(A)->drops[DP_DROP_REPLAY], 0);
+}
+
+/* Routers up for different times: the clocks their forwarders time
+ * sessions with (monotonic) are far apart, their wall clocks agree, and
+ * first packets carry the wall clock (TLV 0xF002). */
+Test(dp, routers_up_for_different_times)
+{
+	uint8_t in[200];
+	size_t n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "x", 1);
+	uint64_t wall = 1795727568123ull;
+
+	dp_set_wallclock(A, 5000, wall);	  /* up for 5 s */
+	dp_set_wallclock(B, 86400000, wall + 20); /* up for a day */
+	cr_assert_eq(dp_lan_in(A, in, n, 5000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 86400020, &o2), DP_SEND, "dropped: %s",
+		     dp_drop_name(o2.drop));
+}
+
+/* A packet on routerA's LAN with the addresses and ports of hostB's
+ * answers is not one of the session's: sealed, it would use routerB's
+ * direction with routerA's sequence numbers, under the same key (the IV of
+ * one of routerB's packets). */
+Test(dp, a_lan_packet_the_far_way_round_is_dropped)
+{
+	uint8_t in[200], back[200];
+	size_t n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "fwd", 3);
+	size_t nb = ip4(back, "203.0.113.2", "192.0.2.2", 17, 5201, 40000, "rev", 3);
+
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
+	cr_assert_eq(dp_lan_in(A, back, nb, 1001, &o1), DP_DROP);
+	cr_assert_eq(dp_lan_in(B, in, n, 1001, &o2), DP_DROP);
+	cr_assert_eq(dp_lan_in(B, back, nb, 1002, &o2), DP_SEND);
+	cr_assert_eq(dp_wan_in(A, o2.pkt, o2.len, 1002, &o1), DP_SEND);
+}
+
 Test(dp, overhead_of_a_1000_byte_datagram_after_the_handshake)
 {
 	static uint8_t in[2000], body[1400];
