@@ -5,12 +5,14 @@
 # UDP with a marker string, captured on the WAN: no plaintext of the
 # marker, and metadata only on the first packets of the session; a TCP
 # transfer whose checksum matches while the metadata keys are regenerated
-# on both routers and the peers rekeyed; 1,000 concurrent sessions.
+# on both routers and the peers rekeyed; 1,000 concurrent sessions; and
+# routerB restarted in the middle of a flow, which carries on.
 set -u
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root "the data plane lab test"
 command -v tcpdump >/dev/null || { echo "SKIP: no tcpdump"; exit 77; }
 export SVRLAB_NAME="e2edp$$"
+RUN=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 PROBE=$(cd "${top_builddir:-.}/tests/tools" && pwd)/svr-probe
@@ -118,6 +120,27 @@ for fwd in nfqueue pcap raw-socket; do
 		[ "$drops" -eq 0 ] || fail "$fwd: $r dropped packets: $(sh_ $r 'show stats')"
 	done
 done
+# routerB restarts in the middle of a flow: routerA's session goes on
+# without metadata, routerB has none and asks for it again, and the flow
+# carries on (sequence numbers from routerB's clock, under routerA's key)
+flow="x hostA $PROBE udp-ping 203.0.113.2 7000 restart-marker 1 6300"
+$flow >/dev/null || fail "the flow before the restart"
+asked() { sh_ routerA 'show stats' | sed -n 's/^ *Metadata Asked Again: *//p'; }
+asked0=$(asked)
+pid=$(cat "$RUN/routerB/state/svrd.pid")
+kill "$pid"
+while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+"$SVRLAB" start routerB >/dev/null 2>&1 || fail "svrlab start routerB"
+lab_until 15 routerB 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+	fail "routerB: no key exchange after its restart"
+ok=0
+for _ in 1 2 3 4 5; do
+	$flow >/dev/null 2>&1 && ok=$((ok + 1))
+done
+[ "$ok" -ge 4 ] || fail "the flow after routerB's restart: $ok of 5 echoed"
+[ "$(asked)" -gt "$asked0" ] || fail "routerB did not ask for the metadata again: $(sh_ routerA 'show stats')"
+echo "routerB restarted mid-flow: it asked for the metadata, $ok of 5 echoed after"
+
 # the kernel's path MTU for a working path
 sh_ routerA 'show peers security' | grep -q "^  Path Mtu: *1500$" ||
 	fail "no path MTU: $(sh_ routerA 'show peers security')"
