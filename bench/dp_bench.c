@@ -48,6 +48,7 @@
 #include <time.h>
 
 #include "crypto.h"
+#include "csum.h"
 #include "datapath.h"
 #include "svrmeta.h"
 
@@ -190,17 +191,6 @@ static void routers(struct dp **a, struct dp **b)
 			exit(1);
 		}
 	}
-}
-
-static uint16_t csum(const uint8_t *p, size_t len, uint32_t acc)
-{
-	for (; len > 1; p += 2, len -= 2)
-		acc += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		acc += (uint32_t)p[0] << 8;
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)~acc;
 }
 
 /* An IPv4 UDP packet of PAYLOAD bytes. */

@@ -46,4 +46,11 @@ static inline uint16_t csum_fold(uint64_t acc)
 	return (uint16_t)~acc;
 }
 
+/* The checksum of len bytes at p on top of acc (a pseudo-header's sum):
+ * what goes in the field, or 0 over a whole message whose field is right. */
+static inline uint16_t csum(const uint8_t *p, size_t len, uint64_t acc)
+{
+	return csum_fold(csum_add(p, len, acc));
+}
+
 #endif

@@ -413,7 +413,7 @@ static size_t build(uint8_t *out, int family, const uint8_t *src, const uint8_t 
 		out[9] = proto;
 		memcpy(out + 12, src, 4);
 		memcpy(out + 16, dst, 4);
-		put16(out + 10, csum_fold(csum_add(out, 20, 0)));
+		put16(out + 10, csum(out, 20, 0));
 	} else {
 		memset(out, 0, 40);
 		out[0] = 0x60;
@@ -435,7 +435,7 @@ static size_t build(uint8_t *out, int family, const uint8_t *src, const uint8_t 
 		acc = csum_add(dst, alen, acc);
 		acc += proto;
 		acc += (uint32_t)(8 + body_len);
-		c = csum_fold(csum_add(u, 8 + body_len, acc));
+		c = csum(u, 8 + body_len, acc);
 		put16(u + 6, c ? c : 0xffff);
 	}
 	return total;
@@ -770,7 +770,7 @@ static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool
 		acc = csum_add(k->t.src, a, 0);
 		acc = csum_add(k->t.dst, a, acc);
 		acc += IPPROTO_TCP_ + (uint32_t)blen;
-		put16(dp->seg + 16, csum_fold(csum_add(dp->seg, blen, acc)));
+		put16(dp->seg + 16, csum(dp->seg, blen, acc));
 		body = dp->seg;
 	}
 	if (!s->acked && s->ingress && !reverse) {
@@ -887,7 +887,7 @@ static bool udp_ok(const struct pkt *k)
 	acc = csum_add(k->t.src, a, 0);
 	acc = csum_add(k->t.dst, a, acc);
 	acc += IPPROTO_UDP_ + (uint32_t)k->l4len;
-	return csum_fold(csum_add(k->l4, k->l4len, acc)) == 0;
+	return csum(k->l4, k->l4len, acc) == 0;
 }
 
 /* "I have no session on this port: send its metadata again", to the

@@ -70,7 +70,7 @@ size_t tcp_segment(const uint8_t *pkt, size_t len, size_t mss, seg_emit emit, vo
 			put16(seg + 2, (uint16_t)slen);
 			put16(seg + 4, (uint16_t)(id + n));
 			put16(seg + 10, 0);
-			put16(seg + 10, csum_fold(csum_add(seg, hl, 0)));
+			put16(seg + 10, csum(seg, hl, 0));
 		} else {
 			put16(seg + 4, (uint16_t)(thl + chunk));
 		}
@@ -84,7 +84,7 @@ size_t tcp_segment(const uint8_t *pkt, size_t len, size_t mss, seg_emit emit, vo
 		acc = csum_add(src, alen, 0);
 		acc = csum_add(dst, alen, acc);
 		acc += 6 + (uint32_t)(thl + chunk);
-		put16(t + 16, csum_fold(csum_add(t, thl + chunk, acc)));
+		put16(t + 16, csum(t, thl + chunk, acc));
 		emit(seg, slen, arg);
 	}
 	return n;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "csum.h"
 #include "datapath.h"
 
 struct router_keys {
@@ -104,17 +105,6 @@ static void teardown(void)
 }
 
 TestSuite(dp, .init = setup, .fini = teardown);
-
-static uint16_t csum(const uint8_t *p, size_t len, uint32_t acc)
-{
-	for (; len > 1; p += 2, len -= 2)
-		acc += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		acc += (uint32_t)p[0] << 8;
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)~acc;
-}
 
 /* An IPv4 packet: header, then an L4 message (UDP: header made here). */
 static size_t ip4(uint8_t *out, const char *src, const char *dst, uint8_t proto, uint16_t sport,

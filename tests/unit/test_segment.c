@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "csum.h"
 #include "segment.h"
 
 static uint8_t got[64][2000];
@@ -17,17 +18,6 @@ static void take(const uint8_t *pkt, size_t len, void *arg)
 	cr_assert_leq(len, sizeof(got[0]));
 	memcpy(got[ngot], pkt, len);
 	got_len[ngot++] = len;
-}
-
-static uint16_t csum(const uint8_t *p, size_t len, uint32_t acc)
-{
-	for (; len > 1; p += 2, len -= 2)
-		acc += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		acc += (uint32_t)p[0] << 8;
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)~acc;
 }
 
 static uint32_t pseudo(const uint8_t *src, const uint8_t *dst, size_t alen, size_t l4len)
@@ -159,7 +149,6 @@ Test(segment, what_needs_no_splitting_is_left_alone)
 
 /* The eight-bytes-at-a-time sum against the two-bytes-at-a-time one of
  * RFC 1071, at every length and alignment that matters. */
-#include "csum.h"
 
 Test(segment, the_fast_checksum_equals_rfc_1071s)
 {
