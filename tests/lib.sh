@@ -67,3 +67,12 @@ lab_until() {
 	done
 	return 1
 }
+
+# lab_restart ROUTER: stop the router's svrd (by the PID it recorded, in the
+# lab's state folder), wait until it is gone, start it again; 0 or 1.
+lab_restart() {
+	_pid=$(cat "${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME/$1/state/svrd.pid") || return 1
+	kill "$_pid" || return 1
+	while kill -0 "$_pid" 2>/dev/null; do sleep 0.1; done
+	"$SVRLAB" start "$1" >/dev/null 2>&1
+}

@@ -219,10 +219,7 @@ done
 behaviour fail-soft
 present expired
 lab_until 10 routerA 'show alarms' "CRITICAL .*$(message expired)" 1 || fail "no alarm before the restart"
-pid=$(cat "$RUN/routerA/state/svrd.pid")
-kill "$pid"
-while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-"$SVRLAB" start routerA >/dev/null 2>&1 || fail "svrlab start routerA"
+lab_restart routerA || fail "restarting routerA's svrd"
 lab_until 15 routerA 'show alarms' "CRITICAL .*$(message expired)" 1 ||
 	fail "the alarm did not come back after the restart: $(sh_ routerA 'show alarms')"
 recover expired restart

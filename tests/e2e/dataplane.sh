@@ -12,7 +12,6 @@ set -u
 need_root "the data plane lab test"
 command -v tcpdump >/dev/null || { echo "SKIP: no tcpdump"; exit 77; }
 export SVRLAB_NAME="e2edp$$"
-RUN=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 PROBE=$(cd "${top_builddir:-.}/tests/tools" && pwd)/svr-probe
@@ -127,10 +126,7 @@ flow="x hostA $PROBE udp-ping 203.0.113.2 7000 restart-marker 1 6300"
 $flow >/dev/null || fail "the flow before the restart"
 asked() { sh_ routerA 'show stats' | sed -n 's/^ *Metadata Asked Again: *//p'; }
 asked0=$(asked)
-pid=$(cat "$RUN/routerB/state/svrd.pid")
-kill "$pid"
-while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-"$SVRLAB" start routerB >/dev/null 2>&1 || fail "svrlab start routerB"
+lab_restart routerB || fail "restarting routerB's svrd"
 lab_until 15 routerB 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 	fail "routerB: no key exchange after its restart"
 ok=0
