@@ -134,3 +134,70 @@ void alarm_eval_peer_eskm(struct alarm_store *s, const char *peer, bool silent, 
 		 peer);
 	alarm_raise(s, key, ALARM_CRITICAL, peer, "PEER", "svrd", msg, now);
 }
+
+void alarm_eval_peer_key(struct alarm_store *s, const char *peer, bool conflict,
+			 const char *offered, const char *pinned, int64_t now)
+{
+	char key[160], msg[400];
+
+	KEY(key, "peer-key:%s", peer);
+	if (!conflict) {
+		alarm_clear(s, key, now);
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "Peer %s presented a key that is not the one pinned (SHA-256 %.16s..., pinned "
+		 "%.16s...): refused; if its key really changed, accept it with 'security "
+		 "peer-key accept %s'",
+		 peer, offered ? offered : "?", pinned && *pinned ? pinned : "?", peer);
+	alarm_raise(s, key, ALARM_CRITICAL, peer, "PEER", "svrd", msg, now);
+}
+
+void alarm_eval_peer_refused(struct alarm_store *s, const char *peer, const char *refused,
+			     const char *detail, bool pinned, int64_t now)
+{
+	char key[160], msg[320];
+
+	KEY(key, "peer-refused:%s", peer);
+	if (!pinned || !refused || !*refused || is(refused, "key changed")) {
+		alarm_clear(s, key, now);
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "A certificate for peer %s was refused (%s - %s); the authenticated peering is "
+		 "kept",
+		 peer, refused, detail && *detail ? detail : "no detail");
+	alarm_raise(s, key, ALARM_MAJOR, peer, "PEER", "svrd", msg, now);
+}
+
+void alarm_eval_key_management(struct alarm_store *s, const char *router, const char *problem,
+			       int64_t now)
+{
+	char msg[320];
+
+	if (!problem) {
+		alarm_clear(s, "key-management", now);
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "Key management is not running on %s: %s; no peer is keyed and traffic to "
+		 "services is not carried",
+		 router, problem);
+	alarm_raise(s, "key-management", ALARM_CRITICAL, router, "CERTIFICATE", "svrd", msg, now);
+}
+
+void alarm_eval_crl(struct alarm_store *s, const char *router, const char *problem, bool fail_hard,
+		    int64_t now)
+{
+	char msg[320];
+
+	if (!problem) {
+		alarm_clear(s, "crl", now);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "Certificate revocation list: %s; %s", problem,
+		 fail_hard ? "CA-issued peer certificates are refused (fail-hard)"
+			   : "revocation is not checked (fail-soft)");
+	alarm_raise(s, "crl", fail_hard ? ALARM_CRITICAL : ALARM_MAJOR, router, "CERTIFICATE",
+		    "svrd", msg, now);
+}

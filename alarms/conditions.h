@@ -55,4 +55,26 @@ void alarm_eval_client_cert(struct alarm_store *s, const char *router, const cha
  * CRITICAL while silent, cleared by any key exchange message. */
 void alarm_eval_peer_eskm(struct alarm_store *s, const char *peer, bool silent, int64_t now);
 
+/* A peer presented a valid certificate whose key is not the pinned one:
+ * CRITICAL until the operator accepts the key or the peer shows the pinned
+ * one again.  offered and pinned are hex SHA-256 fingerprints. */
+void alarm_eval_peer_key(struct alarm_store *s, const char *peer, bool conflict,
+			 const char *offered, const char *pinned, int64_t now);
+
+/* A certificate refused for a peer that has an authenticated one pinned
+ * (anyone can send one: the peering is kept): MAJOR, cleared when a valid
+ * one is taken. */
+void alarm_eval_peer_refused(struct alarm_store *s, const char *peer, const char *refused,
+			     const char *detail, bool pinned, int64_t now);
+
+/* Enhanced security key management is configured but cannot run (the node
+ * identity or the key counters cannot be loaded): CRITICAL. */
+void alarm_eval_key_management(struct alarm_store *s, const char *router, const char *problem,
+			       int64_t now);
+
+/* A configured revocation list cannot be read: MAJOR under fail-soft,
+ * CRITICAL under fail-hard (CA-issued certificates are refused). */
+void alarm_eval_crl(struct alarm_store *s, const char *router, const char *problem, bool fail_hard,
+		    int64_t now);
+
 #endif

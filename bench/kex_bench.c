@@ -68,12 +68,12 @@ static void settle(void)
 
 		moved = false;
 		while (kex_output(hub, &p, &m, &len)) {
-			kex_input(spokes[p], 0, m, len, now);
+			kex_input(spokes[p], 0, m, len, true, now);
 			moved = true;
 		}
 		for (int i = 0; i < n; i++) {
 			while (kex_output(spokes[i], &p, &m, &len)) {
-				kex_input(hub, i, m, len, now);
+				kex_input(hub, i, m, len, true, now);
 				moved = true;
 			}
 		}

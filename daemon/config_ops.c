@@ -588,6 +588,20 @@ static int op_rpc(struct svrd *d, const struct mgmt_peer *peer, const struct jso
 				    "enhanced security key management is not running on this node");
 		else
 			*data = json_new_object();
+	} else if (strcmp(name, "security-peer-key-accept") == 0) {
+		const char *who = input ? json_get_str(input, "peer", NULL) : NULL;
+		char fp[80] = "";
+
+		if (!who || peers_accept_key(d->peers, who, fp, sizeof(fp)) < 0) {
+			ds_errs_add(
+				&e, false, name,
+				"no key was refused for peer %s: nothing to accept (show alarms "
+				"names a peer whose key changed)",
+				who ? who : "?");
+		} else {
+			*data = json_new_object();
+			json_set(*data, "fingerprint", json_new_str(fp));
+		}
 	} else if (strcmp(name, "security-metadata-key-regenerate") == 0 ||
 		   strcmp(name, "security-peer-key-rekey") == 0) {
 		uint32_t index;

@@ -35,16 +35,18 @@
 #include "kex.h"
 #include "log.h"
 #include "model.h"
+#include "pcounter.h"
+#include "peerpkt.h"
 #include "pki.h"
 #include "sock.h"
 #include "svrd.h"
 #include "strbuf.h"
 #include "svrmeta.h"
 
-#define MAX_PATHS 4096
-#define COOKIE	  "\x4c\x48\xdb\xc6\xdd\xf6\x67\x0c"
-#define TLV_KEX	  0xf001 /* ours: a key-exchange message */
-#define META_HDR  12
+#define MAX_PATHS  4096
+#define HASH_SLOTS 8192 /* twice MAX_PATHS: open addressing stays short */
+#define RX_BUDGET  64	/* datagrams per socket per turn of the event loop */
+#define CTR_STEP   64	/* counter values reserved on disk at a time */
 
 struct path {
 	int peer;	 /* engine peer index */
@@ -55,9 +57,16 @@ struct path {
 	socklen_t dstlen;
 	char dst_text[64];
 	struct bfd_session bfd;
-	bool was_up;	    /* BFD has been up on this path */
-	bool kex_heard;	    /* a key exchange message came in on this path ... */
-	uint32_t peer_disc; /* ... since the peer's BFD session had this discriminator */
+	bool was_up;		  /* BFD has been up on this path */
+	bool kex_heard;		  /* a key exchange message came in on this path ... */
+	uint32_t peer_disc;	  /* ... since the peer's BFD session had this discriminator */
+	struct peerpkt_replay rx; /* authenticated datagrams seen */
+	uint32_t tx_seq;
+	uint64_t unauth, replayed; /* datagrams not taken: no valid tag, seen before */
+	/* untagged datagrams since the last tagged one: a peer that lost its
+	 * keys, or stopped speaking key management, or a spoofer */
+	uint64_t unauth_since, unauth_last;
+	bool unauth_kex; /* ... one of them carried a key-exchange message */
 };
 
 struct lsock {
@@ -95,6 +104,15 @@ struct peers {
 	char **crl_files;
 	int ncrl_files;
 	bool crl_changed;
+	char *crl_problem; /* a configured list that cannot be read */
+	char *crl_text;	   /* what the lists said when last read */
+	/* generations and metadata-key indexes never go back (lib/pcounter.h) */
+	struct pcounter *ctr[2];
+	char *km_problem; /* why key management cannot run, for the alarm */
+	/* paths by (socket, far address): a keyed hash, so that datagrams
+	 * from any address cost one short probe */
+	int16_t *slots;
+	uint64_t hash_key;
 };
 
 static void unwatch_crls(struct peers *ps)
@@ -192,6 +210,14 @@ static void teardown(struct peers *ps)
 	free(ps->client_cert_problem);
 	unwatch_crls(ps);
 	ps->client_cert_problem = NULL;
+	free(ps->crl_problem);
+	ps->crl_problem = NULL;
+	free(ps->crl_text);
+	ps->crl_text = NULL;
+	free(ps->km_problem);
+	ps->km_problem = NULL;
+	free(ps->slots);
+	ps->slots = NULL;
 }
 
 static int to_sockaddr(const char *ip, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
@@ -248,6 +274,64 @@ static int sock_for(struct peers *ps, const char *addr)
 	snprintf(ns[ps->nsocks].addr, sizeof(ns[0].addr), "%s", addr);
 	ns[ps->nsocks].io = ev_io_add(ps->d->loop, fd, EV_READ, on_packet, ps);
 	return ps->nsocks++;
+}
+
+/* ---- paths by address --------------------------------------------------- */
+
+static uint64_t addr_hash(const struct peers *ps, int sock, const struct sockaddr_storage *a)
+{
+	const uint8_t *b;
+	size_t n;
+	uint64_t h = ps->hash_key ^ (uint64_t)sock * 0x9e3779b97f4a7c15ull;
+
+	if (a->ss_family == AF_INET) {
+		b = (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr;
+		n = 4;
+	} else {
+		b = (const uint8_t *)&((const struct sockaddr_in6 *)a)->sin6_addr;
+		n = 16;
+	}
+	/* keyed with a secret drawn at start: no one can aim at one chain */
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	return h ^ (h >> 32);
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
+static void index_paths(struct peers *ps)
+{
+	free(ps->slots);
+	ps->slots = malloc(HASH_SLOTS * sizeof(*ps->slots));
+	if (!ps->slots)
+		return;
+	for (int i = 0; i < HASH_SLOTS; i++)
+		ps->slots[i] = -1;
+	for (int i = 0; i < ps->npaths; i++) {
+		uint64_t h = addr_hash(ps, ps->paths[i].sock, &ps->paths[i].dst);
+
+		while (ps->slots[h % HASH_SLOTS] >= 0)
+			h++;
+		ps->slots[h % HASH_SLOTS] = (int16_t)i;
+	}
+}
+
+static struct path *path_of(struct peers *ps, int sock, const struct sockaddr_storage *from)
+{
+	uint64_t h;
+
+	if (!ps->slots)
+		return NULL;
+	for (h = addr_hash(ps, sock, from); ps->slots[h % HASH_SLOTS] >= 0; h++) {
+		struct path *p = &ps->paths[ps->slots[h % HASH_SLOTS]];
+
+		if (p->sock == sock && same_addr(&p->dst, from))
+			return p;
+	}
+	return NULL;
 }
 
 /* Our address on network interface ni of the same family as ip. */
@@ -344,18 +428,16 @@ static char *plan_of(const struct lyd_node *auth, const struct lyd_node *me,
 	MODEL_FOR_CHILD(auth, "client-certificate", cc)
 	strbuf_addf(&sb, "cc %s %s\n", model_leaf(cc, "file") ?: "",
 		    model_leaf(cc, "validation-mode") ?: "");
+	/* the lists' URLs: their content changes without a commit, and a new
+	 * content validates the pinned certificates again (reload_crls) */
 	MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
-	{
-		/* the list's content: a new CRL revalidates every peer */
-		const char *url = model_leaf(crl, "url") ?: "";
-		char *pem = strncmp(url, "file://", 7) == 0 ? read_text(url + 7) : NULL;
-
-		strbuf_addf(&sb, "crl %s %s\n", url, pem ? pem : "");
-		free(pem);
-	}
+	strbuf_addf(&sb, "crl %s\n", model_leaf(crl, "url") ?: "");
 	MODEL_FOR_CHILD(me, "peer", p)
 	strbuf_addf(&sb, "peer %s %s %s\n", model_leaf(p, "name"),
 		    model_leaf(p, "router-name") ?: "", model_leaf(p, "peering-common-name") ?: "");
+	MODEL_FOR_CHILD(auth, "router", r)
+	strbuf_addf(&sb, "fp %s %s\n", model_leaf(r, "name"),
+		    model_leaf(r, "peering-key-fingerprint") ?: "");
 	MODEL_FOR_CHILD(mynode, "device-interface", di)
 	MODEL_FOR_CHILD(di, "network-interface", ni)
 	{
@@ -445,11 +527,316 @@ static struct pki_identity *client_identity(struct peers *ps, const struct lyd_n
 
 static void evaluate_alarms(struct peers *ps);
 
+/* ---- trust: CAs and revocation lists -------------------------------------- */
+
+/* The trust store of the configuration: its CAs, and the revocation lists
+ * as they read now (*text: what they said, to notice a change; a list
+ * that cannot be read is a problem for the alarm, never a silent pass). */
+static struct pki_trust *make_trust(struct peers *ps, const struct lyd_node *auth, char **text,
+				    char **problem)
+{
+	struct pki_trust *t = pki_trust_new();
+	struct strbuf all = STRBUF_INIT, why = STRBUF_INIT;
+	char err[256];
+
+	*problem = NULL;
+	MODEL_FOR_CHILD(auth, "trusted-ca-certificate", ca)
+	{
+		const char *content = model_leaf(ca, "content");
+
+		if (t && content && pki_trust_add_ca_pem(t, content, err, sizeof(err)) < 0)
+			log_warnx("trusted-ca-certificate %s: %s", model_leaf(ca, "name"), err);
+	}
+	MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
+	{
+		const char *url = model_leaf(crl, "url") ?: "?";
+		bool file = strncmp(url, "file://", 7) == 0;
+		char *pem = file ? read_text(url + 7) : NULL;
+
+		if (!pem || !t || pki_trust_add_crl_pem(t, pem, err, sizeof(err)) < 0)
+			strbuf_addf(&why, "%s%s cannot be read%s", why.len ? "; " : "", url,
+				    !file  ? " (only file:// URLs are supported)"
+				    : !pem ? ""
+					   : ": not a PEM revocation list");
+		strbuf_addf(&all, "%s %s\n", url, pem ? pem : "");
+		free(pem);
+	}
+	if (why.len) {
+		pki_trust_set_crl_unavailable(t, true);
+		*problem = strbuf_steal(&why);
+	}
+	strbuf_free(&why);
+	*text = strbuf_steal(&all);
+	(void)ps;
+	return t;
+}
+
+/* The revocation lists again (polled, or a file changed): a new content
+ * validates the pinned certificates again, keys kept unless fail-hard
+ * says otherwise; nothing is rebuilt. */
+static void reload_crls(struct peers *ps)
+{
+	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL;
+	struct pki_trust *t;
+	char *text = NULL, *problem = NULL;
+
+	if (!ps->kex)
+		return;
+	model_find_self(ds_running(ps->d->ds), ps->d->router, ps->d->node, &auth, &me, &mynode);
+	t = make_trust(ps, auth, &text, &problem);
+	if (!t || (text && ps->crl_text && strcmp(text, ps->crl_text) == 0 &&
+		   !problem == !ps->crl_problem)) {
+		pki_trust_free(t);
+		free(text);
+		free(problem);
+		return;
+	}
+	kex_set_trust(ps->kex, t, (int64_t)(ev_wallclock_ms() / 1000), ev_now_ms());
+	pki_trust_free(ps->trust);
+	ps->trust = t;
+	free(ps->crl_text);
+	ps->crl_text = text;
+	free(ps->crl_problem);
+	ps->crl_problem = problem;
+	log_info("certificate revocation lists read again: pinned certificates validated again");
+	flush_kex(ps);
+}
+
+/* ---- key pins ------------------------------------------------------------------ */
+
+static void pins_path(const struct peers *ps, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/pki/pins", ps->d->state_dir);
+}
+
+static bool unhex_fp(const char *hex, uint8_t fp[PKI_FP_LEN])
+{
+	size_t n = 0;
+
+	for (const char *c = hex; c && *c && n < 2 * PKI_FP_LEN; c++) {
+		int v = *c >= '0' && *c <= '9'	 ? *c - '0'
+			: *c >= 'a' && *c <= 'f' ? *c - 'a' + 10
+			: *c >= 'A' && *c <= 'F' ? *c - 'A' + 10
+						 : -1;
+
+		if (*c == ':')
+			continue;
+		if (v < 0)
+			return false;
+		if (n % 2 == 0)
+			fp[n / 2] = (uint8_t)(v << 4);
+		else
+			fp[n / 2] |= (uint8_t)v;
+		n++;
+	}
+	return n == 2 * PKI_FP_LEN;
+}
+
+/* The key persisted for pcn (pinned on first use or accepted), if any. */
+static bool learned_pin(const struct peers *ps, const char *pcn, uint8_t fp[PKI_FP_LEN])
+{
+	char path[4200], *text, *line, *save = NULL;
+	bool found = false;
+
+	pins_path(ps, path, sizeof(path));
+	text = read_text(path);
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strrchr(line, ' ');
+
+		if (sp && (size_t)(sp - line) == strlen(pcn) &&
+		    strncmp(line, pcn, strlen(pcn)) == 0)
+			found = unhex_fp(sp + 1, fp);
+	}
+	free(text);
+	return found;
+}
+
+/* Persist a pin (replacing pcn's line): write a new file, then rename. */
+static int save_pin(const struct peers *ps, const char *pcn, const uint8_t fp[PKI_FP_LEN])
+{
+	char path[4200], tmp[4300], *text, *line, *save = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	FILE *f;
+	int rc = -1;
+
+	pins_path(ps, path, sizeof(path));
+	text = read_text(path);
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strrchr(line, ' ');
+
+		if (!(sp && (size_t)(sp - line) == strlen(pcn) &&
+		      strncmp(line, pcn, strlen(pcn)) == 0))
+			strbuf_addf(&sb, "%s\n", line);
+	}
+	free(text);
+	strbuf_addf(&sb, "%s ", pcn);
+	for (int i = 0; i < PKI_FP_LEN; i++)
+		strbuf_addf(&sb, "%02x", fp[i]);
+	strbuf_addf(&sb, "\n");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (f) {
+		rc = fwrite(sb.buf, 1, sb.len, f) == sb.len && fflush(f) == 0 &&
+				     fsync(fileno(f)) == 0
+			     ? 0
+			     : -1;
+		if (fclose(f) != 0 || rc < 0 || rename(tmp, path) < 0)
+			rc = -1;
+	}
+	if (rc < 0) {
+		unlink(tmp);
+		log_warn("key pins: cannot write %s", path);
+	}
+	strbuf_free(&sb);
+	return rc;
+}
+
+static void save_learned_pins(struct peers *ps)
+{
+	uint8_t fp[PKI_FP_LEN];
+	int p;
+
+	while (ps->kex && kex_take_learned_pin(ps->kex, &p, fp)) {
+		log_info("key pin for peer %s saved", kex_peer_pcn(ps->kex, p));
+		save_pin(ps, kex_peer_pcn(ps->kex, p), fp);
+	}
+}
+
+/* The fingerprint configured for router rn (peering-key-fingerprint). */
+static bool configured_pin(const struct lyd_node *auth, const char *rn, uint8_t fp[PKI_FP_LEN])
+{
+	MODEL_FOR_CHILD(auth, "router", r)
+	{
+		const char *name = model_leaf(r, "name"), *hex;
+
+		if (name && strcmp(name, rn) == 0 &&
+		    (hex = model_leaf(r, "peering-key-fingerprint")))
+			return unhex_fp(hex, fp);
+	}
+	return false;
+}
+
+static void pin_peer(struct peers *ps, const struct lyd_node *auth, const char *rn,
+		     const char *ppcn, int idx)
+{
+	uint8_t fp[PKI_FP_LEN];
+
+	if (configured_pin(auth, rn, fp))
+		kex_set_pin(ps->kex, idx, fp, true);
+	else if (learned_pin(ps, ppcn, fp))
+		kex_set_pin(ps->kex, idx, fp, false);
+}
+
+/* ---- the counters ----------------------------------------------------------- */
+
+static int next_number(void *arg, enum kex_number kind, uint32_t *out)
+{
+	struct peers *ps = arg;
+	uint64_t v;
+
+	if (pcounter_reserve(ps->ctr[kind], 1, &v) < 0 || v > UINT32_MAX) {
+		log_warnx("key engine: the %s counter cannot advance",
+			  kind == KEX_NUMBER_GEN ? "generation" : "metadata-key index");
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int open_counters(struct peers *ps, char *err, size_t errlen)
+{
+	static const char *const names[2] = {"kex-generation", "kex-metadata-index"};
+	char path[4200];
+
+	for (int k = 0; k < 2; k++) {
+		if (ps->ctr[k])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", ps->d->state_dir, names[k]);
+		ps->ctr[k] = pcounter_open(path, CTR_STEP, err, errlen);
+		if (!ps->ctr[k])
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- building from the configuration ------------------------------------------ */
+
+/* Key management cannot run: say why (CRITICAL alarm) and run none. */
+static void km_fail(struct peers *ps, const char *what, const char *err)
+{
+	free(ps->km_problem);
+	ps->km_problem = NULL;
+	if (asprintf(&ps->km_problem, "%s: %s", what, err) < 0)
+		ps->km_problem = NULL;
+	log_warnx("peer paths: %s: %s", what, err);
+}
+
+static bool start_engine(struct peers *ps, const struct lyd_node *auth, const struct lyd_node *skm,
+			 const char *pcn)
+{
+	struct kex_config cfg = {0};
+	char dir[4096], err[256];
+
+	snprintf(dir, sizeof(dir), "%s/pki", ps->d->state_dir);
+	mkdir(dir, 0700);
+	ps->id = client_identity(ps, auth, pcn, &ps->client_cert_problem);
+	if (!ps->id)
+		ps->id = pki_identity_open(dir, pcn, (int64_t)(ev_wallclock_ms() / 1000), 365, err,
+					   sizeof(err));
+	if (!ps->id) {
+		km_fail(ps, "the node identity cannot be loaded or made", err);
+		return false;
+	}
+	if (open_counters(ps, err, sizeof(err)) < 0) {
+		km_fail(ps, "the key counters cannot be read", err);
+		return false;
+	}
+	ps->trust = make_trust(ps, auth, &ps->crl_text, &ps->crl_problem);
+	ps->crl_poll_ms = 0;
+	MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
+	{
+		uint64_t every =
+			(uint64_t)atoi(model_leaf(crl, "polling-interval") ?: "3600") * 1000;
+		const char *url = model_leaf(crl, "url");
+
+		if (!ps->crl_poll_ms || every < ps->crl_poll_ms)
+			ps->crl_poll_ms = every;
+		if (url && strncmp(url, "file://", 7) == 0)
+			watch_crl(ps, url + 7);
+	}
+	ps->crl_polled_ms = ev_now_ms();
+	ps->pcn = strdup(pcn);
+	cfg.pcn = ps->pcn;
+	cfg.id = ps->id;
+	cfg.trust = ps->trust;
+	cfg.alg = kex_alg(skm);
+	cfg.retransmit_ms =
+		(uint64_t)atoi(model_leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000;
+	cfg.timeout_ms = (uint64_t)atoi(model_leaf(skm, "peer-key-timeout") ?: "3600") * 1000;
+	cfg.fail_hard = strcmp(model_leaf(skm, "invalid-certificate-behavior") ?: "fail-soft",
+			       "fail-hard") == 0;
+	MODEL_FOR_CHILD(auth, "trusted-ca-certificate", ca)
+	cfg.untrusted_ok |= strcmp(model_leaf(ca, "validation-mode") ?: "strict", "warn") == 0;
+	cfg.next_number = next_number;
+	cfg.number_arg = ps;
+	ps->kex = kex_new(&cfg, ev_now_ms());
+	if (!ps->kex) {
+		km_fail(ps, "the key engine cannot start", "no metadata-key index");
+		return false;
+	}
+	ps->mkey_interval_ms = UINT64_MAX; /* set_timers starts the schedule */
+	set_timers(ps, skm);
+	ps->config_changes++;
+	ps->active = true;
+	return true;
+}
+
 static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 {
 	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL, *skm = NULL;
-	struct kex_config cfg = {0};
-	char dir[4096], err[256], *plan;
+	char *plan;
 	const char *pcn = NULL;
 	bool eskm;
 	int npeers = 0;
@@ -467,7 +854,7 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 		return;
 	}
 	plan = plan_of(auth, me, mynode, eskm);
-	if (ps->plan && plan && strcmp(plan, ps->plan) == 0) {
+	if (ps->plan && plan && strcmp(plan, ps->plan) == 0 && (ps->kex || !eskm)) {
 		/* same peers and paths: only timers and the algorithm may move */
 		free(plan);
 		if (!ps->kex)
@@ -481,75 +868,8 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 	teardown(ps);
 	ps->active = false;
 	ps->plan = plan;
-	if (eskm) {
-		snprintf(dir, sizeof(dir), "%s/pki", ps->d->state_dir);
-		mkdir(dir, 0700);
-		ps->id = client_identity(ps, auth, pcn, &ps->client_cert_problem);
-		if (!ps->id)
-			ps->id = pki_identity_open(dir, pcn, (int64_t)(ev_wallclock_ms() / 1000),
-						   365, err, sizeof(err));
-		if (!ps->id) {
-			log_warnx("peer paths: %s", err);
-			return;
-		}
-		ps->trust = pki_trust_new();
-		MODEL_FOR_CHILD(auth, "trusted-ca-certificate", ca)
-		{
-			const char *content = model_leaf(ca, "content");
-
-			if (content &&
-			    pki_trust_add_ca_pem(ps->trust, content, err, sizeof(err)) < 0)
-				log_warnx("trusted-ca-certificate %s: %s", model_leaf(ca, "name"),
-					  err);
-		}
-		ps->crl_poll_ms = 0;
-		MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
-		{
-			uint64_t every =
-				(uint64_t)atoi(model_leaf(crl, "polling-interval") ?: "3600") *
-				1000;
-
-			if (!ps->crl_poll_ms || every < ps->crl_poll_ms)
-				ps->crl_poll_ms = every;
-		}
-		ps->crl_polled_ms = ev_now_ms();
-		MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
-		{
-			const char *url = model_leaf(crl, "url");
-			char *pem =
-				url && strncmp(url, "file://", 7) == 0 ? read_text(url + 7) : NULL;
-
-			if (url && strncmp(url, "file://", 7) == 0)
-				watch_crl(ps, url + 7);
-			if (!pem || pki_trust_add_crl_pem(ps->trust, pem, err, sizeof(err)) < 0)
-				log_warnx("certificate-revocation-list %s: cannot read a CRL (only "
-					  "file:// URLs are supported)",
-					  url ? url : "?");
-			free(pem);
-		}
-		ps->pcn = strdup(pcn);
-		cfg.pcn = ps->pcn;
-		cfg.id = ps->id;
-		cfg.trust = ps->trust;
-		cfg.alg = kex_alg(skm);
-		cfg.retransmit_ms =
-			(uint64_t)atoi(model_leaf(skm, "peer-key-retransmit-interval") ?: "30") *
-			1000;
-		cfg.timeout_ms =
-			(uint64_t)atoi(model_leaf(skm, "peer-key-timeout") ?: "3600") * 1000;
-		cfg.base = (uint32_t)(ev_wallclock_ms() / 1000);
-		cfg.fail_hard =
-			strcmp(model_leaf(skm, "invalid-certificate-behavior") ?: "fail-soft",
-			       "fail-hard") == 0;
-		MODEL_FOR_CHILD(auth, "trusted-ca-certificate", ca)
-		cfg.untrusted_ok |=
-			strcmp(model_leaf(ca, "validation-mode") ?: "strict", "warn") == 0;
-		ps->kex = kex_new(&cfg, ev_now_ms());
-		ps->mkey_interval_ms = UINT64_MAX; /* set_timers starts the schedule */
-		set_timers(ps, skm);
-		ps->config_changes++;
-		ps->active = true;
-	}
+	if (eskm && !start_engine(ps, auth, skm, pcn))
+		return; /* no paths either: nothing to key them with (alarm) */
 	MODEL_FOR_CHILD(me, "peer", p)
 	{
 		const char *rn = model_leaf(p, "router-name") ?: model_leaf(p, "name");
@@ -560,8 +880,11 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 			continue;
 		/* without key management: BFD only, peers numbered here */
 		idx = eskm ? kex_add_peer(ps->kex, ppcn) : npeers++;
+		if (eskm)
+			pin_peer(ps, auth, rn, ppcn, idx);
 		add_paths(ps, mynode, rn, idx);
 	}
+	index_paths(ps);
 	log_info("peer paths: %d path(s) on %d socket(s)%s%s", ps->npaths, ps->nsocks,
 		 eskm ? " as " : ", without key management", eskm ? pcn : "");
 }
@@ -576,17 +899,15 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 
 static void send_path(struct peers *ps, struct path *p, const uint8_t *kmsg, size_t klen)
 {
-	uint8_t buf[BFD_CTRL_LEN + SVRMETA_HDR + 4 + 4096];
-	size_t n = BFD_CTRL_LEN, m;
+	uint8_t buf[PEERPKT_MAX], bfd[BFD_CTRL_LEN];
+	size_t n;
 
-	bfd_encode(&p->bfd, buf);
-	if (kmsg) {
-		m = svrmeta_encode1(buf + n, sizeof(buf) - n, SVRMETA_TLV_KEX, kmsg, klen);
-		if (!m) {
-			ps->tx_errors++;
-			return;
-		}
-		n += m;
+	bfd_encode(&p->bfd, bfd);
+	n = peerpkt_encode(buf, sizeof(buf), bfd, kmsg, klen, ps->kex, p->peer, ++p->tx_seq,
+			   ev_now_ms());
+	if (!n) {
+		ps->tx_errors++;
+		return;
 	}
 	if (sendto(ps->socks[p->sock].fd, buf, n, 0, (struct sockaddr *)&p->dst, p->dstlen) < 0)
 		ps->tx_errors++;
@@ -615,13 +936,9 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_st
 		      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
 }
 
-/* BFD control, then optionally an SVR metadata block with our TLV. */
-static void on_datagram(struct peers *ps, struct path *p, const uint8_t *b, size_t len)
+static void bfd_in(struct peers *ps, struct path *p, const uint8_t *b, size_t len, uint64_t now)
 {
-	uint64_t now = ev_now_ms();
 	enum bfd_state was = p->bfd.state;
-	const uint8_t *msg;
-	size_t mlen;
 
 	if (!bfd_input(&p->bfd, b, len, now))
 		return;
@@ -636,14 +953,50 @@ static void on_datagram(struct peers *ps, struct path *p, const uint8_t *b, size
 		kex_path_up(ps->kex, p->peer, now);
 		flush_kex(ps);
 	}
-	if (len <= BFD_CTRL_LEN || !ps->kex)
-		return; /* without key management the metadata is not ours to read */
-	if (svrmeta_find(b + BFD_CTRL_LEN, len - BFD_CTRL_LEN, SVRMETA_TLV_KEX, &msg, &mlen) != 0)
+}
+
+/* BFD control, then optionally an SVR metadata block with a key-exchange
+ * message and the tag (engine/peerpkt.h).  Once the peer holds a key, the
+ * tag is checked before anything is parsed: a datagram without a valid one
+ * never touches BFD, and may carry only the messages that prove
+ * themselves (kex_input). */
+static void on_datagram(struct peers *ps, struct path *p, const uint8_t *b, size_t len)
+{
+	uint64_t now = ev_now_ms();
+	struct peerpkt pk;
+	enum kex_auth auth = KEX_AUTH_NONE;
+	bool keyed = ps->kex && kex_auth_required(ps->kex, p->peer), authed;
+
+	peerpkt_find_tag(b, len, &pk);
+	if (keyed && pk.tagged)
+		auth = kex_auth_check(ps->kex, p->peer, pk.key_id, b, pk.signed_len, pk.tag, now);
+	authed = auth == KEX_AUTH_OK;
+	if (authed && !peerpkt_fresh(&p->rx, pk.key_id, pk.seq)) {
+		p->replayed++;
 		return;
-	p->kex_heard = true;
+	}
+	if (keyed && !authed) {
+		p->unauth++;
+		if (!p->unauth_since) {
+			p->unauth_since = now;
+			p->unauth_kex = false;
+		}
+		p->unauth_last = now;
+	} else {
+		if (authed)
+			p->unauth_since = 0;
+		bfd_in(ps, p, b, len, now);
+	}
+	if (!ps->kex || peerpkt_parse(b, len, &pk) < 0 || !pk.kmsg)
+		return; /* without key management the metadata is not ours to read */
+	if (authed || !keyed)
+		p->kex_heard = true;
+	else
+		p->unauth_kex = true;
 	kex_set_wallclock(ps->kex, (int64_t)(ev_wallclock_ms() / 1000));
-	kex_input(ps->kex, p->peer, msg, mlen, now);
+	kex_input(ps->kex, p->peer, pk.kmsg, pk.klen, authed, now);
 	flush_kex(ps);
+	save_learned_pins(ps);
 }
 
 static void on_packet(struct ev_io *io, int fd, unsigned events, void *arg)
@@ -653,18 +1006,23 @@ static void on_packet(struct ev_io *io, int fd, unsigned events, void *arg)
 	struct sockaddr_storage from;
 	socklen_t fl = sizeof(from);
 	ssize_t n;
+	int sock = -1;
 
 	(void)io;
 	(void)events;
-	while ((n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) >= 0) {
-		for (int i = 0; i < ps->npaths; i++) {
-			struct path *p = &ps->paths[i];
+	for (int i = 0; i < ps->nsocks; i++)
+		if (ps->socks[i].fd == fd)
+			sock = i;
+	/* a budget per turn: a flood on this socket cannot hold the one
+	 * thread (the data plane's too) for longer than RX_BUDGET datagrams;
+	 * the descriptor stays readable and we come back after the others */
+	for (int k = 0; k < RX_BUDGET &&
+			(n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl)) >= 0;
+	     k++) {
+		struct path *p = path_of(ps, sock, &from);
 
-			if (ps->socks[p->sock].fd == fd && same_addr(&p->dst, &from)) {
-				on_datagram(ps, p, buf, (size_t)n);
-				break;
-			}
-		}
+		if (p)
+			on_datagram(ps, p, buf, (size_t)n);
 		fl = sizeof(from);
 	}
 }
@@ -714,7 +1072,7 @@ static void evaluate_alarms(struct peers *ps)
 	for (int i = 0; i < ps->npaths; i++) {
 		struct path *p = &ps->paths[i];
 		struct kex_peer_state s;
-		bool any_up = false, any_was = false, heard = false, long_up = false;
+		bool any_up = false, any_was = false, heard = false, long_up = false, bare = false;
 
 		if (i > 0 && ps->paths[i - 1].peer == p->peer)
 			continue; /* once per peer */
@@ -726,15 +1084,26 @@ static void evaluate_alarms(struct peers *ps)
 			heard |= q->kex_heard;
 			long_up |= q->bfd.state == BFD_UP &&
 				   mono - q->bfd.up_since_ms >= ESKM_SILENCE_MS;
+			/* keyed, and the peer has been sending bare BFD (no tag, no
+			 * key exchange) for as long: it stopped speaking it */
+			bare |= q->bfd.state != BFD_UP && q->unauth_since && !q->unauth_kex &&
+				mono - q->unauth_since >= ESKM_SILENCE_MS &&
+				mono - q->unauth_last < 3000;
 		}
 		alarm_eval_peer_reachable(as, p->peer_name, any_up, any_was, now);
 		if (!ps->kex)
 			continue;
-		alarm_eval_peer_eskm(as, p->peer_name, long_up && !heard, now);
+		alarm_eval_peer_eskm(as, p->peer_name, (long_up && !heard) || bare, now);
 		kex_peer_state(ps->kex, p->peer, &s);
 		alarm_eval_peer_cert(as, p->peer_name, s.cert_verdict, s.cert_detail,
 				     s.cert_not_after, now);
+		alarm_eval_peer_key(as, p->peer_name, s.key_conflict, s.offered_fp, s.pinned_fp,
+				    now);
+		alarm_eval_peer_refused(as, p->peer_name, s.refused, s.refused_detail,
+					s.cert_not_after != 0, now);
 	}
+	alarm_eval_key_management(as, ps->d->router, ps->km_problem, now);
+	alarm_eval_crl(as, ps->d->router, ps->crl_problem, kex_fail_hard(ps->kex), now);
 	alarm_eval_local_cert(as, ps->d->router, ps->id ? pki_identity_not_after(ps->id) : 0, now);
 	alarm_eval_client_cert(as, ps->d->router, ps->client_cert_problem, now);
 	/* peers and paths no longer configured */
@@ -753,6 +1122,7 @@ static void on_timer(struct ev_timer *t, void *arg)
 		if (bfd_tick(&ps->paths[i].bfd, now, pkt))
 			send_path(ps, &ps->paths[i], NULL, 0);
 	if (now - ps->alarms_ms >= 1000 && !ps->kex) {
+		/* no engine: the alarms still say why (key management down) */
 		ps->alarms_ms = now;
 		evaluate_alarms(ps);
 	}
@@ -769,12 +1139,10 @@ static void on_timer(struct ev_timer *t, void *arg)
 	flush_kex(ps);
 	if (ps->crl_changed || (ps->crl_poll_ms && now - ps->crl_polled_ms >= ps->crl_poll_ms)) {
 		ps->crl_changed = false;
-		/* a changed list rebuilds (certificates are validated again);
-		 * an unchanged one leaves everything as it is */
+		/* a changed list validates the pinned certificates again; an
+		 * unchanged one leaves everything as it is */
 		ps->crl_polled_ms = now;
-		rebuild(ps, ds_running(ps->d->ds));
-		if (!ps->kex)
-			return;
+		reload_crls(ps);
 	}
 	if (now - ps->alarms_ms >= 1000) {
 		ps->alarms_ms = now;
@@ -810,6 +1178,7 @@ struct peers *peers_start(struct svrd *d)
 	ps->d = d;
 	ps->crl_watch = -1;
 	srand((unsigned)(ev_wallclock_ms() ^ (uint64_t)getpid()));
+	crypto_random(&ps->hash_key, sizeof(ps->hash_key));
 	if (ds_subscribe(d->ds, &sub, &e) < 0)
 		log_warnx("peer paths: %s", e.n ? e.v[0].msg : "cannot subscribe");
 	ds_errs_free(&e);
@@ -825,6 +1194,8 @@ void peers_stop(struct peers *ps)
 		return;
 	teardown(ps);
 	ev_timer_del(ps->timer);
+	pcounter_close(ps->ctr[0]);
+	pcounter_close(ps->ctr[1]);
 	free(ps);
 }
 
@@ -875,6 +1246,18 @@ struct json *peers_state(const struct peers *ps)
 		json_set(o, "key-rec", json_new_str(yes(s.key_rec)));
 		json_set(o, "key-ack", json_new_str(yes(s.key_ack)));
 		json_set(o, "peer-certificate", json_new_str(s.cert_verdict));
+		json_set(o, "peer-certificate-authority",
+			 json_new_str(s.chained	       ? "trusted-ca"
+				      : s.pinned_fp[0] ? "pinned"
+						       : "none"));
+		json_set(o, "peer-key-fingerprint", json_new_str(s.pinned_fp));
+		if (s.key_conflict)
+			json_set(o, "refused-key-fingerprint", json_new_str(s.offered_fp));
+		if (s.refused[0])
+			json_set(o, "refused-certificate", json_new_str(s.refused));
+		json_set(o, "unauthenticated-datagrams", json_new_int((int64_t)p->unauth));
+		json_set(o, "replayed-datagrams", json_new_int((int64_t)p->replayed));
+		json_set(o, "rate-limited-messages", json_new_int((int64_t)s.rate_limited));
 		{
 			char hex[20];
 
@@ -908,6 +1291,27 @@ int peers_reload(struct peers *ps)
 	return ps->kex ? 0 : -1;
 }
 
+int peers_accept_key(struct peers *ps, const char *peer, char *fp, size_t fplen)
+{
+	for (int i = 0; ps && ps->kex && i < ps->npaths; i++) {
+		struct kex_peer_state s;
+		int p = ps->paths[i].peer;
+
+		if (strcmp(ps->paths[i].peer_name, peer) != 0)
+			continue;
+		kex_peer_state(ps->kex, p, &s);
+		snprintf(fp, fplen, "%s", s.offered_fp);
+		if (kex_accept_key(ps->kex, p, ev_now_ms()) < 0)
+			return -1;
+		log_info("operator accepted key %s for peer %s", fp, peer);
+		save_learned_pins(ps);
+		flush_kex(ps);
+		evaluate_alarms(ps);
+		return 0;
+	}
+	return -1;
+}
+
 int peers_rekey(struct peers *ps, uint32_t *index)
 {
 	if (!ps || !ps->kex)
@@ -921,7 +1325,8 @@ int peers_regenerate(struct peers *ps, uint32_t *index)
 {
 	if (!ps || !ps->kex)
 		return -1;
-	kex_regenerate(ps->kex, ev_now_ms());
+	if (kex_regenerate(ps->kex, ev_now_ms()) < 0)
+		return -1;
 	flush_kex(ps);
 	*index = kex_local_index(ps->kex);
 	ps->mkey_since_ms = ev_now_ms();

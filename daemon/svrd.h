@@ -77,6 +77,10 @@ int peers_rekey(struct peers *ps, uint32_t *index);
 /* reload local certificates: read this node's certificate again and start
  * every exchange over with it. */
 int peers_reload(struct peers *ps);
+/* The operator accepts the key peer (a router name) was refused for
+ * (trust on first use): it is pinned and persisted; fp gets its hex
+ * fingerprint.  -1 when no key was refused for that peer. */
+int peers_accept_key(struct peers *ps, const char *peer, char *fp, size_t fplen);
 /* The key engine (NULL without key management) and the paths: path i's
  * peer (the engine's number), the peer's router name, its address and
  * ours. */

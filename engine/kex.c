@@ -16,6 +16,15 @@
 #define MKEY_PT_LEN   (4 + CRYPTO_AES_KEY_LEN + CRYPTO_SHA384_LEN)
 #define MSG_MAX	      8192
 #define KEX_SWITCH_MS 30000 /* the old peer key is accepted this long */
+/* Unauthenticated work (a certificate to validate, a signature to verify,
+ * a certificate or salt sent in answer) costs a token of the peer's
+ * bucket: 20 at once, then 10 a second (GCRA: a theoretical arrival time
+ * that runs ahead of the clock by at most BURST). */
+#define COST_MS	      100
+#define BURST_MS      2000
+#define VERDICT_CACHE 4	    /* refused certificates remembered per peer ... */
+#define VERDICT_MS    60000 /* ... this long (wall clock) */
+#define AUTH_LABEL    "opensvr path auth v1"
 
 struct out_msg {
 	int peer;
@@ -23,12 +32,44 @@ struct out_msg {
 	uint8_t *buf;
 };
 
+/* A certificate refused lately: the same bytes again cost one hash. */
+struct verdict_entry {
+	uint8_t hash[CRYPTO_SHA384_LEN];
+	char verdict[32];
+	char detail[160];
+	int64_t wall_s; /* 0: empty */
+};
+
 struct kex_peer {
 	char *pcn;
-	struct pki_peer *pinned;
+	struct pki_peer *pinned; /* the certificate the current keys rest on */
+	uint8_t *pinned_der;	 /* kept to validate it again (a new CRL) */
+	size_t pinned_der_len;
 	char verdict[32];
 	char detail[160];
 	uint8_t cert_hash[CRYPTO_SHA384_LEN]; /* of the certificate we acked */
+	/* the key pin: configured, persisted from a first use, or accepted by
+	 * the operator; a certificate with another key is refused */
+	uint8_t pin[PKI_FP_LEN];
+	bool have_pin, pin_configured, pin_learned;
+	/* the last certificate refused for its key (for the operator to accept) */
+	uint8_t offered[PKI_FP_LEN];
+	uint8_t *offered_der;
+	size_t offered_len;
+	bool key_conflict;
+	/* the last certificate refused for being invalid, while another is pinned */
+	char refused[32];
+	char refused_detail[160];
+	/* a valid certificate with a new key: it replaces the pinned one only
+	 * once a SALT signed with its key comes in */
+	struct pki_peer *pending;
+	uint8_t *pending_der;
+	size_t pending_der_len;
+	struct verdict_entry cache[VERDICT_CACHE];
+	uint64_t tat;		 /* the bucket's theoretical arrival time */
+	uint64_t rate_limited;	 /* unauthenticated messages not handled */
+	uint64_t unauth_dropped; /* what only an authenticated datagram may do */
+	uint64_t cert_reply_ms;	 /* when our certificate last went out in answer */
 	bool cert_rec, cert_ack, salt_rec, salt_ack, key_rec, key_ack;
 	/* our ephemeral for this peer */
 	struct crypto_kex_key *eph;
@@ -48,7 +89,11 @@ struct kex_peer {
 	struct crypto_seal_key prev_key;
 	uint32_t prev_gen, prev_peer_gen;
 	uint64_t prev_until;
+	/* datagram authentication keys, from the peer keys above */
+	uint8_t auth[CRYPTO_SHA384_LEN], prev_auth[CRYPTO_SHA384_LEN];
+	bool auth_heard; /* the peer has shown it holds the current key */
 	struct kex_mkey peer_mkey;
+	uint32_t mkey_under; /* the peer generation of the key peer_mkey came under */
 	/* timers */
 	uint64_t next_send;  /* retransmission of what is unacknowledged */
 	uint64_t last_heard; /* last valid message */
@@ -67,8 +112,11 @@ struct kex_engine {
 	struct out_msg *q;
 	size_t qn, qcap, qhead;
 	uint8_t *last_out;
-	int64_t wall_s; /* 0: take now_ms as wall-clock time */
-	uint64_t now;	/* of the input being handled */
+	int64_t wall_s;	     /* 0: take now_ms as wall-clock time */
+	uint64_t now;	     /* of the input being handled */
+	bool auth_in;	     /* ... and whether its datagram was authenticated */
+	uint32_t counter[2]; /* without cfg.next_number: generations, indexes */
+	uint64_t no_number;  /* new keys not made: the counter could not advance */
 };
 
 static void put16(uint8_t *p, uint32_t v)
@@ -100,10 +148,45 @@ static uint64_t get64(const uint8_t *p)
 	return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
-static void new_mkey(struct kex_mkey *k, uint32_t index)
+/* The next generation or metadata-key index: from the configured
+ * counter (persistent in svrd), else counted here from base. */
+static int next_number(struct kex_engine *e, enum kex_number kind, uint32_t *out)
 {
+	if (e->cfg.next_number) {
+		if (e->cfg.next_number(e->cfg.number_arg, kind, out) == 0 && *out)
+			return 0;
+		e->no_number++;
+		return -1;
+	}
+	if (e->counter[kind] == UINT32_MAX) {
+		e->no_number++;
+		return -1;
+	}
+	*out = ++e->counter[kind];
+	return 0;
+}
+
+static int new_mkey(struct kex_engine *e, struct kex_mkey *k)
+{
+	uint32_t index;
+
+	if (next_number(e, KEX_NUMBER_INDEX, &index) < 0)
+		return -1;
 	k->index = index;
-	crypto_random(&k->key, sizeof(k->key));
+	return crypto_random(&k->key, sizeof(k->key));
+}
+
+/* GCRA: may the peer's unauthenticated message cost us work now? */
+static bool bucket_take(struct kex_peer *pr, uint64_t now)
+{
+	if (pr->tat < now)
+		pr->tat = now;
+	if (pr->tat - now > BURST_MS) {
+		pr->rate_limited++;
+		return false;
+	}
+	pr->tat += COST_MS;
+	return true;
 }
 
 struct kex_engine *kex_new(const struct kex_config *cfg, uint64_t now_ms)
@@ -116,7 +199,12 @@ struct kex_engine *kex_new(const struct kex_config *cfg, uint64_t now_ms)
 	e->cfg = *cfg;
 	e->pcn = strdup(cfg->pcn);
 	e->cfg.pcn = e->pcn;
-	new_mkey(&e->mkey, cfg->base ? cfg->base : 1);
+	e->counter[0] = e->counter[1] = cfg->base ? cfg->base - 1 : 0;
+	if (!e->pcn || new_mkey(e, &e->mkey) < 0) {
+		/* no metadata key without a fresh index: fail closed */
+		kex_free(e);
+		return NULL;
+	}
 	return e;
 }
 
@@ -125,10 +213,16 @@ void kex_free(struct kex_engine *e)
 	if (!e)
 		return;
 	for (int i = 0; i < e->npeers; i++) {
-		free(e->peers[i].pcn);
-		pki_peer_free(e->peers[i].pinned);
-		crypto_kex_free(e->peers[i].eph);
-		crypto_wipe(&e->peers[i], sizeof(e->peers[i]));
+		struct kex_peer *pr = &e->peers[i];
+
+		free(pr->pcn);
+		pki_peer_free(pr->pinned);
+		pki_peer_free(pr->pending);
+		free(pr->pinned_der);
+		free(pr->pending_der);
+		free(pr->offered_der);
+		crypto_kex_free(pr->eph);
+		crypto_wipe(pr, sizeof(*pr));
 	}
 	for (size_t i = e->qhead; i < e->qn; i++)
 		free(e->q[i].buf);
@@ -298,6 +392,16 @@ static bool complete(const struct kex_peer *pr)
 	       pr->key_ack;
 }
 
+/* Must the peer's datagrams carry a tag?  Once we hold a key and the peer
+ * has shown it holds one too: the exchange completed, it tagged with the
+ * current key, or it holds the previous one (a rekey).  Before that, a
+ * peer that has no key yet (it restarted, or is one step behind) can only
+ * send untagged acknowledgements, and they must get through. */
+static bool peer_keyed(const struct kex_peer *pr, uint64_t now)
+{
+	return pr->have_key && (complete(pr) || pr->auth_heard || pr->prev_until > now);
+}
+
 static uint64_t interval(const struct kex_engine *e, const struct kex_peer *pr)
 {
 	return pr->out_of_service ? e->cfg.timeout_ms : e->cfg.retransmit_ms;
@@ -342,10 +446,16 @@ uint64_t kex_next_deadline(const struct kex_engine *e)
 
 static void start_salt(struct kex_engine *e, struct kex_peer *pr)
 {
+	uint32_t gen;
+
 	if (pr->eph)
 		return;
+	/* a generation the peer has never seen from us, whatever the clock
+	 * did and however often we restarted: else it takes us for a replay */
+	if (next_number(e, KEX_NUMBER_GEN, &gen) < 0)
+		return;
 	pr->eph = crypto_kex_generate(e->cfg.alg);
-	pr->gen = pr->gen ? pr->gen + 1 : e->cfg.base ? e->cfg.base : 1;
+	pr->gen = gen;
 	crypto_random(pr->salt, SALT_LEN);
 }
 
@@ -391,12 +501,17 @@ static int derive(struct kex_engine *e, struct kex_peer *pr)
 	if (pr->have_key) {
 		/* a rekey: the old key still opens what is on its way */
 		pr->prev_key = pr->peer_key;
+		memcpy(pr->prev_auth, pr->auth, sizeof(pr->auth));
 		pr->prev_gen = pr->key_gen;
 		pr->prev_peer_gen = pr->key_peer_gen;
 		pr->prev_until = e->now + KEX_SWITCH_MS;
 	}
 	pr->peer_key = k;
 	crypto_wipe(&k, sizeof(k));
+	/* the datagram key: never the peer key itself */
+	crypto_hmac_sha384(pr->peer_key.mac, sizeof(pr->peer_key.mac), (const uint8_t *)AUTH_LABEL,
+			   strlen(AUTH_LABEL), pr->auth);
+	pr->auth_heard = false;
 	pr->key_gen = pr->gen;
 	pr->key_peer_gen = pr->peer_gen;
 	pr->have_key = true;
@@ -414,11 +529,26 @@ static void fresh_salt(struct kex_engine *e, struct kex_peer *pr)
 	pr->salt_ack = false;
 }
 
-/* Forget everything about peer p but its name: keys wiped, flags down. */
+static void set_der(uint8_t **der, size_t *len, const uint8_t *from, size_t flen)
+{
+	free(*der);
+	*der = flen ? malloc(flen) : NULL;
+	*len = *der ? flen : 0;
+	if (*der)
+		memcpy(*der, from, flen);
+}
+
+/* Forget the keys and the certificate they rest on (not the key pin). */
 static void reset_peer(struct kex_peer *pr)
 {
 	pki_peer_free(pr->pinned);
 	pr->pinned = NULL;
+	set_der(&pr->pinned_der, &pr->pinned_der_len, NULL, 0);
+	pki_peer_free(pr->pending);
+	pr->pending = NULL;
+	set_der(&pr->pending_der, &pr->pending_der_len, NULL, 0);
+	crypto_wipe(pr->auth, sizeof(pr->auth));
+	crypto_wipe(pr->prev_auth, sizeof(pr->prev_auth));
 	crypto_kex_free(pr->eph);
 	pr->eph = NULL;
 	crypto_wipe(&pr->peer_key, sizeof(pr->peer_key));
@@ -429,73 +559,201 @@ static void reset_peer(struct kex_peer *pr)
 	pr->key_rec = pr->key_ack = pr->have_key = false;
 }
 
+/* The keys made with the peer, not the certificate: a new one came. */
+static void reset_keys(struct kex_peer *pr)
+{
+	crypto_kex_free(pr->eph);
+	pr->eph = NULL;
+	crypto_wipe(&pr->peer_key, sizeof(pr->peer_key));
+	crypto_wipe(&pr->prev_key, sizeof(pr->prev_key));
+	crypto_wipe(pr->auth, sizeof(pr->auth));
+	crypto_wipe(pr->prev_auth, sizeof(pr->prev_auth));
+	crypto_wipe(&pr->peer_mkey, sizeof(pr->peer_mkey));
+	pr->prev_until = 0;
+	pr->salt_rec = pr->salt_ack = pr->key_rec = pr->key_ack = pr->have_key = false;
+	pr->salt_echo = 0;
+}
+
+static int64_t wall(const struct kex_engine *e, uint64_t now)
+{
+	return e->wall_s ? e->wall_s : (int64_t)(now / 1000);
+}
+
+static unsigned check_flags(const struct kex_engine *e)
+{
+	/* without a trusted CA, or one under validation-mode warn, a
+	 * certificate no CA vouches for is pinned on first use */
+	return PKI_ALLOW_UNCHAINED | (e->cfg.untrusted_ok ? PKI_WARN_CA : 0) |
+	       (e->cfg.fail_hard ? PKI_NEED_REVOCATION : 0);
+}
+
+static struct verdict_entry *cached(struct kex_engine *e, struct kex_peer *pr,
+				    const uint8_t h[CRYPTO_SHA384_LEN], uint64_t now)
+{
+	for (int i = 0; i < VERDICT_CACHE; i++) {
+		struct verdict_entry *c = &pr->cache[i];
+
+		if (c->wall_s && wall(e, now) - c->wall_s < VERDICT_MS / 1000 &&
+		    wall(e, now) >= c->wall_s && crypto_equal(c->hash, h, CRYPTO_SHA384_LEN))
+			return c;
+	}
+	return NULL;
+}
+
+static void remember(struct kex_engine *e, struct kex_peer *pr, const uint8_t *h,
+		     const char *verdict, const char *detail, uint64_t now)
+{
+	int oldest = 0;
+
+	for (int i = 1; i < VERDICT_CACHE; i++)
+		if (pr->cache[i].wall_s < pr->cache[oldest].wall_s)
+			oldest = i;
+	memcpy(pr->cache[oldest].hash, h, CRYPTO_SHA384_LEN);
+	snprintf(pr->cache[oldest].verdict, sizeof(pr->cache[0].verdict), "%s", verdict);
+	snprintf(pr->cache[oldest].detail, sizeof(pr->cache[0].detail), "%s", detail);
+	pr->cache[oldest].wall_s = wall(e, now) ? wall(e, now) : 1;
+}
+
+/* A certificate refused: what the operator sees.  The keys and the
+ * certificate they rest on stay (an unauthenticated datagram must never
+ * take an established peering down); with nothing pinned, the verdict is
+ * the peer's. */
+static void refuse(struct kex_peer *pr, const char *verdict, const char *detail)
+{
+	pr->dropped++;
+	if (!pr->pinned) {
+		snprintf(pr->verdict, sizeof(pr->verdict), "%s", verdict);
+		snprintf(pr->detail, sizeof(pr->detail), "%s", detail);
+	}
+	snprintf(pr->refused, sizeof(pr->refused), "%s", verdict);
+	snprintf(pr->refused_detail, sizeof(pr->refused_detail), "%s", detail);
+}
+
+static void hexfp(const uint8_t *fp, char *out, size_t cap)
+{
+	for (size_t i = 0; i < PKI_FP_LEN && 2 * i + 2 < cap; i++)
+		snprintf(out + 2 * i, 3, "%02x", fp[i]);
+}
+
+/* Is a valid certificate's key the one pinned for the peer?  A CA's word
+ * replaces a pin learned on first use, never a configured one. */
+static bool pin_allows(struct kex_engine *e, struct kex_peer *pr, const struct pki_peer *pin,
+		       const uint8_t *der, size_t len)
+{
+	const uint8_t *fp = pki_peer_fingerprint(pin);
+	char want[2 * PKI_FP_LEN + 1] = "", got[2 * PKI_FP_LEN + 1] = "", detail[200];
+
+	if (!pr->have_pin) {
+		if (pki_peer_chained(pin))
+			return true;
+		memcpy(pr->pin, fp, PKI_FP_LEN); /* trust on first use */
+		pr->have_pin = pr->pin_learned = true;
+		return true;
+	}
+	if (crypto_equal(pr->pin, fp, PKI_FP_LEN) || (pki_peer_chained(pin) && !pr->pin_configured))
+		return true;
+	hexfp(pr->pin, want, sizeof(want));
+	hexfp(fp, got, sizeof(got));
+	snprintf(detail, sizeof(detail), "key %.16s... is not the pinned %.16s...", got, want);
+	refuse(pr, pki_verdict_name(PKI_KEY_CHANGED), detail);
+	memcpy(pr->offered, fp, PKI_FP_LEN);
+	set_der(&pr->offered_der, &pr->offered_len, der, len);
+	pr->key_conflict = true;
+	(void)e;
+	return false;
+}
+
+/* Our certificate (again): answers a peer that may have lost ours, at most
+ * once a second, so that spoofed copies cannot make us a reflector. */
+static void reply_cert(struct kex_engine *e, int p, uint64_t now)
+{
+	struct kex_peer *pr = &e->peers[p];
+	size_t dlen;
+	const uint8_t *mine = pki_identity_der(e->cfg.id, &dlen);
+
+	if (pr->cert_reply_ms && now - pr->cert_reply_ms < 1000)
+		return;
+	pr->cert_reply_ms = now;
+	/* marked as a reply (generation 1) so that it is never answered in turn */
+	queue(e, p, KEX_CERT, 1, mine, dlen);
+}
+
+static void send_salt_once(struct kex_engine *e, int p)
+{
+	struct kex_peer *pr = &e->peers[p];
+
+	start_salt(e, pr);
+	if (!pr->salt_ack && bucket_take(pr, e->now))
+		send_salt(e, p);
+}
+
+/* A valid certificate, its key allowed by the pin: the first one, the same
+ * key again (a renewed certificate), or a new key, held until the peer
+ * signs a SALT with it. */
+static void take_cert(struct kex_engine *e, int p, struct pki_peer *pin, const uint8_t *der,
+		      size_t len, const uint8_t *h)
+{
+	struct kex_peer *pr = &e->peers[p];
+
+	if (pr->pinned && !pki_peer_same_key(pin, pr->pinned)) {
+		pki_peer_free(pr->pending);
+		pr->pending = pin;
+		set_der(&pr->pending_der, &pr->pending_der_len, der, len);
+		queue(e, p, KEX_CERT_ACK, 0, h, 8); /* so that the peer sends its SALT */
+		return;
+	}
+	pki_peer_free(pr->pinned);
+	pr->pinned = pin;
+	set_der(&pr->pinned_der, &pr->pinned_der_len, der, len);
+	memcpy(pr->cert_hash, h, CRYPTO_SHA384_LEN);
+	snprintf(pr->verdict, sizeof(pr->verdict), "valid");
+	snprintf(pr->detail, sizeof(pr->detail), "valid");
+	pr->refused[0] = '\0';
+	pr->cert_rec = true;
+	queue(e, p, KEX_CERT_ACK, 0, h, 8);
+}
+
 static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len, uint64_t now,
 		    bool is_reply)
 {
 	struct kex_peer *pr = &e->peers[p];
 	enum pki_verdict v;
 	struct pki_peer *pin;
+	struct verdict_entry *c;
 	uint8_t h[CRYPTO_SHA384_LEN];
-
 	char detail[sizeof(pr->detail)];
 
-	/* NULL only when malformed or a signature is broken */
-	pin = pki_peer_validate_soft(e->cfg.trust, der, len, pr->pcn,
-				     e->wall_s ? e->wall_s : (int64_t)(now / 1000), &v, detail,
-				     sizeof(detail));
 	crypto_sha384(der, len, h);
-	if ((!pin && pr->pinned) ||
-	    (pin && v != PKI_OK && pr->pinned && strcmp(pr->verdict, "valid") == 0 &&
-	     !crypto_equal(h, pr->cert_hash, sizeof(h)) && pki_peer_same_key(pin, pr->pinned))) {
-		/* Garbage, or the valid certificate we hold with its name,
-		 * issuer or dates changed on the way: tampering, not the
-		 * peer's new certificate.  Nothing changes. */
-		pki_peer_free(pin);
-		pr->dropped++;
+	if (pr->pinned && crypto_equal(h, pr->cert_hash, sizeof(h))) {
+		/* the certificate we hold: nothing to validate */
+		queue(e, p, KEX_CERT_ACK, 0, h, 8);
+	} else if ((c = cached(e, pr, h, now))) {
+		/* refused a moment ago: the same answer, for a hash */
+		refuse(pr, c->verdict, c->detail);
+		if (strcmp(c->verdict, pki_verdict_name(PKI_KEY_CHANGED)) == 0)
+			pr->key_conflict = true;
 		return;
-	}
-	snprintf(pr->verdict, sizeof(pr->verdict), "%s", pki_verdict_name(v));
-	snprintf(pr->detail, sizeof(pr->detail), "%s", detail);
-	if (pin && v != PKI_OK && e->cfg.fail_hard &&
-	    !(v == PKI_UNTRUSTED && e->cfg.untrusted_ok)) {
-		pki_peer_free(pin);
-		pin = NULL;
-		/* fail-hard: the peer no longer presents a valid certificate,
-		 * so the peering it had ends here, keys and all (it comes back
-		 * by itself with a valid one) */
-		if (pr->pinned || pr->have_key) {
-			reset_peer(pr);
-			pr->next_send = now;
+	} else if (!bucket_take(pr, now)) {
+		return;
+	} else {
+		pin = pki_peer_check(e->cfg.trust, der, len, pr->pcn, wall(e, now), check_flags(e),
+				     &v, detail, sizeof(detail));
+		if (!pin) {
+			refuse(pr, pki_verdict_name(v), detail);
+			remember(e, pr, h, pki_verdict_name(v), detail, now);
+			return;
 		}
+		if (!pin_allows(e, pr, pin, der, len)) {
+			remember(e, pr, h, pr->refused, pr->refused_detail, now);
+			pki_peer_free(pin);
+			return;
+		}
+		take_cert(e, p, pin, der, len, h);
 	}
-	if (!pin) {
-		pr->dropped++;
-		return;
-	}
-	if (pr->cert_rec && !crypto_equal(h, pr->cert_hash, sizeof(h))) {
-		/* a new certificate: pin it and start over from the salts */
-		crypto_kex_free(pr->eph);
-		pr->eph = NULL;
-		pr->salt_rec = pr->salt_ack = pr->key_rec = pr->key_ack = pr->have_key = false;
-	}
-	pki_peer_free(pr->pinned);
-	pr->pinned = pin;
-	memcpy(pr->cert_hash, h, sizeof(h));
-	pr->cert_rec = true;
-	queue(e, p, KEX_CERT_ACK, 0, h, 8);
-	if (pr->cert_ack && !is_reply) {
-		/* The peer sends its certificate again: it may have restarted
-		 * and lost ours.  Ours again, marked as a reply (generation 1)
-		 * so that it is never answered in turn. */
-		size_t dlen;
-		const uint8_t *mine = pki_identity_der(e->cfg.id, &dlen);
-
-		queue(e, p, KEX_CERT, 1, mine, dlen);
-	}
-	if (pr->cert_ack) {
-		start_salt(e, pr);
-		send_salt(e, p);
-	}
+	if (pr->cert_ack && !is_reply)
+		reply_cert(e, p, now); /* it may have restarted and lost ours */
+	if (pr->cert_ack && pr->cert_rec)
+		send_salt_once(e, p);
 }
 
 static void on_cert_ack(struct kex_engine *e, int p, const uint8_t *body, size_t len)
@@ -519,6 +777,35 @@ static void on_cert_ack(struct kex_engine *e, int p, const uint8_t *body, size_t
 	}
 }
 
+/* The peer signed a SALT with the key of its pending certificate: it
+ * holds that key, so the certificate replaces the pinned one and the
+ * exchange starts over from the salts with it. */
+static void promote(struct kex_engine *e, struct kex_peer *pr)
+{
+	uint8_t h[CRYPTO_SHA384_LEN];
+	const uint8_t *fp = pki_peer_fingerprint(pr->pending);
+
+	crypto_sha384(pr->pending_der, pr->pending_der_len, h);
+	reset_keys(pr);
+	pki_peer_free(pr->pinned);
+	pr->pinned = pr->pending;
+	pr->pending = NULL;
+	free(pr->pinned_der);
+	pr->pinned_der = pr->pending_der;
+	pr->pinned_der_len = pr->pending_der_len;
+	pr->pending_der = NULL;
+	pr->pending_der_len = 0;
+	memcpy(pr->cert_hash, h, sizeof(h));
+	if (pr->have_pin && !pr->pin_configured && !crypto_equal(pr->pin, fp, PKI_FP_LEN)) {
+		memcpy(pr->pin, fp, PKI_FP_LEN); /* a CA vouched for the new key */
+		pr->pin_learned = true;
+	}
+	snprintf(pr->verdict, sizeof(pr->verdict), "valid");
+	snprintf(pr->detail, sizeof(pr->detail), "valid");
+	pr->cert_rec = true;
+	(void)e;
+}
+
 static void on_salt(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b, size_t len)
 {
 	struct kex_peer *pr = &e->peers[p];
@@ -527,7 +814,9 @@ static void on_salt(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b,
 	const uint8_t *pub, *sig;
 	uint32_t echo;
 
-	if (!pr->pinned || len < SALT_FIXED + 2)
+	if (!pr->pinned && !pr->pending)
+		goto drop;
+	if (len < SALT_FIXED + 2)
 		goto drop;
 	publen = get16(b + SALT_FIXED);
 	if (len < SALT_FIXED + 2 + publen + 2 || publen > CRYPTO_KEX_MAX_PUB)
@@ -539,10 +828,18 @@ static void on_salt(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b,
 		goto drop;
 	echo = get32(b + SALT_LEN);
 	tlen = salt_signed(pr->pcn, e->pcn, gen, b, pub, publen, tbs, sizeof(tbs));
-	if (!tlen || !pki_peer_verify(pr->pinned, tbs, tlen, sig, siglen))
+	if (!tlen)
 		goto drop;
+	if (!e->auth_in && peer_keyed(pr, e->now) && !bucket_take(pr, e->now))
+		return; /* a signature to check for an unauthenticated datagram */
+	if (!pr->pinned || !pki_peer_verify(pr->pinned, tbs, tlen, sig, siglen)) {
+		if (!pr->pending || !pki_peer_verify(pr->pending, tbs, tlen, sig, siglen))
+			goto drop;
+		promote(e, pr);
+	}
 	if (pr->salt_rec && gen < pr->peer_gen)
 		goto drop; /* older than what we have: a replay */
+	pr->refused[0] = '\0'; /* the peer signed with its pinned key: all is well */
 	queue(e, p, KEX_SALT_ACK, gen, NULL, 0);
 	if (pr->salt_rec && gen == pr->peer_gen)
 		return; /* a retransmission: the ack was lost */
@@ -610,10 +907,16 @@ static void on_mkey(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b,
 	if (n != MKEY_PT_LEN)
 		goto drop;
 	index = get32(pt);
-	if (pr->key_rec && index < pr->peer_mkey.index) {
+	if (pr->key_rec && gen == pr->mkey_under && index < pr->peer_mkey.index) {
+		/* an older key than the one we have, under the same peer key: a
+		 * replay.  Under a newer peer key any index is the peer's
+		 * current one (it may have restarted and counted again). */
 		crypto_wipe(pt, sizeof(pt));
-		goto drop; /* an older key than the one we have */
+		goto drop;
 	}
+	if (key == &pr->peer_key)
+		pr->auth_heard = true; /* the peer holds the new key: datagrams use it */
+	pr->mkey_under = gen;
 	pr->peer_mkey.index = index;
 	memcpy(pr->peer_mkey.key.enc, pt + 4, CRYPTO_AES_KEY_LEN);
 	memcpy(pr->peer_mkey.key.mac, pt + 4 + CRYPTO_AES_KEY_LEN, CRYPTO_SHA384_LEN);
@@ -636,7 +939,18 @@ static void on_mkey_ack(struct kex_engine *e, int p, uint32_t index)
 	pr->key_ack = true;
 }
 
-void kex_input(struct kex_engine *e, int p, const uint8_t *msg, size_t len, uint64_t now)
+/* What a datagram without a valid tag may still carry once a peer key
+ * exists: messages that prove themselves (a certificate that validates
+ * and matches the pin, a SALT signed with the pinned key, a metadata key
+ * sealed with the peer key).  Acknowledgements prove nothing: only an
+ * authenticated datagram may carry them. */
+static bool allowed_unauthenticated(uint8_t type)
+{
+	return type == KEX_CERT || type == KEX_SALT || type == KEX_MKEY;
+}
+
+void kex_input(struct kex_engine *e, int p, const uint8_t *msg, size_t len, bool authenticated,
+	       uint64_t now)
 {
 	struct kex_peer *pr;
 	uint32_t blen, gen;
@@ -652,6 +966,11 @@ void kex_input(struct kex_engine *e, int p, const uint8_t *msg, size_t len, uint
 		return;
 	}
 	gen = get32(msg + 4);
+	e->auth_in = authenticated;
+	if (!authenticated && peer_keyed(pr, now) && !allowed_unauthenticated(msg[1])) {
+		pr->unauth_dropped++;
+		return;
+	}
 	switch (msg[1]) {
 	case KEX_CERT:
 		on_cert(e, p, msg + HDR, blen, now, gen == 1);
@@ -674,7 +993,7 @@ void kex_input(struct kex_engine *e, int p, const uint8_t *msg, size_t len, uint
 	default:
 		pr->dropped++;
 	}
-	if (pr->dropped == before) {
+	if (pr->dropped == before && (authenticated || !peer_keyed(pr, now))) {
 		/* a valid message: the peer is alive */
 		pr->last_heard = now;
 		if (pr->out_of_service) {
@@ -686,11 +1005,16 @@ void kex_input(struct kex_engine *e, int p, const uint8_t *msg, size_t len, uint
 
 /* ---- metadata and payload keys --------------------------------------------- */
 
-void kex_regenerate(struct kex_engine *e, uint64_t now)
+int kex_regenerate(struct kex_engine *e, uint64_t now)
 {
+	struct kex_mkey k;
+
+	if (new_mkey(e, &k) < 0)
+		return -1; /* the current key stays: no index to give a new one */
 	e->prev_mkey = e->mkey;
 	e->have_prev = true;
-	new_mkey(&e->mkey, e->mkey.index + 1);
+	e->mkey = k;
+	crypto_wipe(&k, sizeof(k));
 	for (int p = 0; p < e->npeers; p++) {
 		struct kex_peer *pr = &e->peers[p];
 
@@ -699,6 +1023,7 @@ void kex_regenerate(struct kex_engine *e, uint64_t now)
 			send_mkey(e, p);
 		pr->next_send = now + interval(e, pr);
 	}
+	return 0;
 }
 
 void kex_rekey(struct kex_engine *e, uint64_t now)
@@ -817,6 +1142,17 @@ void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *ou
 	out->gen = pr->gen;
 	out->cert_not_after = pr->pinned ? pki_peer_not_after(pr->pinned) : 0;
 	out->key_ms = pr->have_key ? pr->key_ms : 0;
+	out->key_conflict = pr->key_conflict;
+	out->pin_configured = pr->pin_configured;
+	if (pr->have_pin)
+		hexfp(pr->pin, out->pinned_fp, sizeof(out->pinned_fp));
+	if (pr->key_conflict)
+		hexfp(pr->offered, out->offered_fp, sizeof(out->offered_fp));
+	out->chained = pki_peer_chained(pr->pinned);
+	snprintf(out->refused, sizeof(out->refused), "%s", pr->refused);
+	snprintf(out->refused_detail, sizeof(out->refused_detail), "%s", pr->refused_detail);
+	out->rate_limited = pr->rate_limited;
+	out->unauth_dropped = pr->unauth_dropped;
 	out->status = pr->out_of_service	     ? "OUT_OF_SERVICE"
 		      : complete(pr)		     ? "MKEY_EXCH_COMP"
 		      : pr->have_key		     ? "MKEY_EXCH"
@@ -900,4 +1236,181 @@ int kex_payload_rotate(struct kex_payload_key *pk, uint64_t now)
 		return -1;
 	pk->generation = g;
 	return 0;
+}
+
+/* ---- key pins --------------------------------------------------------------- */
+
+void kex_set_pin(struct kex_engine *e, int p, const uint8_t fp[PKI_FP_LEN], bool configured)
+{
+	struct kex_peer *pr;
+
+	if (!e || p < 0 || p >= e->npeers)
+		return;
+	pr = &e->peers[p];
+	if (!fp) {
+		pr->have_pin = pr->pin_configured = false;
+		return;
+	}
+	memcpy(pr->pin, fp, PKI_FP_LEN);
+	pr->have_pin = true;
+	pr->pin_configured = configured;
+	pr->pin_learned = false;
+}
+
+bool kex_take_learned_pin(struct kex_engine *e, int *p, uint8_t fp[PKI_FP_LEN])
+{
+	for (int i = 0; e && i < e->npeers; i++)
+		if (e->peers[i].pin_learned) {
+			e->peers[i].pin_learned = false;
+			*p = i;
+			memcpy(fp, e->peers[i].pin, PKI_FP_LEN);
+			return true;
+		}
+	return false;
+}
+
+int kex_accept_key(struct kex_engine *e, int p, uint64_t now)
+{
+	struct kex_peer *pr;
+	uint8_t *der;
+	size_t len;
+
+	if (!e || p < 0 || p >= e->npeers || !e->peers[p].key_conflict)
+		return -1;
+	pr = &e->peers[p];
+	if (pr->pin_configured)
+		return -1; /* the configuration says which key: change it there */
+	memcpy(pr->pin, pr->offered, PKI_FP_LEN);
+	pr->pin_learned = true;
+	pr->key_conflict = false;
+	pr->refused[0] = '\0';
+	memset(pr->cache, 0, sizeof(pr->cache));
+	/* the refused certificate, taken again at once: it becomes pending
+	 * (or pinned) and the peer's next SALT brings the keys */
+	der = pr->offered_der;
+	len = pr->offered_len;
+	pr->offered_der = NULL;
+	pr->offered_len = 0;
+	e->now = now;
+	e->auth_in = false;
+	pr->tat = 0;
+	if (der)
+		on_cert(e, p, der, len, now, false);
+	free(der);
+	return 0;
+}
+
+/* ---- the trust store changed (a new revocation list) -------------------------- */
+
+void kex_set_trust(struct kex_engine *e, const struct pki_trust *t, int64_t wall_s, uint64_t now)
+{
+	e->cfg.trust = t;
+	e->wall_s = wall_s;
+	for (int p = 0; p < e->npeers; p++) {
+		struct kex_peer *pr = &e->peers[p];
+		enum pki_verdict v;
+		char detail[sizeof(pr->detail)];
+		struct pki_peer *again;
+
+		memset(pr->cache, 0, sizeof(pr->cache));
+		pki_peer_free(pr->pending);
+		pr->pending = NULL;
+		if (!pr->pinned)
+			continue;
+		again = pki_peer_check(t, pr->pinned_der, pr->pinned_der_len, pr->pcn, wall_s,
+				       check_flags(e), &v, detail, sizeof(detail));
+		if (again) {
+			pki_peer_free(pr->pinned);
+			pr->pinned = again;
+			snprintf(pr->verdict, sizeof(pr->verdict), "valid");
+			snprintf(pr->detail, sizeof(pr->detail), "valid");
+			continue;
+		}
+		/* authenticated before, invalid now: fail-soft keeps the keys
+		 * and says so; fail-hard ends the peering */
+		snprintf(pr->verdict, sizeof(pr->verdict), "%s", pki_verdict_name(v));
+		snprintf(pr->detail, sizeof(pr->detail), "%s", detail);
+		if (e->cfg.fail_hard) {
+			reset_peer(pr);
+			pr->next_send = now;
+		}
+	}
+}
+
+/* ---- authenticated datagrams ------------------------------------------------ */
+
+static void auth_tag(const uint8_t key[CRYPTO_SHA384_LEN], const uint8_t *data, size_t len,
+		     uint8_t tag[KEX_TAG_LEN])
+{
+	uint8_t full[CRYPTO_SHA384_LEN];
+
+	crypto_hmac_sha384(key, CRYPTO_SHA384_LEN, data, len, full);
+	memcpy(tag, full, KEX_TAG_LEN);
+	crypto_wipe(full, sizeof(full));
+}
+
+bool kex_auth_required(const struct kex_engine *e, int p)
+{
+	return e && p >= 0 && p < e->npeers && peer_keyed(&e->peers[p], e->now);
+}
+
+static bool has_key(const struct kex_engine *e, int p)
+{
+	return e && p >= 0 && p < e->npeers && e->peers[p].have_key;
+}
+
+/* The old key until the peer shows it holds the new one (or the old
+ * one's time is up). */
+static bool use_prev(const struct kex_peer *pr, uint64_t now)
+{
+	return !pr->auth_heard && pr->prev_until > now;
+}
+
+uint32_t kex_auth_key_id(const struct kex_engine *e, int p, uint64_t now)
+{
+	if (!has_key(e, p))
+		return 0;
+	return use_prev(&e->peers[p], now) ? e->peers[p].prev_gen : e->peers[p].key_gen;
+}
+
+bool kex_auth_tag(const struct kex_engine *e, int p, const uint8_t *data, size_t len, uint64_t now,
+		  uint32_t *key_id, uint8_t tag[KEX_TAG_LEN])
+{
+	const struct kex_peer *pr;
+
+	if (!has_key(e, p))
+		return false;
+	pr = &e->peers[p];
+	if (use_prev(pr, now)) {
+		*key_id = pr->prev_gen;
+		auth_tag(pr->prev_auth, data, len, tag);
+	} else {
+		*key_id = pr->key_gen;
+		auth_tag(pr->auth, data, len, tag);
+	}
+	return true;
+}
+
+enum kex_auth kex_auth_check(struct kex_engine *e, int p, uint32_t key_id, const uint8_t *data,
+			     size_t len, const uint8_t tag[KEX_TAG_LEN], uint64_t now)
+{
+	struct kex_peer *pr;
+	uint8_t want[KEX_TAG_LEN];
+	bool ok;
+
+	if (!has_key(e, p))
+		return KEX_AUTH_NONE;
+	pr = &e->peers[p];
+	if (key_id == pr->key_peer_gen) {
+		auth_tag(pr->auth, data, len, want);
+		ok = crypto_equal(want, tag, KEX_TAG_LEN);
+		if (ok)
+			pr->auth_heard = true;
+	} else if (key_id == pr->prev_peer_gen && pr->prev_until > now) {
+		auth_tag(pr->prev_auth, data, len, want);
+		ok = crypto_equal(want, tag, KEX_TAG_LEN);
+	} else {
+		ok = false;
+	}
+	return ok ? KEX_AUTH_OK : KEX_AUTH_BAD;
 }

@@ -41,6 +41,9 @@ enum kex_msg_type {
 	KEX_MKEY_ACK = 6,
 };
 
+/* The two counters a key engine draws from (see kex_config.next_number). */
+enum kex_number { KEX_NUMBER_GEN = 0, KEX_NUMBER_INDEX = 1 };
+
 struct kex_config {
 	const char *pcn;	       /* this router's peering-common-name */
 	const struct pki_identity *id; /* this node's certificate and key */
@@ -48,17 +51,25 @@ struct kex_config {
 	enum crypto_kex alg;
 	uint64_t retransmit_ms; /* peer-key-retransmit-interval */
 	uint64_t timeout_ms;	/* peer-key-timeout */
-	/* First salt generation and metadata key index; svrd uses the wall
-	 * clock in seconds so that both keep growing across restarts (a peer
-	 * takes only newer ones).  0 starts at 1. */
+	/* Without next_number: the first salt generation and metadata key
+	 * index, counted in memory (0 starts at 1). */
 	uint32_t base;
-	/* invalid-certificate-behavior fail-hard (else fail-soft: any
-	 * certificate whose checkable signatures hold still peers, and the
-	 * verdict is there for the alarm) */
+	/* invalid-certificate-behavior fail-hard: a peer whose certificate
+	 * expires or is revoked after it was authenticated loses its keys
+	 * (fail-soft keeps them and the verdict raises an alarm), and an
+	 * unreadable CRL fails validation.  A certificate that fails
+	 * validation is never taken under either behaviour. */
 	bool fail_hard;
-	/* a trusted CA under validation-mode warn: a certificate from a CA
-	 * that is not trusted is only reported, even under fail-hard */
+	/* a trusted CA under validation-mode warn: a certificate no trusted
+	 * CA vouches for is pinned on first use, as without a CA */
 	bool untrusted_ok;
+	/* Generations and metadata-key indexes: each new one is the next
+	 * value of a counter that never goes back (svrd: lib/pcounter.h in the
+	 * state dir), so no restart or clock step can make a peer take us for
+	 * a replay.  0, or -1 when none can be had: then nothing new is made
+	 * (fail closed).  NULL: counted in memory from base. */
+	int (*next_number)(void *arg, enum kex_number kind, uint32_t *out);
+	void *number_arg;
 };
 
 /* A metadata key: what seals metadata sent to its owner. */
@@ -75,9 +86,18 @@ void kex_free(struct kex_engine *e);
 /* Peers are numbered from 0 in the order they are added. */
 int kex_add_peer(struct kex_engine *e, const char *pcn);
 
-/* A message from peer p.  Bad, stale or unauthenticated messages are
- * dropped (counted); they never change state. */
-void kex_input(struct kex_engine *e, int p, const uint8_t *msg, size_t len, uint64_t now_ms);
+/* A message from peer p; authenticated when its datagram carried a valid
+ * tag (kex_auth_check).  Bad, stale or replayed messages are dropped
+ * (counted); they never change state.  Once a peer key exists, a message
+ * from an unauthenticated datagram is taken only if it proves itself (a
+ * certificate that validates and matches the pin, a SALT signed with the
+ * pinned key, a metadata key sealed with the peer key); acknowledgements
+ * need an authenticated datagram.  Work for unauthenticated messages
+ * (validating, verifying, answering) is limited per peer: 20 at once, 10 a
+ * second; a certificate refused in the last minute is refused again for
+ * the price of a hash. */
+void kex_input(struct kex_engine *e, int p, const uint8_t *msg, size_t len, bool authenticated,
+	       uint64_t now_ms);
 /* The wall clock (seconds since the epoch) certificates are judged by;
  * without it, now_ms / 1000 of the calls is taken as wall-clock time. */
 void kex_set_wallclock(struct kex_engine *e, int64_t wall_s);
@@ -109,8 +129,9 @@ void kex_set_timers(struct kex_engine *e, uint64_t retransmit_ms, uint64_t timeo
  * at the salt stage with a fresh value of the new kind.  The old peer keys
  * keep their metadata keys working until the new ones are agreed. */
 void kex_set_alg(struct kex_engine *e, enum crypto_kex alg, uint64_t now_ms);
-/* A new metadata key (index + 1), sent to every peer. */
-void kex_regenerate(struct kex_engine *e, uint64_t now_ms);
+/* A new metadata key (the next index), sent to every peer; -1 (the key
+ * unchanged) when the counter cannot give an index. */
+int kex_regenerate(struct kex_engine *e, uint64_t now_ms);
 uint32_t kex_local_index(const struct kex_engine *e);
 
 struct kex_peer_state {
@@ -120,10 +141,19 @@ struct kex_peer_state {
 	uint32_t key_index, peer_key_index;
 	const char *cert_verdict; /* "valid", "expired", ... "none" */
 	char cert_detail[160];
-	uint64_t dropped;	/* messages refused */
-	uint32_t gen;		/* our ephemeral generation with this peer */
-	int64_t cert_not_after; /* of the pinned certificate; 0: none */
-	uint64_t key_ms;	/* when the current peer key was made (0: none) */
+	uint64_t dropped;	     /* messages refused */
+	uint32_t gen;		     /* our ephemeral generation with this peer */
+	int64_t cert_not_after;	     /* of the pinned certificate; 0: none */
+	uint64_t key_ms;	     /* when the current peer key was made (0: none) */
+	bool chained;		     /* a trusted CA vouches for the pinned certificate */
+	char pinned_fp[2 * 32 + 1];  /* the key pin (hex SHA-256), "" none */
+	bool pin_configured;	     /* from the configuration */
+	bool key_conflict;	     /* a valid certificate with another key came */
+	char offered_fp[2 * 32 + 1]; /* ... with this key */
+	char refused[32];	     /* the last certificate refused, why */
+	char refused_detail[160];
+	uint64_t rate_limited;	 /* unauthenticated messages over the limit */
+	uint64_t unauth_dropped; /* acknowledgements without a valid tag */
 };
 
 void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *out);
@@ -167,5 +197,52 @@ int kex_payload_new(struct kex_payload_key *pk, uint64_t now_ms);
 bool kex_payload_due(const struct kex_payload_key *pk, uint64_t now_ms, uint64_t interval_ms);
 /* The next key of the session (generation + 1); the old one is wiped. */
 int kex_payload_rotate(struct kex_payload_key *pk, uint64_t now_ms);
+
+/* ---- key pins (trust on first use) ---------------------------------------
+ *
+ * A certificate no trusted CA vouches for is taken only for the key pinned
+ * for the peer: the configured fingerprint, or the first key seen (which
+ * svrd persists), or one the operator accepted.  Another key is refused
+ * with verdict "key changed" until the operator accepts it.  A CA vouching
+ * for a new key replaces a learned pin, never a configured one. */
+
+/* Pin peer p to the SHA-256 of a SubjectPublicKeyInfo (NULL: no pin). */
+void kex_set_pin(struct kex_engine *e, int p, const uint8_t fp[32], bool configured);
+/* A pin learned (first use, accepted, or a CA's new key) since the last
+ * call, for the caller to persist: true with p and fp. */
+bool kex_take_learned_pin(struct kex_engine *e, int *p, uint8_t fp[32]);
+/* The operator accepts the key peer p was refused for: it becomes the pin
+ * and the refused certificate is taken at once.  -1 when none was refused
+ * (or the pin is configured: change the configuration instead). */
+int kex_accept_key(struct kex_engine *e, int p, uint64_t now_ms);
+/* A new trust store (a changed revocation list): pinned certificates are
+ * validated again; one that fails keeps its keys under fail-soft (the
+ * verdict says why) and loses them under fail-hard. */
+void kex_set_trust(struct kex_engine *e, const struct pki_trust *t, int64_t wall_s,
+		   uint64_t now_ms);
+
+/* ---- authenticated datagrams ------------------------------------------------
+ *
+ * Once a peer key exists, every datagram to the peer (BFD and key
+ * exchange) carries a tag: HMAC-SHA-384 (truncated to 16 bytes) under a
+ * key derived from the peer key, named by the sender's generation of it
+ * (doc/protocol.md).  The previous key's tag is accepted for 30 s after a
+ * rekey, and is the one sent until the peer shows it holds the new key. */
+#define KEX_TAG_LEN 16
+enum kex_auth { KEX_AUTH_NONE, KEX_AUTH_OK, KEX_AUTH_BAD };
+
+/* Must peer p's datagrams carry a tag?  Once both sides hold a key (the
+ * exchange completed, or the peer tagged with it, or a rekey is under way);
+ * until then the peer's untagged datagrams are taken as before. */
+bool kex_auth_required(const struct kex_engine *e, int p);
+/* The id of the key kex_auth_tag uses now (0: none). */
+uint32_t kex_auth_key_id(const struct kex_engine *e, int p, uint64_t now_ms);
+/* The tag of a datagram to peer p: false when there is no key yet. */
+bool kex_auth_tag(const struct kex_engine *e, int p, const uint8_t *data, size_t len,
+		  uint64_t now_ms, uint32_t *key_id, uint8_t tag[KEX_TAG_LEN]);
+/* Check a datagram from peer p: NONE when there is no key to check it
+ * with, OK, or BAD (a wrong tag, or a key we do not hold). */
+enum kex_auth kex_auth_check(struct kex_engine *e, int p, uint32_t key_id, const uint8_t *data,
+			     size_t len, const uint8_t tag[KEX_TAG_LEN], uint64_t now_ms);
 
 #endif

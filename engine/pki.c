@@ -33,11 +33,14 @@ struct pki_identity {
 struct pki_trust {
 	X509_STORE *store;
 	size_t ncas, ncrls;
+	bool crl_unavailable; /* a configured revocation list could not be read */
 };
 
 struct pki_peer {
 	EVP_PKEY *key;
 	int64_t not_after;
+	bool chained; /* a trusted CA vouches for it (else pinned on first use) */
+	uint8_t fp[PKI_FP_LEN];
 };
 
 int pki_check_ca_pem(const char *pem, char *err, size_t errlen)
@@ -99,6 +102,7 @@ void pki_identity_free(struct pki_identity *id)
 }
 
 static bool cert_names(X509 *cert, const char *pcn);
+static int64_t asn1_seconds(const ASN1_TIME *t);
 
 static X509 *make_self_signed(EVP_PKEY *key, const char *pcn, int64_t now_s, int days)
 {
@@ -218,6 +222,27 @@ struct pki_identity *pki_identity_load(const char *cert_file, const char *key_fi
 	return read_pair(cert_file, key_file, err, errlen);
 }
 
+/* A self-signed certificate this close to its end is made again with the
+ * same key: peers that pinned the key on first use keep trusting it. */
+#define RENEW_S (30 * 86400)
+
+static void renew(struct pki_identity *id, const char *crt, const char *pcn, int64_t now_s,
+		  int days)
+{
+	X509 *fresh = make_self_signed(id->key, pcn, now_s, days);
+
+	if (!fresh || write_pem(crt, 0644, fresh, NULL) < 0) {
+		X509_free(fresh);
+		return; /* the old one stays; its alarm says it is expiring */
+	}
+	X509_free(id->cert);
+	id->cert = fresh;
+	OPENSSL_free(id->der);
+	id->der = NULL;
+	if (finish_identity(id) < 0)
+		id->der_len = 0;
+}
+
 struct pki_identity *pki_identity_open(const char *dir, const char *pcn, int64_t now_s, int days,
 				       char *err, size_t errlen)
 {
@@ -232,6 +257,8 @@ struct pki_identity *pki_identity_open(const char *dir, const char *pcn, int64_t
 		pki_identity_free(id); /* made for another peering name */
 		id = NULL;
 	}
+	if (id && id->self_signed && asn1_seconds(X509_get0_notAfter(id->cert)) - now_s < RENEW_S)
+		renew(id, crt, pcn, now_s, days);
 	if (id)
 		return id;
 	id = OPENSSL_zalloc(sizeof(*id));
@@ -372,36 +399,46 @@ int pki_trust_add_crl_pem(struct pki_trust *t, const char *pem, char *err, size_
 const char *pki_verdict_name(enum pki_verdict v)
 {
 	static const char *const names[] = {
-		"valid",     "malformed",     "expired",	"not yet valid", "revoked",
-		"untrusted", "bad signature", "weak algorithm", "wrong name",
+		"valid",      "malformed",	    "expired",	     "not yet valid",
+		"revoked",    "untrusted",	    "bad signature", "weak algorithm",
+		"wrong name", "revocation unknown", "key changed",
 	};
 
 	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "invalid";
 }
 
+/* Does a name entry hold exactly pcn?  Compared by length, so that a
+ * CN with an embedded NUL ("peer-b\0.evil") never matches "peer-b". */
+static bool entry_is(const ASN1_STRING *str, const char *prefix, const char *pcn)
+{
+	unsigned char *utf8 = NULL;
+	int n = str ? ASN1_STRING_to_UTF8(&utf8, str) : -1;
+	size_t pl = strlen(prefix), nl = strlen(pcn);
+	bool hit = n >= 0 && (size_t)n == pl + nl && memchr(utf8, '\0', (size_t)n) == NULL &&
+		   memcmp(utf8, prefix, pl) == 0 && memcmp(utf8 + pl, pcn, nl) == 0;
+
+	OPENSSL_free(utf8);
+	return hit;
+}
+
 static bool cert_names(X509 *cert, const char *pcn)
 {
-	char cn[256];
+	const X509_NAME *subj = X509_get_subject_name(cert);
 	GENERAL_NAMES *sans;
 	bool hit = false;
+	int last = -1;
 
-	if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof(cn)) >
-		    0 &&
-	    strcmp(cn, pcn) == 0)
-		return true;
+	/* the most specific CN only, as name checks conventionally do */
+	for (int i = -1; (i = X509_NAME_get_index_by_NID(subj, NID_commonName, i)) >= 0;)
+		last = i;
+	if (last >= 0)
+		hit = entry_is(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, last)), "", pcn);
 	sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
 	for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans) && !hit; i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
 
-		if (g->type == GEN_URI) {
-			const char *u =
-				(const char *)ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
-			size_t ul = (size_t)ASN1_STRING_length(g->d.uniformResourceIdentifier);
-
-			hit = ul == strlen(SAN_PREFIX) + strlen(pcn) &&
-			      strncmp(u, SAN_PREFIX, strlen(SAN_PREFIX)) == 0 &&
-			      memcmp(u + strlen(SAN_PREFIX), pcn, strlen(pcn)) == 0;
-		}
+		if (g->type == GEN_URI)
+			hit = entry_is(g->d.uniformResourceIdentifier, SAN_PREFIX, pcn);
 	}
 	GENERAL_NAMES_free(sans);
 	return hit;
@@ -464,85 +501,141 @@ static int64_t asn1_seconds(const ASN1_TIME *t)
 	return ASN1_TIME_to_tm(t, &tm) == 1 ? (int64_t)timegm(&tm) : 0;
 }
 
-static struct pki_peer *validate(const struct pki_trust *t, const uint8_t *der, size_t len,
-				 const char *pcn, int64_t now_s, bool strict, enum pki_verdict *v,
-				 char *detail, size_t dlen)
+/* Does a trusted CA vouch for cert at now?  true, or false with *v. */
+static bool chain_ok(const struct pki_trust *t, X509 *cert, time_t now, unsigned flags,
+		     enum pki_verdict *v, char *detail, size_t dlen)
 {
-	const unsigned char *p = der;
-	X509 *cert = d2i_X509(NULL, &p, (long)len);
-	struct pki_peer *peer = NULL;
-	time_t now = (time_t)now_s;
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int ok = ctx && X509_STORE_CTX_init(ctx, t->store, cert, NULL) == 1, code;
+
+	if (ok) {
+		X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+
+		X509_VERIFY_PARAM_set_time(param, now);
+		if (t->ncrls)
+			X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
+		ok = X509_verify_cert(ctx) == 1;
+	}
+	code = ctx ? X509_STORE_CTX_get_error(ctx) : X509_V_ERR_OUT_OF_MEM;
+	X509_STORE_CTX_free(ctx);
+	if (!ok) {
+		*v = code == X509_V_ERR_CERT_REVOKED		 ? PKI_REVOKED
+		     : code == X509_V_ERR_CERT_HAS_EXPIRED	 ? PKI_EXPIRED
+		     : code == X509_V_ERR_CERT_NOT_YET_VALID	 ? PKI_NOT_YET_VALID
+		     : code == X509_V_ERR_CERT_SIGNATURE_FAILURE ? PKI_BAD_SIGNATURE
+								 : PKI_UNTRUSTED;
+		snprintf(detail, dlen, "%s", X509_verify_cert_error_string(code));
+		return false;
+	}
+	if (t->crl_unavailable && (flags & PKI_NEED_REVOCATION)) {
+		/* fail-hard: a revocation we cannot check is not a pass */
+		*v = PKI_REVOCATION_UNKNOWN;
+		snprintf(detail, dlen, "a configured revocation list cannot be read");
+		return false;
+	}
+	return true;
+}
+
+/* No trusted CA vouches for cert: a self-issued one must verify with its
+ * own key; one from a CA we do not know cannot be checked, and is pinned
+ * on first use like a self-signed one (PKI_ALLOW_UNCHAINED only). */
+static bool unchained_ok(X509 *cert, unsigned flags, enum pki_verdict *v, char *detail, size_t dlen)
+{
+	if (X509_check_issued(cert, cert) == X509_V_OK) {
+		if (X509_verify(cert, X509_get0_pubkey(cert)) == 1)
+			return true;
+		*v = PKI_BAD_SIGNATURE;
+		snprintf(detail, dlen, "the self-signature does not verify");
+		return false;
+	}
+	if (flags & PKI_ALLOW_UNCHAINED)
+		return true;
+	*v = PKI_UNTRUSTED;
+	snprintf(detail, dlen, "issued by a CA that is not configured");
+	return false;
+}
+
+static struct pki_peer *new_peer(X509 *cert, bool chained)
+{
+	struct pki_peer *peer = OPENSSL_zalloc(sizeof(*peer));
+	unsigned char *spki = NULL;
+	unsigned int fl = 0;
+	int n;
+
+	if (!peer || !(peer->key = X509_get_pubkey(cert)) ||
+	    (n = i2d_PUBKEY(peer->key, &spki)) <= 0 ||
+	    EVP_Digest(spki, (size_t)n, peer->fp, &fl, EVP_sha256(), NULL) != 1 ||
+	    fl != PKI_FP_LEN) {
+		OPENSSL_free(spki);
+		pki_peer_free(peer);
+		return NULL;
+	}
+	OPENSSL_free(spki);
+	peer->not_after = asn1_seconds(X509_get0_notAfter(cert));
+	peer->chained = chained;
+	return peer;
+}
+
+/* Everything but the chain: form, algorithms, dates, name. */
+static bool basics_ok(X509 *cert, const char *pcn, time_t now, enum pki_verdict *v, char *detail,
+		      size_t dlen)
+{
 	char why[160] = "", date[64];
 
-	*v = PKI_MALFORMED;
-	snprintf(detail, dlen, "not a DER X.509 certificate");
-	if (!cert || p != der + len)
-		goto out;
 	if (!strong(cert, why, sizeof(why))) {
 		*v = PKI_WEAK_ALGORITHM;
 		snprintf(detail, dlen, "%s", why);
-		goto out;
+		return false;
 	}
-	if (strict && X509_cmp_time(X509_get0_notBefore(cert), &now) > 0) {
+	if (X509_cmp_time(X509_get0_notBefore(cert), &now) > 0) {
 		*v = PKI_NOT_YET_VALID;
 		when(X509_get0_notBefore(cert), date, sizeof(date));
 		snprintf(detail, dlen, "not before %s", date);
-		goto out;
+		return false;
 	}
-	if (strict && X509_cmp_time(X509_get0_notAfter(cert), &now) < 0) {
+	if (X509_cmp_time(X509_get0_notAfter(cert), &now) < 0) {
 		*v = PKI_EXPIRED;
 		when(X509_get0_notAfter(cert), date, sizeof(date));
 		snprintf(detail, dlen, "not after %s", date);
-		goto out;
+		return false;
 	}
 	if (!cert_names(cert, pcn)) {
 		*v = PKI_WRONG_NAME;
 		snprintf(detail, dlen, "neither CN nor SAN URI is %s", pcn);
-		goto out;
+		return false;
 	}
+	return true;
+}
+
+struct pki_peer *pki_peer_check(const struct pki_trust *t, const uint8_t *der, size_t len,
+				const char *pcn, int64_t now_s, unsigned flags, enum pki_verdict *v,
+				char *detail, size_t dlen)
+{
+	const unsigned char *p = der;
+	X509 *cert = len < 1u << 20 ? d2i_X509(NULL, &p, (long)len) : NULL;
+	struct pki_peer *peer = NULL;
+	time_t now = (time_t)now_s;
+	bool chained = false;
+
+	*v = PKI_MALFORMED;
+	snprintf(detail, dlen, "not a DER X.509 certificate");
+	if (!cert || p != der + len || !basics_ok(cert, pcn, now, v, detail, dlen))
+		goto out;
 	if (t && t->ncas) {
-		X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-		int ok = ctx && X509_STORE_CTX_init(ctx, t->store, cert, NULL) == 1, code;
-
-		if (ok) {
-			X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-
-			X509_VERIFY_PARAM_set_time(param, now);
-			if (!strict)
-				X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
-			else if (t->ncrls)
-				X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK);
-			ok = X509_verify_cert(ctx) == 1;
-		}
-		code = ctx ? X509_STORE_CTX_get_error(ctx) : X509_V_ERR_OUT_OF_MEM;
-		X509_STORE_CTX_free(ctx);
-		if (!ok) {
-			*v = code == X509_V_ERR_CERT_REVOKED		 ? PKI_REVOKED
-			     : code == X509_V_ERR_CERT_HAS_EXPIRED	 ? PKI_EXPIRED
-			     : code == X509_V_ERR_CERT_NOT_YET_VALID	 ? PKI_NOT_YET_VALID
-			     : code == X509_V_ERR_CERT_SIGNATURE_FAILURE ? PKI_BAD_SIGNATURE
-									 : PKI_UNTRUSTED;
-			snprintf(detail, dlen, "%s", X509_verify_cert_error_string(code));
+		chained = chain_ok(t, cert, now, flags, v, detail, dlen);
+		/* only "no trusted CA vouches for it" may fall back to a pin;
+		 * revoked, expired or forged stays refused */
+		if (!chained && !(*v == PKI_UNTRUSTED && (flags & PKI_WARN_CA)))
 			goto out;
-		}
-	} else {
-		/* No CA configured: a self-signed certificate that verifies. */
-		if (X509_check_issued(cert, cert) != X509_V_OK) {
-			*v = PKI_UNTRUSTED;
-			snprintf(detail, dlen, "issued by a CA that is not configured");
-			goto out;
-		}
-		if (X509_verify(cert, X509_get0_pubkey(cert)) != 1) {
-			*v = PKI_BAD_SIGNATURE;
-			snprintf(detail, dlen, "the self-signature does not verify");
-			goto out;
-		}
 	}
-	peer = OPENSSL_zalloc(sizeof(*peer));
-	if (!peer)
+	if (!chained && !unchained_ok(cert, flags, v, detail, dlen))
 		goto out;
-	peer->key = X509_get_pubkey(cert);
-	peer->not_after = asn1_seconds(X509_get0_notAfter(cert));
+	peer = new_peer(cert, chained);
+	if (!peer) {
+		*v = PKI_MALFORMED;
+		snprintf(detail, dlen, "no usable public key");
+		goto out;
+	}
 	*v = PKI_OK;
 	snprintf(detail, dlen, "valid");
 out:
@@ -555,61 +648,23 @@ struct pki_peer *pki_peer_validate(const struct pki_trust *t, const uint8_t *der
 				   const char *pcn, int64_t now_s, enum pki_verdict *v,
 				   char *detail, size_t dlen)
 {
-	return validate(t, der, len, pcn, now_s, true, v, detail, dlen);
+	return pki_peer_check(t, der, len, pcn, now_s, 0, v, detail, dlen);
 }
 
-/* Does every signature on cert that can be checked hold: its own when it
- * is self-issued, a trusted CA's when one issued it?  (One from a CA we do
- * not know cannot be checked: that is "untrusted", not tampering.) */
-static bool signature_intact(const struct pki_trust *t, X509 *cert)
+bool pki_peer_chained(const struct pki_peer *p)
 {
-	if (X509_check_issued(cert, cert) == X509_V_OK)
-		return X509_verify(cert, X509_get0_pubkey(cert)) == 1;
-	if (t && t->ncas) {
-		STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(t->store);
-
-		for (int i = 0; i < sk_X509_OBJECT_num(objs); i++) {
-			X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
-
-			if (ca && X509_check_issued(ca, cert) == X509_V_OK)
-				return X509_verify(cert, X509_get0_pubkey(ca)) == 1;
-		}
-	}
-	return true;
+	return p && p->chained;
 }
 
-struct pki_peer *pki_peer_validate_soft(const struct pki_trust *t, const uint8_t *der, size_t len,
-					const char *pcn, int64_t now_s, enum pki_verdict *v,
-					char *detail, size_t dlen)
+const uint8_t *pki_peer_fingerprint(const struct pki_peer *p)
 {
-	struct pki_peer *p = validate(t, der, len, pcn, now_s, true, v, detail, dlen);
-	const unsigned char *q = der;
-	X509 *cert;
+	return p ? p->fp : NULL;
+}
 
-	if (p || *v == PKI_MALFORMED || *v == PKI_BAD_SIGNATURE)
-		return p;
-	/* Out of date, revoked, misnamed, weak or from a CA we do not trust:
-	 * pinned all the same (the verdict says what is wrong, for the
-	 * alarm), unless a signature we can check is broken, which is
-	 * tampering, not a certificate problem. */
-	cert = d2i_X509(NULL, &q, (long)len);
-	if (cert && signature_intact(t, cert)) {
-		p = OPENSSL_zalloc(sizeof(*p));
-		if (p) {
-			p->key = X509_get_pubkey(cert);
-			p->not_after = asn1_seconds(X509_get0_notAfter(cert));
-		}
-		if (p && !p->key) {
-			OPENSSL_free(p);
-			p = NULL;
-		}
-	} else if (cert) {
-		*v = PKI_BAD_SIGNATURE;
-		snprintf(detail, dlen, "the certificate's signature does not verify");
-	}
-	X509_free(cert);
-	ERR_clear_error();
-	return p;
+void pki_trust_set_crl_unavailable(struct pki_trust *t, bool unavailable)
+{
+	if (t)
+		t->crl_unavailable = unavailable;
 }
 
 bool pki_peer_same_key(const struct pki_peer *a, const struct pki_peer *b)

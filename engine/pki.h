@@ -9,8 +9,8 @@
  * peering-common-name), stored in the state directory with the key 0600.
  *
  * A peer's certificate is validated as DESIGN.md says: it chains to a
- * trusted CA when any is configured (else it must be a valid self-signed
- * certificate), it is within its dates, not revoked by a configured CRL,
+ * trusted CA when any is configured (else its key is pinned on first use:
+ * kex.c), it is within its dates, not revoked by a configured CRL,
  * signed with an allowed algorithm (no MD5 or SHA-1; RSA of 2048 bits or
  * more; EC P-256, P-384 or P-521; Ed25519), and its CN or SAN URI names
  * the expected peering-common-name.  The result pins the peer's public
@@ -69,27 +69,43 @@ enum pki_verdict {
 	PKI_BAD_SIGNATURE,
 	PKI_WEAK_ALGORITHM,
 	PKI_WRONG_NAME,
+	PKI_REVOCATION_UNKNOWN, /* a configured CRL cannot be read (fail-hard) */
+	PKI_KEY_CHANGED,	/* valid, but not the key pinned for the peer (kex.c) */
 };
 
 const char *pki_verdict_name(enum pki_verdict v);
 
+/* A configured revocation list could not be read: under
+ * PKI_NEED_REVOCATION, no CA-issued certificate validates. */
+void pki_trust_set_crl_unavailable(struct pki_trust *t, bool unavailable);
+
 struct pki_peer;
 
-/* Validate a peer's certificate (DER) for peering name pcn at now_s.
- * Returns the pinned peer or NULL with *v and a detail ("expired - not
- * after 2025-01-28 19:07:00 UTC"). */
+#define PKI_FP_LEN 32 /* SHA-256 of the SubjectPublicKeyInfo (a key pin) */
+
+/* Validate a peer's certificate (DER) for peering name pcn at now_s: its
+ * form, algorithms, dates and name always; then a trusted CA must vouch for
+ * it when any is configured.  Without one (or, with PKI_WARN_CA, when none
+ * of the configured CAs vouches for it) it is "unchained": a self-issued
+ * certificate must verify with its own key, and one from a CA we do not
+ * know is accepted only with PKI_ALLOW_UNCHAINED; the caller then pins its
+ * key on first use.  A certificate that fails any check is never returned:
+ * NULL with *v and a detail ("expired - not after 2025-01-28 19:07:00 UTC"). */
+#define PKI_ALLOW_UNCHAINED 1u /* issuers we do not know: pinned on first use */
+#define PKI_WARN_CA	    2u /* a CA under validation-mode warn: unchained allowed */
+#define PKI_NEED_REVOCATION 4u /* an unreadable CRL fails validation (fail-hard) */
+struct pki_peer *pki_peer_check(const struct pki_trust *t, const uint8_t *der, size_t len,
+				const char *pcn, int64_t now_s, unsigned flags, enum pki_verdict *v,
+				char *detail, size_t detail_len);
+/* pki_peer_check with no flags. */
 struct pki_peer *pki_peer_validate(const struct pki_trust *t, const uint8_t *der, size_t len,
 				   const char *pcn, int64_t now_s, enum pki_verdict *v,
 				   char *detail, size_t detail_len);
-/* fail-soft: as pki_peer_validate, but any certificate whose checkable
- * signatures hold is pinned all the same: expired, not yet valid, revoked,
- * naming another peer, using a weak algorithm or from a CA that is not
- * trusted.  *v still says what is wrong with it.  A malformed certificate
- * or a broken signature is never pinned. */
-struct pki_peer *pki_peer_validate_soft(const struct pki_trust *t, const uint8_t *der, size_t len,
-					const char *pcn, int64_t now_s, enum pki_verdict *v,
-					char *detail, size_t detail_len);
 void pki_peer_free(struct pki_peer *p);
+/* Did a trusted CA vouch for it (else its key is to be pinned)? */
+bool pki_peer_chained(const struct pki_peer *p);
+/* SHA-256 of its SubjectPublicKeyInfo: PKI_FP_LEN bytes. */
+const uint8_t *pki_peer_fingerprint(const struct pki_peer *p);
 /* Do two pinned peers hold the same public key? */
 bool pki_peer_same_key(const struct pki_peer *a, const struct pki_peer *b);
 /* Does sig over data verify with the pinned key? */

@@ -186,6 +186,28 @@ static int cmd_peer_rekey(struct cli_def *cli, const char *command, char **argv,
 	return CLI_OK;
 }
 
+static int cmd_peer_accept(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct json *args, *input, *data;
+
+	if (argc != 1) {
+		cli_error(cli, "%% Error: %s takes one argument: the peer router", command);
+		return CLI_ERROR;
+	}
+	args = json_new_object();
+	input = json_new_object();
+	json_set(input, "peer", json_new_str(argv[0]));
+	json_set(args, "name", json_new_str("security-peer-key-accept"));
+	json_set(args, "input", input);
+	data = svrsh_call(svrsh_of(cli), "rpc", args);
+	if (!data)
+		return CLI_ERROR;
+	cli_print(cli, "Key %s pinned for peer %s; the key exchange starts over with it",
+		  json_get_str(data, "fingerprint", "?"), argv[0]);
+	json_free(data);
+	return CLI_OK;
+}
+
 static void header_sa(struct cli_def *cli)
 {
 	char date[64];
@@ -356,4 +378,7 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show)
 				  "The peer keys of this router");
 	cli_register_command(sh->cli, mk, "rekey", cmd_peer_rekey, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "Renew the peer key with every peer now, then the metadata key");
+	cli_register_command(sh->cli, mk, "accept", cmd_peer_accept, PRIVILEGE_UNPRIVILEGED,
+			     MODE_ANY,
+			     "Accept the new key a peer was refused for (PEER): pin it and peer");
 }

@@ -29,11 +29,11 @@ static void shuttle(void)
 	while (moved) {
 		moved = false;
 		while (kex_output(a, &p, &m, &n)) {
-			kex_input(b, 0, m, n, now);
+			kex_input(b, 0, m, n, true, now);
 			moved = true;
 		}
 		while (kex_output(b, &p, &m, &n)) {
-			kex_input(a, 0, m, n, now);
+			kex_input(a, 0, m, n, true, now);
 			moved = true;
 		}
 	}
@@ -44,10 +44,11 @@ static void setup(void)
 	const char *tmp = getenv("TMPDIR");
 	char dir[512], da[600], db[600], err[256];
 	struct pki_identity *ia, *ib;
-	struct kex_config ca = {"peer-a", NULL,	 NULL, CRYPTO_KEX_X25519, 30000, 3600000,
-				0,	  false, false};
-	struct kex_config cb = {"peer-b", NULL,	 NULL, CRYPTO_KEX_X25519, 30000, 3600000,
-				0,	  false, false};
+	struct kex_config ca = {.pcn = "peer-a",
+				.alg = CRYPTO_KEX_X25519,
+				.retransmit_ms = 30000,
+				.timeout_ms = 3600000};
+	struct kex_config cb = ca;
 
 	snprintf(dir, sizeof(dir), "%s/svrfuzzkex.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
@@ -62,6 +63,7 @@ static void setup(void)
 	if (!ia || !ib)
 		abort();
 	ca.id = ia;
+	cb.pcn = "peer-b";
 	cb.id = ib;
 	a = kex_new(&ca, now);
 	b = kex_new(&cb, now);
@@ -78,7 +80,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!a)
 		setup();
-	kex_input(b, 0, data, size, now);
+	/* an attacker's datagram: no valid tag (the first byte says whether
+	 * it claims one: a tag it cannot have makes no difference) */
+	kex_input(b, 0, data, size, false, now);
 	shuttle();
 	kex_peer_state(b, 0, &s);
 	/* established state is never lost to garbage */

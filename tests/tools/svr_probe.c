@@ -9,6 +9,11 @@
  *                                            each; exit 0 when every one is echoed
  *   svr-probe tcp-sink PORT                  accept one connection, copy it to stdout
  *   svr-probe tcp-send HOST PORT             copy stdin to a connection
+ *   svr-probe spoof-cert SRC DST DER COUNT RATE
+ *                                            an attacker's key-exchange CERT datagrams
+ *                                            (BFD, then the certificate in DER file DER,
+ *                                            its last byte varied) from address SRC to
+ *                                            DST port 1280, RATE a second
  *
  * HOST is an IPv4 or IPv6 address.  Exit status 1 says what failed.
  */
@@ -22,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int addr_of(const char *host, const char *port, struct sockaddr_storage *ss, socklen_t *len)
@@ -207,6 +213,73 @@ static int tcp_send(const char *host, const char *port)
 	return copy(0, fd) || shutdown(fd, SHUT_WR) < 0 || close(fd) < 0;
 }
 
+/* The datagram of doc/protocol.md "Peer paths", untagged: BFD (state Up,
+ * made-up discriminators), an SVR metadata header, TLV 0xF001 holding a
+ * CERT message (version 1, type 1, length, generation 0) with der. */
+static size_t cert_datagram(uint8_t *out, const uint8_t *der, size_t dlen)
+{
+	static const uint8_t cookie[8] = {0x4c, 0x48, 0xdb, 0xc6, 0xdd, 0xf6, 0x67, 0x0c};
+	size_t hlen = 12 + 4 + 8 + dlen, n = 0;
+
+	memset(out, 0, 24);
+	out[0] = 0x20, out[1] = 0xc0, out[2] = 3, out[3] = 24;
+	out[4] = 0x12, out[5] = 0x34, out[6] = 0x56, out[7] = 0x78;
+	out[15] = 0x40, out[19] = 0x40;
+	n = 24;
+	memcpy(out + n, cookie, 8);
+	out[n + 8] = (uint8_t)(0x10 | (hlen >> 8));
+	out[n + 9] = (uint8_t)hlen;
+	out[n + 10] = out[n + 11] = 0;
+	n += 12;
+	out[n] = 0xf0, out[n + 1] = 0x01;
+	out[n + 2] = (uint8_t)((8 + dlen) >> 8), out[n + 3] = (uint8_t)(8 + dlen);
+	n += 4;
+	out[n] = 1, out[n + 1] = 1;
+	out[n + 2] = (uint8_t)(dlen >> 8), out[n + 3] = (uint8_t)dlen;
+	memset(out + n + 4, 0, 4);
+	memcpy(out + n + 8, der, dlen);
+	return n + 8 + dlen;
+}
+
+static int spoof_cert(const char *src, const char *dst, const char *file, long count, long rate)
+{
+	uint8_t der[4000], pkt[4200];
+	struct sockaddr_storage from, to;
+	socklen_t fl, tl;
+	FILE *f = fopen(file, "rb");
+	size_t dlen = f ? fread(der, 1, sizeof(der), f) : 0, n;
+	struct timespec next;
+	int fd;
+
+	if (f)
+		fclose(f);
+	if (!dlen || rate <= 0) {
+		fprintf(stderr, "svr-probe: cannot read %s\n", file);
+		return 1;
+	}
+	addr_of(src, "0", &from, &fl);
+	addr_of(dst, "1280", &to, &tl);
+	fd = socket(from.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&from, fl) < 0) {
+		perror("svr-probe: bind");
+		return 1;
+	}
+	n = cert_datagram(pkt, der, dlen);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (long i = 0; i < count; i++) {
+		pkt[n - 1] = (uint8_t)(der[dlen - 1] ^ (uint8_t)i); /* a different one each time */
+		sendto(fd, pkt, n, 0, (struct sockaddr *)&to, tl);
+		next.tv_nsec += 1000000000L / rate;
+		while (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -222,8 +295,11 @@ int main(int argc, char **argv)
 		return tcp_sink(argv[2]);
 	if (!strcmp(cmd, "tcp-send") && argc == 4)
 		return tcp_send(argv[2], argv[3]);
+	if (!strcmp(cmd, "spoof-cert") && argc == 7)
+		return spoof_cert(argv[2], argv[3], argv[4], atol(argv[5]), atol(argv[6]));
 	fprintf(stderr,
 		"usage: svr-probe udp-echo PORT | udp-ping HOST PORT MSG COUNT [SRCPORT] |\n"
-		"       udp-many HOST PORT N | tcp-sink PORT | tcp-send HOST PORT\n");
+		"       udp-many HOST PORT N | tcp-sink PORT | tcp-send HOST PORT |\n"
+		"       spoof-cert SRC DST DER COUNT RATE\n");
 	return 2;
 }
