@@ -671,3 +671,85 @@ Test(ds, trusted_ca_accepts_a_ca_and_refuses_a_leaf)
 	free(ca);
 	free(leafcert);
 }
+
+/* Revocation lists are read from local files only: any other scheme was
+ * accepted and never fetched, which turned revocation off in silence. */
+Test(ds, crl_url_other_than_file_is_refused_at_commit)
+{
+	char msg[512];
+
+	cr_assert_eq(apply("config authority router r location one\n", msg, sizeof(msg)), 0, "%s",
+		     msg);
+	cr_assert_eq(commit("one", 0, T0, msg, sizeof(msg)), 1, "%s", msg);
+	cr_assert_eq(apply("config authority certificate-revocation-list "
+			   "http://crl.example.com/ca.crl\n",
+			   msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0, "an http:// CRL was committed");
+	cr_assert_str_eq(msg, "authority certificate-revocation-list http://crl.example.com/ca.crl "
+			      "url: the scheme 'http' is not supported: svrd reads revocation "
+			      "lists from local files only; fetch the list to a file and use "
+			      "file:///path/to/crl.pem");
+	cr_assert_not(has("/opensvr:authority/certificate-revocation-list"), "running changed");
+	cr_assert(has("/opensvr:authority/router[name='r']/location=one"));
+
+	cr_assert_eq(apply("delete authority certificate-revocation-list "
+			   "http://crl.example.com/ca.crl\n"
+			   "config authority certificate-revocation-list FILE:///etc/crl.pem\n",
+			   msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0, "FILE:// was committed");
+	cr_assert(strstr(msg, "the scheme 'FILE' is not supported") != NULL, "%s", msg);
+
+	cr_assert_eq(apply("delete authority certificate-revocation-list FILE:///etc/crl.pem\n"
+			   "config authority certificate-revocation-list file://crlhost/ca.crl\n",
+			   msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0, "file://HOST/ was committed");
+	cr_assert(strstr(msg, "file:///path/to/crl.pem (no host)") != NULL, "%s", msg);
+
+	cr_assert_eq(apply("delete authority certificate-revocation-list file://crlhost/ca.crl\n"
+			   "config authority certificate-revocation-list "
+			   "file:///etc/opensvr/ca.crl\n",
+			   msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(commit("crl", 0, T0, msg, sizeof(msg)), 2, "%s", msg);
+	cr_assert(has("/opensvr:authority/certificate-revocation-list[url='file:///etc/opensvr/"
+		      "ca.crl']"));
+}
+
+/* The engine runs the authority's algorithm for every peer: a different
+ * per-router override was accepted and ignored. */
+Test(ds, key_exchange_algorithm_override_must_match_the_authority)
+{
+	char msg[512];
+
+	apply("config authority router r key-exchange-algorithm-override ecdh-x25519\n", NULL, 0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0, "a differing override committed");
+	cr_assert_str_eq(msg, "authority router r key-exchange-algorithm-override: 'ecdh-x25519' "
+			      "differs from the authority's key-exchange-algorithm "
+			      "'diffie-hellman': per-router algorithms are not supported yet (both "
+			      "ends of a peering must use the same algorithm); delete the override "
+			      "or change security-key-management key-exchange-algorithm");
+	{
+		const struct ds_commit *h;
+
+		cr_assert_eq(ds_history(ds, &h), 0, "a refused commit was recorded");
+	}
+	/* the same algorithm as the authority's: existing configurations load */
+	apply("config authority security-key-management key-exchange-algorithm ecdh-x25519\n", NULL,
+	      0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 1, "%s", msg);
+	cr_assert(has("/opensvr:authority/router[name='r']/"
+		      "key-exchange-algorithm-override=ecdh-x25519"));
+	apply("config authority router r key-exchange-algorithm-override diffie-hellman\n", NULL,
+	      0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
+	cr_assert(strstr(msg, "'diffie-hellman' differs from the authority's "
+			      "key-exchange-algorithm 'ecdh-x25519'") != NULL,
+		  "%s", msg);
+	/* the default algorithm, named explicitly */
+	apply("config authority security-key-management key-exchange-algorithm diffie-hellman\n",
+	      NULL, 0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 2, "%s", msg);
+}
