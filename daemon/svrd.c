@@ -124,6 +124,24 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* After set-up svrd is uid 0 without CAP_DAC_OVERRIDE (privs.c): it can
+ * write only where root may as owner, group or other.  Say so at start
+ * rather than at the first commit. */
+static void check_state_dir(const char *dir)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(dir, &st) < 0)
+		return;
+	if ((st.st_uid == 0 && (st.st_mode & S_IWUSR)) ||
+	    (st.st_gid == 0 && (st.st_mode & S_IWGRP)) || (st.st_mode & S_IWOTH))
+		return;
+	fatalx("state directory %s is owned by uid %u and not writable by root as owner or "
+	       "group: svrd keeps uid 0 but drops CAP_DAC_OVERRIDE after start, so it could not "
+	       "save commits there (chown root %s)",
+	       dir, (unsigned)st.st_uid, dir);
+}
+
 static char *dirname_dup(const char *path)
 {
 	char *d = strdup(path);
@@ -267,6 +285,7 @@ int main(int argc, char **argv)
 
 	if (mkdir_p(d.state_dir, 0750) < 0)
 		fatal("cannot create state directory %s", d.state_dir);
+	check_state_dir(d.state_dir);
 	sockdir = dirname_dup(d.socket_path);
 	if (!sockdir || mkdir_p(sockdir, 0755) < 0)
 		fatal("cannot create socket directory for %s", d.socket_path);
@@ -322,6 +341,11 @@ int main(int argc, char **argv)
 	d.dataplane = dataplane_start(&d);
 	d.mgmt = mgmt_server_start(&d, err, sizeof(err));
 	if (!d.mgmt) {
+		pidfile_release(d.pid_fd, pidpath);
+		fatalx("%s", err);
+	}
+	/* Set up: from here on CAP_NET_ADMIN and CAP_NET_RAW are enough. */
+	if (privs_drop(err, sizeof(err)) < 0) {
 		pidfile_release(d.pid_fd, pidpath);
 		fatalx("%s", err);
 	}
