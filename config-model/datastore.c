@@ -631,7 +631,7 @@ static int load_running(struct ds *ds, unsigned flags, struct ds_errs *e)
 {
 	uint32_t newest = ds->newest_on_disk, runs = 0;
 	size_t i;
-	char why[1024], aside[4096];
+	char why[1024], aside[4096], why_run[64];
 
 	for (i = 0; i < ds->nhist; i++) {
 		struct ds_errs le = {0};
@@ -669,9 +669,13 @@ static int load_running(struct ds *ds, unsigned flags, struct ds_errs *e)
 	/* drop the set-aside commits whose record was readable */
 	memmove(ds->hist, ds->hist + i, (ds->nhist - i) * sizeof(*ds->hist));
 	ds->nhist -= i;
+	if (runs)
+		fmt(why_run, sizeof(why_run), "commit %u", runs);
+	else
+		fmt(why_run, sizeof(why_run), "an empty configuration");
 	fmt(ds->unreadable, sizeof(ds->unreadable),
-	    "commit %u is unreadable, running commit %u instead (files kept in %s): %s", newest,
-	    runs, aside, why);
+	    "commit %u is unreadable, running %s instead (files kept in %s): %s", newest, why_run,
+	    aside, why);
 	ds_errs_add(e, true, NULL, "%s", ds->unreadable);
 	return 0;
 }
