@@ -37,6 +37,9 @@ struct ds {
 	uint32_t confirm_number;
 	uint32_t confirm_previous;
 	int64_t confirm_deadline;
+	/* newest commit number seen on disk (readable or not) */
+	uint32_t newest_on_disk;
+	char unreadable[512]; /* why the newest commits were set aside, or "" */
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -294,6 +297,8 @@ static int parse_meta(const char *text, struct ds_commit *c)
 	c->number = (uint32_t)json_get_int(j, "number", 0);
 	c->time_ms = json_get_int(j, "time-ms", 0);
 	c->confirm_minutes = (uint32_t)json_get_int(j, "confirm-minutes", 0);
+	c->confirm_previous = (uint32_t)json_get_int(j, "confirm-previous", 0);
+	c->confirm_deadline_ms = json_get_int(j, "confirm-deadline-ms", 0);
 	snprintf(c->user, sizeof(c->user), "%s", json_get_str(j, "user", ""));
 	snprintf(c->comment, sizeof(c->comment), "%s", json_get_str(j, "comment", ""));
 	json_free(j);
@@ -312,36 +317,50 @@ static void hist_path(const struct ds *ds, uint32_t n, const char *ext, char *bu
 	snprintf(buf, len, "%s/%08u.%s", ds->histdir, n, ext);
 }
 
-/* Read every complete commit; remove unfinished ones (config without meta). */
-static int load_history(struct ds *ds)
+/* Read every commit record.  A configuration without its record and
+ * numbered above every record is an unfinished commit (a crash before the
+ * commit point) and is removed; any other file is kept, readable or not.
+ * A record that cannot be read is left out of the history but counts for
+ * newest_on_disk: ds_open decides what an unreadable newest commit means. */
+static int load_history(struct ds *ds, struct ds_errs *e)
 {
 	DIR *d = opendir(ds->histdir);
 	struct dirent *de;
 	char path[4096];
+	uint32_t *orphans = NULL;
+	size_t norphans = 0;
 
 	if (!d)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
 		unsigned n;
-		char ext[8];
+		char ext[8], tail;
 		struct ds_commit c, *nh;
 		char *text;
 
-		if (sscanf(de->d_name, "%8u.%7s", &n, ext) != 2)
+		if (sscanf(de->d_name, "%8u.%7[a-z]%c", &n, ext, &tail) != 2 || !n)
 			continue;
 		if (strcmp(ext, "json") == 0) {
 			hist_path(ds, n, "meta", path, sizeof(path));
 			if (access(path, F_OK) != 0) {
-				hist_path(ds, n, "json", path, sizeof(path));
-				unlink(path);
+				uint32_t *no = realloc(orphans, (norphans + 1) * sizeof(*no));
+
+				if (no) {
+					orphans = no;
+					orphans[norphans++] = n;
+				}
 			}
 			continue;
 		}
 		if (strcmp(ext, "meta") != 0)
 			continue;
+		if (n > ds->newest_on_disk)
+			ds->newest_on_disk = n;
 		hist_path(ds, n, "meta", path, sizeof(path));
 		text = read_file(path);
 		if (!text || parse_meta(text, &c) < 0 || c.number != n) {
+			ds_errs_add(e, true, NULL, "commit %u: the commit record %s is unreadable",
+				    n, path);
 			free(text);
 			continue;
 		}
@@ -353,6 +372,13 @@ static int load_history(struct ds *ds)
 		ds->hist[ds->nhist++] = c;
 	}
 	closedir(d);
+	for (size_t i = 0; i < norphans; i++) {
+		if (orphans[i] <= ds->newest_on_disk)
+			continue; /* not a commit in flight: keep it for the operator */
+		hist_path(ds, orphans[i], "json", path, sizeof(path));
+		unlink(path);
+	}
+	free(orphans);
 	if (ds->nhist)
 		qsort(ds->hist, ds->nhist, sizeof(*ds->hist), cmp_commit_desc);
 	return 0;
@@ -368,7 +394,13 @@ static struct lyd_node *load_commit(struct ds *ds, uint32_t n, struct ds_errs *e
 	text = read_file(path);
 	if (!text) {
 		ds_errs_add(e, false, NULL, "commit %u: cannot read %s: %s", n, path,
-			    strerror(errno));
+			    strerror(errno ? errno : EIO));
+		return NULL;
+	}
+	/* An empty configuration is written as {}: an empty file is damage. */
+	if (text[strspn(text, " \t\r\n")] == '\0') {
+		ds_errs_add(e, false, NULL, "commit %u: %s is empty", n, path);
+		free(text);
 		return NULL;
 	}
 	tree = ds_parse_json(ds, text, e);
@@ -386,22 +418,44 @@ static const struct ds_commit *find_commit(const struct ds *ds, uint32_t n)
 	return NULL;
 }
 
+/* Commit numbers are never used twice, not even those of commits set aside
+ * as unreadable. */
+static uint32_t next_number(const struct ds *ds)
+{
+	uint32_t n = ds->nhist ? ds->hist[0].number : 0;
+
+	return (n > ds->newest_on_disk ? n : ds->newest_on_disk) + 1;
+}
+
+/* The record of a commit confirmed carries its pending state (the commit
+ * to go back to and the deadline): the commit and its "not confirmed yet"
+ * mark reach the disk in one rename, so no crash can leave one without the
+ * other. */
 static int record_commit(struct ds *ds, const struct lyd_node *tree, const char *user,
-			 const char *comment, uint32_t confirm_minutes, int64_t now_ms,
+			 const char *comment, const struct ds_commit *confirm, int64_t now_ms,
 			 uint32_t *number, struct ds_errs *e)
 {
-	uint32_t n = ds->nhist ? ds->hist[0].number + 1 : 1;
+	uint32_t n = next_number(ds);
 	char name[32], *cfg = ds_print_json(tree, false), *meta;
 	struct json *m = json_new_object();
-	struct ds_commit c = {.number = n, .time_ms = now_ms, .confirm_minutes = confirm_minutes};
+	struct ds_commit c = {.number = n, .time_ms = now_ms};
 	struct ds_commit *nh;
 	int rc = -1;
 
+	if (confirm && confirm->confirm_minutes) {
+		c.confirm_minutes = confirm->confirm_minutes;
+		c.confirm_previous = confirm->confirm_previous;
+		c.confirm_deadline_ms = confirm->confirm_deadline_ms;
+	}
 	json_set(m, "number", json_new_int(n));
 	json_set(m, "user", json_new_str(user ? user : ""));
 	json_set(m, "time-ms", json_new_int(now_ms));
 	json_set(m, "comment", json_new_str(comment ? comment : ""));
-	json_set(m, "confirm-minutes", json_new_int(confirm_minutes));
+	json_set(m, "confirm-minutes", json_new_int(c.confirm_minutes));
+	if (c.confirm_minutes) {
+		json_set(m, "confirm-previous", json_new_int(c.confirm_previous));
+		json_set(m, "confirm-deadline-ms", json_new_int(c.confirm_deadline_ms));
+	}
 	meta = json_print(m);
 	json_free(m);
 	snprintf(name, sizeof(name), "%08u.json", n);
@@ -443,43 +497,46 @@ out:
 
 /* ---- commit confirmed state -------------------------------------------- */
 
-static int save_confirm(struct ds *ds)
+/* A commit confirmed is pending from its record (record_commit) until a
+ * later commit or a confirmation.  A later commit is its own record; a
+ * confirmation without changes is written to confirm.json as
+ * {"confirmed": N}.  A crash before that file is renamed into place
+ * leaves the commit pending, as the operator was not told it was
+ * confirmed. */
+static int save_confirmed(struct ds *ds, uint32_t number)
 {
-	char buf[256];
+	char buf[64];
 
-	if (!ds->confirm_number) {
-		char path[4096];
-
-		snprintf(path, sizeof(path), "%s/confirm.json", ds->dir);
-		if (unlink(path) < 0 && errno != ENOENT)
-			return -1;
-		return fsync_dir(ds->dir);
-	}
-	snprintf(buf, sizeof(buf), "{\"commit\":%u,\"previous\":%u,\"deadline-ms\":%lld}",
-		 ds->confirm_number, ds->confirm_previous, (long long)ds->confirm_deadline);
+	snprintf(buf, sizeof(buf), "{\"confirmed\":%u}", number);
 	return write_atomic(ds->dir, "confirm.json", buf);
 }
 
 static void load_confirm(struct ds *ds)
 {
 	char path[4096], *text;
-	struct json *j;
+	struct json *j = NULL;
+	const struct ds_commit *c = ds->nhist ? &ds->hist[0] : NULL;
 
+	ds->confirm_number = 0;
 	snprintf(path, sizeof(path), "%s/confirm.json", ds->dir);
 	text = read_file(path);
-	if (!text)
-		return;
-	j = json_parse(text, strlen(text), NULL, 0);
+	if (text)
+		j = json_parse(text, strlen(text), NULL, 0);
 	free(text);
-	ds->confirm_number = (uint32_t)json_get_int(j, "commit", 0);
-	ds->confirm_previous = (uint32_t)json_get_int(j, "previous", 0);
-	ds->confirm_deadline = json_get_int(j, "deadline-ms", 0);
-	json_free(j);
 	/* Only the newest commit can still be waiting for its confirmation. */
-	if (!ds->nhist || ds->hist[0].number != ds->confirm_number) {
-		ds->confirm_number = 0;
-		save_confirm(ds);
+	if (c && c->confirm_minutes && c->confirm_deadline_ms) {
+		if (json_get_int(j, "confirmed", 0) != c->number) {
+			ds->confirm_number = c->number;
+			ds->confirm_previous = c->confirm_previous;
+			ds->confirm_deadline = c->confirm_deadline_ms;
+		}
+	} else if (c && c->confirm_minutes && json_get_int(j, "commit", 0) == c->number) {
+		/* a record written before the pending state moved into it */
+		ds->confirm_number = c->number;
+		ds->confirm_previous = (uint32_t)json_get_int(j, "previous", 0);
+		ds->confirm_deadline = json_get_int(j, "deadline-ms", 0);
 	}
+	json_free(j);
 }
 
 int64_t ds_confirm_deadline(const struct ds *ds)
@@ -487,12 +544,160 @@ int64_t ds_confirm_deadline(const struct ds *ds)
 	return ds->confirm_number ? ds->confirm_deadline : 0;
 }
 
+/* ---- unreadable commits ------------------------------------------------ */
+
+/* Move histdir/NNNNNNNN.ext into STATE/config/unreadable under a name that
+ * is not taken yet: link() never replaces a file, so nothing the operator
+ * may need is ever overwritten. */
+static int set_aside(struct ds *ds, const char *dir, uint32_t n, const char *ext)
+{
+	char src[4096], dst[4096];
+
+	hist_path(ds, n, ext, src, sizeof(src));
+	if (access(src, F_OK) != 0)
+		return 0;
+	for (int k = 0; k < 1000; k++) {
+		if (k)
+			snprintf(dst, sizeof(dst), "%s/%08u.%s.%d", dir, n, ext, k);
+		else
+			snprintf(dst, sizeof(dst), "%s/%08u.%s", dir, n, ext);
+		if (link(src, dst) == 0)
+			return fsync_dir(dir) < 0 || unlink(src) < 0 ? -1 : fsync_dir(ds->histdir);
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/* Commits set aside keep their numbers: a new commit never reuses one. */
+static void count_set_aside(struct ds *ds, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		unsigned n;
+
+		if (sscanf(de->d_name, "%8u.", &n) == 1 && n > ds->newest_on_disk)
+			ds->newest_on_disk = n;
+	}
+	if (d)
+		closedir(d);
+}
+
+static void fmt(char *buf, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
+
+/* snprintf that may cut: the messages built here are bounded on purpose. */
+static void fmt(char *buf, size_t len, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	if (vsnprintf(buf, len, f, ap) < 0 && len)
+		buf[0] = '\0';
+	va_end(ap);
+}
+
+/* Why commit n cannot be loaded, in one line naming its file. */
+static void unreadable_why(struct ds *ds, uint32_t n, char *why, size_t len)
+{
+	struct ds_errs le = {0};
+	struct lyd_node *tree;
+	char path[4096];
+
+	if (!find_commit(ds, n)) {
+		hist_path(ds, n, "meta", path, sizeof(path));
+		fmt(why, len, "its commit record %s cannot be read", path);
+		return;
+	}
+	tree = load_commit(ds, n, &le);
+	hist_path(ds, n, "json", path, sizeof(path));
+	if (le.n && strncmp(le.v[0].msg, "commit ", 7) == 0 && strstr(le.v[0].msg, ": "))
+		fmt(why, len, "%s", strstr(le.v[0].msg, ": ") + 2);
+	else
+		fmt(why, len, "%s: %s%s%s", path, le.n && le.v[0].path ? le.v[0].path : "",
+		    le.n && le.v[0].path ? ": " : "", le.n ? le.v[0].msg : "not valid");
+	lyd_free_all(tree);
+	ds_errs_free(&le);
+}
+
+/* Running is the newest commit.  When it (or several of the newest) cannot
+ * be read, svrd would otherwise run an older configuration without anyone
+ * knowing: refuse, unless the caller asked for the last readable commit;
+ * then the unreadable commits' files are moved aside for the operator and
+ * ds_unreadable() says what happened. */
+static int load_running(struct ds *ds, unsigned flags, struct ds_errs *e)
+{
+	uint32_t newest = ds->newest_on_disk, runs = 0;
+	size_t i;
+	char why[1024], aside[4096], why_run[64];
+
+	for (i = 0; i < ds->nhist; i++) {
+		struct ds_errs le = {0};
+
+		ds->running = load_commit(ds, ds->hist[i].number, &le);
+		if (ds->running || !ds_errs_count(&le)) {
+			ds_errs_free(&le);
+			runs = ds->hist[i].number;
+			break;
+		}
+		ds_errs_free(&le);
+	}
+	if (newest <= runs)
+		return 0;
+	unreadable_why(ds, newest, why, sizeof(why));
+	snprintf(aside, sizeof(aside), "%s/unreadable", ds->dir);
+	if (!(flags & DS_OPEN_LAST_READABLE)) {
+		ds_errs_add(e, false, NULL,
+			    "commit %u, the newest, is unreadable (%s); the newest readable commit "
+			    "is %s%.0u",
+			    newest, why, runs ? "" : "none", runs);
+		return -2;
+	}
+	if (mkdirs(aside) < 0) {
+		ds_errs_add(e, false, NULL, "cannot create %s: %s", aside, strerror(errno));
+		return -1;
+	}
+	for (uint32_t n = newest; n > runs; n--) {
+		if (set_aside(ds, aside, n, "json") < 0 || set_aside(ds, aside, n, "meta") < 0) {
+			ds_errs_add(e, false, NULL, "cannot move commit %u's files to %s: %s", n,
+				    aside, strerror(errno));
+			return -1;
+		}
+	}
+	/* drop the set-aside commits whose record was readable */
+	memmove(ds->hist, ds->hist + i, (ds->nhist - i) * sizeof(*ds->hist));
+	ds->nhist -= i;
+	if (runs)
+		fmt(why_run, sizeof(why_run), "commit %u", runs);
+	else
+		fmt(why_run, sizeof(why_run), "an empty configuration");
+	fmt(ds->unreadable, sizeof(ds->unreadable),
+	    "commit %u is unreadable, running %s instead (files kept in %s): %s", newest, why_run,
+	    aside, why);
+	ds_errs_add(e, true, NULL, "%s", ds->unreadable);
+	return 0;
+}
+
+const char *ds_unreadable(const struct ds *ds)
+{
+	return ds && ds->unreadable[0] ? ds->unreadable : NULL;
+}
+
 /* ---- open/close -------------------------------------------------------- */
 
 struct ds *ds_open(const char *yang_dir, const char *state_dir, int64_t now_ms, struct ds_errs *e)
 {
+	return ds_open_flags(yang_dir, state_dir, now_ms, 0, e);
+}
+
+struct ds *ds_open_flags(const char *yang_dir, const char *state_dir, int64_t now_ms,
+			 unsigned flags, struct ds_errs *e)
+{
 	struct ds *ds = calloc(1, sizeof(*ds));
 	char path[4096];
+	int rc = 0;
 
 	if (!ds)
 		return NULL;
@@ -515,21 +720,15 @@ struct ds *ds_open(const char *yang_dir, const char *state_dir, int64_t now_ms, 
 		ds_errs_add(e, false, NULL, "cannot create %s: %s", ds->histdir, strerror(errno));
 		goto fail;
 	}
-	load_history(ds);
-	/* Running is the newest commit that loads; an unreadable one (disk
-	 * corruption) is reported and the one before it is used. */
-	for (size_t i = 0; i < ds->nhist; i++) {
-		struct ds_errs le = {0};
-
-		ds->running = load_commit(ds, ds->hist[i].number, &le);
-		if (ds->running || !ds_errs_count(&le)) {
-			ds_errs_free(&le);
-			break;
-		}
-		ds_errs_add(e, true, NULL, "commit %u is unreadable; using the one before it",
-			    ds->hist[i].number);
-		ds_errs_free(&le);
+	if (load_history(ds, e) < 0) {
+		ds_errs_add(e, false, NULL, "cannot read %s: %s", ds->histdir, strerror(errno));
+		goto fail;
 	}
+	rc = load_running(ds, flags, e);
+	if (rc < 0)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/unreadable", ds->dir);
+	count_set_aside(ds, path);
 	add_defaults(ds, &ds->running);
 	set_candidate(ds, dup_tree(ds->running), false);
 	load_confirm(ds);
@@ -537,6 +736,7 @@ struct ds *ds_open(const char *yang_dir, const char *state_dir, int64_t now_ms, 
 	return ds;
 fail:
 	ds_close(ds);
+	errno = rc == -2 ? EBADMSG : 0;
 	return NULL;
 }
 
@@ -760,7 +960,7 @@ static bool diff_touches(const struct lyd_node *diff, const char *sp, size_t spl
 }
 
 static int commit_tree(struct ds *ds, struct lyd_node *tree, const char *user, const char *comment,
-		       uint32_t confirm_minutes, int64_t now_ms, uint32_t *number,
+		       const struct ds_commit *confirm, int64_t now_ms, uint32_t *number,
 		       struct ds_errs *e)
 {
 	struct lyd_node *diff = NULL;
@@ -782,7 +982,7 @@ static int commit_tree(struct ds *ds, struct lyd_node *tree, const char *user, c
 		prepared = i + 1;
 	}
 	if (i < ds->nsubs ||
-	    record_commit(ds, tree, user, comment, confirm_minutes, now_ms, number, e) < 0) {
+	    record_commit(ds, tree, user, comment, confirm, now_ms, number, e) < 0) {
 		/* Abort, newest first, every subscriber that prepared. */
 		for (size_t k = (i < ds->nsubs ? i + 1 : prepared); k-- > 0;)
 			if (touched[k] && ds->subs[k].abort)
@@ -808,6 +1008,7 @@ int ds_commit(struct ds *ds, uint64_t session, const char *user, const char *com
 	struct lyd_node *tree;
 	uint32_t previous = ds->nhist ? ds->hist[0].number : 0;
 	bool confirming = ds->confirm_number != 0;
+	struct ds_commit confirm = {0};
 
 	*number = 0;
 	if (check_lock(ds, session, e) < 0)
@@ -820,30 +1021,40 @@ int ds_commit(struct ds *ds, uint64_t session, const char *user, const char *com
 	    ds->nhist) {
 		lyd_free_all(tree);
 		set_candidate(ds, dup_tree(ds->running), false);
-		/* Nothing new: as in Junos, this confirms a pending commit. */
+		/* Nothing new: as in Junos, this confirms a pending commit --
+		 * once the confirmation is on disk, or a restart would roll
+		 * back what the operator was told is confirmed. */
 		if (confirming && !confirm_minutes) {
+			if (save_confirmed(ds, ds->confirm_number) < 0) {
+				ds_errs_add(
+					e, false, NULL,
+					"cannot record the confirmation of commit %u: %s; it is "
+					"still pending",
+					ds->confirm_number, strerror(errno));
+				return -1;
+			}
 			ds->confirm_number = 0;
-			save_confirm(ds);
 		}
 		return 0;
 	}
-	if (commit_tree(ds, tree, user, comment, confirm_minutes, now_ms, number, e) < 0)
-		return -1;
 	if (confirm_minutes) {
 		/* A confirmed commit on top of a pending one rolls back to
 		 * the state before the first. */
-		ds->confirm_previous = confirming ? ds->confirm_previous : previous;
-		ds->confirm_number = *number;
-		ds->confirm_deadline = now_ms + (int64_t)confirm_minutes * 60000;
-	} else {
-		ds->confirm_number = 0;
+		confirm.confirm_minutes = confirm_minutes;
+		confirm.confirm_previous = confirming ? ds->confirm_previous : previous;
+		confirm.confirm_deadline_ms = now_ms + (int64_t)confirm_minutes * 60000;
 	}
-	if (save_confirm(ds) < 0)
-		ds_errs_add(e, true, NULL, "cannot save the commit-confirmed deadline: %s",
-			    strerror(errno));
+	if (commit_tree(ds, tree, user, comment, &confirm, now_ms, number, e) < 0)
+		return -1;
+	ds->confirm_number = confirm_minutes ? *number : 0;
+	ds->confirm_previous = confirm.confirm_previous;
+	ds->confirm_deadline = confirm.confirm_deadline_ms;
 	return 0;
 }
 
+/* An expired commit confirmed is rolled back by a new commit of the one
+ * before it; until that commit is recorded the pending state stays (a
+ * failure is tried again at the next tick, a crash at the next start). */
 int ds_tick(struct ds *ds, int64_t now_ms, struct ds_errs *e)
 {
 	struct lyd_node *tree;
@@ -858,10 +1069,9 @@ int ds_tick(struct ds *ds, int64_t now_ms, struct ds_errs *e)
 	add_defaults(ds, &tree);
 	snprintf(comment, sizeof(comment), "automatic rollback: commit %u was not confirmed",
 		 expired);
-	ds->confirm_number = 0;
-	if (commit_tree(ds, tree, "svrd", comment, 0, now_ms, &n, e) < 0)
+	if (commit_tree(ds, tree, "svrd", comment, NULL, now_ms, &n, e) < 0)
 		return -1;
-	save_confirm(ds);
+	ds->confirm_number = 0;
 	return 1;
 }
 

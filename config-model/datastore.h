@@ -15,9 +15,17 @@
  * NNNNNNNN.json (the configuration) then NNNNNNNN.meta (who, when, why),
  * each written to a temporary file, fsync'ed, renamed and the directory
  * fsync'ed.  The meta file is the commit point: a configuration without
- * its meta is an unfinished commit and is discarded at start.  Running is
- * the newest complete commit, so a crash at any moment leaves either the
- * last commit or the one before, never a torn file.
+ * its meta, numbered above every meta, is an unfinished commit and is
+ * discarded at start.  Running is the newest complete commit, so a crash at
+ * any moment leaves either the last commit or the one before, never a torn
+ * file.  A newest commit that cannot be read is damage, not a crash: the
+ * datastore refuses to open rather than run the one before (see ds_open).
+ *
+ * A commit confirmed records its pending state (the commit to roll back
+ * to, the deadline) in its own meta file, so the commit and its "not
+ * confirmed yet" mark are one rename; a confirmation without changes is
+ * written to STATE/config/confirm.json.  A crash at any point leaves an
+ * unconfirmed commit pending, and it is rolled back at its deadline.
  *
  * The datastore never reads a clock: callers pass the wall-clock time in
  * milliseconds, which is what lets tests expire a commit confirmed in
@@ -59,6 +67,10 @@ struct ds_commit {
 	char user[64];
 	char comment[256];
 	uint32_t confirm_minutes; /* 0 unless committed with "confirmed N" */
+	/* with confirm_minutes: the commit an automatic rollback goes back to,
+	 * and when (wall clock; 0 in records older than this field) */
+	uint32_t confirm_previous;
+	int64_t confirm_deadline_ms;
 };
 
 /* A subsystem's interest in part of the configuration.  path is a schema
@@ -76,8 +88,21 @@ struct ds_sub {
 struct ds;
 
 /* Open the datastore of state_dir, loading the YANG modules of yang_dir.
- * An expired pending "commit confirmed" is rolled back at once. */
+ * An expired pending "commit confirmed" is rolled back at once.  When the
+ * newest commit cannot be read (damaged, truncated, not valid for the
+ * schema), the datastore does not open: running an older configuration
+ * without anyone knowing is worse than not starting.  With
+ * DS_OPEN_LAST_READABLE it opens with the newest readable commit instead,
+ * moves the unreadable commits' files to STATE/config/unreadable (never
+ * overwriting a file there) and ds_unreadable() says so.  On failure
+ * errno is EBADMSG when the newest commit is unreadable. */
+#define DS_OPEN_LAST_READABLE 0x1u
 struct ds *ds_open(const char *yang_dir, const char *state_dir, int64_t now_ms, struct ds_errs *e);
+struct ds *ds_open_flags(const char *yang_dir, const char *state_dir, int64_t now_ms,
+			 unsigned flags, struct ds_errs *e);
+/* What ds_open_flags(DS_OPEN_LAST_READABLE) set aside (one line naming the
+ * unreadable commit, why, and the commit running instead), or NULL. */
+const char *ds_unreadable(const struct ds *ds);
 void ds_close(struct ds *ds);
 
 const struct ly_ctx *ds_ctx(const struct ds *ds);

@@ -586,6 +586,65 @@ static void check_certificates(const struct lyd_node *auth, const char *base_dir
 	}
 }
 
+/* svrd reads revocation lists from local files only (daemon/peers.c): any
+ * other scheme would be accepted and never fetched, which turns revocation
+ * off without a word.  file://HOST/path is refused too: the host would be
+ * read as the first folder of a relative path. */
+static void check_crl_urls(const struct lyd_node *auth, struct ds_errs *e)
+{
+	MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
+	{
+		const char *url = model_leaf(crl, "url");
+		const char *colon = url ? strstr(url, "://") : NULL;
+		char words[512];
+
+		if (!url || strncmp(url, "file:///", 8) == 0)
+			continue;
+		snprintf(words, sizeof(words), "authority certificate-revocation-list %s url", url);
+		if (colon && colon - url == 4 && strncmp(url, "file", 4) == 0)
+			ds_errs_add(e, false, words,
+				    "a file:// URL names an absolute path on this router: "
+				    "file:///path/to/crl.pem (no host)");
+		else
+			ds_errs_add(e, false, words,
+				    "the scheme '%.*s' is not supported: svrd reads revocation "
+				    "lists from local files only; fetch the list to a file and use "
+				    "file:///path/to/crl.pem",
+				    colon ? (int)(colon - url) : (int)strlen(url), url);
+	}
+}
+
+/* Both ends of a peering must run the same key exchange, and the engine
+ * runs one algorithm per router: an override that differs from the
+ * authority's would be accepted and ignored.  One that matches is kept so
+ * existing configurations still load. */
+static void check_kex_override(const struct lyd_node *auth, struct ds_errs *e)
+{
+	const char *alg = NULL;
+	char words[512];
+
+	MODEL_FOR_CHILD(auth, "security-key-management", skm)
+	alg = model_leaf(skm, "key-exchange-algorithm");
+	if (!alg)
+		alg = "diffie-hellman";
+	MODEL_FOR_CHILD(auth, "router", r)
+	{
+		const char *o = model_leaf(r, "key-exchange-algorithm-override");
+
+		if (!o || strcmp(o, alg) == 0)
+			continue;
+		snprintf(words, sizeof(words),
+			 "authority router %s key-exchange-algorithm-override",
+			 model_leaf(r, "name"));
+		ds_errs_add(e, false, words,
+			    "'%s' differs from the authority's key-exchange-algorithm '%s': "
+			    "per-router algorithms are not supported yet (both ends of a peering "
+			    "must use the same algorithm); delete the override or change "
+			    "security-key-management key-exchange-algorithm",
+			    o, alg);
+	}
+}
+
 void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, const char *base_dir,
 		    struct ds_errs *e)
 {
@@ -599,4 +658,6 @@ void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, const
 	check_pcn_unique(auth, e);
 	check_peers(auth, eskm, e);
 	check_certificates(auth, base_dir, e);
+	check_crl_urls(auth, e);
+	check_kex_override(auth, e);
 }

@@ -38,6 +38,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: svrd [--foreground] [--state-dir DIR] [--socket PATH] [--router NAME]\n"
 		"            [--node NAME] [--group GROUP] [--admin-group GROUP] [--verbose]\n"
+		"            [--use-last-readable-commit]\n"
 		"\n"
 		"  -f, --foreground   stay in the foreground and log to stderr\n"
 		"  -s, --state-dir    state directory (default " DEFAULT_STATE_DIR ")\n"
@@ -48,6 +49,9 @@ static void usage(FILE *f)
 		"  -a, --admin-group  group that may change things (default " DEFAULT_ADMIN_GROUP
 		"; when it does not exist, the socket's group)\n"
 		"  -y, --yang-dir     YANG modules (default " YANGDIR ", or a build tree's own)\n"
+		"      --use-last-readable-commit\n"
+		"                     when the newest commit is unreadable, run the newest\n"
+		"                     readable one (CRITICAL alarm) instead of refusing to start\n"
 		"  -v, --verbose      debug logging\n"
 		"  -V, --version      print the version and exit\n");
 }
@@ -120,6 +124,24 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* After set-up svrd is uid 0 without CAP_DAC_OVERRIDE (privs.c): it can
+ * write only where root may as owner, group or other.  Say so at start
+ * rather than at the first commit. */
+static void check_state_dir(const char *dir)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(dir, &st) < 0)
+		return;
+	if ((st.st_uid == 0 && (st.st_mode & S_IWUSR)) ||
+	    (st.st_gid == 0 && (st.st_mode & S_IWGRP)) || (st.st_mode & S_IWOTH))
+		return;
+	fatalx("state directory %s is owned by uid %u and not writable by root as owner or "
+	       "group: svrd keeps uid 0 but drops CAP_DAC_OVERRIDE after start, so it could not "
+	       "save commits there (chown root %s)",
+	       dir, (unsigned)st.st_uid, dir);
+}
+
 static char *dirname_dup(const char *path)
 {
 	char *d = strdup(path);
@@ -184,6 +206,7 @@ int main(int argc, char **argv)
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
+		{"use-last-readable-commit", no_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
 	};
 	struct svrd d = {.pid_fd = -1, .admin_gid = (gid_t)-1, .sock_gid = (gid_t)-1};
@@ -191,6 +214,7 @@ int main(int argc, char **argv)
 	const char *admin_group = DEFAULT_ADMIN_GROUP;
 	char host[256] = "localhost", err[512], pidpath[PATH_MAX], *sockdir;
 	int foreground = 0, verbose = 0, notify_fd = -1, ch, rc = 1;
+	unsigned ds_flags = 0;
 	struct group *gr;
 
 	while ((ch = getopt_long(argc, argv, "fs:S:r:n:g:a:y:vVh", longopts, NULL)) != -1) {
@@ -221,6 +245,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = 1;
+			break;
+		case 'L':
+			ds_flags |= DS_OPEN_LAST_READABLE;
 			break;
 		case 'V':
 			printf("svrd (opensvr) %s\n", PACKAGE_VERSION);
@@ -258,6 +285,7 @@ int main(int argc, char **argv)
 
 	if (mkdir_p(d.state_dir, 0750) < 0)
 		fatal("cannot create state directory %s", d.state_dir);
+	check_state_dir(d.state_dir);
 	sockdir = dirname_dup(d.socket_path);
 	if (!sockdir || mkdir_p(sockdir, 0755) < 0)
 		fatal("cannot create socket directory for %s", d.socket_path);
@@ -284,23 +312,40 @@ int main(int argc, char **argv)
 		d.yang_dir = default_yang_dir();
 	{
 		struct ds_errs e = {0};
+		bool unreadable;
 
-		d.ds = ds_open(d.yang_dir, d.state_dir, (int64_t)ev_wallclock_ms(), &e);
+		d.ds = ds_open_flags(d.yang_dir, d.state_dir, (int64_t)ev_wallclock_ms(), ds_flags,
+				     &e);
+		unreadable = !d.ds && errno == EBADMSG;
 		report("configuration", &e);
 		ds_errs_free(&e);
-		if (!d.ds) {
+		if (!d.ds && !unreadable) {
 			pidfile_release(d.pid_fd, pidpath);
 			fatalx("cannot open the configuration datastore");
+		}
+		if (!d.ds) {
+			pidfile_release(d.pid_fd, pidpath);
+			fatalx("cannot open the configuration datastore; svrd does not run an "
+			       "older configuration on its own: restore the unreadable file, or "
+			       "start svrd with --use-last-readable-commit");
 		}
 	}
 	d.tick = ev_timer_add(d.loop, on_tick, &d);
 	if (!d.tick || ev_timer_arm(d.tick, 1000, 1000) < 0)
 		fatal("timer");
 	d.alarms = alarm_store_new(d.node, 1000);
+	if (ds_unreadable(d.ds))
+		alarm_raise(d.alarms, "config-unreadable", ALARM_CRITICAL, d.node, "CONFIG", "svrd",
+			    ds_unreadable(d.ds), (int64_t)(ev_wallclock_ms() / 1000));
 	d.peers = peers_start(&d);
 	d.dataplane = dataplane_start(&d);
 	d.mgmt = mgmt_server_start(&d, err, sizeof(err));
 	if (!d.mgmt) {
+		pidfile_release(d.pid_fd, pidpath);
+		fatalx("%s", err);
+	}
+	/* Set up: from here on CAP_NET_ADMIN and CAP_NET_RAW are enough. */
+	if (privs_drop(err, sizeof(err)) < 0) {
 		pidfile_release(d.pid_fd, pidpath);
 		fatalx("%s", err);
 	}

@@ -3,6 +3,7 @@
 #define SVR_SVRD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -100,5 +101,10 @@ int pidfile_acquire(const char *path, char *err, size_t errlen);
 /* Written after daemonising, when the PID is final. */
 int pidfile_write(int fd);
 void pidfile_release(int fd, const char *path);
+
+/* privs.c: after setup, keep only CAP_NET_ADMIN and CAP_NET_RAW (also as
+ * ambient capabilities, for the iptables svrd runs), with no_new_privs
+ * and not dumpable; 0, or -1 with err set. */
+int privs_drop(char *err, size_t errlen);
 
 #endif

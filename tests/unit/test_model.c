@@ -365,6 +365,9 @@ Test(model, crl_polling_interval_edges)
 	bad("out of the allowed range", CRL("file:///path/to/crl.pem", "604801"));
 }
 
+/* The schema only wants a scheme, so a stored configuration with an http://
+ * list still loads; the model's rules refuse every scheme but file:/// at
+ * commit (test_datastore: crl_url_other_than_file_is_refused_at_commit). */
 Test(model, crl_url_needs_a_scheme)
 {
 	struct lyd_node *tree;
