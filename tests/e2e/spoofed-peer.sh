@@ -6,8 +6,9 @@
 # peering stays up on both paths with the same keys (no new salt), a
 # session opened during the flood and one after it are carried, and
 # routerA says a different key was presented (doc/security.md, "Control
-# plane").  On the main before the authenticated control plane, the first
-# datagram re-pinned routerB and cleared its keys.
+# plane").  Against svrd before the authenticated control plane, the
+# session opened during the flood failed: the datagrams re-pinned routerB,
+# cleared its keys and took BFD down.
 set -u
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root "the spoofed-peer lab test"

@@ -213,8 +213,9 @@ static int tcp_send(const char *host, const char *port)
 	return copy(0, fd) || shutdown(fd, SHUT_WR) < 0 || close(fd) < 0;
 }
 
-/* The datagram of doc/protocol.md "Peer paths", untagged: BFD (state Up,
- * made-up discriminators), an SVR metadata header, TLV 0xF001 holding a
+/* The datagram of doc/protocol.md "Peer paths", untagged: BFD (state Down,
+ * a made-up discriminator and none for the receiver, which RFC 5880's
+ * reception checks accept), an SVR metadata header, TLV 0xF001 holding a
  * CERT message (version 1, type 1, length, generation 0) with der. */
 static size_t cert_datagram(uint8_t *out, const uint8_t *der, size_t dlen)
 {
@@ -222,7 +223,7 @@ static size_t cert_datagram(uint8_t *out, const uint8_t *der, size_t dlen)
 	size_t hlen = 12 + 4 + 8 + dlen, n = 0;
 
 	memset(out, 0, 24);
-	out[0] = 0x20, out[1] = 0xc0, out[2] = 3, out[3] = 24;
+	out[0] = 0x20, out[1] = 0x40, out[2] = 3, out[3] = 24;
 	out[4] = 0x12, out[5] = 0x34, out[6] = 0x56, out[7] = 0x78;
 	out[15] = 0x40, out[19] = 0x40;
 	n = 24;
