@@ -90,7 +90,9 @@ struct kex_peer {
 	uint32_t prev_gen, prev_peer_gen;
 	uint64_t prev_until;
 	/* datagram authentication keys, from the peer keys above */
-	uint8_t auth[CRYPTO_SHA384_LEN], prev_auth[CRYPTO_SHA384_LEN];
+	/* [0] for what we send, [1] for what the peer sends: a datagram
+	 * reflected back to its sender never verifies */
+	uint8_t auth[2][CRYPTO_SHA384_LEN], prev_auth[2][CRYPTO_SHA384_LEN];
 	bool auth_heard; /* the peer has shown it holds the current key */
 	struct kex_mkey peer_mkey;
 	uint32_t mkey_under; /* the peer generation of the key peer_mkey came under */
@@ -490,6 +492,21 @@ int kex_peer_key(const struct crypto_kex_key *eph, const uint8_t *peer_pub, size
 	return rc;
 }
 
+/* A datagram key of the sender named from = HMAC-SHA-384(the peer key's
+ * HMAC key, "opensvr path auth v1" NUL from). */
+static void auth_key(const struct crypto_seal_key *k, const char *from,
+		     uint8_t out[CRYPTO_SHA384_LEN])
+{
+	uint8_t label[300];
+	size_t n = strlen(AUTH_LABEL) + 1, fl = strlen(from);
+
+	if (n + fl > sizeof(label))
+		fl = sizeof(label) - n;
+	memcpy(label, AUTH_LABEL, n);
+	memcpy(label + n, from, fl);
+	crypto_hmac_sha384(k->mac, sizeof(k->mac), label, n + fl, out);
+}
+
 /* The peer key from our ephemeral and the peer's public value. */
 static int derive(struct kex_engine *e, struct kex_peer *pr)
 {
@@ -508,9 +525,9 @@ static int derive(struct kex_engine *e, struct kex_peer *pr)
 	}
 	pr->peer_key = k;
 	crypto_wipe(&k, sizeof(k));
-	/* the datagram key: never the peer key itself */
-	crypto_hmac_sha384(pr->peer_key.mac, sizeof(pr->peer_key.mac), (const uint8_t *)AUTH_LABEL,
-			   strlen(AUTH_LABEL), pr->auth);
+	/* the datagram keys: never the peer key itself */
+	auth_key(&pr->peer_key, e->pcn, pr->auth[0]);
+	auth_key(&pr->peer_key, pr->pcn, pr->auth[1]);
 	pr->auth_heard = false;
 	pr->key_gen = pr->gen;
 	pr->key_peer_gen = pr->peer_gen;
@@ -838,7 +855,7 @@ static void on_salt(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b,
 		promote(e, pr);
 	}
 	if (pr->salt_rec && gen < pr->peer_gen)
-		goto drop; /* older than what we have: a replay */
+		goto drop;     /* older than what we have: a replay */
 	pr->refused[0] = '\0'; /* the peer signed with its pinned key: all is well */
 	queue(e, p, KEX_SALT_ACK, gen, NULL, 0);
 	if (pr->salt_rec && gen == pr->peer_gen)
@@ -1383,10 +1400,10 @@ bool kex_auth_tag(const struct kex_engine *e, int p, const uint8_t *data, size_t
 	pr = &e->peers[p];
 	if (use_prev(pr, now)) {
 		*key_id = pr->prev_gen;
-		auth_tag(pr->prev_auth, data, len, tag);
+		auth_tag(pr->prev_auth[0], data, len, tag);
 	} else {
 		*key_id = pr->key_gen;
-		auth_tag(pr->auth, data, len, tag);
+		auth_tag(pr->auth[0], data, len, tag);
 	}
 	return true;
 }
@@ -1402,12 +1419,12 @@ enum kex_auth kex_auth_check(struct kex_engine *e, int p, uint32_t key_id, const
 		return KEX_AUTH_NONE;
 	pr = &e->peers[p];
 	if (key_id == pr->key_peer_gen) {
-		auth_tag(pr->auth, data, len, want);
+		auth_tag(pr->auth[1], data, len, want);
 		ok = crypto_equal(want, tag, KEX_TAG_LEN);
 		if (ok)
 			pr->auth_heard = true;
 	} else if (key_id == pr->prev_peer_gen && pr->prev_until > now) {
-		auth_tag(pr->prev_auth, data, len, want);
+		auth_tag(pr->prev_auth[1], data, len, want);
 		ok = crypto_equal(want, tag, KEX_TAG_LEN);
 	} else {
 		ok = false;
