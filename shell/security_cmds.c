@@ -297,6 +297,17 @@ static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, in
 				  : json_get_str(p, "peer-certificate", "unknown"));
 		cli_print(cli, "Public Key: %s",
 			  strcmp(json_get_str(p, "cert-rec", ""), "True") == 0 ? "Valid" : "None");
+		if (*json_get_str(p, "peer-key-fingerprint", ""))
+			cli_print(cli, "Peer Key Fingerprint: %s (%s)",
+				  json_get_str(p, "peer-key-fingerprint", ""),
+				  strcmp(json_get_str(p, "peer-certificate-authority", ""),
+					 "trusted-ca") == 0
+					  ? "a trusted CA vouches for it"
+					  : "pinned");
+		if (*json_get_str(p, "refused-key-fingerprint", ""))
+			cli_print(cli, "Refused Key Fingerprint: %s (security peer-key accept %s)",
+				  json_get_str(p, "refused-key-fingerprint", ""),
+				  json_get_str(p, "peer", "PEER"));
 		cli_print(cli, "Local salt: %s, Remote salt: %s", json_get_str(p, "salt-hex", "?"),
 			  json_get_str(p, "peer-salt-hex", "?"));
 		if (json_get_int(p, "rekey-in", -1) < 0)
