@@ -19,6 +19,15 @@
  * the peer is MKEY_EXCH_COMP.  Unacknowledged messages are sent again every
  * retransmit interval; a peer silent for the timeout is out of service and
  * is tried again every timeout.
+ *
+ * Trust (doc/security.md): a certificate that fails validation is never
+ * pinned and never yields a key; without a trusted CA its key must be the
+ * one pinned for the peer (configured, first seen, or accepted by the
+ * operator); a new key a CA vouches for waits for a SALT signed with it.
+ * Once both sides hold a peer key, datagrams carry a tag (kex_auth_*,
+ * engine/peerpkt.h) and an untagged one can only carry messages that prove
+ * themselves; unauthenticated work is rate limited per peer.  Generations
+ * and metadata-key indexes come from a counter that never goes back.
  */
 #ifndef SVR_KEX_H
 #define SVR_KEX_H
