@@ -201,3 +201,23 @@ void alarm_eval_crl(struct alarm_store *s, const char *router, const char *probl
 	alarm_raise(s, "crl", fail_hard ? ALARM_CRITICAL : ALARM_MAJOR, router, "CERTIFICATE",
 		    "svrd", msg, now);
 }
+
+void alarm_eval_dataplane(struct alarm_store *s, const char *node, const char *problem,
+			  bool guarded, int64_t now)
+{
+	char msg[256];
+
+	if (!problem) {
+		alarm_clear(s, "dataplane", now);
+		return;
+	}
+	if (guarded)
+		snprintf(msg, sizeof(msg),
+			 "Traffic to service prefixes is not carried (the forwarding guard drops "
+			 "it): %s",
+			 problem);
+	else
+		snprintf(msg, sizeof(msg), "Data plane is not running: %s", problem);
+	alarm_raise(s, "dataplane", guarded ? ALARM_CRITICAL : ALARM_MAJOR, node, "DATAPLANE",
+		    "svrd", msg, now);
+}

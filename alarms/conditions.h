@@ -77,4 +77,13 @@ void alarm_eval_key_management(struct alarm_store *s, const char *router, const 
 void alarm_eval_crl(struct alarm_store *s, const char *router, const char *problem, bool fail_hard,
 		    int64_t now);
 
+/* The data plane of a node: problem is NULL (it carries what it should,
+ * or has nothing to carry: clear) or why it does not ("key management is
+ * not running", "forwarder nfqueue cannot open: ...").  guarded: the
+ * configuration routes services to peers, and the forwarding guard drops
+ * their traffic meanwhile: CRITICAL, that traffic is not carried at all.
+ * Otherwise (a hub's relay) MAJOR. */
+void alarm_eval_dataplane(struct alarm_store *s, const char *node, const char *problem,
+			  bool guarded, int64_t now);
+
 #endif

@@ -11,9 +11,17 @@
  * key management on, a WAN interface (one with a neighborhood), a service
  * routed to a peer or a LAN interface where sessions end, and every
  * interface it would watch present in this network namespace.  A hub
- * needs no LAN: sessions between two of its peers are relayed WAN to WAN.  A forwarder that cannot
- * start is an alarm, not a silent plain-text path: its rules are not
- * installed, so the kernel routes as before.
+ * needs no LAN: sessions between two of its peers are relayed WAN to WAN.
+ *
+ * It fails closed.  As soon as the configuration routes a service to a
+ * peer with key management on, the forwarding guard (fwd.h) drops what
+ * the LAN sends to that service's prefixes unless the forwarder takes it;
+ * the guard goes before the forwarder opens, stays while it is closed,
+ * failed or svrd is stopped, and only a commit that leaves nothing to
+ * guard removes it (or `svrd --clear-forwarding-guard`, svrd stopped).
+ * Whenever guarded traffic is not carried (key management not running,
+ * no WAN, an interface missing, a forwarder that cannot open) a CRITICAL
+ * alarm says why; it clears once the forwarder carries it again.
  */
 #include "config.h"
 
@@ -25,6 +33,7 @@
 #include <string.h>
 
 #include "alarms.h"
+#include "conditions.h"
 #include "datapath.h"
 #include "datastore.h"
 #include "event.h"
@@ -46,7 +55,9 @@ struct dataplane {
 	struct ev_io *ios[FWD_MAX_FDS];
 	int nios;
 	struct ev_timer *timer;
-	char *plan; /* what the forwarder was opened with */
+	char *plan;	  /* what the forwarder was opened with */
+	char *guard;	  /* what the forwarding guard was installed with */
+	bool stale_guard; /* one from before, which the configuration does not ask for */
 	char forwarder[32];
 	struct dp_out out;
 	unsigned ticks;
@@ -197,20 +208,22 @@ static void close_fwd(struct dataplane *p)
 	p->plan = NULL;
 }
 
-static void fwd_alarm(struct dataplane *p, const char *problem)
+/* Why the data plane does not carry traffic (NULL: it does, or has
+ * none); CRITICAL when the guard drops it meanwhile. */
+static void fwd_alarm(struct dataplane *p, const char *problem, bool guarded)
 {
-	char msg[256];
-	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
+	if (p->d->alarms)
+		alarm_eval_dataplane(p->d->alarms, p->d->node, problem, guarded,
+				     (int64_t)(ev_wallclock_ms() / 1000));
+}
 
-	if (!p->d->alarms)
-		return;
-	if (!problem) {
-		alarm_clear(p->d->alarms, "forwarder", now);
-		return;
-	}
-	snprintf(msg, sizeof(msg), "Forwarder %s is not running: %s", p->forwarder, problem);
-	alarm_raise(p->d->alarms, "forwarder", ALARM_MAJOR, p->d->node, "DATAPLANE", "svrd", msg,
-		    now);
+/* The forwarder could not start: the alarm says which and why. */
+static void fwd_down_alarm(struct dataplane *p, const char *why, bool guarded)
+{
+	char msg[200];
+
+	snprintf(msg, sizeof(msg), "forwarder %s is not running: %s", p->forwarder, why);
+	fwd_alarm(p, msg, guarded);
 }
 
 static void add_if(char list[][16], int *n, const char *name)
@@ -234,20 +247,109 @@ static int peer_number(const struct peers *ps, const char *router)
 	return -1;
 }
 
-static void rebuild(struct dataplane *p, const struct lyd_node *running)
+/* The forwarding guard the configuration asks for: with key management
+ * on, this node's LAN interfaces and the prefixes of the services routed
+ * to a peer, as configured (whether that peer has a path or a key yet
+ * does not matter: the guard is for when it has not).  Installed at start
+ * and when it changes; removed by a commit that leaves nothing to guard,
+ * never at start (a guard from before stays until the operator acts).
+ * Returns the number of prefixes it guards (0: the configuration asks
+ * for none). */
+static int guard_update(struct dataplane *p, const struct lyd_node *auth, const struct lyd_node *me,
+			const struct lyd_node *mynode, bool commit)
+{
+	struct fwd_config g;
+	struct strbuf plan = STRBUF_INIT;
+	char err[256];
+	int n;
+
+	memset(&g, 0, sizeof(g));
+	if (auth && mynode &&
+	    strcmp(model_leaf(auth, "enhanced-security-key-management") ?: "false", "true") == 0) {
+		MODEL_FOR_CHILD(mynode, "device-interface", di)
+		MODEL_FOR_CHILD(di, "network-interface", ni)
+		{
+			bool wan = false;
+
+			MODEL_FOR_CHILD(ni, "neighborhood", nb)
+			wan = true;
+			if (!wan)
+				add_if(g.lan, &g.nlan, model_leaf(ni, "name"));
+		}
+		MODEL_FOR_CHILD(me, "service-route", sr)
+		{
+			const char *svc = model_leaf(sr, "service-name");
+
+			if (!svc || !model_leaf(sr, "peer"))
+				continue;
+			MODEL_FOR_CHILD(auth, "service", s)
+			if (strcmp(model_leaf(s, "name"), svc) == 0)
+				MODEL_FOR_CHILD(s, "address", a)
+			if (g.nprefixes < FWD_MAX_PREFIXES)
+				snprintf(g.prefixes[g.nprefixes++], 64, "%s", lyd_get_value(a));
+		}
+	}
+	if (g.nlan && g.nprefixes) {
+		for (int i = 0; i < g.nlan; i++)
+			strbuf_addf(&plan, " lan %s", g.lan[i]);
+		for (int i = 0; i < g.nprefixes; i++)
+			strbuf_addf(&plan, " pfx %s", g.prefixes[i]);
+		if (p->guard && plan.buf && strcmp(p->guard, plan.buf) == 0) {
+			strbuf_free(&plan);
+			return g.nprefixes;
+		}
+		if (fwd_guard_install(&g, err, sizeof(err)) < 0)
+			log_warnx("data plane: forwarding guard: %s", err);
+		else
+			log_info("data plane: forwarding guard drops what %d LAN interface(s) send "
+				 "to %d service prefix(es) unless SVR carries it",
+				 g.nlan, g.nprefixes);
+		free(p->guard);
+		p->guard = strbuf_steal(&plan);
+		p->stale_guard = false;
+		return g.nprefixes;
+	}
+	strbuf_free(&plan);
+	if (!commit) { /* at start: what the kernel has stays */
+		p->stale_guard = p->stale_guard || fwd_guard_present();
+		if (p->stale_guard)
+			log_warnx("data plane: a forwarding guard from before drops traffic to "
+				  "service prefixes, and the configuration asks for none: a commit "
+				  "or svrd --clear-forwarding-guard removes it");
+		return 0;
+	}
+	if (p->guard || p->stale_guard) {
+		if ((n = fwd_guard_remove()) < 0)
+			log_warnx("data plane: cannot remove the forwarding guard");
+		else if (n > 0)
+			log_info("data plane: forwarding guard removed: the configuration has no "
+				 "service routed to a peer from a LAN with key management on");
+	}
+	free(p->guard);
+	p->guard = NULL;
+	p->stale_guard = false;
+	return 0;
+}
+
+static void rebuild(struct dataplane *p, const struct lyd_node *running, bool commit)
 {
 	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL;
 	struct fwd_config c;
 	struct strbuf plan = STRBUF_INIT;
 	char err[256] = "";
-	const char *fname = "nfqueue", *peer_name, *dst, *src;
-	int peer;
+	const char *fname = "nfqueue", *peer_name, *dst, *src, *problem = NULL;
+	int peer, nguarded;
+	bool guarded;
 
 	memset(&c, 0, sizeof(c));
 	dp_reset_config(p->dp);
 	model_find_self(running, p->d->router, p->d->node, &auth, &me, &mynode);
-	if (!peers_kex(p->d->peers) || !mynode)
+	nguarded = guard_update(p, auth, me, mynode, commit);
+	guarded = nguarded > 0;
+	if (!peers_kex(p->d->peers) || !mynode) {
+		problem = "key management is not running";
 		goto off;
+	}
 	fname = model_leaf(mynode, "forwarder") ?: "nfqueue";
 	{
 		const char *iv = "24";
@@ -259,10 +361,7 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running)
 	}
 	snprintf(p->forwarder, sizeof(p->forwarder), "%s", fname);
 	MODEL_FOR_CHILD(mynode, "forwarder-options", fo)
-	{
-		c.queue = (uint16_t)atoi(model_leaf(fo, "nfqueue-queue") ?: "0");
-		c.fail_open = strcmp(model_leaf(fo, "fail-open") ?: "false", "true") == 0;
-	}
+	c.queue = (uint16_t)atoi(model_leaf(fo, "nfqueue-queue") ?: "0");
 	/* interfaces: with a neighborhood, WAN; without, LAN */
 	MODEL_FOR_CHILD(mynode, "device-interface", di)
 	MODEL_FOR_CHILD(di, "network-interface", ni)
@@ -310,15 +409,17 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running)
 	/* Work: sessions to make (services routed to peers) or to end here
 	 * (LAN interfaces), and a WAN to carry them; a hub with no LAN of
 	 * its own still relays. */
-	if (!c.nwan || (!c.nprefixes && !c.nlan))
+	if (!c.nwan || (!c.nprefixes && !c.nlan)) {
+		problem = "no WAN interface (a network-interface with a neighborhood) to carry it";
 		goto off;
+	}
 	for (int i = 0; i < c.nlan; i++)
 		if (!if_nametoindex(c.lan[i]))
 			snprintf(err, sizeof(err), "no interface %s here", c.lan[i]);
 	for (int i = 0; i < c.nwan; i++)
 		if (!if_nametoindex(c.wan[i]))
 			snprintf(err, sizeof(err), "no interface %s here", c.wan[i]);
-	strbuf_addf(&plan, "%s q%u fo%d", fname, c.queue, c.fail_open);
+	strbuf_addf(&plan, "%s q%u", fname, c.queue);
 	for (int i = 0; i < c.nlan; i++)
 		strbuf_addf(&plan, " lan %s", c.lan[i]);
 	for (int i = 0; i < c.nwan; i++)
@@ -333,7 +434,7 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running)
 	}
 	close_fwd(p);
 	if (*err) {
-		fwd_alarm(p, err);
+		fwd_down_alarm(p, err, guarded);
 		strbuf_free(&plan);
 		return;
 	}
@@ -341,7 +442,7 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running)
 	p->fwd = p->ops ? p->ops->open(&c, err, sizeof(err)) : NULL;
 	if (!p->fwd) {
 		log_warnx("data plane: forwarder %s: %s", fname, *err ? err : "unknown");
-		fwd_alarm(p, *err ? err : "unknown forwarder");
+		fwd_down_alarm(p, *err ? err : "unknown forwarder", guarded);
 		strbuf_free(&plan);
 		return;
 	}
@@ -352,20 +453,22 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running)
 			p->ios[p->nios++] = ev_io_add(p->d->loop, fds[i], EV_READ, on_readable, p);
 	}
 	p->plan = strbuf_steal(&plan);
-	fwd_alarm(p, NULL);
+	/* a service routed to a peer with no path: the guard drops it */
+	fwd_alarm(p, c.nprefixes < nguarded ? "a service is routed to a peer with no path" : NULL,
+		  guarded);
 	log_info("data plane: forwarder %s on %d LAN and %d WAN interface(s), %d prefix(es)", fname,
 		 c.nlan, c.nwan, c.nprefixes);
 	return;
 off:
 	strbuf_free(&plan);
 	close_fwd(p);
-	fwd_alarm(p, NULL);
+	fwd_alarm(p, guarded ? problem : NULL, guarded);
 }
 
 static void apply(void *arg, const struct lyd_node *diff, const struct lyd_node *running)
 {
 	(void)diff;
-	rebuild(arg, running);
+	rebuild(arg, running, true);
 }
 
 struct dataplane *dataplane_start(struct svrd *d)
@@ -389,7 +492,7 @@ struct dataplane *dataplane_start(struct svrd *d)
 	ds_errs_free(&e);
 	p->timer = ev_timer_add(d->loop, on_timer, p);
 	ev_timer_arm(p->timer, 1000, 1000);
-	rebuild(p, ds_running(d->ds));
+	rebuild(p, ds_running(d->ds), false);
 	return p;
 }
 
@@ -397,9 +500,10 @@ void dataplane_stop(struct dataplane *p)
 {
 	if (!p)
 		return;
-	close_fwd(p);
+	close_fwd(p); /* the forwarding guard stays: svrd stopped carries nothing */
 	ev_timer_del(p->timer);
 	dp_free(p->dp);
+	free(p->guard);
 	free(p);
 }
 

@@ -4,9 +4,11 @@
  * (locked by the PID file), the management socket and, as later subsystems
  * land, the datastore, key engine, forwarder and alarms.  It runs one
  * control thread around the event loop; SIGTERM and SIGINT stop it cleanly
- * (socket and PID file removed).  Without --foreground it detaches, and the
+ * (socket and PID file removed; the forwarder's rules go, the forwarding
+ * guard stays: see fwd.h).  Without --foreground it detaches, and the
  * parent exits only once the child serves the socket, so "svrd && svrsh"
- * never races.
+ * never races.  --clear-forwarding-guard is the operator's way to remove
+ * the guard while svrd is stopped.
  */
 #include "config.h"
 
@@ -25,6 +27,7 @@
 #include "alarms.h"
 #include "datastore.h"
 #include "event.h"
+#include "fwd.h"
 #include "log.h"
 #include "mgmt.h"
 #include "svrd.h"
@@ -39,6 +42,7 @@ static void usage(FILE *f)
 		"usage: svrd [--foreground] [--state-dir DIR] [--socket PATH] [--router NAME]\n"
 		"            [--node NAME] [--group GROUP] [--admin-group GROUP] [--verbose]\n"
 		"            [--use-last-readable-commit]\n"
+		"       svrd --clear-forwarding-guard [--state-dir DIR]\n"
 		"\n"
 		"  -f, --foreground   stay in the foreground and log to stderr\n"
 		"  -s, --state-dir    state directory (default " DEFAULT_STATE_DIR ")\n"
@@ -53,6 +57,11 @@ static void usage(FILE *f)
 		"                     when the newest commit is unreadable, run the newest\n"
 		"                     readable one (CRITICAL alarm) instead of refusing to start\n"
 		"  -v, --verbose      debug logging\n"
+		"      --clear-forwarding-guard\n"
+		"                     remove the forwarding guard and the forwarder's rules\n"
+		"                     left in this network namespace, then exit (svrd on\n"
+		"                     DIR must be stopped); traffic to service prefixes\n"
+		"                     then leaves in clear\n"
 		"  -V, --version      print the version and exit\n");
 }
 
@@ -101,6 +110,38 @@ static void on_stop(int signo, void *arg)
 
 	log_info("signal %d: shutting down", signo);
 	ev_loop_break(d->loop);
+}
+
+/* --clear-forwarding-guard: the operator lets traffic to service prefixes
+ * go in clear while svrd is stopped (a running svrd owns its rules: a
+ * commit that removes what they guard is the way there). */
+static int clear_forwarding_guard(const char *state_dir)
+{
+	char path[PATH_MAX], err[256];
+	struct stat st;
+	int fd = -1, n;
+
+	snprintf(path, sizeof(path), "%s/svrd.pid", state_dir);
+	if (stat(state_dir, &st) == 0 && (fd = pidfile_acquire(path, err, sizeof(err))) < 0) {
+		fprintf(stderr,
+			"svrd: %s: %s; the forwarding guard stays (remove the services routed to "
+			"peers, or key management, with a commit)\n",
+			state_dir, err);
+		return 1;
+	}
+	fwd_rules_remove(); /* a killed svrd's forwarder rules drop the same traffic */
+	n = fwd_guard_remove();
+	pidfile_release(fd, path);
+	if (n < 0) {
+		fprintf(stderr, "svrd: cannot remove the forwarding guard (chain OPENSVR-GUARD)\n");
+		return 1;
+	}
+	if (n == 0)
+		printf("No forwarding guard here\n");
+	else
+		printf("Forwarding guard removed: traffic to service prefixes is no longer dropped "
+		       "while svrd is stopped, and leaves in clear\n");
+	return 0;
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -205,6 +246,7 @@ int main(int argc, char **argv)
 		{"yang-dir", required_argument, NULL, 'y'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"version", no_argument, NULL, 'V'},
+		{"clear-forwarding-guard", no_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{"use-last-readable-commit", no_argument, NULL, 'L'},
 		{NULL, 0, NULL, 0},
@@ -213,7 +255,7 @@ int main(int argc, char **argv)
 	const char *state_dir = DEFAULT_STATE_DIR, *group = DEFAULT_GROUP;
 	const char *admin_group = DEFAULT_ADMIN_GROUP;
 	char host[256] = "localhost", err[512], pidpath[PATH_MAX], *sockdir;
-	int foreground = 0, verbose = 0, notify_fd = -1, ch, rc = 1;
+	int foreground = 0, verbose = 0, notify_fd = -1, ch, rc = 1, clear_guard = 0;
 	unsigned ds_flags = 0;
 	struct group *gr;
 
@@ -252,6 +294,9 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("svrd (opensvr) %s\n", PACKAGE_VERSION);
 			return 0;
+		case 'G':
+			clear_guard = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -265,6 +310,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (clear_guard)
+		return clear_forwarding_guard(state_dir);
 	log_init("svrd", LOG_TO_STDERR, verbose);
 	gethostname(host, sizeof(host) - 1);
 	host[strcspn(host, ".")] = '\0';

@@ -3,9 +3,11 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -51,27 +53,52 @@ int fwd_send(const uint8_t *pkt, size_t len)
 		       : -1;
 }
 
-/* Run a command (no shell), quietly; its exit status or -1. */
-static int run(char *const argv[])
+/* Run a command (no shell), quietly, with input on its standard input
+ * (NULL: none); its exit status or -1. */
+static int run_input(char *const argv[], const char *input)
 {
-	int st;
-	pid_t pid = fork();
+	int st, in[2] = {-1, -1};
+	pid_t pid;
 
-	if (pid < 0)
+	if (input && pipe2(in, O_CLOEXEC) < 0)
 		return -1;
+	pid = fork();
+	if (pid < 0) {
+		if (input) {
+			close(in[0]);
+			close(in[1]);
+		}
+		return -1;
+	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
 
 		if (null >= 0) {
+			dup2(input ? in[0] : null, 0);
 			dup2(null, 1);
 			dup2(null, 2);
 		}
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	if (waitpid(pid, &st, 0) < 0)
-		return -1;
+	if (input) {
+		size_t len = strlen(input), off = 0;
+		ssize_t w;
+
+		close(in[0]);
+		while (off < len && (w = write(in[1], input + off, len - off)) > 0)
+			off += (size_t)w;
+		close(in[1]);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int run(char *const argv[])
+{
+	return run_input(argv, NULL);
 }
 
 static bool is_v6(const char *addr)
@@ -133,9 +160,7 @@ static int add_rule(bool v6, const char *ifname, const char *dst, bool waypoint,
 	if (nfqueue) {
 		argv[n++] = "NFQUEUE";
 		argv[n++] = "--queue-num";
-		argv[n++] = queue;
-		if (c->fail_open)
-			argv[n++] = "--queue-bypass";
+		argv[n++] = queue; /* never --queue-bypass: fail closed */
 	} else {
 		argv[n++] = "DROP";
 	}
@@ -173,6 +198,94 @@ fail:
 	snprintf(err, errlen, "cannot add a rule to the OPENSVR chain");
 	fwd_rules_remove();
 	return -1;
+}
+
+/* ---- the forwarding guard ------------------------------------------------ */
+
+#define GUARD "OPENSVR-GUARD"
+
+static bool guard_present_family(bool v6)
+{
+	char *list[] = {(char *)tool(v6), "-w", "-t", "mangle", "-n", "-L", GUARD, NULL};
+
+	return run(list) == 0;
+}
+
+bool fwd_guard_present(void)
+{
+	return guard_present_family(false) || guard_present_family(true);
+}
+
+/* The chain of one family as iptables-restore input: declaring it
+ * flushes it, and the whole table is committed at once, so the old rules
+ * give way to the new ones with no moment of neither. */
+static char *guard_ruleset(const struct fwd_config *c, bool v6)
+{
+	size_t cap = 64 + (size_t)c->nlan * (size_t)c->nprefixes * 128, n;
+	char *out = malloc(cap);
+
+	if (!out)
+		return NULL;
+	n = (size_t)snprintf(out, cap, "*mangle\n:" GUARD " - [0:0]\n");
+	for (int i = 0; i < c->nlan; i++)
+		for (int p = 0; p < c->nprefixes; p++)
+			if (is_v6(c->prefixes[p]) == v6)
+				n += (size_t)snprintf(out + n, cap - n,
+						      "-A " GUARD " -i %s -d %s -j DROP\n",
+						      c->lan[i], c->prefixes[p]);
+	snprintf(out + n, cap - n, "COMMIT\n");
+	return out;
+}
+
+int fwd_guard_install(const struct fwd_config *c, char *err, size_t errlen)
+{
+	for (int v6 = 0; v6 <= 1; v6++) {
+		char *restore[] = {v6 ? "ip6tables-restore" : "iptables-restore", "-w", "--noflush",
+				   NULL};
+		char *check[] = {(char *)tool(v6), "-w", "-t",	"mangle", "-C",
+				 "PREROUTING",	   "-j", GUARD, NULL};
+		char *jump[] = {(char *)tool(v6), "-w", "-t",  "mangle", "-A",
+				"PREROUTING",	  "-j", GUARD, NULL};
+		char *rules = guard_ruleset(c, v6);
+		int rc = rules ? run_input(restore, rules) : -1;
+
+		free(rules);
+		if (rc != 0) {
+			snprintf(err, errlen, "%s: cannot install the " GUARD " chain in mangle",
+				 restore[0]);
+			return -1;
+		}
+		/* appended: OPENSVR, inserted at the head, stays ahead of it */
+		if (run(check) != 0 && run(jump) != 0) {
+			snprintf(err, errlen, "%s: cannot jump to " GUARD " from PREROUTING",
+				 tool(v6));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int fwd_guard_remove(void)
+{
+	int found = 0;
+
+	for (int v6 = 0; v6 <= 1; v6++) {
+		char *del[] = {(char *)tool(v6), "-w", "-t",  "mangle", "-D",
+			       "PREROUTING",	 "-j", GUARD, NULL};
+		char *flush[] = {(char *)tool(v6), "-w", "-t", "mangle", "-F", GUARD, NULL};
+		char *drop[] = {(char *)tool(v6), "-w", "-t", "mangle", "-X", GUARD, NULL};
+
+		if (!guard_present_family(v6))
+			continue;
+		found++;
+		while (run(del) == 0)
+			;
+		run(flush);
+		run(drop);
+		if (guard_present_family(v6))
+			return -1;
+	}
+	return found;
 }
 
 int fwd_filter(const struct fwd_config *c, enum fwd_side side, char *out, size_t cap)

@@ -23,6 +23,22 @@
  * to one of our waypoint addresses on ports 16384-65534.  svrd installs
  * the netfilter rules (chain OPENSVR, IPv4 and IPv6) when the forwarder
  * opens and removes them when it closes.
+ *
+ * The forwarding guard fails closed around them: chain OPENSVR-GUARD in
+ * mangle, jumped to from the end of PREROUTING (OPENSVR is inserted at
+ * its head, so it always comes first), drops what arrives on a LAN
+ * interface for a prefix of a service routed to a peer.  While the
+ * forwarder runs, OPENSVR takes every such packet first and the guard
+ * never sees one (an nfqueue accept ends the table); while it does not
+ * (svrd stopped, killed or crashed, the forwarder failed to open, key
+ * management not running) the guard drops them instead of letting the
+ * kernel route them in clear.  svrd installs it as soon as the
+ * configuration asks for it, replaces it atomically (iptables-restore)
+ * when that changes, and never removes it on exit: only a commit that
+ * leaves nothing to guard or `svrd --clear-forwarding-guard` does.
+ *
+ * No forwarder fails open: a packet nfqueue cannot take is dropped, and
+ * there is no --queue-bypass (the model refuses fail-open true).
  */
 #ifndef SVR_FWD_H
 #define SVR_FWD_H
@@ -48,7 +64,6 @@ struct fwd_config {
 	char waypoints[FWD_MAX_IFS][64]; /* our WAN addresses */
 	int nwaypoints;
 	uint16_t queue; /* nfqueue */
-	bool fail_open; /* nfqueue: the kernel accepts while we cannot */
 };
 
 struct fwd_pkt {
@@ -89,6 +104,15 @@ int fwd_send(const uint8_t *pkt, size_t len);
  * PREROUTING, with target ("NFQUEUE" or "DROP").  0 or -1 (err says). */
 int fwd_rules_install(const struct fwd_config *c, bool nfqueue, char *err, size_t errlen);
 void fwd_rules_remove(void);
+/* The forwarding guard (chain OPENSVR-GUARD, see above) for the LAN
+ * interfaces and prefixes of c, both families, put in place of the one
+ * there (atomically per family); 0 or -1 (err says). */
+int fwd_guard_install(const struct fwd_config *c, char *err, size_t errlen);
+/* Remove the guard: the number of families (0-2) it was found in, or -1
+ * when it is still there after trying. */
+int fwd_guard_remove(void);
+/* Whether the guard's chain is in the kernel (IPv4 or IPv6). */
+bool fwd_guard_present(void);
 /* What pcap and raw-socket share: open a capture on every LAN, then every
  * WAN interface, then the rules that drop the kernel's copies (0, or -1
  * with err); and done(): a packet left alone is sent on as it was. */

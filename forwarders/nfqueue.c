@@ -46,8 +46,10 @@ static int on_packet(struct nfq_q_handle *q, struct nfgenmsg *msg, struct nfq_da
 
 	(void)msg;
 	if (!ph || len < 0 || f->n >= f->max) {
-		/* no room this time: the kernel keeps it as it was */
-		nfq_set_verdict(q, id, NF_ACCEPT, 0, NULL);
+		/* unreadable, or no room this time: dropped, never accepted
+		 * as it was (that would send it on in clear).  Rare: each recv
+		 * returns one message, and the burst stops at max. */
+		nfq_set_verdict(q, id, NF_DROP, 0, NULL);
 		return 0;
 	}
 	memcpy(f->copies[f->n], data, (size_t)len);
@@ -93,9 +95,8 @@ static struct fwd *nfq_fwd_open(const struct fwd_config *c, char *err, size_t er
 		snprintf(err, errlen, "nfqueue: cannot ask for whole packets");
 		goto fail;
 	}
+	/* A full queue drops (no NFQA_CFG_F_FAIL_OPEN): fail closed. */
 	nfq_set_queue_maxlen(f->q, 4096);
-	if (c->fail_open)
-		nfq_set_queue_flags(f->q, NFQA_CFG_F_FAIL_OPEN, NFQA_CFG_F_FAIL_OPEN);
 	/* TCP super-packets whole: one message for up to 64 KB instead of a
 	 * message, a copy and a verdict per segment; the data plane splits
 	 * them (segment.h).  An older kernel without the flag segments them. */

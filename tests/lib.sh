@@ -76,3 +76,55 @@ lab_restart() {
 	while kill -0 "$_pid" 2>/dev/null; do sleep 0.1; done
 	"$SVRLAB" start "$1" >/dev/null 2>&1
 }
+
+# lab_pid ROUTER: the PID the router's svrd recorded in the lab's state folder.
+lab_pid() {
+	cat "${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME/$1/state/svrd.pid"
+}
+
+# lab_stop ROUTER [SIGNAL]: send SIGNAL (TERM) to the router's svrd and wait
+# (10 s at most) until it is gone; 0 or 1.
+lab_stop() {
+	_pid=$(lab_pid "$1") || return 1
+	kill -"${2:-TERM}" "$_pid" || return 1
+	_t=0
+	while kill -0 "$_pid" 2>/dev/null; do
+		[ "$_t" -lt 100 ] || return 1
+		sleep 0.1
+		_t=$((_t + 1))
+	done
+}
+
+# lab_capture NODE IF FILE [FILTER...]: tcpdump on the lab NODE's interface IF
+# into FILE, in the background (its PID in CAPTURE_PID and TEST_PIDS);
+# returns once tcpdump listens (1 when it does not within 5 s).
+lab_capture() {
+	_n=$1 _if=$2 _f=$3
+	shift 3
+	"$SVRLAB" exec "$_n" tcpdump -n -s 0 -U -i "$_if" -w "$_f" "$@" 2>"$_f.err" &
+	CAPTURE_PID=$!
+	TEST_PIDS="$TEST_PIDS $CAPTURE_PID"
+	_t=0
+	until grep -q "listening on" "$_f.err" 2>/dev/null; do
+		[ "$_t" -lt 50 ] && kill -0 "$CAPTURE_PID" 2>/dev/null || return 1
+		sleep 0.1
+		_t=$((_t + 1))
+	done
+}
+
+# capture_until SECONDS FILE PATTERN: poll the capture FILE (written with
+# -U) until its packets, printed with their text, match PATTERN; 1 on
+# timeout.
+capture_until() {
+	_t=0
+	until tcpdump -n -r "$2" -A 2>/dev/null | grep -q -- "$3"; do
+		[ "$_t" -lt $(($1 * 10)) ] || return 1
+		sleep 0.1
+		_t=$((_t + 1))
+	done
+}
+
+# capture_has FILE PATTERN: whether a packet of the capture shows PATTERN.
+capture_has() {
+	tcpdump -n -r "$1" -A 2>/dev/null | grep -q -- "$2"
+}

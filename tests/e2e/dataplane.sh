@@ -140,19 +140,20 @@ echo "routerB restarted mid-flow: it asked for the metadata, $ok of 5 echoed aft
 # the kernel's path MTU for a working path
 sh_ routerA 'show peers security' | grep -q "^  Path Mtu: *1500$" ||
 	fail "no path MTU: $(sh_ routerA 'show peers security')"
-# A forwarder that cannot start (an interface that is not there) is an
-# alarm, and leaves no rule behind; it comes back when the cause goes.
+# A forwarder that cannot start (an interface that is not there) is a
+# CRITICAL alarm (the forwarding guard drops what it would carry) and
+# leaves no rule of its own behind; it comes back when the cause goes.
 printf 'set authority router routerA node routerA-1 device-interface lan9 network-interface lan9\ncommit\n' |
 	"$SVRLAB" exec routerA svrsh >"$tmp/lan9.out" 2>&1 || fail "adding lan9: $(cat "$tmp/lan9.out")"
-lab_until 5 routerA 'show alarms' "MAJOR .*Forwarder raw-socket is not running: no interface lan9 here" 1 ||
+lab_until 5 routerA 'show alarms' "CRITICAL .*forwarder raw-socket is not running: no interface lan9 here" 1 ||
 	fail "no alarm for a forwarder that cannot start: $(sh_ routerA 'show alarms')"
-x routerA iptables -t mangle -S | grep -q OPENSVR && fail "rules left while the forwarder is down"
+x routerA iptables -t mangle -S | grep -q -- '-N OPENSVR$' && fail "rules left while the forwarder is down"
 printf 'delete authority router routerA node routerA-1 device-interface lan9\ncommit\n' |
 	"$SVRLAB" exec routerA svrsh >/dev/null 2>&1 || fail "removing lan9"
-lab_until 5 routerA 'show alarms' "Forwarder" 0 || fail "the forwarder alarm did not clear"
+lab_until 5 routerA 'show alarms' "forwarder raw-socket" 0 || fail "the forwarder alarm did not clear"
 x hostA ping -c 2 -W 2 203.0.113.2 >/dev/null || fail "no traffic once the forwarder is back"
 echo "a forwarder that cannot start: alarm, no rules; back when the cause went"
-# the rules go with the forwarder
+# the rules go with the forwarder, the guard with the commit
 printf 'set authority enhanced-security-key-management false\ncommit\n' |
 	"$SVRLAB" exec routerA svrsh >/dev/null || fail "turning key management off"
 x routerA iptables -t mangle -S | grep -q OPENSVR && fail "rules left behind on routerA"

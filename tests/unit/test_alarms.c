@@ -235,6 +235,37 @@ Test(conditions, peer_without_key_management_and_client_certificate)
 	alarm_store_free(s);
 }
 
+Test(conditions, data_plane_not_carrying_guarded_traffic_is_critical)
+{
+	struct alarm_store *s = alarm_store_new("n", 100);
+
+	alarm_eval_dataplane(s, "A-1", NULL, true, T0);
+	cr_assert_eq(alarm_count(s), 0);
+	alarm_eval_dataplane(s, "A-1", "key management is not running (see the log)", true, T0);
+	cr_assert_eq(only(s)->severity, ALARM_CRITICAL);
+	cr_assert_str_eq(only(s)->source, "A-1");
+	cr_assert_str_eq(only(s)->message,
+			 "Traffic to service prefixes is not carried (the forwarding guard drops "
+			 "it): key management is not running (see the log)");
+	/* another reason: the same alarm, saying the new one */
+	alarm_eval_dataplane(s, "A-1", "forwarder pcap is not running: no interface lan9 here",
+			     true, T0 + 1);
+	cr_assert_eq(alarm_count(s), 1);
+	cr_assert_str_eq(only(s)->message,
+			 "Traffic to service prefixes is not carried (the forwarding guard drops "
+			 "it): forwarder pcap is not running: no interface lan9 here");
+	/* nothing guarded (a hub's relay): MAJOR */
+	alarm_eval_dataplane(s, "A-1", "forwarder pcap is not running: no interface wan9 here",
+			     false, T0 + 2);
+	cr_assert_eq(only(s)->severity, ALARM_MAJOR);
+	cr_assert_str_eq(only(s)->message,
+			 "Data plane is not running: forwarder pcap is not running: no interface "
+			 "wan9 here");
+	alarm_eval_dataplane(s, "A-1", NULL, true, T0 + 3);
+	cr_assert_eq(alarm_count(s), 0);
+	alarm_store_free(s);
+}
+
 Test(alarms, a_round_keeps_what_still_holds_and_clears_what_is_gone)
 {
 	struct alarm_store *s = alarm_store_new("n", 100);

@@ -475,7 +475,9 @@ Test(model, forwarder_values)
 	bad("Invalid enumeration value", NODE("\"forwarder\":\"dpdk\""));
 	bad("Invalid enumeration value", NODE("\"forwarder\":\"raw_socket\""));
 	bad("Invalid enumeration value", NODE("\"forwarder\":\"\""));
-	ok(NODE("\"forwarder-options\":{\"nfqueue-queue\":65535,\"fail-open\":true}"));
+	ok(NODE("\"forwarder-options\":{\"nfqueue-queue\":65535,\"fail-open\":false}"));
+	/* fail closed: no packet passes in clear while svrd cannot take it */
+	bad("fail-open true is refused", NODE("\"forwarder-options\":{\"fail-open\":true}"));
 	bad("out of type uint16 min/max bounds",
 	    NODE("\"forwarder-options\":{\"nfqueue-queue\":65536}"));
 	/* JSON typing again: a quoted "true" is a string, not a boolean. */
