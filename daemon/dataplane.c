@@ -253,8 +253,39 @@ static int peer_number(const struct peers *ps, const char *router)
  * does not matter: the guard is for when it has not).  Installed at start
  * and when it changes; removed by a commit that leaves nothing to guard,
  * never at start (a guard from before stays until the operator acts).
- * Returns the number of prefixes it guards (0: the configuration asks
- * for none). */
+ * g gets no LAN or no prefix when the configuration asks for none. */
+static void guard_wanted(const struct lyd_node *auth, const struct lyd_node *me,
+			 const struct lyd_node *mynode, struct fwd_config *g)
+{
+	memset(g, 0, sizeof(*g));
+	if (!auth || !mynode ||
+	    strcmp(model_leaf(auth, "enhanced-security-key-management") ?: "false", "true") != 0)
+		return;
+	MODEL_FOR_CHILD(mynode, "device-interface", di)
+	MODEL_FOR_CHILD(di, "network-interface", ni)
+	{
+		bool wan = false;
+
+		MODEL_FOR_CHILD(ni, "neighborhood", nb)
+		wan = true;
+		if (!wan)
+			add_if(g->lan, &g->nlan, model_leaf(ni, "name"));
+	}
+	MODEL_FOR_CHILD(me, "service-route", sr)
+	{
+		const char *svc = model_leaf(sr, "service-name");
+
+		if (!svc || !model_leaf(sr, "peer"))
+			continue;
+		MODEL_FOR_CHILD(auth, "service", s)
+		if (strcmp(model_leaf(s, "name"), svc) == 0)
+			MODEL_FOR_CHILD(s, "address", a)
+		if (g->nprefixes < FWD_MAX_PREFIXES)
+			snprintf(g->prefixes[g->nprefixes++], 64, "%s", lyd_get_value(a));
+	}
+}
+
+/* Put that guard in place (see above); the number of prefixes it guards. */
 static int guard_update(struct dataplane *p, const struct lyd_node *auth, const struct lyd_node *me,
 			const struct lyd_node *mynode, bool commit)
 {
@@ -263,32 +294,7 @@ static int guard_update(struct dataplane *p, const struct lyd_node *auth, const 
 	char err[256];
 	int n;
 
-	memset(&g, 0, sizeof(g));
-	if (auth && mynode &&
-	    strcmp(model_leaf(auth, "enhanced-security-key-management") ?: "false", "true") == 0) {
-		MODEL_FOR_CHILD(mynode, "device-interface", di)
-		MODEL_FOR_CHILD(di, "network-interface", ni)
-		{
-			bool wan = false;
-
-			MODEL_FOR_CHILD(ni, "neighborhood", nb)
-			wan = true;
-			if (!wan)
-				add_if(g.lan, &g.nlan, model_leaf(ni, "name"));
-		}
-		MODEL_FOR_CHILD(me, "service-route", sr)
-		{
-			const char *svc = model_leaf(sr, "service-name");
-
-			if (!svc || !model_leaf(sr, "peer"))
-				continue;
-			MODEL_FOR_CHILD(auth, "service", s)
-			if (strcmp(model_leaf(s, "name"), svc) == 0)
-				MODEL_FOR_CHILD(s, "address", a)
-			if (g.nprefixes < FWD_MAX_PREFIXES)
-				snprintf(g.prefixes[g.nprefixes++], 64, "%s", lyd_get_value(a));
-		}
-	}
+	guard_wanted(auth, me, mynode, &g);
 	if (g.nlan && g.nprefixes) {
 		for (int i = 0; i < g.nlan; i++)
 			strbuf_addf(&plan, " lan %s", g.lan[i]);
@@ -298,15 +304,18 @@ static int guard_update(struct dataplane *p, const struct lyd_node *auth, const 
 			strbuf_free(&plan);
 			return g.nprefixes;
 		}
-		if (fwd_guard_install(&g, err, sizeof(err)) < 0)
+		free(p->guard);
+		p->guard = NULL; /* tried again at the next commit when it fails */
+		if (fwd_guard_install(&g, err, sizeof(err)) < 0) {
 			log_warnx("data plane: forwarding guard: %s", err);
-		else
+		} else {
 			log_info("data plane: forwarding guard drops what %d LAN interface(s) send "
 				 "to %d service prefix(es) unless SVR carries it",
 				 g.nlan, g.nprefixes);
-		free(p->guard);
-		p->guard = strbuf_steal(&plan);
-		p->stale_guard = false;
+			p->guard = strbuf_steal(&plan);
+		}
+		strbuf_free(&plan);
+		p->stale_guard = !p->guard; /* half there, perhaps: a commit removes it */
 		return g.nprefixes;
 	}
 	strbuf_free(&plan);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -216,6 +217,19 @@ bool fwd_guard_present(void)
 	return guard_present_family(false) || guard_present_family(true);
 }
 
+/* A word iptables-restore reads as one argument: an interface name or a
+ * prefix (the model allows no other characters in either; checked again
+ * here because a space or a newline would be another rule). */
+static bool restore_word(const char *w)
+{
+	if (!*w)
+		return false;
+	for (; *w; w++)
+		if (!isalnum((unsigned char)*w) && !strchr("_.:/-", *w))
+			return false;
+	return true;
+}
+
 /* The chain of one family as iptables-restore input: declaring it
  * flushes it, and the whole table is committed at once, so the old rules
  * give way to the new ones with no moment of neither. */
@@ -226,6 +240,12 @@ static char *guard_ruleset(const struct fwd_config *c, bool v6)
 
 	if (!out)
 		return NULL;
+	for (int i = 0; i < c->nlan; i++)
+		for (int p = 0; p < c->nprefixes; p++)
+			if (!restore_word(c->lan[i]) || !restore_word(c->prefixes[p])) {
+				free(out);
+				return NULL;
+			}
 	n = (size_t)snprintf(out, cap, "*mangle\n:" GUARD " - [0:0]\n");
 	for (int i = 0; i < c->nlan; i++)
 		for (int p = 0; p < c->nprefixes; p++)
@@ -248,11 +268,12 @@ int fwd_guard_install(const struct fwd_config *c, char *err, size_t errlen)
 				"PREROUTING",	  "-j", GUARD, NULL};
 		char *rules = guard_ruleset(c, v6);
 		int rc = rules ? run_input(restore, rules) : -1;
+		bool named = rules != NULL;
 
 		free(rules);
 		if (rc != 0) {
-			snprintf(err, errlen, "%s: cannot install the " GUARD " chain in mangle",
-				 restore[0]);
+			snprintf(err, errlen, "%s: cannot install the " GUARD " chain in mangle%s",
+				 restore[0], named ? "" : " (a name it cannot take)");
 			return -1;
 		}
 		/* appended: OPENSVR, inserted at the head, stays ahead of it */
