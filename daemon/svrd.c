@@ -133,7 +133,8 @@ static int clear_forwarding_guard(const char *state_dir)
 	n = fwd_guard_remove();
 	pidfile_release(fd, path);
 	if (n < 0) {
-		fprintf(stderr, "svrd: cannot remove the forwarding guard (chain OPENSVR-GUARD)\n");
+		fprintf(stderr, "svrd: cannot remove the forwarding guard (chain OPENSVR-GUARD in "
+				"mangle): iptables failed (root or CAP_NET_ADMIN needed)\n");
 		return 1;
 	}
 	if (n == 0)

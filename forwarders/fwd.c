@@ -205,16 +205,21 @@ fail:
 
 #define GUARD "OPENSVR-GUARD"
 
-static bool guard_present_family(bool v6)
+/* 1: the guard's chain is there, 0: it is not, -1: iptables cannot tell
+ * (not root, no CAP_NET_ADMIN, no iptables). */
+static int guard_state_family(bool v6)
 {
 	char *list[] = {(char *)tool(v6), "-w", "-t", "mangle", "-n", "-L", GUARD, NULL};
+	char *base[] = {(char *)tool(v6), "-w", "-t", "mangle", "-n", "-L", "PREROUTING", NULL};
 
-	return run(list) == 0;
+	if (run(list) == 0)
+		return 1;
+	return run(base) == 0 ? 0 : -1;
 }
 
 bool fwd_guard_present(void)
 {
-	return guard_present_family(false) || guard_present_family(true);
+	return guard_state_family(false) > 0 || guard_state_family(true) > 0;
 }
 
 /* A word iptables-restore reads as one argument: an interface name or a
@@ -296,14 +301,18 @@ int fwd_guard_remove(void)
 		char *flush[] = {(char *)tool(v6), "-w", "-t", "mangle", "-F", GUARD, NULL};
 		char *drop[] = {(char *)tool(v6), "-w", "-t", "mangle", "-X", GUARD, NULL};
 
-		if (!guard_present_family(v6))
+		int st = guard_state_family(v6);
+
+		if (st < 0)
+			return -1;
+		if (st == 0)
 			continue;
 		found++;
 		while (run(del) == 0)
 			;
 		run(flush);
 		run(drop);
-		if (guard_present_family(v6))
+		if (guard_state_family(v6) != 0)
 			return -1;
 	}
 	return found;

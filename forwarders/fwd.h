@@ -109,7 +109,7 @@ void fwd_rules_remove(void);
  * there (atomically per family); 0 or -1 (err says). */
 int fwd_guard_install(const struct fwd_config *c, char *err, size_t errlen);
 /* Remove the guard: the number of families (0-2) it was found in, or -1
- * when it is still there after trying. */
+ * when it is still there after trying or iptables cannot tell. */
 int fwd_guard_remove(void);
 /* Whether the guard's chain is in the kernel (IPv4 or IPv6). */
 bool fwd_guard_present(void);
