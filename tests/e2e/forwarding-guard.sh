@@ -91,15 +91,15 @@ carried "at start"
 
 # (a) svrd stopped: cleanly, then killed
 lab_stop routerA TERM || fail "routerA's svrd did not stop on SIGTERM"
+sent_not_clear "svrd stopped (SIGTERM)"
 # the forwarder's rules went with it, the guard stayed
 x routerA iptables -w -t mangle -S | grep -q -- '-N OPENSVR$' && fail "the forwarder's rules stayed"
 [ "$(guard_rules)" -ge 2 ] || fail "no guard after SIGTERM: $(x routerA iptables -t mangle -S)"
-sent_not_clear "svrd stopped (SIGTERM)"
 "$SVRLAB" start routerA >/dev/null || fail "starting routerA again"
 carried "svrd started again after SIGTERM"
 lab_stop routerA KILL || fail "routerA's svrd did not die on SIGKILL"
-[ "$(guard_rules)" -ge 2 ] || fail "no guard after SIGKILL: $(x routerA iptables -t mangle -S)"
 sent_not_clear "svrd killed (SIGKILL)"
+[ "$(guard_rules)" -ge 2 ] || fail "no guard after SIGKILL: $(x routerA iptables -t mangle -S)"
 "$SVRLAB" start routerA >/dev/null || fail "starting routerA again"
 carried "svrd started again after SIGKILL"
 
