@@ -42,6 +42,7 @@
 #include "kex.h"
 #include "log.h"
 #include "model.h"
+#include "pcounter.h"
 #include "segment.h"
 #include "sock.h"
 #include "strbuf.h"
@@ -61,8 +62,17 @@ struct dataplane {
 	char forwarder[32];
 	struct dp_out out;
 	unsigned ticks;
-	uint64_t send_errors; /* since the last report */
+	uint64_t send_errors;	 /* since the last report */
+	struct pcounter *epochs; /* STATE/dp-epoch: the datapath's sequence epochs */
+	bool epoch_alarm;
 };
+
+/* Sequence epochs are handed to the datapath EPOCH_BLOCK at a time (one
+ * per session it takes from metadata, and one per 2^20 of its packets),
+ * and again when fewer than half are left; the counter's file is written
+ * once every EPOCH_STEP. */
+#define EPOCH_BLOCK 65536
+#define EPOCH_STEP  (16 * EPOCH_BLOCK)
 
 /* ---- keys, from the key engine ------------------------------------------- */
 
@@ -176,11 +186,63 @@ static void peer_mtus(struct dataplane *p)
 				dp_set_peer_mtu(p->dp, peer, (unsigned)mtu);
 }
 
+static void epoch_alarm(struct dataplane *p, const char *problem)
+{
+	char msg[256];
+	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
+
+	if (!p->d->alarms || (bool)problem == p->epoch_alarm)
+		return;
+	p->epoch_alarm = problem != NULL;
+	if (!problem) {
+		alarm_clear(p->d->alarms, "dp-epoch", now);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "Sessions from peers cannot be taken: no sequence epochs (%s)",
+		 problem);
+	alarm_raise(p->d->alarms, "dp-epoch", ALARM_CRITICAL, p->d->node, "DATAPLANE", "svrd", msg,
+		    now);
+}
+
+/* Keep the datapath's sequence epochs topped up from the persistent
+ * counter.  Without it (the state directory unwritable), sessions from
+ * peers are dropped, never numbered from a clock: fail closed. */
+static void refill_epochs(struct dataplane *p)
+{
+	char err[256];
+	uint64_t first;
+
+	if (dp_epochs_left(p->dp) >= EPOCH_BLOCK / 2)
+		return;
+	if (!p->epochs) {
+		char path[4096];
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/dp-epoch", p->d->state_dir) >=
+		    sizeof(path))
+			snprintf(err, sizeof(err), "state directory path too long");
+		else
+			p->epochs = pcounter_open(path, EPOCH_STEP, err, sizeof(err));
+		if (!p->epochs) {
+			log_warnx("data plane: sequence epochs: %s", err);
+			epoch_alarm(p, err);
+			return;
+		}
+	}
+	if (pcounter_reserve(p->epochs, EPOCH_BLOCK, &first) < 0 ||
+	    dp_add_epochs(p->dp, first, EPOCH_BLOCK) < 0) {
+		log_warnx("data plane: cannot reserve sequence epochs");
+		epoch_alarm(p, "cannot reserve sequence epochs in the state directory");
+		return;
+	}
+	epoch_alarm(p, NULL);
+}
+
 static void on_timer(struct ev_timer *t, void *arg)
 {
 	struct dataplane *p = arg;
 
 	(void)t;
+	refill_epochs(p);
 	dp_set_wallclock(p->dp, ev_now_ms(), ev_wallclock_ms());
 	dp_tick(p->dp, ev_now_ms());
 	if (p->send_errors) { /* once a second at most: a flood must not flood the log */
@@ -340,6 +402,61 @@ static int guard_update(struct dataplane *p, const struct lyd_node *auth, const 
 	return 0;
 }
 
+/* A LAN interface's subnets: where sessions from peers may end. */
+static void add_lan_prefixes(struct dataplane *p, const struct lyd_node *ni)
+{
+	MODEL_FOR_CHILD(ni, "address", a)
+	{
+		const char *ip = model_leaf(a, "ip-address"), *len = model_leaf(a, "prefix-length");
+		char prefix[96];
+
+		if (!ip)
+			continue;
+		snprintf(prefix, sizeof(prefix), "%s/%s", ip,
+			 len ? len : (strchr(ip, ':') ? "128" : "32"));
+		if (dp_add_local(p->dp, prefix) < 0)
+			log_warnx("data plane: LAN prefix %s not taken", prefix);
+	}
+}
+
+/* The services this router serves itself (a service-route to a next
+ * hop): sessions from peers may end there too. */
+static void add_next_hop_services(struct dataplane *p, const struct lyd_node *auth,
+				  const struct lyd_node *me)
+{
+	MODEL_FOR_CHILD(me, "service-route", sr)
+	{
+		const char *svc = model_leaf(sr, "service-name");
+
+		if (!svc || !model_leaf(sr, "next-hop"))
+			continue;
+		MODEL_FOR_CHILD(auth, "service", s)
+		if (strcmp(model_leaf(s, "name"), svc) == 0)
+			MODEL_FOR_CHILD(s, "address", a)
+		(void)dp_add_local(p->dp, lyd_get_value(a));
+	}
+}
+
+/* authority session-limits (defaults from the schema) */
+static void set_limits(struct dataplane *p, const struct lyd_node *auth)
+{
+	struct dp_limits l = {DP_DEFAULT_MAX_SESSIONS, DP_DEFAULT_MAX_PER_SOURCE,
+			      DP_DEFAULT_UNANSWERED_MS};
+
+	MODEL_FOR_CHILD(auth, "session-limits", sl)
+	{
+		const char *v;
+
+		if ((v = model_leaf(sl, "max-sessions")))
+			l.max_sessions = (uint32_t)strtoul(v, NULL, 10);
+		if ((v = model_leaf(sl, "max-sessions-per-source")))
+			l.max_per_source = (uint32_t)strtoul(v, NULL, 10);
+		if ((v = model_leaf(sl, "unanswered-timeout")))
+			l.unanswered_ms = (uint64_t)strtoul(v, NULL, 10) * 1000;
+	}
+	dp_set_limits(p->dp, &l);
+}
+
 static void rebuild(struct dataplane *p, const struct lyd_node *running, bool commit)
 {
 	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL;
@@ -368,6 +485,7 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running, bool co
 		dp_set_rekey_interval(p->dp,
 				      strcmp(iv, "never") == 0 ? 0 : (uint64_t)atoi(iv) * 3600000);
 	}
+	set_limits(p, auth);
 	snprintf(p->forwarder, sizeof(p->forwarder), "%s", fname);
 	MODEL_FOR_CHILD(mynode, "forwarder-options", fo)
 	c.queue = (uint16_t)atoi(model_leaf(fo, "nfqueue-queue") ?: "0");
@@ -387,15 +505,19 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running, bool co
 					 model_leaf(a, "ip-address"));
 		} else {
 			add_if(c.lan, &c.nlan, model_leaf(ni, "name"));
+			add_lan_prefixes(p, ni);
 		}
 	}
 	/* peers: one waypoint each, the first IPv4 path (IPv6 when none):
 	 * IPv6 paths first, so that IPv4 ones overwrite them */
 	for (int v4 = 0; v4 < 2; v4++)
 		for (int i = 0; peers_path(p->d->peers, i, &peer, &peer_name, &dst, &src); i++)
-			if ((strchr(dst, ':') == NULL) == (bool)v4)
-				(void)dp_add_peer(p->dp, peer, peer_name, dst, src);
+			if ((strchr(dst, ':') == NULL) == (bool)v4 &&
+			    dp_add_peer(p->dp, peer, peer_name, dst, src) == 0)
+				dp_set_peer_identity(p->dp, peer,
+						     kex_peer_pcn(peers_kex(p->d->peers), peer));
 	peer_mtus(p);
+	add_next_hop_services(p, auth, me);
 	/* services routed to a peer */
 	MODEL_FOR_CHILD(me, "service-route", sr)
 	{
@@ -496,6 +618,7 @@ struct dataplane *dataplane_start(struct svrd *d)
 		return NULL;
 	}
 	dp_set_wallclock(p->dp, ev_now_ms(), ev_wallclock_ms());
+	refill_epochs(p);
 	if (ds_subscribe(d->ds, &sub, &e) < 0)
 		log_warnx("data plane: %s", e.n ? e.v[0].msg : "cannot subscribe");
 	ds_errs_free(&e);
@@ -513,6 +636,7 @@ void dataplane_stop(struct dataplane *p)
 	ev_timer_del(p->timer);
 	dp_free(p->dp);
 	free(p->guard);
+	pcounter_close(p->epochs);
 	free(p);
 }
 
@@ -523,44 +647,71 @@ static void addr_text(const struct svr_ctx *c, const uint8_t *a, char *out, size
 	inet_ntop(c->family == 6 ? AF_INET6 : AF_INET, a, out, (socklen_t)len);
 }
 
-struct json *dataplane_sessions(const struct dataplane *p)
+static struct json *session_json(const struct dp_session_info *si)
 {
-	struct json *list = json_new_array();
+	struct json *o = json_new_object();
+	char src[64], dst[64], uuid[40];
+
+	addr_text(&si->fwd, si->fwd.src, src, sizeof(src));
+	addr_text(&si->fwd, si->fwd.dst, dst, sizeof(dst));
+	for (int k = 0; k < 16; k++)
+		snprintf(uuid + 2 * k, 3, "%02x", si->uuid[k]);
+	json_set(o, "uuid", json_new_str(uuid));
+	json_set(o, "source", json_new_str(src));
+	json_set(o, "destination", json_new_str(dst));
+	json_set(o, "source-port", json_new_int(si->fwd.sport));
+	json_set(o, "destination-port", json_new_int(si->fwd.dport));
+	json_set(o, "protocol", json_new_int(si->fwd.proto));
+	json_set(o, "peer", json_new_str(si->peer));
+	json_set(o, "service", json_new_str(si->service));
+	json_set(o, "direction",
+		 json_new_str(si->transit   ? "transit"
+			      : si->ingress ? "ingress"
+					    : "egress"));
+	json_set(o, "waypoint-port", json_new_int(si->port));
+	json_set(o, "handshake",
+		 json_new_str(si->transit	   ? "relayed"
+			      : si->handshake_done ? "done"
+						   : "metadata"));
+	json_set(o, "packets-out", json_new_int((int64_t)si->packets_out));
+	json_set(o, "packets-in", json_new_int((int64_t)si->packets_in));
+	json_set(o, "idle-seconds", json_new_int((int64_t)(si->idle_ms / 1000)));
+	json_set(o, "payload-key-rotations", json_new_int(si->rekeys));
+	return o;
+}
+
+/* A page of the sessions: args "cursor" (0, or "next" of the page
+ * before) and "limit" (DATAPLANE_SESSIONS_PAGE by default, at most
+ * DATAPLANE_SESSIONS_MAX, so that a reply stays far below a frame's
+ * limit).  The reply has "sessions", "total" (all of them now), "more"
+ * (how many were not in this page: 0 when it is the last) and "next"
+ * (the cursor to ask for them). */
+struct json *dataplane_sessions(const struct dataplane *p, const struct json *args)
+{
+	struct json *o = json_new_object(), *list = json_new_array();
+	int64_t limit = json_get_int(args, "limit", DATAPLANE_SESSIONS_PAGE);
+	int64_t from = json_get_int(args, "cursor", 0);
+	size_t cursor = from > 0 ? (size_t)from : 0, total = p ? dp_session_count(p->dp) : 0;
+	size_t shown = 0, skipped = 0;
 	struct dp_session_info si;
 	uint64_t now = ev_now_ms();
 
-	for (size_t i = 0; p && dp_session_at(p->dp, i, now, &si); i++) {
-		struct json *o = json_new_object();
-		char src[64], dst[64], uuid[40];
-
-		addr_text(&si.fwd, si.fwd.src, src, sizeof(src));
-		addr_text(&si.fwd, si.fwd.dst, dst, sizeof(dst));
-		for (int k = 0; k < 16; k++)
-			snprintf(uuid + 2 * k, 3, "%02x", si.uuid[k]);
-		json_set(o, "uuid", json_new_str(uuid));
-		json_set(o, "source", json_new_str(src));
-		json_set(o, "destination", json_new_str(dst));
-		json_set(o, "source-port", json_new_int(si.fwd.sport));
-		json_set(o, "destination-port", json_new_int(si.fwd.dport));
-		json_set(o, "protocol", json_new_int(si.fwd.proto));
-		json_set(o, "peer", json_new_str(si.peer));
-		json_set(o, "service", json_new_str(si.service));
-		json_set(o, "direction",
-			 json_new_str(si.transit   ? "transit"
-				      : si.ingress ? "ingress"
-						   : "egress"));
-		json_set(o, "waypoint-port", json_new_int(si.port));
-		json_set(o, "handshake",
-			 json_new_str(si.transit	  ? "relayed"
-				      : si.handshake_done ? "done"
-							  : "metadata"));
-		json_set(o, "packets-out", json_new_int((int64_t)si.packets_out));
-		json_set(o, "packets-in", json_new_int((int64_t)si.packets_in));
-		json_set(o, "idle-seconds", json_new_int((int64_t)(si.idle_ms / 1000)));
-		json_set(o, "payload-key-rotations", json_new_int(si.rekeys));
-		json_append(list, o);
+	if (limit <= 0 || limit > DATAPLANE_SESSIONS_MAX)
+		limit = limit <= 0 ? DATAPLANE_SESSIONS_PAGE : DATAPLANE_SESSIONS_MAX;
+	/* sessions before the cursor: counted for "more", not walked twice */
+	for (size_t c = 0; p && cursor && c < cursor && dp_session_next(p->dp, &c, now, &si);)
+		if (c <= cursor)
+			skipped++;
+	while (p && shown < (size_t)limit && dp_session_next(p->dp, &cursor, now, &si)) {
+		json_append(list, session_json(&si));
+		shown++;
 	}
-	return list;
+	json_set(o, "sessions", list);
+	json_set(o, "total", json_new_int((int64_t)total));
+	json_set(o, "more",
+		 json_new_int((int64_t)(total > skipped + shown ? total - skipped - shown : 0)));
+	json_set(o, "next", json_new_int((int64_t)cursor));
+	return o;
 }
 
 struct json *dataplane_stats(const struct dataplane *p)

@@ -129,10 +129,8 @@ static int op_get_sessions(struct svrd *d, const struct mgmt_peer *peer, const s
 			   struct json **data, struct json **error)
 {
 	(void)peer;
-	(void)args;
 	(void)error;
-	*data = json_new_object();
-	json_set(*data, "sessions", dataplane_sessions(d->dataplane));
+	*data = dataplane_sessions(d->dataplane, args);
 	json_set(*data, "stats", dataplane_stats(d->dataplane));
 	return 0;
 }

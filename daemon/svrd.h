@@ -94,7 +94,11 @@ bool peers_path(const struct peers *ps, int i, int *peer, const char **name, con
 struct dataplane;
 struct dataplane *dataplane_start(struct svrd *d);
 void dataplane_stop(struct dataplane *dp);
-struct json *dataplane_sessions(const struct dataplane *dp);
+/* get-sessions: a page of them (args "cursor", "limit"), with "total",
+ * "more" and "next" (dataplane.c). */
+#define DATAPLANE_SESSIONS_PAGE 1000
+#define DATAPLANE_SESSIONS_MAX	5000
+struct json *dataplane_sessions(const struct dataplane *dp, const struct json *args);
 struct json *dataplane_stats(const struct dataplane *dp);
 
 int pidfile_acquire(const char *path, char *err, size_t errlen);

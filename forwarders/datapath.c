@@ -1,7 +1,11 @@
 /* The datapath; see datapath.h.  Sessions live in one array (indices
  * stay valid when it grows) and are found through three hash tables of
- * index chains: by the forward 5-tuple, by the reverse one, and by (peer,
- * waypoint port) for what comes from the WAN. */
+ * index chains, keyed with SipHash under a random key: by the forward
+ * 5-tuple, by the reverse one, and by (peer, waypoint port) for what
+ * comes from the WAN.  Peers are slots bound to a router's name for as
+ * long as a session refers to them; the key engine's numbers map onto
+ * them at each commit.  Each slot hands out waypoint ports of its half
+ * from a free list, and a table counts sessions by source address. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -12,25 +16,36 @@
 #include "csum.h"
 #include "datapath.h"
 #include "replay.h"
+#include "siphash.h"
 
 #define BUCKETS	       65536 /* per table, a power of two */
 #define META_WINDOW_MS 30000 /* a first packet's clock may be this far off */
 #define MAX_PEERS      4096
 #define MAX_SERVICES   4096
-/* 65536 sequence numbers per millisecond of a session's life */
-#define DP_SEQ_CLOCK_SHIFT 16
+#define MAX_LOCALS     1024
+/* the ports of one half (the even ones: one more than the odd) */
+#define HALF_PORTS ((DP_PORT_MAX - DP_PORT_MIN) / 2 + 1)
+#define EPOCH_MAX  ((1ull << (64 - DP_EPOCH_SHIFT)) - 1)
+#define EPOCH_SEQS ((1ull << DP_EPOCH_SHIFT) - 1) /* sequence numbers in one */
 
 #define IPPROTO_ICMP_  1
 #define IPPROTO_TCP_   6
 #define IPPROTO_UDP_   17
 #define IPPROTO_ICMP6_ 58
 
+/* A peer router, by its name: a slot of the table that stays its own as
+ * long as sessions refer to it, whatever number a commit gives it. */
 struct peer {
-	bool used;
-	char name[64];
+	bool used;  /* configured now (ext is its number) */
+	bool named; /* the slot holds a router's name */
+	int ext;    /* the key engine's number for it, -1 */
+	char name[64], identity[128];
 	int family;
 	unsigned mtu;
 	uint8_t theirs[16], ours[16];
+	int nsess;	 /* sessions with it */
+	uint16_t *ports; /* free waypoint ports of our half, a ring (made on first use) */
+	uint32_t phead, pcount;
 };
 
 struct service {
@@ -41,10 +56,12 @@ struct service {
 
 struct sess {
 	bool used, ingress, acked;
-	bool transit; /* one leg of a session this router relays (a hub) */
-	int mate;     /* a transit leg's other leg */
+	bool transit;  /* one leg of a session this router relays (a hub) */
+	bool answered; /* the far end answered: the protocol's timeout, not the short one */
+	bool counted;  /* in the count of its source address */
+	int mate;      /* a transit leg's other leg */
 	struct svr_ctx fwd;
-	int peer;
+	int peer; /* its peer's slot */
 	uint16_t port;
 	uint8_t uuid[16];
 	char service[64];
@@ -53,10 +70,18 @@ struct sess {
 	struct crypto_pkt_key *prev_ck; /* the key before a rotation, for a while */
 	uint64_t key_ms;		/* when ck came */
 	uint32_t rekeys;
-	uint64_t key_meta_ms; /* the clock of the metadata that brought ck */
+	uint64_t key_meta_ms;  /* the clock of the metadata that brought ck */
+	uint64_t retrigger_ms; /* the clock of the last re-trigger taken */
 	uint64_t tx_seq, last_ms, timeout_ms, pkts_out, pkts_in;
 	struct replay rx;
 	int next_fwd, next_rev, next_port; /* hash chains; -1 ends */
+};
+
+/* sessions by source address */
+struct src {
+	uint8_t family, addr[16];
+	uint32_t n;
+	int next;
 };
 
 #define PEER_SLOTS 8192 /* open addressing, twice MAX_PEERS */
@@ -64,15 +89,19 @@ struct sess {
 struct dp {
 	struct dp_keys keys;
 	char router[64];
-	struct peer *peers;
-	int npeers;
-	int *peer_slot; /* peer numbers by (their address, ours); -1 empty */
-	struct service *services;
-	int nservices;
+	uint8_t hkey[SIPHASH_KEY];
+	struct peer *peers; /* MAX_PEERS slots */
+	int *ext_slot;	    /* the slot of each key-engine number, -1 */
+	int *peer_slot;	    /* slots by (their address, ours); -1 empty */
+	struct service *services, *locals;
+	int nservices, nlocals;
 	struct sess *s;
 	int ns, cap, free_head, live;
 	int *by_fwd, *by_rev, *by_port;
-	uint16_t next_port;
+	struct src *srcs;
+	int *by_src, nsrcs, src_cap, src_free;
+	struct dp_limits lim;
+	uint64_t epoch_next, epoch_end; /* epochs not handed out yet */
 	uint64_t rekey_ms;
 	int64_t wall_offset;	     /* the wall clock minus the clock we are given, ms */
 	uint64_t retrigger_ms[1024]; /* when we last asked, by (peer, port) hash */
@@ -83,9 +112,23 @@ struct dp {
 const char *dp_drop_name(enum dp_drop d)
 {
 	static const char *const n[DP_DROP_N] = {
-		"malformed",	    "no peer key",	 "no session",	 "replay",
-		"bad tag",	    "unknown key index", "bad metadata", "stale first packet",
-		"no waypoint port", "unsupported",
+		"malformed",
+		"no peer key",
+		"no session",
+		"replay",
+		"bad tag",
+		"unknown key index",
+		"bad metadata",
+		"stale first packet",
+		"no waypoint port",
+		"unsupported",
+		"fragment",
+		"ipv6 extension header",
+		"tcp without syn",
+		"foreign destination",
+		"source session limit",
+		"session table full",
+		"no sequence epoch",
 	};
 
 	return (unsigned)d < DP_DROP_N ? n[d] : "?";
@@ -104,20 +147,30 @@ struct dp *dp_new(const struct dp_keys *keys, const char *router)
 	dp->by_fwd = malloc(BUCKETS * sizeof(int));
 	dp->by_rev = malloc(BUCKETS * sizeof(int));
 	dp->by_port = malloc(BUCKETS * sizeof(int));
+	dp->by_src = malloc(BUCKETS * sizeof(int));
 	dp->peers = calloc(MAX_PEERS, sizeof(*dp->peers));
+	dp->ext_slot = malloc(MAX_PEERS * sizeof(int));
 	dp->services = calloc(MAX_SERVICES, sizeof(*dp->services));
+	dp->locals = calloc(MAX_LOCALS, sizeof(*dp->locals));
 	dp->peer_slot = malloc(PEER_SLOTS * sizeof(int));
-	if (!dp->by_fwd || !dp->by_rev || !dp->by_port || !dp->peers || !dp->services ||
-	    !dp->peer_slot) {
+	if (!dp->by_fwd || !dp->by_rev || !dp->by_port || !dp->by_src || !dp->peers ||
+	    !dp->ext_slot || !dp->services || !dp->locals || !dp->peer_slot ||
+	    crypto_random(dp->hkey, sizeof(dp->hkey)) < 0) {
 		dp_free(dp);
 		return NULL;
 	}
 	memset(dp->by_fwd, 0xff, BUCKETS * sizeof(int));
 	memset(dp->by_rev, 0xff, BUCKETS * sizeof(int));
 	memset(dp->by_port, 0xff, BUCKETS * sizeof(int));
+	memset(dp->by_src, 0xff, BUCKETS * sizeof(int));
+	memset(dp->ext_slot, 0xff, MAX_PEERS * sizeof(int));
 	memset(dp->peer_slot, 0xff, PEER_SLOTS * sizeof(int));
+	for (int i = 0; i < MAX_PEERS; i++)
+		dp->peers[i].ext = -1;
 	dp->free_head = -1;
-	dp->next_port = DP_PORT_MIN;
+	dp->src_free = -1;
+	dp->lim = (struct dp_limits){DP_DEFAULT_MAX_SESSIONS, DP_DEFAULT_MAX_PER_SOURCE,
+				     DP_DEFAULT_UNANSWERED_MS};
 	return dp;
 }
 
@@ -131,22 +184,33 @@ void dp_free(struct dp *dp)
 			crypto_pkt_key_free(dp->s[i].prev_ck);
 			crypto_wipe(&dp->s[i].pk, sizeof(dp->s[i].pk));
 		}
+	for (int i = 0; dp->peers && i < MAX_PEERS; i++)
+		free(dp->peers[i].ports);
 	free(dp->s);
 	free(dp->by_fwd);
 	free(dp->by_rev);
 	free(dp->by_port);
+	free(dp->by_src);
+	free(dp->srcs);
 	free(dp->peers);
+	free(dp->ext_slot);
 	free(dp->services);
+	free(dp->locals);
 	free(dp->peer_slot);
+	crypto_wipe(dp->hkey, sizeof(dp->hkey));
 	free(dp);
 }
 
 void dp_reset_config(struct dp *dp)
 {
-	memset(dp->peers, 0, MAX_PEERS * sizeof(*dp->peers));
+	for (int i = 0; i < MAX_PEERS; i++) {
+		dp->peers[i].used = false;
+		dp->peers[i].ext = -1;
+	}
+	memset(dp->ext_slot, 0xff, MAX_PEERS * sizeof(int));
 	memset(dp->peer_slot, 0xff, PEER_SLOTS * sizeof(int));
-	dp->npeers = 0;
 	dp->nservices = 0;
+	dp->nlocals = 0;
 }
 
 static int parse_addr(const char *text, int *family, uint8_t out[16])
@@ -183,8 +247,8 @@ static bool peer_is(const struct peer *p, int family, const uint8_t *theirs, con
 	       !memcmp(p->ours, ours, a);
 }
 
-/* The peer whose waypoint pair this is, or -1: a hash, as a hub looks it
- * up for every packet from thousands of peers. */
+/* The slot of the configured peer whose waypoint pair this is, or -1: a
+ * hash, as a hub looks it up for every packet from thousands of peers. */
 static int peer_find(const struct dp *dp, int family, const uint8_t *theirs, const uint8_t *ours)
 {
 	for (uint32_t h = hash_addrs(family, theirs, ours);; h = (h + 1) & (PEER_SLOTS - 1)) {
@@ -197,29 +261,48 @@ static int peer_find(const struct dp *dp, int family, const uint8_t *theirs, con
 	}
 }
 
-int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_addr,
-		const char *our_addr)
+/* The key engine's number of slot i, or -1 when it is not configured. */
+static int peer_ext(const struct dp *dp, int i)
 {
-	struct peer *p;
-	int f1, f2;
+	return i >= 0 && i < MAX_PEERS && dp->peers[i].used ? dp->peers[i].ext : -1;
+}
 
-	if (peer < 0 || peer >= MAX_PEERS)
-		return -1;
-	p = &dp->peers[peer];
-	if (parse_addr(their_addr, &f1, p->theirs) < 0 || parse_addr(our_addr, &f2, p->ours) < 0 ||
-	    f1 != f2)
-		return -1;
-	p->family = f1;
-	if (!p->mtu)
-		p->mtu = 1500;
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->used = true;
-	if (peer >= dp->npeers)
-		dp->npeers = peer + 1;
-	/* a peer's addresses may change (svrd gives IPv6 first, then IPv4):
-	 * the lookup table is made again, at commit time only */
+/* The slot of key-engine number ext, or -1. */
+static int slot_of(const struct dp *dp, int ext)
+{
+	return ext >= 0 && ext < MAX_PEERS ? dp->ext_slot[ext] : -1;
+}
+
+/* The slot named name, or a free one for it (a slot no configured peer
+ * and no session refers to any more is free); -1 when none is. */
+static int slot_for_name(struct dp *dp, const char *name)
+{
+	int spare = -1;
+
+	for (int i = 0; i < MAX_PEERS; i++) {
+		struct peer *p = &dp->peers[i];
+
+		if (p->named && strcmp(p->name, name) == 0)
+			return i;
+		if (spare < 0 && !p->used && !p->nsess)
+			spare = i;
+	}
+	if (spare >= 0) {
+		struct peer *p = &dp->peers[spare];
+
+		free(p->ports);
+		memset(p, 0, sizeof(*p));
+		p->ext = -1;
+		p->named = true;
+		snprintf(p->name, sizeof(p->name), "%s", name);
+	}
+	return spare;
+}
+
+static void peer_index(struct dp *dp)
+{
 	memset(dp->peer_slot, 0xff, PEER_SLOTS * sizeof(int));
-	for (int i = 0; i < dp->npeers; i++) {
+	for (int i = 0; i < MAX_PEERS; i++) {
 		const struct peer *q = &dp->peers[i];
 		uint32_t h;
 
@@ -229,7 +312,58 @@ int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_add
 			h = (h + 1) & (PEER_SLOTS - 1);
 		dp->peer_slot[h] = i;
 	}
+}
+
+int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_addr,
+		const char *our_addr)
+{
+	uint8_t theirs[16], ours[16];
+	struct peer *p;
+	int f1, f2, i, old;
+
+	if (peer < 0 || peer >= MAX_PEERS || !name || !*name ||
+	    parse_addr(their_addr, &f1, theirs) < 0 || parse_addr(our_addr, &f2, ours) < 0 ||
+	    f1 != f2 || (i = slot_for_name(dp, name)) < 0)
+		return -1;
+	old = dp->ext_slot[peer];
+	if (old >= 0 && old != i) { /* the number went to another name */
+		dp->peers[old].used = false;
+		dp->peers[old].ext = -1;
+	}
+	p = &dp->peers[i];
+	if (p->used && p->ext != peer && p->ext >= 0)
+		dp->ext_slot[p->ext] = -1;
+	p->family = f1;
+	memcpy(p->theirs, theirs, 16);
+	memcpy(p->ours, ours, 16);
+	if (!p->mtu)
+		p->mtu = 1500;
+	p->used = true;
+	p->ext = peer;
+	dp->ext_slot[peer] = i;
+	/* a peer's addresses may change (svrd gives IPv6 first, then IPv4):
+	 * the lookup table is made again, at commit time only */
+	peer_index(dp);
 	return 0;
+}
+
+static void sess_free(struct dp *dp, int i);
+
+void dp_set_peer_identity(struct dp *dp, int peer, const char *identity)
+{
+	int i = slot_of(dp, peer);
+	struct peer *p;
+
+	if (!dp || i < 0 || !identity)
+		return;
+	p = &dp->peers[i];
+	if (*p->identity && strcmp(p->identity, identity) != 0)
+		for (int j = 0; j < dp->ns; j++) /* another router's keys: they end */
+			if (dp->s[j].used && dp->s[j].peer == i) {
+				dp->st.sessions_expired += dp->s[j].transit ? 2 : 1;
+				sess_free(dp, j);
+			}
+	snprintf(p->identity, sizeof(p->identity), "%s", identity);
 }
 
 void dp_set_wallclock(struct dp *dp, uint64_t now_ms, uint64_t wall_ms)
@@ -253,30 +387,97 @@ void dp_set_rekey_interval(struct dp *dp, uint64_t interval_ms)
 
 void dp_set_peer_mtu(struct dp *dp, int peer, unsigned mtu)
 {
-	if (dp && peer >= 0 && peer < MAX_PEERS && mtu >= 576)
-		dp->peers[peer].mtu = mtu;
+	int i = dp ? slot_of(dp, peer) : -1;
+
+	if (i >= 0 && mtu >= 576)
+		dp->peers[i].mtu = mtu;
+}
+
+void dp_set_limits(struct dp *dp, const struct dp_limits *l)
+{
+	if (dp && l && l->max_sessions && l->max_per_source && l->unanswered_ms)
+		dp->lim = *l;
+}
+
+int dp_add_epochs(struct dp *dp, uint64_t first, uint64_t count)
+{
+	if (!dp || !first || !count || first < dp->epoch_end || first > EPOCH_MAX ||
+	    count > EPOCH_MAX - first + 1)
+		return -1;
+	if (first == dp->epoch_end && dp->epoch_next < dp->epoch_end) {
+		dp->epoch_end += count; /* the next block of the same counter */
+		return 0;
+	}
+	/* what is left of the last block is below this one: given up, so
+	 * that epochs are only ever taken in increasing order */
+	dp->epoch_next = first;
+	dp->epoch_end = first + count;
+	return 0;
+}
+
+uint64_t dp_epochs_left(const struct dp *dp)
+{
+	return dp ? dp->epoch_end - dp->epoch_next : 0;
+}
+
+/* The next epoch's first sequence number (the one before the first used),
+ * or 0 when none is left. */
+static uint64_t take_epoch(struct dp *dp)
+{
+	if (dp->epoch_next >= dp->epoch_end)
+		return 0;
+	return dp->epoch_next++ << DP_EPOCH_SHIFT;
+}
+
+static int parse_prefix(const char *prefix, struct service *s)
+{
+	char addr[64];
+	const char *slash = strchr(prefix, '/');
+	size_t alen = slash ? (size_t)(slash - prefix) : strlen(prefix);
+	char *end;
+	long plen;
+
+	if (alen >= sizeof(addr))
+		return -1;
+	memcpy(addr, prefix, alen);
+	addr[alen] = '\0';
+	if (parse_addr(addr, &s->family, s->prefix) < 0)
+		return -1;
+	plen = slash ? strtol(slash + 1, &end, 10) : (s->family == 4 ? 32 : 128);
+	if (slash && (end == slash + 1 || *end))
+		return -1;
+	if (plen < 0 || plen > (s->family == 4 ? 32 : 128))
+		return -1;
+	s->plen = (int)plen;
+	return 0;
 }
 
 int dp_add_service(struct dp *dp, const char *name, const char *prefix, int peer)
 {
 	struct service *s;
-	char addr[64];
-	const char *slash = strchr(prefix, '/');
-	size_t alen = slash ? (size_t)(slash - prefix) : strlen(prefix);
 
-	if (dp->nservices == MAX_SERVICES || alen >= sizeof(addr))
+	if (dp->nservices == MAX_SERVICES)
 		return -1;
 	s = &dp->services[dp->nservices];
-	memcpy(addr, prefix, alen);
-	addr[alen] = '\0';
-	if (parse_addr(addr, &s->family, s->prefix) < 0)
-		return -1;
-	s->plen = slash ? atoi(slash + 1) : (s->family == 4 ? 32 : 128);
-	if (s->plen < 0 || s->plen > (s->family == 4 ? 32 : 128))
+	if (parse_prefix(prefix, s) < 0)
 		return -1;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->peer = peer;
 	dp->nservices++;
+	return 0;
+}
+
+int dp_add_local(struct dp *dp, const char *prefix)
+{
+	struct service *s;
+
+	if (!dp || !prefix || dp->nlocals == MAX_LOCALS)
+		return -1;
+	s = &dp->locals[dp->nlocals];
+	if (parse_prefix(prefix, s) < 0)
+		return -1;
+	s->peer = -1;
+	dp->nlocals++;
 	return 0;
 }
 
@@ -289,13 +490,14 @@ static bool in_prefix(const uint8_t *a, const uint8_t *prefix, int plen)
 	return !rest || ((a[full] ^ prefix[full]) & (0xff << (8 - rest))) == 0;
 }
 
-/* The longest service prefix holding dst. */
-static const struct service *service_for(const struct dp *dp, int family, const uint8_t *dst)
+/* The longest prefix of list holding dst. */
+static const struct service *longest(const struct service *list, int n, int family,
+				     const uint8_t *dst)
 {
 	const struct service *best = NULL;
 
-	for (int i = 0; i < dp->nservices; i++) {
-		const struct service *s = &dp->services[i];
+	for (int i = 0; i < n; i++) {
+		const struct service *s = &list[i];
 
 		if (s->family == family && (!best || s->plen > best->plen) &&
 		    in_prefix(dst, s->prefix, s->plen))
@@ -304,16 +506,42 @@ static const struct service *service_for(const struct dp *dp, int family, const 
 	return best;
 }
 
+/* The longest service prefix holding dst. */
+static const struct service *service_for(const struct dp *dp, int family, const uint8_t *dst)
+{
+	return longest(dp->services, dp->nservices, family, dst);
+}
+
+static bool is_local(const struct dp *dp, int family, const uint8_t *dst)
+{
+	return longest(dp->locals, dp->nlocals, family, dst) != NULL;
+}
+
+/* The slot a service's traffic goes to, or -1 (its peer not configured). */
+static int service_slot(const struct dp *dp, const struct service *svc)
+{
+	int i = slot_of(dp, svc->peer);
+
+	return i >= 0 && dp->peers[i].used ? i : -1;
+}
+
 /* ---- packets ---------------------------------------------------------------- */
 
 struct pkt {
-	int family;
+	int family;	  /* 0: not even the addresses could be read */
 	size_t hl, total; /* IP header length, whole packet */
 	uint8_t proto;
 	const uint8_t *l4;
 	size_t l4len;
 	struct svr_ctx t;
 	bool syn;
+};
+
+enum parsed {
+	PARSED_OK = 0,
+	PARSED_MALFORMED = -1,
+	PARSED_FRAGMENT = -2,
+	PARSED_EXT_HEADER = -3,
 };
 
 static uint16_t get16(const uint8_t *p)
@@ -327,38 +555,62 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* 0, or -1 malformed, -2 not carried (fragments, extension headers,
- * protocols other than UDP, TCP and ICMP echo). */
-static int parse(const uint8_t *b, size_t len, struct pkt *k)
+/* IPv6 extension headers (RFC 8200 4, and those of later RFCs): a
+ * packet with one is not carried (its headers would have to travel and
+ * be checked too), so it is dropped, never passed.  ESP (50) and AH (51)
+ * are carried like any protocol. */
+static bool ipv6_ext(uint8_t nh)
 {
-	memset(k, 0, sizeof(*k));
+	return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 135 || nh == 139 || nh == 140 ||
+	       nh == 253 || nh == 254;
+}
+
+/* The IP header: family, addresses, protocol and lengths. */
+static enum parsed parse_ip(const uint8_t *b, size_t len, struct pkt *k)
+{
 	if (len < 20)
-		return -1;
+		return PARSED_MALFORMED;
 	if (b[0] >> 4 == 4) {
 		k->family = 4;
-		k->hl = (size_t)(b[0] & 0x0f) * 4;
-		k->total = get16(b + 2);
-		if (k->hl < 20 || k->total < k->hl || k->total > len)
-			return -1;
-		if ((get16(b + 6) & 0x3fff) != 0)
-			return -2; /* a fragment */
-		k->proto = b[9];
 		memcpy(k->t.src, b + 12, 4);
 		memcpy(k->t.dst, b + 16, 4);
-	} else if (b[0] >> 4 == 6) {
-		if (len < 40)
-			return -1;
+		k->hl = (size_t)(b[0] & 0x0f) * 4;
+		k->total = get16(b + 2);
+		k->proto = b[9];
+		if (k->hl < 20 || k->total < k->hl || k->total > len)
+			return PARSED_MALFORMED;
+		if ((get16(b + 6) & 0x3fff) != 0)
+			return PARSED_FRAGMENT;
+	} else if (b[0] >> 4 == 6 && len >= 40) {
 		k->family = 6;
-		k->hl = 40;
-		k->total = 40 + (size_t)get16(b + 4);
-		if (k->total > len)
-			return -1;
-		k->proto = b[6];
 		memcpy(k->t.src, b + 8, 16);
 		memcpy(k->t.dst, b + 24, 16);
+		k->hl = 40;
+		k->total = 40 + (size_t)get16(b + 4);
+		k->proto = b[6];
+		if (k->total > len)
+			return PARSED_MALFORMED;
+		if (k->proto == 44)
+			return PARSED_FRAGMENT;
+		if (ipv6_ext(k->proto))
+			return PARSED_EXT_HEADER;
 	} else {
-		return -1;
+		return PARSED_MALFORMED;
 	}
+	return PARSED_OK;
+}
+
+/* What SVR carries: UDP and TCP by their ports, ICMP and ICMPv6 echo by
+ * the identifier, any other protocol (GRE, ESP, SCTP, ICMP errors, ...)
+ * whole, by its addresses and protocol (ports 0). */
+static enum parsed parse(const uint8_t *b, size_t len, struct pkt *k)
+{
+	enum parsed rc;
+
+	memset(k, 0, sizeof(*k));
+	rc = parse_ip(b, len, k);
+	if (rc != PARSED_OK)
+		return rc;
 	k->t.family = k->family;
 	k->t.proto = k->proto;
 	k->l4 = b + k->hl;
@@ -366,17 +618,17 @@ static int parse(const uint8_t *b, size_t len, struct pkt *k)
 	switch (k->proto) {
 	case IPPROTO_UDP_:
 		if (k->l4len < 8 || get16(k->l4 + 4) != k->l4len)
-			return -1;
+			return PARSED_MALFORMED;
 		k->t.sport = get16(k->l4);
 		k->t.dport = get16(k->l4 + 2);
-		return 0;
+		return PARSED_OK;
 	case IPPROTO_TCP_:
 		if (k->l4len < 20 || (size_t)(k->l4[12] >> 4) * 4 > k->l4len)
-			return -1;
+			return PARSED_MALFORMED;
 		k->t.sport = get16(k->l4);
 		k->t.dport = get16(k->l4 + 2);
 		k->syn = (k->l4[13] & 0x12) == 0x02; /* SYN without ACK */
-		return 0;
+		return PARSED_OK;
 	case IPPROTO_ICMP_:
 	case IPPROTO_ICMP6_: {
 		uint8_t type = k->l4len >= 8 ? k->l4[0] : 0;
@@ -384,15 +636,14 @@ static int parse(const uint8_t *b, size_t len, struct pkt *k)
 						      : type == 128 || type == 129;
 
 		if (k->l4len < 8)
-			return -1;
-		if (!echo || k->family != (k->proto == IPPROTO_ICMP_ ? 4 : 6))
-			return -2;
+			return PARSED_MALFORMED;
 		/* the echo identifier stands for both ports */
-		k->t.sport = k->t.dport = get16(k->l4 + 4);
-		return 0;
+		if (echo && k->family == (k->proto == IPPROTO_ICMP_ ? 4 : 6))
+			k->t.sport = k->t.dport = get16(k->l4 + 4);
+		return PARSED_OK;
 	}
 	default:
-		return -2;
+		return PARSED_OK;
 	}
 }
 
@@ -443,26 +694,37 @@ static size_t build(uint8_t *out, int family, const uint8_t *src, const uint8_t 
 
 /* ---- the session table ------------------------------------------------------ */
 
-static uint32_t hash_ctx(const struct svr_ctx *c, bool reverse)
+static uint32_t hash_ctx(const struct dp *dp, const struct svr_ctx *c, bool reverse)
 {
 	size_t a = c->family == 6 ? 16 : 4;
 	const uint8_t *x = reverse ? c->dst : c->src, *y = reverse ? c->src : c->dst;
 	uint16_t px = reverse ? c->dport : c->sport, py = reverse ? c->sport : c->dport;
-	uint32_t h = 2166136261u;
+	uint8_t b[38];
 
-	for (size_t i = 0; i < a; i++)
-		h = (h ^ x[i]) * 16777619u;
-	for (size_t i = 0; i < a; i++)
-		h = (h ^ y[i]) * 16777619u;
-	h = (h ^ px) * 16777619u;
-	h = (h ^ py) * 16777619u;
-	h = (h ^ c->proto) * 16777619u;
-	return h & (BUCKETS - 1);
+	b[0] = (uint8_t)c->family;
+	b[1] = c->proto;
+	put16(b + 2, px);
+	put16(b + 4, py);
+	memcpy(b + 6, x, a);
+	memcpy(b + 6 + a, y, a);
+	return (uint32_t)siphash24(dp->hkey, b, 6 + 2 * a) & (BUCKETS - 1);
 }
 
-static uint32_t hash_port(int peer, uint16_t port)
+static uint32_t hash_port(const struct dp *dp, int peer, uint16_t port)
 {
-	return ((uint32_t)peer * 2654435761u ^ port) & (BUCKETS - 1);
+	uint8_t b[6] = {(uint8_t)(peer >> 24), (uint8_t)(peer >> 16), (uint8_t)(peer >> 8),
+			(uint8_t)peer};
+
+	put16(b + 4, port);
+	return (uint32_t)siphash24(dp->hkey, b, sizeof(b)) & (BUCKETS - 1);
+}
+
+static uint32_t hash_src(const struct dp *dp, int family, const uint8_t *a)
+{
+	uint8_t b[17] = {(uint8_t)family};
+
+	memcpy(b + 1, a, family == 6 ? 16 : 4);
+	return (uint32_t)siphash24(dp->hkey, b, family == 6 ? 17 : 5) & (BUCKETS - 1);
 }
 
 static bool same_ctx(const struct svr_ctx *a, const struct svr_ctx *b, bool reverse)
@@ -480,27 +742,152 @@ static bool same_ctx(const struct svr_ctx *a, const struct svr_ctx *b, bool reve
 
 /* The session whose forward tuple is t (*reverse false) or whose reverse
  * tuple is t (*reverse true), or -1. */
-static int find_flow(const struct dp *dp, const struct svr_ctx *t, bool *reverse)
+static int find_flow(struct dp *dp, const struct svr_ctx *t, bool *reverse)
 {
-	for (int i = dp->by_fwd[hash_ctx(t, false)]; i >= 0; i = dp->s[i].next_fwd)
+	uint32_t h = hash_ctx(dp, t, false);
+
+	for (int i = dp->by_fwd[h]; i >= 0; i = dp->s[i].next_fwd) {
+		dp->st.probes++;
 		if (same_ctx(&dp->s[i].fwd, t, false)) {
 			*reverse = false;
 			return i;
 		}
-	for (int i = dp->by_rev[hash_ctx(t, false)]; i >= 0; i = dp->s[i].next_rev)
+	}
+	for (int i = dp->by_rev[h]; i >= 0; i = dp->s[i].next_rev) {
+		dp->st.probes++;
 		if (same_ctx(&dp->s[i].fwd, t, true)) {
 			*reverse = true;
 			return i;
 		}
+	}
 	return -1;
 }
 
-static int find_port(const struct dp *dp, int peer, uint16_t port)
+static int find_port(struct dp *dp, int peer, uint16_t port)
 {
-	for (int i = dp->by_port[hash_port(peer, port)]; i >= 0; i = dp->s[i].next_port)
+	for (int i = dp->by_port[hash_port(dp, peer, port)]; i >= 0; i = dp->s[i].next_port) {
+		dp->st.probes++;
 		if (dp->s[i].peer == peer && dp->s[i].port == port)
 			return i;
+	}
 	return -1;
+}
+
+/* The entry counting sessions from address a, or -1. */
+static int src_find(const struct dp *dp, int family, const uint8_t *a, uint32_t h)
+{
+	size_t n = family == 6 ? 16 : 4;
+
+	for (int i = dp->by_src[h]; i >= 0; i = dp->srcs[i].next)
+		if (dp->srcs[i].family == family && !memcmp(dp->srcs[i].addr, a, n))
+			return i;
+	return -1;
+}
+
+static uint32_t src_count(const struct dp *dp, int family, const uint8_t *a)
+{
+	int i = src_find(dp, family, a, hash_src(dp, family, a));
+
+	return i < 0 ? 0 : dp->srcs[i].n;
+}
+
+/* One more session from a: 0, or -1 (no memory). */
+static int src_add(struct dp *dp, int family, const uint8_t *a)
+{
+	uint32_t h = hash_src(dp, family, a);
+	int i = src_find(dp, family, a, h);
+
+	if (i < 0) {
+		if (dp->src_free >= 0) {
+			i = dp->src_free;
+			dp->src_free = dp->srcs[i].next;
+		} else {
+			if (dp->nsrcs == dp->src_cap) {
+				int nc = dp->src_cap ? dp->src_cap * 2 : 256;
+				struct src *n = realloc(dp->srcs, (size_t)nc * sizeof(*n));
+
+				if (!n)
+					return -1;
+				dp->srcs = n;
+				dp->src_cap = nc;
+			}
+			i = dp->nsrcs++;
+		}
+		memset(&dp->srcs[i], 0, sizeof(dp->srcs[i]));
+		dp->srcs[i].family = (uint8_t)family;
+		memcpy(dp->srcs[i].addr, a, family == 6 ? 16 : 4);
+		dp->srcs[i].next = dp->by_src[h];
+		dp->by_src[h] = i;
+	}
+	dp->srcs[i].n++;
+	return 0;
+}
+
+static void src_del(struct dp *dp, int family, const uint8_t *a)
+{
+	uint32_t h = hash_src(dp, family, a);
+	int *pp = &dp->by_src[h];
+
+	while (*pp >= 0) {
+		struct src *e = &dp->srcs[*pp];
+
+		if (e->family == family && !memcmp(e->addr, a, family == 6 ? 16 : 4)) {
+			int i = *pp;
+
+			if (--e->n)
+				return;
+			*pp = e->next;
+			e->next = dp->src_free;
+			dp->src_free = i;
+			return;
+		}
+		pp = &e->next;
+	}
+}
+
+/* Both routers of a pair make sessions on the same port range, so each
+ * takes its own half: the router whose name sorts first even ports, the
+ * other odd ones.  Both ends work it out the same way, and a first packet
+ * on a port of our half is not a session the far end may make. */
+static unsigned port_parity(const struct dp *dp, int peer)
+{
+	return strcmp(dp->router, dp->peers[peer].name) < 0 ? 0 : 1;
+}
+
+/* A free port of our half towards slot peer, from its free list (made
+ * on first use, in order; ports come back at the tail, so the one just
+ * freed is the last to be used again).  O(1). */
+static int alloc_port(struct dp *dp, int peer, uint16_t *port)
+{
+	struct peer *p = &dp->peers[peer];
+
+	dp->st.port_allocs++;
+	if (!p->ports) {
+		unsigned first = DP_PORT_MIN + ((DP_PORT_MIN & 1u) != port_parity(dp, peer));
+
+		p->ports = malloc(HALF_PORTS * sizeof(*p->ports));
+		if (!p->ports)
+			return -1;
+		for (unsigned v = first; v <= DP_PORT_MAX; v += 2)
+			p->ports[p->pcount++] = (uint16_t)v;
+		p->phead = 0;
+	}
+	if (!p->pcount)
+		return -1;
+	*port = p->ports[p->phead];
+	p->phead = (p->phead + 1) % HALF_PORTS;
+	p->pcount--;
+	return 0;
+}
+
+static void free_port(struct dp *dp, int peer, uint16_t port)
+{
+	struct peer *p = &dp->peers[peer];
+
+	if (!p->ports || (port & 1u) != port_parity(dp, peer) || p->pcount >= HALF_PORTS)
+		return; /* not one of ours: the far end's */
+	p->ports[(p->phead + p->pcount) % HALF_PORTS] = port;
+	p->pcount++;
 }
 
 static void unlink_chain(int *head, struct sess *s, int idx, size_t link_off)
@@ -518,12 +905,16 @@ static void sess_free(struct dp *dp, int i)
 	struct sess *s = &dp->s[i];
 	int mate = s->transit ? s->mate : -1;
 
-	unlink_chain(&dp->by_fwd[hash_ctx(&s->fwd, false)], dp->s, i,
+	unlink_chain(&dp->by_fwd[hash_ctx(dp, &s->fwd, false)], dp->s, i,
 		     offsetof(struct sess, next_fwd));
-	unlink_chain(&dp->by_rev[hash_ctx(&s->fwd, true)], dp->s, i,
+	unlink_chain(&dp->by_rev[hash_ctx(dp, &s->fwd, true)], dp->s, i,
 		     offsetof(struct sess, next_rev));
-	unlink_chain(&dp->by_port[hash_port(s->peer, s->port)], dp->s, i,
+	unlink_chain(&dp->by_port[hash_port(dp, s->peer, s->port)], dp->s, i,
 		     offsetof(struct sess, next_port));
+	if (s->counted)
+		src_del(dp, s->fwd.family, s->fwd.src);
+	free_port(dp, s->peer, s->port);
+	dp->peers[s->peer].nsess--;
 	crypto_pkt_key_free(s->ck);
 	crypto_pkt_key_free(s->prev_ck);
 	crypto_wipe(s, sizeof(*s));
@@ -536,14 +927,45 @@ static void sess_free(struct dp *dp, int i)
 	}
 }
 
+/* Room for one more session from the source of fwd: DP_DROP_N, or why
+ * not. */
+static enum dp_drop room_for(const struct dp *dp, const struct svr_ctx *fwd)
+{
+	if ((uint32_t)dp->live >= dp->lim.max_sessions)
+		return DP_DROP_TABLE_FULL;
+	if (src_count(dp, fwd->family, fwd->src) >= dp->lim.max_per_source)
+		return DP_DROP_SOURCE_LIMIT;
+	return DP_DROP_N;
+}
+
+/* The idle timeout of a session: short until the far end answers. */
+static uint64_t timeout_of(const struct dp *dp, const struct sess *s)
+{
+	if (!s->answered)
+		return dp->lim.unanswered_ms;
+	return s->fwd.proto == IPPROTO_TCP_   ? 1800000
+	       : s->fwd.proto == IPPROTO_UDP_ ? 60000
+					      : 30000;
+}
+
+static void answered(const struct dp *dp, struct sess *s)
+{
+	if (!s->answered) {
+		s->answered = true;
+		s->timeout_ms = timeout_of(dp, s);
+	}
+}
+
 /* A session; lan: found by its 5-tuple too (not a transit leg, which
- * only ever sees the WAN). */
+ * only ever sees the WAN); counted: in its source address's count. */
 static int sess_new(struct dp *dp, const struct svr_ctx *fwd, int peer, uint16_t port,
-		    const struct crypto_seal_key *pk, uint64_t now, bool lan)
+		    const struct crypto_seal_key *pk, uint64_t now, bool lan, bool counted)
 {
 	struct sess *s;
 	int i;
 
+	if (counted && src_add(dp, fwd->family, fwd->src) < 0)
+		return -1;
 	if (dp->free_head >= 0) {
 		i = dp->free_head;
 		dp->free_head = dp->s[i].next_fwd;
@@ -552,8 +974,11 @@ static int sess_new(struct dp *dp, const struct svr_ctx *fwd, int peer, uint16_t
 			int nc = dp->cap ? dp->cap * 2 : 256;
 			struct sess *n = realloc(dp->s, (size_t)nc * sizeof(*n));
 
-			if (!n)
+			if (!n) {
+				if (counted)
+					src_del(dp, fwd->family, fwd->src);
 				return -1;
+			}
 			dp->s = n;
 			dp->cap = nc;
 		}
@@ -565,56 +990,48 @@ static int sess_new(struct dp *dp, const struct svr_ctx *fwd, int peer, uint16_t
 	if (!s->ck) {
 		s->next_fwd = dp->free_head;
 		dp->free_head = i;
+		if (counted)
+			src_del(dp, fwd->family, fwd->src);
 		return -1;
 	}
 	s->used = true;
+	s->counted = counted;
 	s->fwd = *fwd;
 	s->peer = peer;
 	s->port = port;
 	s->pk = *pk;
 	s->last_ms = s->key_ms = now;
-	s->timeout_ms = fwd->proto == IPPROTO_TCP_   ? 1800000
-			: fwd->proto == IPPROTO_UDP_ ? 60000
-						     : 30000;
+	s->timeout_ms = timeout_of(dp, s);
 	replay_init(&s->rx);
 	s->mate = -1;
 	s->next_fwd = s->next_rev = -1;
 	if (lan) {
-		s->next_fwd = dp->by_fwd[hash_ctx(fwd, false)];
-		dp->by_fwd[hash_ctx(fwd, false)] = i;
-		s->next_rev = dp->by_rev[hash_ctx(fwd, true)];
-		dp->by_rev[hash_ctx(fwd, true)] = i;
+		s->next_fwd = dp->by_fwd[hash_ctx(dp, fwd, false)];
+		dp->by_fwd[hash_ctx(dp, fwd, false)] = i;
+		s->next_rev = dp->by_rev[hash_ctx(dp, fwd, true)];
+		dp->by_rev[hash_ctx(dp, fwd, true)] = i;
 	}
-	s->next_port = dp->by_port[hash_port(peer, port)];
-	dp->by_port[hash_port(peer, port)] = i;
+	s->next_port = dp->by_port[hash_port(dp, peer, port)];
+	dp->by_port[hash_port(dp, peer, port)] = i;
+	dp->peers[peer].nsess++;
 	dp->live++;
 	dp->st.sessions_created++;
 	return i;
 }
 
-/* Both routers of a pair make sessions on the same port range, so each
- * takes its own half: the router whose name sorts first even ports, the
- * other odd ones.  Both ends work it out the same way, and a first packet
- * on a port of our half is not a session the far end may make. */
-static unsigned port_parity(const struct dp *dp, int peer)
+/* The next sequence number of session s, or 0 when it has none left: a
+ * session taken from metadata moves to a new epoch when its own runs
+ * out (2^DP_EPOCH_SHIFT - 1 packets), and without one it sends nothing. */
+static uint64_t next_seq(struct dp *dp, struct sess *s)
 {
-	return strcmp(dp->router, dp->peers[peer].name) < 0 ? 0 : 1;
-}
+	if (!s->ingress && ((s->tx_seq + 1) & EPOCH_SEQS) == 0) {
+		uint64_t e = take_epoch(dp);
 
-static int alloc_port(struct dp *dp, int peer, uint16_t *port)
-{
-	unsigned parity = port_parity(dp, peer);
-
-	for (int tries = 0; tries <= DP_PORT_MAX - DP_PORT_MIN; tries++) {
-		uint16_t p = dp->next_port;
-
-		dp->next_port = p >= DP_PORT_MAX ? DP_PORT_MIN : (uint16_t)(p + 1);
-		if ((p & 1u) == parity && find_port(dp, peer, p) < 0) {
-			*port = p;
+		if (!e)
 			return 0;
-		}
+		s->tx_seq = e;
 	}
-	return -1;
+	return ++s->tx_seq;
 }
 
 /* ---- LAN to WAN ---------------------------------------------------------------- */
@@ -682,8 +1099,10 @@ static size_t first_meta(struct dp *dp, const struct sess *s, const char *src_ro
 	ssize_t w;
 
 	memset(&m, 0, sizeof(m));
+	int ext = peer_ext(dp, s->peer);
+
 	*why = DP_DROP_NO_KEY;
-	if (dp->keys.peer_mkey(dp->keys.arg, s->peer, &mk, &m.key_index) < 0)
+	if (ext < 0 || dp->keys.peer_mkey(dp->keys.arg, ext, &mk, &m.key_index) < 0)
 		return 0;
 	m.time_ms = time_ms;
 	m.fwd = s->fwd;
@@ -694,8 +1113,8 @@ static size_t first_meta(struct dp *dp, const struct sess *s, const char *src_ro
 	m.encrypted = true;
 	m.tcp_syn = syn;
 	m.meta_only = meta_only;
-	w = dp->keys.wrap(dp->keys.arg, s->peer, (const uint8_t *)&s->pk, sizeof(s->pk),
-			  m.wrapped_key, sizeof(m.wrapped_key));
+	w = dp->keys.wrap(dp->keys.arg, ext, (const uint8_t *)&s->pk, sizeof(s->pk), m.wrapped_key,
+			  sizeof(m.wrapped_key));
 	if (w < 0) {
 		crypto_wipe(&mk, sizeof(mk));
 		return 0;
@@ -721,8 +1140,10 @@ static int send_extra(struct dp *dp, struct sess *s, uint8_t dir, size_t mlen, s
 	const struct peer *pr = &dp->peers[s->peer];
 	size_t hl = wan_hl(pr);
 	uint8_t *frame = out->extra + hl;
-	ssize_t n = crypto_pkt_seal(s->ck, dir, ++s->tx_seq, frame, mlen, (const uint8_t *)"", 0,
-				    frame + mlen, sizeof(out->extra) - hl - mlen);
+	uint64_t seq = next_seq(dp, s);
+	ssize_t n = seq ? crypto_pkt_seal(s->ck, dir, seq, frame, mlen, (const uint8_t *)"", 0,
+					  frame + mlen, sizeof(out->extra) - hl - mlen)
+			: -1;
 
 	if (n < 0)
 		return -1;
@@ -754,6 +1175,7 @@ static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool
 	size_t hl = pr->family == 4 ? 28 : 48, mlen = 0, blen;
 	uint8_t *frame = out->pkt + hl;
 	const uint8_t *body;
+	uint64_t seq;
 	ssize_t n;
 
 	inner(k, &body, &blen);
@@ -798,8 +1220,10 @@ static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool
 		svrmeta_put(&w, SVRMETA_TLV_NO_FWD_META, NULL, 0);
 		mlen = svrmeta_finish(&w);
 	}
-	n = crypto_pkt_seal(s->ck, reverse ? 1 : 0, ++s->tx_seq, frame, mlen, body, blen,
-			    frame + mlen, sizeof(out->pkt) - hl - mlen);
+	if (!(seq = next_seq(dp, s)))
+		return drop(dp, out, DP_DROP_NO_EPOCH);
+	n = crypto_pkt_seal(s->ck, reverse ? 1 : 0, seq, frame, mlen, body, blen, frame + mlen,
+			    sizeof(out->pkt) - hl - mlen);
 	if (n >= 8 && !mlen && !memcmp(frame, svrmeta_cookie, 8)) {
 		/* ciphertext that happens to begin with the cookie (one time in
 		 * 2^64): a bare header in front, sealed over like any frame */
@@ -814,6 +1238,8 @@ static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool
 		return drop(dp, out, DP_DROP_MALFORMED);
 	out->len = build(out->pkt, pr->family, pr->ours, pr->theirs, IPPROTO_UDP_, 64, s->port,
 			 s->port, true, mlen + (size_t)n);
+	if (reverse)
+		answered(dp, s); /* the host behind us answered the far one */
 	s->last_ms = now;
 	s->pkts_out++;
 	dp->st.wan_out++;
@@ -821,22 +1247,88 @@ static enum dp_verdict send_wan(struct dp *dp, int si, const struct pkt *k, bool
 	return DP_SEND;
 }
 
+/* A LAN packet SVR does not carry (a fragment, an IPv6 extension
+ * header, one it cannot read): dropped and counted when it goes where SVR
+ * carries traffic (a service prefix, or the far host of a session),
+ * never passed in clear there; elsewhere the kernel's. */
+static enum dp_verdict not_carried(struct dp *dp, const struct pkt *k, enum parsed rc, size_t len,
+				   struct dp_out *out)
+{
+	if (!k->family ||
+	    (!service_for(dp, k->family, k->t.dst) && !src_count(dp, k->family, k->t.dst))) {
+		dp->st.passed++;
+		return DP_PASS;
+	}
+	dp->st.lan_in++;
+	dp->st.lan_in_bytes += len;
+	return drop(dp, out,
+		    rc == PARSED_FRAGMENT     ? DP_DROP_FRAGMENT
+		    : rc == PARSED_EXT_HEADER ? DP_DROP_EXT_HEADER
+					      : DP_DROP_MALFORMED);
+}
+
+/* A new session for LAN packet k to service svc: its index, or -1 with
+ * the reason in *why.  What one LAN host can make is bounded: TCP only
+ * from a SYN, its share of the table, the table's size. */
+static int lan_session(struct dp *dp, const struct service *svc, const struct pkt *k, uint64_t now,
+		       enum dp_drop *why)
+{
+	struct crypto_seal_key pk;
+	int slot = service_slot(dp, svc), si;
+	uint16_t port;
+
+	*why = DP_DROP_NO_KEY;
+	if (slot < 0)
+		return -1;
+	if (k->proto == IPPROTO_TCP_ && !k->syn) {
+		*why = DP_DROP_NOT_SYN;
+		return -1;
+	}
+	if ((*why = room_for(dp, &k->t)) != DP_DROP_N)
+		return -1;
+	*why = DP_DROP_NO_KEY;
+	if (dp->keys.peer_mkey(dp->keys.arg, peer_ext(dp, slot), &pk, &(uint32_t){0}) < 0) {
+		crypto_wipe(&pk, sizeof(pk));
+		return -1;
+	}
+	*why = DP_DROP_NO_PORT;
+	if (alloc_port(dp, slot, &port) < 0) {
+		crypto_wipe(&pk, sizeof(pk));
+		return -1;
+	}
+	if (crypto_random(&pk, sizeof(pk)) < 0 ||
+	    (si = sess_new(dp, &k->t, slot, port, &pk, now, true, true)) < 0) {
+		crypto_wipe(&pk, sizeof(pk));
+		free_port(dp, slot, port);
+		return -1;
+	}
+	crypto_wipe(&pk, sizeof(pk));
+	dp->s[si].ingress = true;
+	crypto_random(dp->s[si].uuid, 16);
+	snprintf(dp->s[si].service, sizeof(dp->s[si].service), "%s", svc->name);
+	return si;
+}
+
 enum dp_verdict dp_lan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t now,
 			  struct dp_out *out)
 {
 	const struct service *svc;
-	struct crypto_seal_key pk;
 	bool reverse = false;
+	enum dp_drop why;
 	struct pkt k;
-	uint16_t port;
-	int rc = parse(b, len, &k), si;
+	enum parsed rc = parse(b, len, &k);
+	int si;
 
 	out->extra_len = 0;
-	if (rc < 0) {
-		dp->st.passed++;
-		return DP_PASS; /* not ours to judge: the kernel decides */
-	}
+	if (rc != PARSED_OK)
+		return not_carried(dp, &k, rc, len, out);
 	si = find_flow(dp, &k.t, &reverse);
+	if (si >= 0 && !dp->peers[dp->s[si].peer].used) {
+		/* its peer left the configuration: the session ends with it */
+		dp->st.sessions_expired += dp->s[si].transit ? 2 : 1;
+		sess_free(dp, si);
+		si = -1;
+	}
 	if (si < 0) {
 		svc = service_for(dp, k.family, k.t.dst);
 		if (!svc) {
@@ -845,21 +1337,8 @@ enum dp_verdict dp_lan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 		}
 		dp->st.lan_in++;
 		dp->st.lan_in_bytes += len;
-		if (svc->peer < 0 || svc->peer >= dp->npeers || !dp->peers[svc->peer].used)
-			return drop(dp, out, DP_DROP_NO_KEY);
-		if (dp->keys.peer_mkey(dp->keys.arg, svc->peer, &pk, &(uint32_t){0}) < 0)
-			return drop(dp, out, DP_DROP_NO_KEY);
-		if (alloc_port(dp, svc->peer, &port) < 0)
-			return drop(dp, out, DP_DROP_NO_PORT);
-		if (crypto_random(&pk, sizeof(pk)) < 0 ||
-		    (si = sess_new(dp, &k.t, svc->peer, port, &pk, now, true)) < 0) {
-			crypto_wipe(&pk, sizeof(pk));
-			return drop(dp, out, DP_DROP_NO_PORT);
-		}
-		crypto_wipe(&pk, sizeof(pk));
-		dp->s[si].ingress = true;
-		crypto_random(dp->s[si].uuid, 16);
-		snprintf(dp->s[si].service, sizeof(dp->s[si].service), "%s", svc->name);
+		if ((si = lan_session(dp, svc, &k, now, &why)) < 0)
+			return drop(dp, out, why);
 	} else {
 		dp->st.lan_in++;
 		dp->st.lan_in_bytes += len;
@@ -890,45 +1369,128 @@ static bool udp_ok(const struct pkt *k)
 	return csum(k->l4, k->l4len, acc) == 0;
 }
 
+/* The sealed part of a re-trigger request: what it says, and who to. */
+#define RETRIGGER_TAG	  "opensvr retrigger v1"
+#define RETRIGGER_TAG_LEN (sizeof(RETRIGGER_TAG)) /* with its NUL */
+
+/* A re-trigger frame for port of slot peer at frame (cap bytes): header
+ * TLVs 16 (the peer's metadata key index), 0xF002 (our clock) and 0xF004,
+ * then a payload section sealed with the peer's metadata key (the header
+ * as associated data) holding RETRIGGER_TAG, the port and our name.  Its
+ * length, or 0 (no metadata key for the peer yet). */
+static size_t retrigger_frame(struct dp *dp, int peer, uint16_t port, uint64_t now, uint8_t *frame,
+			      size_t cap)
+{
+	uint8_t pt[RETRIGGER_TAG_LEN + 2 + 64], tb[8];
+	size_t nlen = strlen(dp->router), ptlen = RETRIGGER_TAG_LEN + 2 + nlen, hlen, plen;
+	struct crypto_seal_key mk;
+	struct svrmeta_writer w;
+	uint64_t t = wall(dp, now);
+	uint32_t index;
+	ssize_t n;
+
+	if (peer_ext(dp, peer) < 0)
+		return 0;
+	if (dp->keys.peer_mkey(dp->keys.arg, peer_ext(dp, peer), &mk, &index) < 0) {
+		crypto_wipe(&mk, sizeof(mk));
+		return 0;
+	}
+	for (int i = 0; i < 8; i++)
+		tb[i] = (uint8_t)(t >> (56 - 8 * i));
+	svrmeta_begin(&w, frame, cap);
+	svrmeta_put_u32(&w, SVRMETA_TLV_KEY_INDEX, index);
+	svrmeta_put(&w, SVRMETA_TLV_TIME, tb, 8);
+	svrmeta_put(&w, SVRMETA_TLV_RETRIGGER, NULL, 0);
+	hlen = svrmeta_finish(&w);
+	plen = crypto_sealed_len(ptlen);
+	memcpy(pt, RETRIGGER_TAG, RETRIGGER_TAG_LEN);
+	put16(pt + RETRIGGER_TAG_LEN, port);
+	memcpy(pt + RETRIGGER_TAG_LEN + 2, dp->router, nlen);
+	n = -1;
+	if (hlen && hlen + plen <= cap) {
+		put16(frame + 10, (uint16_t)plen);
+		n = crypto_seal(&mk, frame, hlen, pt, ptlen, frame + hlen, cap - hlen);
+	}
+	crypto_wipe(&mk, sizeof(mk));
+	return n == (ssize_t)plen ? hlen + plen : 0;
+}
+
 /* "I have no session on this port: send its metadata again", to the
  * peer that sent us a packet of it; at most every 200 ms per port. */
 static void send_retrigger(struct dp *dp, int peer, uint16_t port, uint64_t now, struct dp_out *out)
 {
 	const struct peer *pr = &dp->peers[peer];
-	uint64_t *last = &dp->retrigger_ms[hash_port(peer, port) & 1023];
-	struct svrmeta_writer w;
+	uint64_t *last = &dp->retrigger_ms[hash_port(dp, peer, port) & 1023];
 	size_t mlen;
 
 	if (*last && now - *last < 200)
 		return;
+	mlen = retrigger_frame(dp, peer, port, now, out->extra + wan_hl(pr),
+			       sizeof(out->extra) - wan_hl(pr));
+	if (!mlen)
+		return;
 	*last = now;
-	svrmeta_begin(&w, out->extra + wan_hl(pr), 64);
-	svrmeta_put(&w, SVRMETA_TLV_RETRIGGER, NULL, 0);
-	mlen = svrmeta_finish(&w);
 	out->extra_len = build(out->extra, pr->family, pr->ours, pr->theirs, IPPROTO_UDP_, 64, port,
 			       port, true, mlen);
 	dp->st.wan_out++;
 	dp->st.wan_out_bytes += out->extra_len;
 }
 
-/* A retrigger from a peer (see send_retrigger).  It cannot be
- * authenticated (the sender lost the key with the session), so all it
- * does is make us add metadata again, which the far end must then
- * acknowledge under the session's key; a hub passes it on. */
-static enum dp_verdict take_retrigger(struct dp *dp, int peer, uint16_t port, const uint8_t *frame,
-				      size_t mlen, struct dp_out *out)
+/* Is the re-trigger frame at data (header f, m) one that the router of
+ * slot peer made for port, sealed with our metadata key and fresh? */
+static bool retrigger_ok(struct dp *dp, int peer, uint16_t port, const uint8_t *data,
+			 const struct svrmeta *f, const struct svr_session_meta *m, uint64_t now)
+{
+	uint8_t pt[RETRIGGER_TAG_LEN + 2 + 64 + CRYPTO_AES_BLOCK];
+	const char *name = dp->peers[peer].name;
+	size_t nlen = strlen(name);
+	struct crypto_seal_key mk;
+	ssize_t n;
+
+	if (!f->plen || m->time_ms + META_WINDOW_MS < wall(dp, now) ||
+	    m->time_ms > wall(dp, now) + META_WINDOW_MS)
+		return false;
+	if (dp->keys.own_mkey(dp->keys.arg, m->key_index, &mk) < 0) {
+		crypto_wipe(&mk, sizeof(mk));
+		return false;
+	}
+	n = crypto_open(&mk, data, f->hlen, data + f->hlen, f->plen, pt, sizeof(pt));
+	crypto_wipe(&mk, sizeof(mk));
+	return n == (ssize_t)(RETRIGGER_TAG_LEN + 2 + nlen) &&
+	       !memcmp(pt, RETRIGGER_TAG, RETRIGGER_TAG_LEN) &&
+	       get16(pt + RETRIGGER_TAG_LEN) == port &&
+	       !memcmp(pt + RETRIGGER_TAG_LEN + 2, name, nlen);
+}
+
+/* A re-trigger from a peer (see send_retrigger): taken only when it
+ * authenticates under our metadata key, names the peer it came from and
+ * this port, and is newer than the last one taken for the session (a
+ * replayed one does nothing).  Then the ingress router adds metadata
+ * again, which the far end must acknowledge under the session's key; a
+ * hub checks it the same way and makes its own for the next router. */
+static enum dp_verdict take_retrigger(struct dp *dp, int peer, uint16_t port, const uint8_t *data,
+				      const struct svrmeta *f, const struct svr_session_meta *m,
+				      uint64_t now, struct dp_out *out)
 {
 	int si = find_port(dp, peer, port);
 	struct sess *s;
 
 	if (si < 0)
 		return drop(dp, out, DP_DROP_NO_SESSION);
+	if (!retrigger_ok(dp, peer, port, data, f, m, now))
+		return drop(dp, out, DP_DROP_BAD_METADATA);
 	s = &dp->s[si];
+	if (m->time_ms <= s->retrigger_ms)
+		return drop(dp, out, DP_DROP_REPLAY);
+	s->retrigger_ms = m->time_ms;
 	if (s->transit) {
 		const struct sess *o = &dp->s[s->mate];
 		const struct peer *pr = &dp->peers[o->peer];
+		size_t mlen = retrigger_frame(dp, o->peer, o->port, now, out->pkt + wan_hl(pr),
+					      sizeof(out->pkt) - wan_hl(pr));
 
-		memcpy(out->pkt + wan_hl(pr), frame, mlen);
+		if (!mlen)
+			return drop(dp, out, DP_DROP_NO_KEY);
 		out->len = build(out->pkt, pr->family, pr->ours, pr->theirs, IPPROTO_UDP_, 64,
 				 o->port, o->port, true, mlen);
 		dp->st.relayed++;
@@ -972,7 +1534,8 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 	const struct service *svc;
 	struct crypto_seal_key pk;
 	uint16_t next_port = 0;
-	int si, next = -1, b;
+	uint64_t tx = 0;
+	int si, next, b;
 
 	*rekey = false;
 	if ((port & 1u) == port_parity(dp, peer)) {
@@ -997,15 +1560,15 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 		return -1;
 	}
 	/* A destination we route to another peer: we are a hub on the way,
-	 * and the session has a second leg towards that peer. */
+	 * and the session has a second leg towards that peer.  Otherwise it
+	 * must be ours to deliver: a LAN of ours, a service we serve. */
 	svc = service_for(dp, m->fwd.family, m->fwd.dst);
-	if (svc && svc->peer != peer && svc->peer >= 0 && svc->peer < dp->npeers &&
-	    dp->peers[svc->peer].used) {
-		next = svc->peer;
-		if (alloc_port(dp, next, &next_port) < 0) {
-			*why = DP_DROP_NO_PORT;
-			return -1;
-		}
+	next = svc ? service_slot(dp, svc) : -1;
+	if (next == peer)
+		next = -1;
+	if (next < 0 && !is_local(dp, m->fwd.family, m->fwd.dst)) {
+		*why = DP_DROP_FOREIGN;
+		return -1;
 	}
 	if (unwrap_key(dp, m, &pk) < 0) {
 		*why = DP_DROP_UNKNOWN_INDEX;
@@ -1013,11 +1576,29 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 	}
 	if (si >= 0)
 		sess_free(dp, si); /* the port went to a new session at the far end */
-	si = sess_new(dp, &m->fwd, peer, port, &pk, now, next < 0);
-	b = si >= 0 && next >= 0 ? sess_new(dp, &m->fwd, next, next_port, &pk, now, false) : -1;
+	*why = room_for(dp, &m->fwd);
+	/* The payload key is the ingress router's and outlives this session
+	 * when we lose it (a restart, an expiry) and rebuild it from metadata
+	 * sent again: our sequence numbers must not start over under it (the
+	 * IVs would repeat, and the far end's replay window would drop what we
+	 * send), so they start from a new epoch, above any we used before
+	 * whatever the clock says.  A hub seals nothing of its own. */
+	if (*why == DP_DROP_N && next < 0 && !(tx = take_epoch(dp)))
+		*why = DP_DROP_NO_EPOCH;
+	if (*why == DP_DROP_N && next >= 0 && alloc_port(dp, next, &next_port) < 0)
+		*why = DP_DROP_NO_PORT;
+	if (*why != DP_DROP_N) {
+		crypto_wipe(&pk, sizeof(pk));
+		return -1;
+	}
+	si = sess_new(dp, &m->fwd, peer, port, &pk, now, next < 0, true);
+	b = si >= 0 && next >= 0 ? sess_new(dp, &m->fwd, next, next_port, &pk, now, false, false)
+				 : -1;
 	crypto_wipe(&pk, sizeof(pk));
-	if (si >= 0 && next >= 0 && b < 0) {
-		sess_free(dp, si);
+	if (next >= 0 && b < 0) {
+		free_port(dp, next, next_port);
+		if (si >= 0)
+			sess_free(dp, si);
 		si = -1;
 	}
 	if (si < 0) {
@@ -1027,12 +1608,7 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 	memcpy(dp->s[si].uuid, m->uuid, 16);
 	snprintf(dp->s[si].service, sizeof(dp->s[si].service), "%s", m->service);
 	dp->s[si].key_meta_ms = m->time_ms;
-	/* The payload key is the ingress router's and outlives this session
-	 * when we lose it (a restart, an expiry) and rebuild it from metadata
-	 * sent again: our sequence numbers must not start over under it (the
-	 * IVs would repeat, and the far end's replay window would drop what we
-	 * send), so they start from our clock, above any we sent before. */
-	dp->s[si].tx_seq = wall(dp, now) << DP_SEQ_CLOCK_SHIFT;
+	dp->s[si].tx_seq = tx;
 	if (b >= 0) { /* leg b leaves us as from an ingress router */
 		struct sess *x = &dp->s[si], *y = &dp->s[b];
 
@@ -1097,7 +1673,10 @@ size_t dp_tick(struct dp *dp, uint64_t now)
 
 		if (!s->used)
 			continue;
-		if (now - s->last_ms >= s->timeout_ms) {
+		/* idle, or its peer (or, at a hub, the other leg's) left the
+		 * configuration */
+		if (now - s->last_ms >= s->timeout_ms || !dp->peers[s->peer].used ||
+		    (s->transit && !dp->peers[dp->s[s->mate].peer].used)) {
 			n += s->transit ? 2 : 1; /* a relayed one's legs go together */
 			sess_free(dp, i);
 			continue;
@@ -1129,8 +1708,8 @@ size_t dp_tick(struct dp *dp, uint64_t now)
  * is opened here and sealed again for the next router (the tag, over the
  * metadata, is made again; the ciphertext is the ingress router's). */
 static enum dp_verdict relay(struct dp *dp, int si, const uint8_t *data, size_t dlen, size_t mlen,
-			     const struct svr_session_meta *m, uint64_t seq, uint64_t now,
-			     struct dp_out *out)
+			     const struct svr_session_meta *m, uint64_t seq, bool payload,
+			     uint64_t now, struct dp_out *out)
 {
 	struct sess *s = &dp->s[si], *o = &dp->s[dp->s[si].mate];
 	const struct peer *pr = &dp->peers[o->peer];
@@ -1167,6 +1746,10 @@ static enum dp_verdict relay(struct dp *dp, int si, const uint8_t *data, size_t 
 		(void)crypto_pkt_retag(used, dir, frame, nm, frame + nm, body);
 	out->len = build(out->pkt, pr->family, pr->ours, pr->theirs, IPPROTO_UDP_, 64, o->port,
 			 o->port, true, nm + body);
+	if (dir && payload) { /* the far host answered */
+		answered(dp, s);
+		answered(dp, o);
+	}
 	s->last_ms = o->last_ms = now;
 	s->pkts_in++;
 	o->pkts_out++;
@@ -1195,7 +1778,8 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 	ssize_t n;
 
 	out->extra_len = 0;
-	if (parse(b, len, &k) < 0 || k.proto != IPPROTO_UDP_ || k.t.dport < DP_PORT_MIN ||
+	memset(&m, 0, sizeof(m));
+	if (parse(b, len, &k) != PARSED_OK || k.proto != IPPROTO_UDP_ || k.t.dport < DP_PORT_MIN ||
 	    k.t.dport > DP_PORT_MAX || (peer = peer_of(dp, &k)) < 0) {
 		dp->st.passed++;
 		return DP_PASS;
@@ -1214,8 +1798,8 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 	if (rc == 0)
 		mlen = f.hlen + f.plen;
 	first = rc == 0 && f.plen;
-	if (rc == 0 && !f.plen && m.retrigger)
-		return take_retrigger(dp, peer, port, data, mlen, out);
+	if (rc == 0 && m.retrigger)
+		return take_retrigger(dp, peer, port, data, &f, &m, now, out);
 	if (first) {
 		struct crypto_seal_key mk;
 
@@ -1255,7 +1839,8 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 			return drop(dp, out, r);
 	}
 	if (s->transit)
-		return relay(dp, si, data, dlen, mlen, first ? &m : NULL, seq, now, out);
+		return relay(dp, si, data, dlen, mlen, first ? &m : NULL, seq,
+			     !(mlen && m.meta_only), now, out);
 	hl = s->fwd.family == 4 ? 20 : 40;
 	n = crypto_pkt_open(s->ck, from_ingress ? 0 : 1, data, mlen, data + mlen, dlen - mlen,
 			    out->pkt + hl + 8, sizeof(out->pkt) - hl - 8);
@@ -1278,6 +1863,8 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 	s->pkts_in++;
 	if (m.meta_only && n == 0)
 		return DP_DONE;
+	if (s->ingress)
+		answered(dp, s); /* the far host answered ours */
 	{
 		const uint8_t *src = from_ingress ? s->fwd.src : s->fwd.dst;
 		const uint8_t *dst = from_ingress ? s->fwd.dst : s->fwd.src;
@@ -1307,14 +1894,13 @@ size_t dp_session_count(const struct dp *dp)
 	return dp ? (size_t)dp->live : 0;
 }
 
-bool dp_session_at(const struct dp *dp, size_t i, uint64_t now, struct dp_session_info *info)
+bool dp_session_next(const struct dp *dp, size_t *cursor, uint64_t now,
+		     struct dp_session_info *info)
 {
-	size_t seen = 0;
-
-	for (int j = 0; j < dp->ns; j++) {
+	for (size_t j = *cursor; dp && j < (size_t)dp->ns; j++) {
 		const struct sess *s = &dp->s[j];
 
-		if (!s->used || seen++ != i)
+		if (!s->used)
 			continue;
 		memset(info, 0, sizeof(*info));
 		memcpy(info->uuid, s->uuid, 16);
@@ -1329,7 +1915,9 @@ bool dp_session_at(const struct dp *dp, size_t i, uint64_t now, struct dp_sessio
 		info->packets_out = s->pkts_out;
 		info->packets_in = s->pkts_in;
 		info->idle_ms = now - s->last_ms;
+		*cursor = j + 1;
 		return true;
 	}
+	*cursor = dp ? (size_t)dp->ns : 0;
 	return false;
 }

@@ -80,6 +80,13 @@ enum dp_drop {
 	DP_DROP_STALE,	       /* a first packet from too long ago (or ahead) */
 	DP_DROP_NO_PORT,       /* every waypoint port is in use */
 	DP_DROP_UNSUPPORTED,   /* a protocol SVR does not carry here */
+	DP_DROP_FRAGMENT,      /* an IPv4 or IPv6 fragment (never reassembled) */
+	DP_DROP_EXT_HEADER,    /* an IPv6 extension header */
+	DP_DROP_NOT_SYN,       /* a TCP segment other than a SYN with no session */
+	DP_DROP_FOREIGN,       /* a first packet for a destination not ours */
+	DP_DROP_SOURCE_LIMIT,  /* the source address has its share of sessions */
+	DP_DROP_TABLE_FULL,    /* the session table is at its limit */
+	DP_DROP_NO_EPOCH,      /* no sequence epoch left (svrd refills them) */
 	DP_DROP_N
 };
 
@@ -92,6 +99,9 @@ struct dp_stats {
 	uint64_t retriggered; /* sessions whose metadata the far end asked for again */
 	uint64_t sessions_created, sessions_expired;
 	uint64_t drops[DP_DROP_N];
+	/* work done for lookups: hash chain links followed and port
+	 * allocations, so tests can check a flood leaves it flat */
+	uint64_t probes, port_allocs;
 };
 
 const char *dp_drop_name(enum dp_drop d);
@@ -104,11 +114,54 @@ void dp_free(struct dp *dp);
 /* Configuration (svrd calls these on every commit, after dp_reset_config). */
 void dp_reset_config(struct dp *dp);
 /* Peer number peer (as the key engine numbers them): its name, its
- * waypoint address and ours facing it (IPv4 or IPv6 text). */
+ * waypoint address and ours facing it (IPv4 or IPv6 text).  Sessions are
+ * bound to the name, not the number: a commit that renumbers peers keeps
+ * each session with its router, and a peer that is gone takes its
+ * sessions with it. */
 int dp_add_peer(struct dp *dp, int peer, const char *name, const char *their_addr,
 		const char *our_addr);
+/* The identity the key engine knows peer number peer by (its peering
+ * common name).  When it changes under the same name, the sessions made
+ * with the old identity end: their keys were another router's. */
+void dp_set_peer_identity(struct dp *dp, int peer, const char *identity);
 /* A service: traffic to prefix goes to peer (by its number). */
 int dp_add_service(struct dp *dp, const char *name, const char *prefix, int peer);
+/* A prefix this router delivers to itself (a LAN subnet, a service it
+ * serves through a next hop): a first packet from a peer whose
+ * destination is neither in one of these nor routed to another peer (as
+ * a hub) is dropped as DP_DROP_FOREIGN. */
+int dp_add_local(struct dp *dp, const char *prefix);
+
+/* How much of the session table any one party can take.  A session
+ * whose far end has not answered yet (a SYN without a SYN-ACK, a
+ * datagram without a reply) lives unanswered_ms idle, not the
+ * protocol's timeout; max_per_source counts sessions by the source
+ * address of the flow (a LAN host, or a far host for sessions a peer
+ * made). */
+struct dp_limits {
+	uint32_t max_sessions;
+	uint32_t max_per_source;
+	uint64_t unanswered_ms;
+};
+#define DP_DEFAULT_MAX_SESSIONS	  65536
+#define DP_DEFAULT_MAX_PER_SOURCE 1024
+#define DP_DEFAULT_UNANSWERED_MS  20000
+void dp_set_limits(struct dp *dp, const struct dp_limits *l);
+
+/* Sequence epochs.  A session this router takes from metadata (the
+ * ingress router's payload key, which may have been used with this
+ * router before a restart) numbers its packets from epoch <<
+ * DP_EPOCH_SHIFT, a new epoch each (and another each 2^20 packets),
+ * taken from blocks svrd reserves in a persistent counter that only ever
+ * grows: no clock step and no restart can make a sequence number, and
+ * so an IV, repeat under one key.  2^44 epochs: 55 years of 10,000 new
+ * sessions a second.  A block is first..first+count-1; one below what
+ * the datapath was given before is refused (-1), one that follows the
+ * last adds to it.  With none left a new session is dropped
+ * (DP_DROP_NO_EPOCH); dp_epochs_left() says when to refill. */
+#define DP_EPOCH_SHIFT 20
+int dp_add_epochs(struct dp *dp, uint64_t first, uint64_t count);
+uint64_t dp_epochs_left(const struct dp *dp);
 /* The path MTU towards a peer (1500 until told): a first packet that
  * would not fit with its metadata sends the metadata ahead instead. */
 void dp_set_peer_mtu(struct dp *dp, int peer, unsigned mtu);
@@ -167,7 +220,11 @@ struct dp_session_info {
 	uint64_t packets_out, packets_in, idle_ms;
 	uint32_t rekeys; /* payload key rotations */
 };
-/* The i-th session (any order, stable between changes); false past the end. */
-bool dp_session_at(const struct dp *dp, size_t i, uint64_t now_ms, struct dp_session_info *info);
+/* The sessions in table order: start with *cursor 0; each call fills
+ * info with the next session at or after *cursor and moves *cursor past
+ * it; false at the end.  A cursor stays valid across changes (a session
+ * made or ended meanwhile may be missed or seen). */
+bool dp_session_next(const struct dp *dp, size_t *cursor, uint64_t now_ms,
+		     struct dp_session_info *info);
 
 #endif

@@ -66,6 +66,10 @@ static int cmd_show_sessions(struct cli_def *cli, const char *command, char **ar
 	}
 	cli_print(cli, "%s", "");
 	cli_print(cli, "%zu session%s", n, n == 1 ? "" : "s");
+	if (json_get_int(d, "more", 0) > 0) /* the daemon sends a page at most */
+		cli_print(cli, "%lld more not shown (%lld in all)",
+			  (long long)json_get_int(d, "more", 0),
+			  (long long)json_get_int(d, "total", 0));
 	render_footer(cli);
 	json_free(d);
 	return CLI_OK;

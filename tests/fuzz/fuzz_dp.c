@@ -71,6 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dp_add_peer(b, 0, "routerA", "198.51.100.1", "198.51.100.2");
 		dp_add_service(a, "all", "0.0.0.0/0", 0);
 		dp_add_service(a, "all6", "::/0", 0);
+		dp_add_local(b, "0.0.0.0/0");
+		dp_add_local(b, "::/0");
+		dp_add_epochs(b, 1, 1u << 30);
 	}
 	if (size < 1)
 		return 0;

@@ -152,6 +152,12 @@ static struct dp *router_new(int i)
 		{1, 0, "host1-v6", "2001:db8:1::/64"},	 {1, 1, "host2-v6", "2001:db8:2::/64"},
 		{2, 0, "host1-lan", "203.0.113.0/25"},	 {2, 0, "host1-v6", "2001:db8:1::/64"},
 	};
+	static const char *const lans[NR][2] = {
+		{"203.0.113.0/25", "2001:db8:1::/64"},
+		{"192.0.2.0/24", "2001:db8:9::/64"},
+		{"203.0.113.128/25", "2001:db8:2::/64"},
+	};
+	static uint64_t epoch = 1;
 	struct dp *d = dp_new(&k, names[i]);
 
 	if (!d)
@@ -161,6 +167,10 @@ static struct dp *router_new(int i)
 	for (size_t j = 0; j < sizeof(svc) / sizeof(svc[0]); j++)
 		if (svc[j].router == i)
 			dp_add_service(d, svc[j].name, svc[j].prefix, svc[j].peer);
+	for (int j = 0; j < 2; j++)
+		dp_add_local(d, lans[i][j]);
+	dp_add_epochs(d, epoch, 4096); /* svrd's persistent counter: it survives restarts */
+	epoch += 4096;
 	return d;
 }
 
@@ -362,7 +372,7 @@ static void trace(const char *where, int r, size_t len, enum dp_verdict v)
 			struct dp_session_info si;
 			char a[64], b[64];
 
-			for (size_t j = 0; dp_session_at(R[i], j, now, &si); j++) {
+			for (size_t j = 0; dp_session_next(R[i], &j, now, &si);) {
 				inet_ntop(si.fwd.family == 6 ? AF_INET6 : AF_INET, si.fwd.src, a,
 					  64);
 				inet_ntop(si.fwd.family == 6 ? AF_INET6 : AF_INET, si.fwd.dst, b,

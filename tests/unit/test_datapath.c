@@ -72,6 +72,23 @@ static ssize_t unwrap(void *arg, const uint8_t *in, size_t len, uint8_t *key, si
 	return crypto_open(&rk->own, in, 4, in + 4, len - 4, key, cap);
 }
 
+/* What svrd does for a router besides its peers and services: the
+ * prefixes it delivers to (its LAN), and sequence epochs from a counter
+ * that survives restarts (here, this process). */
+static uint64_t epoch_counter = 1;
+
+static void epochs(struct dp *d, uint64_t n)
+{
+	cr_assert_eq(dp_add_epochs(d, epoch_counter, n), 0);
+	epoch_counter += n;
+}
+
+static void local(struct dp *d, const char *prefix)
+{
+	cr_assert_eq(dp_add_local(d, prefix), 0);
+	epochs(d, 10000);
+}
+
 static void setup(void)
 {
 	struct dp_keys a = {&ka, peer_mkey, own_mkey, wrap, unwrap};
@@ -96,6 +113,10 @@ static void setup(void)
 	cr_assert_eq(dp_add_peer(B, 0, "routerA", "198.51.100.1", "198.51.100.2"), 0);
 	cr_assert_eq(dp_add_service(A, "hostB-lan", "203.0.113.0/24", 0), 0);
 	cr_assert_eq(dp_add_service(B, "hostA-lan", "192.0.2.0/24", 0), 0);
+	local(A, "192.0.2.0/24");
+	local(A, "2001:db8:a::/64");
+	local(B, "203.0.113.0/24");
+	local(B, "2001:db8:b::/64");
 }
 
 static void teardown(void)
@@ -248,6 +269,7 @@ Test(dp, the_egress_router_restarts)
 	B = dp_new(&k, "routerB");
 	cr_assert_eq(dp_add_peer(B, 0, "routerA", "198.51.100.1", "198.51.100.2"), 0);
 	cr_assert_eq(dp_add_service(B, "hostA-lan", "192.0.2.0/24", 0), 0);
+	local(B, "203.0.113.0/24");
 	/* no session there: routerB asks for the metadata again */
 	cr_assert_eq(dp_lan_in(A, in, n, 2000, &o1), DP_SEND);
 	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 2000, &o2), DP_DROP);
@@ -388,10 +410,12 @@ Test(dp, tcp_whole_with_the_syn_flag_and_icmp_echo)
 	cr_assert_eq(dp_lan_in(B, in, n, 1000, &o2), DP_SEND);
 	cr_assert_eq(dp_wan_in(A, o2.pkt, o2.len, 1000, &o1), DP_SEND);
 	cr_assert_eq(dp_session_count(A), 2);
-	/* an ICMP error is not carried: the kernel keeps it */
+	/* an ICMP error to a service is carried too, whole, never passed */
 	echo[0] = 3;
 	n = ip4(in, "192.0.2.2", "203.0.113.2", 1, 0, 0, echo, sizeof(echo));
-	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_PASS);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
+	cr_assert_eq(memcmp(o2.pkt + 20, echo, sizeof(echo)), 0);
 }
 
 Test(dp, a_payload_that_begins_with_the_cookie_survives)
@@ -438,11 +462,19 @@ Test(dp, no_keys_unknown_flows_stale_and_expired_sessions)
 	cr_assert_eq(o2.drop, DP_DROP_UNKNOWN_INDEX);
 	kb.own_index = 200;
 	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1001, &o2), DP_SEND);
-	/* idle UDP sessions go after a minute */
+	/* hostB answers: idle UDP sessions go after a minute */
+	n = ip4(in, "203.0.113.2", "192.0.2.2", 17, 5201, 40000, "y", 1);
+	cr_assert_eq(dp_lan_in(B, in, n, 1001, &o2), DP_SEND);
+	cr_assert_eq(dp_wan_in(A, o2.pkt, o2.len, 1001, &o1), DP_SEND);
 	cr_assert_eq(dp_tick(A, 1001 + 59000), 0);
 	cr_assert_eq(dp_tick(A, 1001 + 61000), 1);
 	cr_assert_eq(dp_session_count(A), 0);
 	cr_assert_eq(dp_tick(B, 1001 + 61000), 1);
+	/* one nobody answers goes after DP_DEFAULT_UNANSWERED_MS */
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40001, 5201, "x", 1);
+	cr_assert_eq(dp_lan_in(A, in, n, 70000, &o1), DP_SEND);
+	cr_assert_eq(dp_tick(A, 70000 + DP_DEFAULT_UNANSWERED_MS - 1), 0);
+	cr_assert_eq(dp_tick(A, 70000 + DP_DEFAULT_UNANSWERED_MS), 1);
 	/* a packet for a session routerB no longer has */
 	n = ip4(in, "203.0.113.2", "192.0.2.2", 17, 5201, 40000, "x", 1);
 	cr_assert_eq(dp_lan_in(B, in, n, 70000, &o2), DP_SEND); /* a new session from B */
@@ -497,7 +529,7 @@ Test(dp, a_thousand_concurrent_sessions)
 		static bool seen[65536];
 		struct dp_session_info si;
 
-		for (size_t i = 0; dp_session_at(A, i, 1000, &si); i++) {
+		for (size_t c = 0; dp_session_next(A, &c, 1000, &si);) {
 			cr_assert_not(seen[si.port], "port %u twice", si.port);
 			seen[si.port] = true;
 			cr_assert_str_eq(si.peer, "routerB");
@@ -566,6 +598,11 @@ static void hub_setup(void)
 	cr_assert_eq(dp_add_service(H, "host1-lan", "203.0.113.0/25", 0), 0);
 	cr_assert_eq(dp_add_service(H, "host2-lan", "203.0.113.128/25", 1), 0);
 	cr_assert_eq(dp_add_service(S2, "host1-lan", "203.0.113.0/25", 0), 0);
+	local(S1, "203.0.113.0/25");
+	local(S1, "2001:db8:1::/64");
+	local(S2, "203.0.113.128/25");
+	local(S2, "2001:db8:2::/64");
+	epochs(H, 10000);
 }
 
 static void hub_teardown(void)
@@ -631,14 +668,14 @@ Test(hub, spoke_to_spoke_through_the_hub_which_cannot_read_it)
 	cr_assert_eq(dp_session_count(S1), 1);
 	cr_assert_eq(dp_session_count(S2), 1);
 	cr_assert_eq(dp_session_count(H), 2, "a relayed session is two legs");
-	for (size_t i = 0; dp_session_at(H, i, 1002, &si); i++) {
+	for (size_t c = 0; dp_session_next(H, &c, 1002, &si);) {
 		cr_assert(si.transit);
 		cr_assert_str_eq(si.service, "host2-lan");
 	}
 	cr_assert_eq(dp_stats(H)->relayed, 6);
 	cr_assert_eq(dp_stats(H)->lan_out, 0, "the hub delivered something itself");
 	/* spoke2 saw the session come from the hub, made by spoke1 */
-	cr_assert(dp_session_at(S2, 0, 1002, &si));
+	cr_assert(dp_session_next(S2, &(size_t){0}, 1002, &si));
 	cr_assert_str_eq(si.peer, "hub");
 	cr_assert_not(si.ingress);
 }
@@ -817,8 +854,8 @@ Test(dp, payload_keys_rotate_under_traffic_without_a_drop)
 	cr_assert_eq(dp_lan_in(A, in, n, t, &o1), DP_SEND);
 	memcpy(late2, o1.pkt, o1.len); /* one that comes far too late */
 	l2 = o1.len;
-	dp_set_rekey_interval(A, 20000);
-	t += 20000;
+	dp_set_rekey_interval(A, 10000);
+	t += 10000;
 	dp_tick(A, t);
 	cr_assert_eq(dp_stats(A)->payload_rekeys, 1);
 	/* the next packets carry the new key in metadata, until acknowledged */
@@ -902,6 +939,7 @@ Test(dp, an_egress_router_that_lost_the_session_gets_its_metadata_again)
 	dp_free(B);
 	B = dp_new(&b, "routerB");
 	cr_assert_eq(dp_add_peer(B, 0, "routerA", "198.51.100.1", "198.51.100.2"), 0);
+	local(B, "203.0.113.0/24");
 	cr_assert_eq(dp_lan_in(A, in, n, 1001, &o1), DP_SEND);
 	cr_assert_not(has_cookie(&o1));
 	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1001, &o2), DP_DROP);
@@ -948,4 +986,153 @@ Test(hub, a_first_packet_of_the_old_key_still_crosses_after_a_rotation)
 	cr_assert_eq(dp_wan_in(S2, hop.pkt, hop.len, 2002, &o2), DP_SEND, "spoke2: %s",
 		     dp_drop_name(o2.drop));
 	cr_assert_eq(memcmp(o2.pkt + 20, in + 20, n - 20), 0);
+}
+
+/* ---- failing closed: what a LAN host sends to a service prefix ---------- */
+
+/* Never passed to the kernel, never on the WAN in clear: carried by SVR
+ * (the marker only inside the ciphertext) or dropped and counted. */
+static void never_in_clear(struct dp *d, const uint8_t *pkt, size_t len, const char *what)
+{
+	enum dp_verdict v = dp_lan_in(d, pkt, len, 1000, &o1);
+
+	cr_assert_neq(v, DP_PASS, "%s passed in clear", what);
+	if (v == DP_SEND)
+		cr_assert_null(memmem(o1.pkt, o1.len, MARKER, strlen(MARKER)), "%s in clear", what);
+	if (o1.extra_len)
+		cr_assert_null(memmem(o1.extra, o1.extra_len, MARKER, strlen(MARKER)),
+			       "%s in clear", what);
+}
+
+Test(dp, a_fragmented_ping_is_never_passed_in_clear)
+{
+	uint8_t echo[64] = {8, 0, 0, 0, 0x12, 0x34, 0, 1}, in[200];
+	size_t n;
+
+	memcpy(echo + 8, MARKER, strlen(MARKER));
+	/* the first fragment (more fragments), then the second (offset 8) */
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 1, 0, 0, echo, 32);
+	in[6] = 0x20;
+	never_in_clear(A, in, n, "a first fragment");
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 1, 0, 0, echo + 8, 32);
+	in[7] = 1;
+	never_in_clear(A, in, n, "a last fragment");
+	cr_assert_eq(dp_stats(A)->passed, 0);
+	cr_assert_eq(dp_stats(A)->drops[DP_DROP_FRAGMENT], 2, "fragments not counted");
+}
+
+Test(dp, an_ipv6_packet_with_an_extension_header_is_never_passed_in_clear)
+{
+	uint8_t in[200] = {0x60}, *h = in + 40;
+	size_t blen = strlen(MARKER), n = 40 + 8 + 8 + blen;
+
+	cr_assert_eq(dp_add_peer(A, 0, "routerB", "2001:db8:ff::2", "2001:db8:ff::1"), 0);
+	cr_assert_eq(dp_add_service(A, "hostB-v6", "2001:db8:b::/64", 0), 0);
+	in[5] = (uint8_t)(8 + 8 + blen);
+	in[6] = 0; /* hop-by-hop options, then UDP */
+	in[7] = 64;
+	inet_pton(AF_INET6, "2001:db8:a::2", in + 8);
+	inet_pton(AF_INET6, "2001:db8:b::2", in + 24);
+	h[0] = 17;
+	h[2] = 1; /* PadN, 4 bytes */
+	h[3] = 4;
+	h[8] = 0x9c;
+	h[10] = 0x14;
+	h[13] = (uint8_t)(8 + blen);
+	memcpy(h + 16, MARKER, blen);
+	never_in_clear(A, in, n, "an extension header");
+	in[6] = 44; /* a fragment header */
+	never_in_clear(A, in, n, "an IPv6 fragment");
+	cr_assert_eq(dp_stats(A)->passed, 0);
+}
+
+Test(dp, gre_and_other_protocols_are_carried_never_in_clear)
+{
+	uint8_t gre[64] = {0, 0, 0x08, 0}, in[200];
+	size_t n;
+
+	memcpy(gre + 4, MARKER, strlen(MARKER));
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 47, 0, 0, gre, 4 + strlen(MARKER));
+	never_in_clear(A, in, n, "GRE");
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND, "%s", dp_drop_name(o2.drop));
+	cr_assert_eq(o2.len, n);
+	cr_assert_eq(memcmp(o2.pkt + 9, in + 9, 1), 0, "not GRE at hostB");
+	cr_assert_eq(memcmp(o2.pkt + 12, in + 12, n - 12), 0, "not the original at hostB");
+	/* ESP, SCTP, an ICMP error: none in clear */
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 50, 0, 0, gre, 4 + strlen(MARKER));
+	never_in_clear(A, in, n, "ESP");
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 132, 0, 0, gre, 4 + strlen(MARKER));
+	never_in_clear(A, in, n, "SCTP");
+	gre[0] = 3;
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 1, 0, 0, gre, 4 + strlen(MARKER));
+	never_in_clear(A, in, n, "an ICMP error");
+	cr_assert_eq(dp_stats(A)->passed, 0);
+}
+
+/* ---- sessions stay with their router ------------------------------------ */
+
+/* routerA peers with routerB (number 0) and routerC (number 1); a commit
+ * renumbers them (the key engine's numbers change with it).  The live
+ * session to routerB goes on with routerB or ends: never a packet of it to
+ * routerC, and nothing routerC can open. */
+Test(dp, a_commit_that_renumbers_peers_keeps_sessions_with_their_router)
+{
+	static struct router_keys kc;
+	struct dp_keys c = {&kc, peer_mkey, own_mkey, wrap, unwrap};
+	uint8_t in[200], rb[4] = {198, 51, 100, 2}, rc[4] = {198, 51, 100, 3};
+	struct dp *C;
+	size_t n;
+
+	memset(&kc, 0, sizeof(kc));
+	crypto_random(&kc.own, sizeof(kc.own));
+	kc.own_index = 300;
+	kc.peer[0] = ka.own;
+	kc.peer_index[0] = 100;
+	kc.have_peer[0] = true;
+	ka.peer[1] = kc.own;
+	ka.peer_index[1] = 300;
+	ka.have_peer[1] = true;
+	C = dp_new(&c, "routerC");
+	cr_assert(C);
+	cr_assert_eq(dp_add_peer(C, 0, "routerA", "198.51.100.1", "198.51.100.3"), 0);
+	local(C, "203.0.113.0/24");
+	cr_assert_eq(dp_add_peer(A, 1, "routerC", "198.51.100.3", "198.51.100.1"), 0);
+	cr_assert_eq(dp_add_service(A, "hostC-lan", "192.0.2.128/25", 1), 0);
+	/* a session to routerB, not acknowledged yet: it carries metadata */
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, MARKER, strlen(MARKER));
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert_eq(memcmp(o1.pkt + 16, rb, 4), 0);
+	/* the commit: routerC is 0 now, routerB 1 */
+	dp_reset_config(A);
+	cr_assert_eq(dp_add_peer(A, 0, "routerC", "198.51.100.3", "198.51.100.1"), 0);
+	cr_assert_eq(dp_add_peer(A, 1, "routerB", "198.51.100.2", "198.51.100.1"), 0);
+	cr_assert_eq(dp_add_service(A, "hostB-lan", "203.0.113.0/24", 1), 0);
+	cr_assert_eq(dp_add_service(A, "hostC-lan", "192.0.2.128/25", 0), 0);
+	cr_assert_eq(dp_add_local(A, "192.0.2.0/25"), 0);
+	{
+		struct crypto_seal_key k = ka.peer[0];
+		uint32_t i = ka.peer_index[0];
+
+		ka.peer[0] = ka.peer[1];
+		ka.peer_index[0] = ka.peer_index[1];
+		ka.peer[1] = k;
+		ka.peer_index[1] = i;
+	}
+	for (int i = 0; i < 3; i++) {
+		enum dp_verdict v = dp_lan_in(A, in, n, 1001 + i, &o1);
+
+		if (v != DP_SEND)
+			continue;
+		cr_assert_neq(memcmp(o1.pkt + 16, rc, 4), 0, "the session went to routerC");
+		cr_assert_eq(memcmp(o1.pkt + 16, rb, 4), 0, "the session went elsewhere");
+		/* routerC, given it anyway, cannot open it */
+		memcpy(o1.pkt + 16, rc, 4);
+		memcpy(o1.pkt + 12, (uint8_t[]){198, 51, 100, 1}, 4);
+		fix_udp_checksum(o1.pkt);
+		cr_assert_neq(dp_wan_in(C, o1.pkt, o1.len, 1001 + i, &o2), DP_SEND,
+			      "routerC opened routerB's session");
+	}
+	cr_assert_eq(dp_stats(C)->lan_out, 0);
+	dp_free(C);
 }
