@@ -44,9 +44,9 @@ static inline uint64_t sip_le64(const uint8_t *p)
 static inline uint64_t siphash24(const uint8_t key[SIPHASH_KEY], const void *data, size_t len)
 {
 	const uint8_t *in = data;
-	uint64_t k0 = sip_le64(key), k1 = sip_le64(key + 8);
-	uint64_t v0 = 0x736f6d6570736575ull ^ k0, v1 = 0x646f72616e646f6dull ^ k1;
-	uint64_t v2 = 0x6c7967656e657261ull ^ k0, v3 = 0x7465646279746573ull ^ k1;
+	uint64_t key0 = sip_le64(key), key1 = sip_le64(key + 8);
+	uint64_t v0 = 0x736f6d6570736575ull ^ key0, v1 = 0x646f72616e646f6dull ^ key1;
+	uint64_t v2 = 0x6c7967656e657261ull ^ key0, v3 = 0x7465646279746573ull ^ key1;
 	uint64_t b = (uint64_t)len << 56, m;
 	size_t i, end = len - len % 8;
 
