@@ -92,7 +92,9 @@ size_t crypto_sealed_len(size_t pt_len)
  * HMAC context for every call was half of what a new session cost
  * (BENCHMARKS.md); with them kept, a call costs the cipher and the hash.
  * Each slot keeps a copy of its key to recognise it, wiped with the
- * contexts when the slot is taken for another key.  Not thread-safe: svrd
+ * contexts when the slot is taken for another key, and when the key is
+ * retired (crypto_seal_forget(), which the key engine calls for every
+ * key it replaces or drops): a key that is gone is gone from here too.  Not thread-safe: svrd
  * seals and opens on one thread. */
 #define SEAL_SLOTS 8
 
@@ -155,6 +157,21 @@ static struct seal_slot *slot_for(const struct crypto_seal_key *k)
 	s->used = true;
 	s->last = ++seal_clock;
 	return s;
+}
+
+void crypto_seal_forget(const struct crypto_seal_key *k)
+{
+	for (int i = 0; k && i < SEAL_SLOTS; i++)
+		if (seal_slots[i].used && crypto_equal(&seal_slots[i].key, k, sizeof(*k)))
+			slot_clear(&seal_slots[i]);
+}
+
+bool crypto_seal_cached(const struct crypto_seal_key *k)
+{
+	for (int i = 0; k && i < SEAL_SLOTS; i++)
+		if (seal_slots[i].used && crypto_equal(&seal_slots[i].key, k, sizeof(*k)))
+			return true;
+	return false;
 }
 
 /* HMAC-SHA-384 over aad | body (the context re-armed with its key). */

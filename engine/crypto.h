@@ -59,6 +59,12 @@ ssize_t crypto_seal(const struct crypto_seal_key *k, const uint8_t *aad, size_t 
  * length is wrong or the padding is bad. */
 ssize_t crypto_open(const struct crypto_seal_key *k, const uint8_t *aad, size_t aad_len,
 		    const uint8_t *in, size_t in_len, uint8_t *pt, size_t pt_cap);
+/* crypto_seal() and crypto_open() keep the contexts of the last keys they
+ * used.  A key that is retired must be forgotten there: its contexts
+ * (key schedules, HMAC state) and the copy that recognises it are wiped.
+ * crypto_seal_cached() says whether k's are there (for tests). */
+void crypto_seal_forget(const struct crypto_seal_key *k);
+bool crypto_seal_cached(const struct crypto_seal_key *k);
 
 /* ---- session packets ------------------------------------------------
  *

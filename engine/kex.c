@@ -210,6 +210,14 @@ struct kex_engine *kex_new(const struct kex_config *cfg, uint64_t now_ms)
 	return e;
 }
 
+/* A peer's keys leave the seal-context cache with it (crypto.h). */
+static void forget_keys(struct kex_peer *pr)
+{
+	crypto_seal_forget(&pr->peer_key);
+	crypto_seal_forget(&pr->prev_key);
+	crypto_seal_forget(&pr->peer_mkey.key);
+}
+
 void kex_free(struct kex_engine *e)
 {
 	if (!e)
@@ -217,6 +225,7 @@ void kex_free(struct kex_engine *e)
 	for (int i = 0; i < e->npeers; i++) {
 		struct kex_peer *pr = &e->peers[i];
 
+		forget_keys(pr);
 		free(pr->pcn);
 		pki_peer_free(pr->pinned);
 		pki_peer_free(pr->pending);
@@ -231,6 +240,8 @@ void kex_free(struct kex_engine *e)
 	free(e->q);
 	free(e->last_out);
 	free(e->peers);
+	crypto_seal_forget(&e->mkey.key);
+	crypto_seal_forget(&e->prev_mkey.key);
 	crypto_wipe(&e->mkey, sizeof(e->mkey));
 	crypto_wipe(&e->prev_mkey, sizeof(e->prev_mkey));
 	free(e->pcn);
@@ -516,7 +527,9 @@ static int derive(struct kex_engine *e, struct kex_peer *pr)
 			 pr->pcn, &k) < 0)
 		return -1;
 	if (pr->have_key) {
-		/* a rekey: the old key still opens what is on its way */
+		/* a rekey: the old key still opens what is on its way; the
+		 * one before it is retired */
+		crypto_seal_forget(&pr->prev_key);
 		pr->prev_key = pr->peer_key;
 		memcpy(pr->prev_auth, pr->auth, sizeof(pr->auth));
 		pr->prev_gen = pr->key_gen;
@@ -568,6 +581,7 @@ static void reset_peer(struct kex_peer *pr)
 	crypto_wipe(pr->prev_auth, sizeof(pr->prev_auth));
 	crypto_kex_free(pr->eph);
 	pr->eph = NULL;
+	forget_keys(pr);
 	crypto_wipe(&pr->peer_key, sizeof(pr->peer_key));
 	crypto_wipe(&pr->prev_key, sizeof(pr->prev_key));
 	crypto_wipe(&pr->peer_mkey, sizeof(pr->peer_mkey));
@@ -934,6 +948,8 @@ static void on_mkey(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b,
 	if (key == &pr->peer_key)
 		pr->auth_heard = true; /* the peer holds the new key: datagrams use it */
 	pr->mkey_under = gen;
+	if (pr->key_rec && index != pr->peer_mkey.index)
+		crypto_seal_forget(&pr->peer_mkey.key); /* retired by its owner */
 	pr->peer_mkey.index = index;
 	memcpy(pr->peer_mkey.key.enc, pt + 4, CRYPTO_AES_KEY_LEN);
 	memcpy(pr->peer_mkey.key.mac, pt + 4 + CRYPTO_AES_KEY_LEN, CRYPTO_SHA384_LEN);
@@ -1028,6 +1044,8 @@ int kex_regenerate(struct kex_engine *e, uint64_t now)
 
 	if (new_mkey(e, &k) < 0)
 		return -1; /* the current key stays: no index to give a new one */
+	if (e->have_prev)
+		crypto_seal_forget(&e->prev_mkey.key); /* the one before: retired */
 	e->prev_mkey = e->mkey;
 	e->have_prev = true;
 	e->mkey = k;

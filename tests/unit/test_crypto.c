@@ -205,3 +205,24 @@ Test(crypto, seal_and_open_stay_right_when_many_keys_take_turns)
 				     -1);
 		}
 }
+
+/* A retired key leaves the seal-context cache: its contexts and the copy
+ * that recognises it are wiped; the other keys' stay. */
+Test(crypto, a_forgotten_key_leaves_the_seal_cache)
+{
+	struct crypto_seal_key k1, k2;
+	uint8_t out[128];
+
+	crypto_random(&k1, sizeof(k1));
+	crypto_random(&k2, sizeof(k2));
+	cr_assert_gt(crypto_seal(&k1, NULL, 0, (const uint8_t *)"x", 1, out, sizeof(out)), 0);
+	cr_assert_gt(crypto_seal(&k2, NULL, 0, (const uint8_t *)"y", 1, out, sizeof(out)), 0);
+	cr_assert(crypto_seal_cached(&k1));
+	crypto_seal_forget(&k1);
+	cr_assert_not(crypto_seal_cached(&k1));
+	cr_assert(crypto_seal_cached(&k2));
+	crypto_seal_forget(NULL);
+	/* and it still works, made again when used again */
+	cr_assert_gt(crypto_seal(&k1, NULL, 0, (const uint8_t *)"x", 1, out, sizeof(out)), 0);
+	cr_assert(crypto_seal_cached(&k1));
+}

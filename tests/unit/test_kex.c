@@ -344,6 +344,30 @@ Test(kex, regenerate_moves_the_index_and_keeps_the_old_one_for_a_while)
 	assert_payload_keys_flow();
 }
 
+/* A metadata key that is retired (two regenerations later) leaves the
+ * seal-context cache, at its owner and at its peer. */
+Test(kex, a_retired_metadata_key_leaves_the_seal_cache)
+{
+	struct crypto_seal_key old;
+	uint8_t key[16] = {7}, wrapped[200], back[64];
+	ssize_t n;
+
+	run(1000);
+	cr_assert(comp(a) && comp(b));
+	cr_assert_eq(kex_own_mkey(b, kex_local_index(b), &old), 0);
+	n = kex_wrap(a, 0, key, sizeof(key), wrapped, sizeof(wrapped));
+	cr_assert_eq(kex_unwrap(b, wrapped, (size_t)n, back, sizeof(back)), (ssize_t)sizeof(key));
+	cr_assert(crypto_seal_cached(&old));
+	kex_regenerate(b, now);
+	run(30000);
+	kex_regenerate(b, now);
+	run(30000);
+	cr_assert(comp(a) && comp(b));
+	cr_assert_not(crypto_seal_cached(&old), "a retired metadata key is still cached");
+	crypto_wipe(&old, sizeof(old));
+	assert_payload_keys_flow();
+}
+
 static void unhex(const char *h, uint8_t *out)
 {
 	for (size_t i = 0; h[2 * i]; i++)
