@@ -22,7 +22,26 @@
  *
  * What travels inside: for UDP the datagram's payload (the ports are the
  * session's), for TCP the whole segment (its checksum stays valid: the
- * addresses it covers are restored), for ICMP echo the whole message.
+ * addresses it covers are restored), for ICMP echo the whole message,
+ * for any other protocol (GRE, ESP, SCTP, ICMP errors...) the whole IP
+ * payload, one session per address pair and protocol.
+ *
+ * Fail closed: a LAN packet to a service prefix (or to the far host of a
+ * session) is carried by SVR or dropped and counted by reason, never
+ * passed in clear.  Fragments (IPv4 and IPv6) and IPv6 packets with
+ * extension headers are dropped, not reassembled: hosts find the path
+ * MTU (TCP's MSS is clamped to DP_TCP_MSS), and a packet SVR cannot read
+ * whole it cannot check.  Only what goes elsewhere is DP_PASS.
+ *
+ * What an attacker can make it do is bounded.  A LAN host: TCP sessions
+ * only from a SYN, max_per_source sessions per source address, sessions
+ * its far end never answers gone after unanswered_ms (dp_limits), waypoint
+ * ports from a free list and flows found by SipHash under a random key,
+ * so a flood costs every other packet nothing more.  A peer: only
+ * destinations this router serves (dp_add_local) or routes on as a hub;
+ * a re-trigger request only when sealed with our metadata key by the
+ * peer it comes from, newer than the last.  A commit: sessions belong
+ * to a peer's name, never to its number.
  *
  * A router whose services send a session's destination to another peer is
  * a hub on the way: it keeps the session as two legs and relays it WAN to
@@ -144,7 +163,7 @@ struct dp_limits {
 	uint64_t unanswered_ms;
 };
 #define DP_DEFAULT_MAX_SESSIONS	  65536
-#define DP_DEFAULT_MAX_PER_SOURCE 1024
+#define DP_DEFAULT_MAX_PER_SOURCE 4096
 #define DP_DEFAULT_UNANSWERED_MS  20000
 void dp_set_limits(struct dp *dp, const struct dp_limits *l);
 

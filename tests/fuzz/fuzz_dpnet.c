@@ -6,7 +6,8 @@
  * with bytes changed); packets a keyed peer makes itself (metadata TLVs of
  * the fuzzer's choice sealed with the receiver's metadata key, a payload
  * sealed with a payload key the harness wrapped, at a sequence number of
- * the fuzzer's choice); raw WAN datagrams; time passing.  So it reaches
+ * the fuzzer's choice); re-trigger requests sealed as a router seals
+ * them, right or subtly wrong; raw WAN datagrams; time passing.  So it reaches
  * what a made-up packet never does (fuzz_dp.c): a session relayed by the
  * hub, metadata that opens, the handshake, rekeys, retriggers, metadata
  * sent ahead.  DPNET_TRACE=1 (2: and the sessions) shows what each router
@@ -695,6 +696,57 @@ static void op_wan_keyed(struct rd *rd)
 	}
 }
 
+/* A re-trigger request from peer p of router r (doc/protocol.md,
+ * "Re-triggering"), as its router makes it or not quite: another key
+ * index, port, name or clock, a byte changed after sealing. */
+static void op_retrigger(struct rd *rd)
+{
+	static uint8_t b[28 + 512];
+	static const char tag[] = "opensvr retrigger v1";
+	int r = g8(rd) % NR, p = g8(rd) % npeers[r];
+	uint16_t port = a_port(rd), pport;
+	uint8_t f = g8(rd), pt[64], tb[8], *frame = b + 28;
+	const char *name = names[peers[r][p].router];
+	int16_t skew = (int16_t)g16(rd);
+	uint64_t t = now + (uint64_t)(int64_t)skew * (f & 1 ? 1000 : 1);
+	struct svrmeta_writer w;
+	size_t hlen, plen, ptlen, nlen;
+	ssize_t n;
+
+	pport = f & 2 ? g16(rd) : port;
+	if (f & 4)
+		name = names[g8(rd) % NR];
+	nlen = strlen(name);
+	for (int i = 0; i < 8; i++)
+		tb[i] = (uint8_t)(t >> (56 - 8 * i));
+	svrmeta_begin(&w, frame, 256);
+	svrmeta_put_u32(&w, SVRMETA_TLV_KEY_INDEX, f & 8 ? 999 : rk[r].own_index);
+	svrmeta_put(&w, SVRMETA_TLV_TIME, tb, 8);
+	svrmeta_put(&w, SVRMETA_TLV_RETRIGGER, NULL, 0);
+	hlen = svrmeta_finish(&w);
+	memcpy(pt, tag, sizeof(tag));
+	put16(pt + sizeof(tag), pport);
+	memcpy(pt + sizeof(tag) + 2, name, nlen);
+	ptlen = sizeof(tag) + 2 + nlen;
+	if (f & 16)
+		ptlen -= 1 + g8(rd) % ptlen;
+	plen = crypto_sealed_len(ptlen);
+	put16(frame + 10, (uint16_t)plen);
+	n = crypto_seal(&rk[r].own, frame, hlen, pt, ptlen, frame + hlen, 256 - hlen);
+	if (n < 0)
+		return;
+	if (f & 32) {
+		size_t at = g16(rd) % (hlen + (size_t)n);
+
+		frame[at] ^= g8(rd) | 1;
+	}
+	wan_send(r, p, port, b, hlen + (size_t)n);
+	if (f & 64) {
+		carry(rd, r, true, 0);
+		carry(rd, r, false, 0);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rd rd = {data, size};
@@ -729,7 +781,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_wan_keyed(&a);
 			break;
 		case 4:
-			op_wan_raw(&a);
+			if (op & 0x80) /* a re-trigger, made as a router makes it */
+				op_retrigger(&a);
+			else
+				op_wan_raw(&a);
 			break;
 		case 5:
 			op_lan_raw(&a);
