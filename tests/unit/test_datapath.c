@@ -1496,3 +1496,39 @@ Test(dp, sessions_page_by_page_with_a_cursor)
 	cr_assert_eq(total, 50);
 	cr_assert_not(dp_session_next(A, &c, 1000, &si));
 }
+
+/* A peer whose identity in the key engine changes under the same name
+ * (another peering common name): its sessions end, their keys were
+ * another router's; the same identity again keeps them. */
+Test(dp, a_new_identity_under_the_same_name_ends_the_sessions)
+{
+	uint8_t in[200];
+	size_t n;
+
+	dp_set_peer_identity(A, 0, "routerB.lab");
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "x", 1);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	dp_reset_config(A);
+	cr_assert_eq(dp_add_peer(A, 0, "routerB", "198.51.100.2", "198.51.100.1"), 0);
+	dp_set_peer_identity(A, 0, "routerB.lab");
+	cr_assert_eq(dp_session_count(A), 1);
+	dp_reset_config(A);
+	cr_assert_eq(dp_add_peer(A, 0, "routerB", "198.51.100.2", "198.51.100.1"), 0);
+	dp_set_peer_identity(A, 0, "impostor.lab");
+	cr_assert_eq(dp_session_count(A), 0);
+}
+
+/* A peer that leaves the configuration takes its sessions with it. */
+Test(dp, a_peer_removed_by_a_commit_ends_its_sessions)
+{
+	uint8_t in[200];
+	size_t n;
+
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "x", 1);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	dp_reset_config(A);
+	cr_assert_eq(dp_add_service(A, "hostB-lan", "203.0.113.0/24", 0), 0);
+	cr_assert_eq(dp_lan_in(A, in, n, 1001, &o1), DP_DROP, "sent to a peer that is gone");
+	cr_assert_eq(o1.drop, DP_DROP_NO_KEY);
+	cr_assert_eq(dp_session_count(A), 0);
+}
