@@ -35,7 +35,13 @@
  * burst of other work on a shared machine moves one block, not the
  * figure.
  *
+ * dp-bench flood measures what a LAN host flooding new flows costs the
+ * others: legitimate new sessions per second (the round) from ten hosts,
+ * without and with ten new flows from one host before each legitimate
+ * one, on routers with the default session limits (runs interleaved).
+ *
  * usage: dp-bench [SESSIONS]   (a multiple of 10; default 100000)
+ *        dp-bench flood
  */
 #include "config.h"
 
@@ -174,7 +180,7 @@ static void routers(struct dp **a, struct dp **b)
 {
 	struct dp_keys ak = {&ka, peer_mkey, own_mkey, wrap, unwrap};
 	struct dp_keys bk = {&kb, peer_mkey, own_mkey, wrap, unwrap};
-	char theirs[32], name[32], svc[32];
+	char theirs[32], name[32], svc[32], peer_a[32];
 
 	*a = dp_new(&ak, "routerA");
 	*b = dp_new(&bk, "routerB");
@@ -184,9 +190,13 @@ static void routers(struct dp **a, struct dp **b)
 		snprintf(theirs, sizeof(theirs), "198.51.100.%d", 10 + i);
 		snprintf(name, sizeof(name), "routerB%d", i);
 		snprintf(svc, sizeof(svc), "203.0.113.%d/27", 32 * i);
+		/* routerB sees routerA through NPEERS waypoints: as many peers
+		 * to it, each a name of its own (a datapath binds sessions to
+		 * a peer's name, and a name has one waypoint) */
+		snprintf(peer_a, sizeof(peer_a), "routerA%d", i);
 		if (dp_add_peer(*a, i, name, theirs, "198.51.100.1") < 0 ||
 		    dp_add_service(*a, name, svc, i) < 0 ||
-		    dp_add_peer(*b, i, "routerA", "198.51.100.1", theirs) < 0) {
+		    dp_add_peer(*b, i, peer_a, "198.51.100.1", theirs) < 0) {
 			fprintf(stderr, "dp-bench: configuration refused\n");
 			exit(1);
 		}
@@ -436,6 +446,101 @@ static void wan_keep(uint8_t *slots, size_t slot, size_t k, const struct dp_out 
 	memcpy(slots + k * slot + 2, o->pkt, o->len);
 }
 
+/* ---- a LAN host flooding new flows ------------------------------------------ */
+
+#define FLOOD_LEGIT 20000 /* legitimate new flows, from ten hosts */
+#define FLOOD_RATIO 10	  /* flood packets per legitimate one, from one host */
+
+/* Legitimate flow k: one of ten hosts of 192.0.2.0/24, a port of its own. */
+static size_t legit_pkt(uint8_t *o, size_t k)
+{
+	uint8_t src[4] = {192, 0, 2, (uint8_t)(10 + k % 10)};
+	uint8_t dst[4] = {203, 0, 113, (uint8_t)(32 * (k % NPEERS) + 1)};
+
+	return udp4(o, src, dst, (uint16_t)(10000 + k / 10), 5201);
+}
+
+/* Flood packet k: 192.0.2.66, a new 5-tuple every time. */
+static size_t flood_pkt(uint8_t *o, size_t k)
+{
+	uint8_t src[4] = {192, 0, 2, 66};
+	uint8_t dst[4] = {203, 0, 113, (uint8_t)(32 * (k % NPEERS) + 2)};
+
+	return udp4(o, src, dst, (uint16_t)(1024 + k % 60000), (uint16_t)(1 + k / 60000));
+}
+
+/* One first packet through both routers, as the round does; true when
+ * routerB delivered it. */
+static bool round_trip(struct dp *a, struct dp *b, const uint8_t *pkt)
+{
+	return dp_lan_in(a, pkt, IN_SLOT, NOW_MS, &out) == DP_SEND &&
+	       dp_wan_in(b, out.pkt, out.len, NOW_MS, &back) == DP_SEND;
+}
+
+/* Legitimate new sessions per second (the round, median of the blocks),
+ * with FLOOD_RATIO flood packets before each legitimate one when flood,
+ * on routers with the default limits, the flood starting with them. */
+static double flood_run(bool flood, size_t *opened, size_t *flood_sessions)
+{
+	static uint8_t pkt[IN_SLOT];
+	struct dp_limits l = {DP_DEFAULT_MAX_SESSIONS, DP_DEFAULT_MAX_PER_SOURCE,
+			      DP_DEFAULT_UNANSWERED_MS};
+	struct rate rt = {.n = 0};
+	size_t bs = FLOOD_LEGIT / BLOCKS, fk = 0;
+	struct dp *a, *b;
+
+	routers(&a, &b);
+	dp_set_limits(a, &l);
+	dp_set_limits(b, &l);
+	*opened = 0;
+	for (size_t blk = 0; blk < BLOCKS; blk++) {
+		block_start(&rt);
+		for (size_t k = blk * bs; k < (blk + 1) * bs; k++) {
+			for (int f = 0; flood && f < FLOOD_RATIO; f++) {
+				flood_pkt(pkt, fk++);
+				(void)round_trip(a, b, pkt);
+			}
+			legit_pkt(pkt, k);
+			*opened += round_trip(a, b, pkt);
+		}
+		block_end(&rt, bs);
+	}
+	*flood_sessions = dp_session_count(a) - *opened;
+	dp_free(a);
+	dp_free(b);
+	return median(&rt);
+}
+
+/* dp-bench flood: legitimate new sessions per second with and without a
+ * concurrent flood of new flows from one LAN host, runs interleaved. */
+static int flood_bench(void)
+{
+	double with[2], without[2];
+	size_t opened, fs;
+
+	for (int i = 0; i < 2; i++) {
+		without[i] = flood_run(false, &opened, &fs);
+		if (opened != FLOOD_LEGIT)
+			return fprintf(stderr, "dp-bench: %zu legitimate flows opened\n", opened),
+			       1;
+		with[i] = flood_run(true, &opened, &fs);
+		if (opened != FLOOD_LEGIT)
+			return fprintf(stderr, "dp-bench: under the flood, %zu of %d opened\n",
+				       opened, FLOOD_LEGIT),
+			       1;
+	}
+	printf("legitimate new sessions, %d from ten hosts, both routers (the round):\n",
+	       FLOOD_LEGIT);
+	printf("  without a flood:                 %8.0f /s  %8.0f /s\n", without[0], without[1]);
+	printf("  with %d flood packets each:      %8.0f /s  %8.0f /s\n", FLOOD_RATIO, with[0],
+	       with[1]);
+	printf("  flood: %d new flows from one host, %zu of them sessions (the per-source limit)\n",
+	       FLOOD_LEGIT * FLOOD_RATIO, fs);
+	printf("  ratio (without / with):          %8.2f  %8.2f\n", without[0] / with[0],
+	       without[1] / with[1]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	size_t nsess = argc > 1 ? (size_t)atol(argv[1]) : 100000, est = EST_PKTS, bs, es;
@@ -448,6 +553,8 @@ int main(int argc, char **argv)
 	struct dp *A, *B;
 	uint16_t len;
 
+	if (argc == 2 && strcmp(argv[1], "flood") == 0)
+		return flood_bench();
 	if (argc > 2 || nsess < 1000 || nsess > MAX_SESSIONS || nsess % BLOCKS) {
 		fprintf(stderr,
 			"usage: dp-bench [SESSIONS]   (a multiple of %d, 1000 to %d, default "

@@ -96,7 +96,7 @@ struct dataplane *dataplane_start(struct svrd *d);
 void dataplane_stop(struct dataplane *dp);
 /* get-sessions: a page of them (args "cursor", "limit"), with "total",
  * "more" and "next" (dataplane.c). */
-#define DATAPLANE_SESSIONS_PAGE 1000
+#define DATAPLANE_SESSIONS_PAGE 5000
 #define DATAPLANE_SESSIONS_MAX	5000
 struct json *dataplane_sessions(const struct dataplane *dp, const struct json *args);
 struct json *dataplane_stats(const struct dataplane *dp);
