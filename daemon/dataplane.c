@@ -437,13 +437,13 @@ static void add_next_hop_services(struct dataplane *p, const struct lyd_node *au
 	}
 }
 
-/* authority session-limits (defaults from the schema) */
+/* authority dataplane-limits (defaults from the schema) */
 static void set_limits(struct dataplane *p, const struct lyd_node *auth)
 {
 	struct dp_limits l = {DP_DEFAULT_MAX_SESSIONS, DP_DEFAULT_MAX_PER_SOURCE,
 			      DP_DEFAULT_UNANSWERED_MS};
 
-	MODEL_FOR_CHILD(auth, "session-limits", sl)
+	MODEL_FOR_CHILD(auth, "dataplane-limits", sl)
 	{
 		const char *v;
 

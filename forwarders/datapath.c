@@ -91,6 +91,7 @@ struct dp {
 	char router[64];
 	uint8_t hkey[SIPHASH_KEY];
 	struct peer *peers; /* MAX_PEERS slots */
+	int nslots;	    /* slots ever named: the loops over them stop there */
 	int *ext_slot;	    /* the slot of each key-engine number, -1 */
 	int *peer_slot;	    /* slots by (their address, ours); -1 empty */
 	struct service *services, *locals;
@@ -184,7 +185,7 @@ void dp_free(struct dp *dp)
 			crypto_pkt_key_free(dp->s[i].prev_ck);
 			crypto_wipe(&dp->s[i].pk, sizeof(dp->s[i].pk));
 		}
-	for (int i = 0; dp->peers && i < MAX_PEERS; i++)
+	for (int i = 0; dp->peers && i < dp->nslots; i++)
 		free(dp->peers[i].ports);
 	free(dp->s);
 	free(dp->by_fwd);
@@ -203,7 +204,7 @@ void dp_free(struct dp *dp)
 
 void dp_reset_config(struct dp *dp)
 {
-	for (int i = 0; i < MAX_PEERS; i++) {
+	for (int i = 0; i < dp->nslots; i++) {
 		dp->peers[i].used = false;
 		dp->peers[i].ext = -1;
 	}
@@ -279,7 +280,7 @@ static int slot_for_name(struct dp *dp, const char *name)
 {
 	int spare = -1;
 
-	for (int i = 0; i < MAX_PEERS; i++) {
+	for (int i = 0; i < dp->nslots; i++) {
 		struct peer *p = &dp->peers[i];
 
 		if (p->named && strcmp(p->name, name) == 0)
@@ -287,6 +288,8 @@ static int slot_for_name(struct dp *dp, const char *name)
 		if (spare < 0 && !p->used && !p->nsess)
 			spare = i;
 	}
+	if (spare < 0 && dp->nslots < MAX_PEERS)
+		spare = dp->nslots++;
 	if (spare >= 0) {
 		struct peer *p = &dp->peers[spare];
 
@@ -302,7 +305,7 @@ static int slot_for_name(struct dp *dp, const char *name)
 static void peer_index(struct dp *dp)
 {
 	memset(dp->peer_slot, 0xff, PEER_SLOTS * sizeof(int));
-	for (int i = 0; i < MAX_PEERS; i++) {
+	for (int i = 0; i < dp->nslots; i++) {
 		const struct peer *q = &dp->peers[i];
 		uint32_t h;
 
@@ -354,7 +357,7 @@ void dp_set_peer_identity(struct dp *dp, int peer, const char *identity)
 	int i = slot_of(dp, peer);
 	struct peer *p;
 
-	if (!dp || i < 0 || !identity)
+	if (!dp || i < 0 || !identity || !*identity)
 		return;
 	p = &dp->peers[i];
 	if (*p->identity && strcmp(p->identity, identity) != 0)
