@@ -14,6 +14,9 @@
  *                                            (BFD, then the certificate in DER file DER,
  *                                            its last byte varied) from address SRC to
  *                                            DST port 1280, RATE a second
+ *   svr-probe ip-send HOST PROTO MSG COUNT   send COUNT IPv4 packets of protocol PROTO
+ *                                            (4 bytes of zeros, then MSG: a GRE header
+ *                                            for protocol 47), answered or not
  *
  * HOST is an IPv4 or IPv6 address.  Exit status 1 says what failed.
  */
@@ -281,6 +284,27 @@ static int spoof_cert(const char *src, const char *dst, const char *file, long c
 	return 0;
 }
 
+static int ip_send(const char *host, int proto, const char *msg, int count)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	uint8_t b[1024] = {0, 0, 0x08, 0};
+	size_t n = strlen(msg);
+	int fd;
+
+	if (n > sizeof(b) - 4 || inet_pton(AF_INET, host, &sa.sin_addr) != 1 || proto <= 0 ||
+	    proto > 255)
+		return fprintf(stderr, "ip-send: bad arguments\n"), 1;
+	fd = socket(AF_INET, SOCK_RAW, proto);
+	if (fd < 0)
+		return perror("ip-send: socket"), 1;
+	memcpy(b + 4, msg, n);
+	for (int i = 0; i < count; i++)
+		if (sendto(fd, b, 4 + n, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return perror("ip-send: sendto"), close(fd), 1;
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -296,11 +320,13 @@ int main(int argc, char **argv)
 		return tcp_sink(argv[2]);
 	if (!strcmp(cmd, "tcp-send") && argc == 4)
 		return tcp_send(argv[2], argv[3]);
+	if (!strcmp(cmd, "ip-send") && argc == 6)
+		return ip_send(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]));
 	if (!strcmp(cmd, "spoof-cert") && argc == 7)
 		return spoof_cert(argv[2], argv[3], argv[4], atol(argv[5]), atol(argv[6]));
 	fprintf(stderr,
 		"usage: svr-probe udp-echo PORT | udp-ping HOST PORT MSG COUNT [SRCPORT] |\n"
 		"       udp-many HOST PORT N | tcp-sink PORT | tcp-send HOST PORT |\n"
-		"       spoof-cert SRC DST DER COUNT RATE\n");
+		"       spoof-cert SRC DST DER COUNT RATE | ip-send HOST PROTO MSG COUNT\n");
 	return 2;
 }
