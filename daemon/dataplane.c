@@ -6,6 +6,12 @@
  * datapath the peers and the services, and opens the node's forwarder when
  * what it depends on changed: the forwarder's name and options, the LAN
  * and WAN interfaces, the service prefixes, the waypoint addresses.
+ * It also gives the datapath the prefixes sessions from peers may end in
+ * (the LAN interfaces' subnets, the services routed to a next hop), each
+ * peer's identity in the key engine (its peering common name), the
+ * limits of authority dataplane-limits, and sequence epochs from the
+ * persistent counter STATE/dp-epoch (topped up every second; without
+ * them, sessions from peers are dropped and a CRITICAL alarm says why).
  *
  * It runs only where it has work and a place to do it: enhanced security
  * key management on, a WAN interface (one with a neighborhood), a service
