@@ -19,6 +19,7 @@
 #include "siphash.h"
 
 #define BUCKETS	       65536 /* per table, a power of two */
+#define SRC_BUCKETS    16384 /* sources: fewer than sessions */
 #define META_WINDOW_MS 30000 /* a first packet's clock may be this far off */
 #define MAX_PEERS      4096
 #define MAX_SERVICES   4096
@@ -44,7 +45,9 @@ struct peer {
 	unsigned mtu;
 	uint8_t theirs[16], ours[16];
 	int nsess;	 /* sessions with it */
-	uint16_t *ports; /* free waypoint ports of our half, a ring (made on first use) */
+	unsigned parity; /* our half of the waypoint ports towards it */
+	uint32_t pnew;	 /* ports of our half handed out once at least */
+	uint16_t *ports; /* ports of our half given back, a ring (made on first use) */
 	uint32_t phead, pcount;
 };
 
@@ -148,7 +151,7 @@ struct dp *dp_new(const struct dp_keys *keys, const char *router)
 	dp->by_fwd = malloc(BUCKETS * sizeof(int));
 	dp->by_rev = malloc(BUCKETS * sizeof(int));
 	dp->by_port = malloc(BUCKETS * sizeof(int));
-	dp->by_src = malloc(BUCKETS * sizeof(int));
+	dp->by_src = malloc(SRC_BUCKETS * sizeof(int));
 	dp->peers = calloc(MAX_PEERS, sizeof(*dp->peers));
 	dp->ext_slot = malloc(MAX_PEERS * sizeof(int));
 	dp->services = calloc(MAX_SERVICES, sizeof(*dp->services));
@@ -163,11 +166,11 @@ struct dp *dp_new(const struct dp_keys *keys, const char *router)
 	memset(dp->by_fwd, 0xff, BUCKETS * sizeof(int));
 	memset(dp->by_rev, 0xff, BUCKETS * sizeof(int));
 	memset(dp->by_port, 0xff, BUCKETS * sizeof(int));
-	memset(dp->by_src, 0xff, BUCKETS * sizeof(int));
+	memset(dp->by_src, 0xff, SRC_BUCKETS * sizeof(int));
 	memset(dp->ext_slot, 0xff, MAX_PEERS * sizeof(int));
 	memset(dp->peer_slot, 0xff, PEER_SLOTS * sizeof(int));
-	for (int i = 0; i < MAX_PEERS; i++)
-		dp->peers[i].ext = -1;
+	/* slots are set up as they are named (slot_for_name): a large
+	 * table, left untouched until then */
 	dp->free_head = -1;
 	dp->src_free = -1;
 	dp->lim = (struct dp_limits){DP_DEFAULT_MAX_SESSIONS, DP_DEFAULT_MAX_PER_SOURCE,
@@ -274,6 +277,15 @@ static int slot_of(const struct dp *dp, int ext)
 	return ext >= 0 && ext < MAX_PEERS ? dp->ext_slot[ext] : -1;
 }
 
+/* Both routers of a pair make sessions on the same port range, so each
+ * takes its own half: the router whose name sorts first even ports, the
+ * other odd ones.  Both ends work it out the same way, and a first packet
+ * on a port of our half is not a session the far end may make. */
+static unsigned port_parity(const char *router, const char *peer)
+{
+	return strcmp(router, peer) < 0 ? 0 : 1;
+}
+
 /* The slot named name, or a free one for it (a slot no configured peer
  * and no session refers to any more is free); -1 when none is. */
 static int slot_for_name(struct dp *dp, const char *name)
@@ -298,6 +310,7 @@ static int slot_for_name(struct dp *dp, const char *name)
 		p->ext = -1;
 		p->named = true;
 		snprintf(p->name, sizeof(p->name), "%s", name);
+		p->parity = port_parity(dp->router, name);
 	}
 	return spare;
 }
@@ -727,7 +740,7 @@ static uint32_t hash_src(const struct dp *dp, int family, const uint8_t *a)
 	uint8_t b[17] = {(uint8_t)family};
 
 	memcpy(b + 1, a, family == 6 ? 16 : 4);
-	return (uint32_t)siphash24(dp->hkey, b, family == 6 ? 17 : 5) & (BUCKETS - 1);
+	return (uint32_t)siphash24(dp->hkey, b, family == 6 ? 17 : 5) & (SRC_BUCKETS - 1);
 }
 
 static bool same_ctx(const struct svr_ctx *a, const struct svr_ctx *b, bool reverse)
@@ -848,32 +861,25 @@ static void src_del(struct dp *dp, int family, const uint8_t *a)
 	}
 }
 
-/* Both routers of a pair make sessions on the same port range, so each
- * takes its own half: the router whose name sorts first even ports, the
- * other odd ones.  Both ends work it out the same way, and a first packet
- * on a port of our half is not a session the far end may make. */
-static unsigned port_parity(const struct dp *dp, int peer)
+/* Our half of the ports towards slot peer (port_parity). */
+static unsigned port_parity_of(const struct dp *dp, int peer)
 {
-	return strcmp(dp->router, dp->peers[peer].name) < 0 ? 0 : 1;
+	return dp->peers[peer].parity;
 }
 
-/* A free port of our half towards slot peer, from its free list (made
- * on first use, in order; ports come back at the tail, so the one just
- * freed is the last to be used again).  O(1). */
+/* A free port of our half towards slot peer: one never used yet, in
+ * order, else the oldest given back (a ring: the port just freed is the
+ * last to be used again, so late packets of an old session do not meet
+ * a new one).  O(1), and nothing is made until it is needed. */
 static int alloc_port(struct dp *dp, int peer, uint16_t *port)
 {
 	struct peer *p = &dp->peers[peer];
+	unsigned first = DP_PORT_MIN + ((DP_PORT_MIN & 1u) != p->parity);
 
 	dp->st.port_allocs++;
-	if (!p->ports) {
-		unsigned first = DP_PORT_MIN + ((DP_PORT_MIN & 1u) != port_parity(dp, peer));
-
-		p->ports = malloc(HALF_PORTS * sizeof(*p->ports));
-		if (!p->ports)
-			return -1;
-		for (unsigned v = first; v <= DP_PORT_MAX; v += 2)
-			p->ports[p->pcount++] = (uint16_t)v;
-		p->phead = 0;
+	if (first + 2 * p->pnew <= DP_PORT_MAX) {
+		*port = (uint16_t)(first + 2 * p->pnew++);
+		return 0;
 	}
 	if (!p->pcount)
 		return -1;
@@ -887,8 +893,10 @@ static void free_port(struct dp *dp, int peer, uint16_t port)
 {
 	struct peer *p = &dp->peers[peer];
 
-	if (!p->ports || (port & 1u) != port_parity(dp, peer) || p->pcount >= HALF_PORTS)
+	if ((port & 1u) != p->parity || p->pcount >= HALF_PORTS)
 		return; /* not one of ours: the far end's */
+	if (!p->ports && !(p->ports = malloc(HALF_PORTS * sizeof(*p->ports))))
+		return; /* out of memory: the port is lost, not given twice */
 	p->ports[(p->phead + p->pcount) % HALF_PORTS] = port;
 	p->pcount++;
 }
@@ -1541,7 +1549,7 @@ static int take_session(struct dp *dp, int peer, uint16_t port, const struct svr
 	int si, next, b;
 
 	*rekey = false;
-	if ((port & 1u) == port_parity(dp, peer)) {
+	if ((port & 1u) == port_parity_of(dp, peer)) {
 		*why = DP_DROP_BAD_METADATA; /* our half of the ports: not theirs to open */
 		return -1;
 	}
