@@ -288,7 +288,7 @@ static void fwd_alarm(struct dataplane *p, const char *problem, bool guarded)
 /* The forwarder could not start: the alarm says which and why. */
 static void fwd_down_alarm(struct dataplane *p, const char *why, bool guarded)
 {
-	char msg[200];
+	char msg[400];
 
 	snprintf(msg, sizeof(msg), "forwarder %s is not running: %s", p->forwarder, why);
 	fwd_alarm(p, msg, guarded);
