@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "strbuf.h"
@@ -22,14 +25,159 @@ struct json {
 	size_t n, cap;
 	struct json **items;
 	char **keys;
+	uint32_t *hidx; /* objects above JSON_HASH_MIN: member index + 1 by name, 0 free */
+	size_t hcap;	/* slots of hidx: a power of two, more than twice n */
 };
 
 struct parser {
 	const char *p, *start, *end;
 	char *err;
 	size_t errlen;
-	int depth;
+	size_t depth, values;
+	struct json_limits lim;
 };
+
+/* ---- member names by hash --------------------------------------------- */
+
+/* SipHash-1-3 with a key drawn once per process: member names come from
+ * whoever wrote the document, and without a secret key they could be chosen
+ * to collide. */
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+
+static void sipround(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = ROTL(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = ROTL(v[0], 32);
+	v[2] += v[3];
+	v[3] = ROTL(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = ROTL(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = ROTL(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = ROTL(v[2], 32);
+}
+
+static uint64_t siphash13(const uint64_t k[2], const unsigned char *p, size_t len)
+{
+	uint64_t v[4] = {k[0] ^ 0x736f6d6570736575ULL, k[1] ^ 0x646f72616e646f6dULL,
+			 k[0] ^ 0x6c7967656e657261ULL, k[1] ^ 0x7465646279746573ULL};
+	uint64_t m, b = (uint64_t)len << 56;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		m = 0;
+		for (int j = 7; j >= 0; j--)
+			m = m << 8 | p[i + (size_t)j];
+		v[3] ^= m;
+		sipround(v);
+		v[0] ^= m;
+	}
+	for (size_t j = 0; i + j < len; j++)
+		b |= (uint64_t)p[i + j] << (8 * j);
+	v[3] ^= b;
+	sipround(v);
+	v[0] ^= b;
+	v[2] ^= 0xff;
+	sipround(v);
+	sipround(v);
+	sipround(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+static uint64_t name_hash(const char *name)
+{
+	static uint64_t key[2];
+	static bool keyed;
+
+	if (!keyed) {
+		if (getrandom(key, sizeof(key), GRND_NONBLOCK) != (ssize_t)sizeof(key)) {
+			/* no entropy yet (early boot): still unknown to a client */
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			key[0] ^= (uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec ^
+				  (uint64_t)(uintptr_t)&ts;
+			key[1] ^= (uint64_t)getpid() << 40 ^ (uint64_t)(uintptr_t)key;
+		}
+		keyed = true;
+	}
+	return siphash13(key, (const unsigned char *)name, strlen(name));
+}
+
+static void index_put(uint32_t *t, size_t cap, const char *name, size_t i)
+{
+	size_t slot = (size_t)name_hash(name) & (cap - 1);
+
+	while (t[slot])
+		slot = (slot + 1) & (cap - 1);
+	t[slot] = (uint32_t)(i + 1);
+}
+
+/* Index every member of j, or drop the index of an object small enough to
+ * scan. */
+static int index_build(struct json *j)
+{
+	size_t cap = 16;
+	uint32_t *t;
+
+	if (j->n <= JSON_HASH_MIN) {
+		free(j->hidx);
+		j->hidx = NULL;
+		j->hcap = 0;
+		return 0;
+	}
+	while (cap <= 2 * j->n)
+		cap *= 2;
+	t = calloc(cap, sizeof(*t));
+	if (!t)
+		return -1;
+	for (size_t i = 0; i < j->n; i++)
+		index_put(t, cap, j->keys[i], i);
+	free(j->hidx);
+	j->hidx = t;
+	j->hcap = cap;
+	return 0;
+}
+
+/* Member i (the last) was just added. */
+static int index_add(struct json *j, size_t i)
+{
+	if (j->n > UINT32_MAX - 1)
+		return -1;
+	if (!j->hidx || 2 * j->n >= j->hcap)
+		return index_build(j);
+	index_put(j->hidx, j->hcap, j->keys[i], i);
+	return 0;
+}
+
+/* Index of the member called key, or -1. */
+static long find_member(const struct json *j, const char *key)
+{
+	size_t slot;
+
+	if (!j->hidx) {
+		for (size_t i = 0; i < j->n; i++)
+			if (strcmp(j->keys[i], key) == 0)
+				return (long)i;
+		return -1;
+	}
+	slot = (size_t)name_hash(key) & (j->hcap - 1);
+	while (j->hidx[slot]) {
+		size_t i = j->hidx[slot] - 1;
+
+		if (strcmp(j->keys[i], key) == 0)
+			return (long)i;
+		slot = (slot + 1) & (j->hcap - 1);
+	}
+	return -1;
+}
+
+/* ---- the document ------------------------------------------------------ */
 
 static struct json *jnew(enum json_type t)
 {
@@ -51,6 +199,7 @@ void json_free(struct json *j)
 	}
 	free(j->items);
 	free(j->keys);
+	free(j->hidx);
 	free(j->s);
 	free(j);
 }
@@ -301,6 +450,27 @@ static int expect_word(struct parser *ps, const char *w)
 	return 0;
 }
 
+/* A member name is refused when it holds a NUL or is already taken; the
+ * error names it when it is short and printable. */
+static bool member_name_bad(struct parser *ps, const struct json *obj, const char *key, size_t klen)
+{
+	bool plain = klen <= 32;
+
+	if (strlen(key) != klen) {
+		perr(ps, "member name contains NUL");
+		return true;
+	}
+	if (find_member(obj, key) < 0)
+		return false;
+	for (size_t i = 0; plain && i < klen; i++)
+		plain = key[i] >= 0x20 && key[i] < 0x7f && key[i] != '"' && key[i] != '\\';
+	if (plain)
+		perr(ps, "duplicate member \"%s\"", key);
+	else
+		perr(ps, "duplicate member name");
+	return true;
+}
+
 static struct json *parse_container(struct parser *ps, bool object)
 {
 	struct json *j = jnew(object ? JSON_OBJECT : JSON_ARRAY);
@@ -308,8 +478,8 @@ static struct json *parse_container(struct parser *ps, bool object)
 
 	if (!j)
 		return NULL;
-	if (++ps->depth > JSON_MAX_DEPTH) {
-		perr(ps, "nesting deeper than %d", JSON_MAX_DEPTH);
+	if (++ps->depth > ps->lim.max_depth) {
+		perr(ps, "nesting deeper than %zu", ps->lim.max_depth);
 		goto fail;
 	}
 	ps->p++;
@@ -330,11 +500,14 @@ static struct json *parse_container(struct parser *ps, bool object)
 				perr(ps, "expected member name");
 				goto fail;
 			}
+			if (j->n >= ps->lim.max_members) {
+				perr(ps, "object has more than %zu members", ps->lim.max_members);
+				goto fail;
+			}
 			key = parse_string_raw(ps, &klen);
 			if (!key)
 				goto fail;
-			if (strlen(key) != klen || json_get(j, key)) {
-				perr(ps, "bad or duplicate member name");
+			if (member_name_bad(ps, j, key, klen)) {
 				free(key);
 				goto fail;
 			}
@@ -355,6 +528,10 @@ static struct json *parse_container(struct parser *ps, bool object)
 		if (object)
 			j->keys[j->n] = key;
 		j->items[j->n++] = v;
+		if (object && index_add(j, j->n - 1) < 0) {
+			perr(ps, "out of memory");
+			goto fail;
+		}
 		skip_ws(ps);
 		if (ps->p < ps->end && *ps->p == ',') {
 			ps->p++;
@@ -381,6 +558,10 @@ static struct json *parse_value(struct parser *ps)
 	skip_ws(ps);
 	if (ps->p >= ps->end) {
 		perr(ps, "unexpected end of input");
+		return NULL;
+	}
+	if (++ps->values > ps->lim.max_values) {
+		perr(ps, "more than %zu values", ps->lim.max_values);
 		return NULL;
 	}
 	switch (*ps->p) {
@@ -412,13 +593,28 @@ static struct json *parse_value(struct parser *ps)
 	}
 }
 
-struct json *json_parse(const char *text, size_t len, char *err, size_t errlen)
+static size_t or_default(size_t v, size_t def)
 {
-	struct parser ps = {text, text, text + len, err, errlen, 0};
+	return v ? v : def;
+}
+
+struct json *json_parse_limited(const char *text, size_t len, const struct json_limits *lim,
+				char *err, size_t errlen)
+{
+	struct parser ps = {text, text, text + len, err, errlen, 0, 0, {0}};
 	struct json *j;
 
 	if (err && errlen)
 		err[0] = '\0';
+	ps.lim.max_size = or_default(lim ? lim->max_size : 0, JSON_MAX_SIZE);
+	ps.lim.max_depth = or_default(lim ? lim->max_depth : 0, JSON_MAX_DEPTH);
+	ps.lim.max_members = or_default(lim ? lim->max_members : 0, JSON_MAX_MEMBERS);
+	ps.lim.max_values = or_default(lim ? lim->max_values : 0, JSON_MAX_VALUES);
+	if (len > ps.lim.max_size) {
+		perr(&ps, "JSON text of %zu bytes is larger than the limit of %zu bytes", len,
+		     ps.lim.max_size);
+		return NULL;
+	}
 	j = parse_value(&ps);
 	if (!j) {
 		perr(&ps, "invalid JSON");
@@ -431,6 +627,11 @@ struct json *json_parse(const char *text, size_t len, char *err, size_t errlen)
 		return NULL;
 	}
 	return j;
+}
+
+struct json *json_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	return json_parse_limited(text, len, NULL, err, errlen);
 }
 
 static void print_string(struct strbuf *sb, const char *s, size_t n)
@@ -456,10 +657,15 @@ static void print_string(struct strbuf *sb, const char *s, size_t n)
 			strbuf_adds(sb, "\\t");
 			break;
 		default:
-			if (c < 0x20)
+			if (c < 0x20 || c == 0x7f) {
 				strbuf_addf(sb, "\\u%04x", c);
-			else
+			} else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+				   (unsigned char)s[i + 1] <= 0x9f) {
+				/* U+0080..U+009F, the C1 controls */
+				strbuf_addf(sb, "\\u%04x", (unsigned char)s[++i]);
+			} else {
 				strbuf_addc(sb, (char)c);
+			}
 		}
 	}
 	strbuf_addc(sb, '"');
@@ -563,12 +769,12 @@ enum json_type json_type(const struct json *j)
 
 struct json *json_get(const struct json *obj, const char *key)
 {
+	long i;
+
 	if (!obj || obj->type != JSON_OBJECT || !key)
 		return NULL;
-	for (size_t i = 0; i < obj->n; i++)
-		if (strcmp(obj->keys[i], key) == 0)
-			return obj->items[i];
-	return NULL;
+	i = find_member(obj, key);
+	return i < 0 ? NULL : obj->items[i];
 }
 
 size_t json_len(const struct json *j)
@@ -703,16 +909,17 @@ int json_set(struct json *obj, const char *key, struct json *val)
 {
 	char *k;
 
+	long i;
+
 	if (!obj || obj->type != JSON_OBJECT || !key || !val) {
 		json_free(val);
 		return -1;
 	}
-	for (size_t i = 0; i < obj->n; i++) {
-		if (strcmp(obj->keys[i], key) == 0) {
-			json_free(obj->items[i]);
-			obj->items[i] = val;
-			return 0;
-		}
+	i = find_member(obj, key);
+	if (i >= 0) {
+		json_free(obj->items[i]);
+		obj->items[i] = val;
+		return 0;
 	}
 	k = strdup(key);
 	if (!k || grow(obj, true) < 0) {
@@ -722,6 +929,13 @@ int json_set(struct json *obj, const char *key, struct json *val)
 	}
 	obj->keys[obj->n] = k;
 	obj->items[obj->n++] = val;
+	if (index_add(obj, obj->n - 1) < 0) {
+		/* keep the object as it was */
+		obj->n--;
+		free(k);
+		json_free(val);
+		return -1;
+	}
 	return 0;
 }
 
@@ -737,20 +951,24 @@ int json_append(struct json *arr, struct json *val)
 
 struct json *json_take(struct json *obj, const char *key)
 {
-	if (!obj || obj->type != JSON_OBJECT || !key)
-		return NULL;
-	for (size_t i = 0; i < obj->n; i++) {
-		if (strcmp(obj->keys[i], key) == 0) {
-			struct json *v = obj->items[i];
+	struct json *v;
+	size_t i;
+	long at;
 
-			free(obj->keys[i]);
-			memmove(obj->keys + i, obj->keys + i + 1,
-				(obj->n - i - 1) * sizeof(char *));
-			memmove(obj->items + i, obj->items + i + 1,
-				(obj->n - i - 1) * sizeof(struct json *));
-			obj->n--;
-			return v;
-		}
+	if (!obj || obj->type != JSON_OBJECT || !key || (at = find_member(obj, key)) < 0)
+		return NULL;
+	i = (size_t)at;
+	v = obj->items[i];
+	free(obj->keys[i]);
+	memmove(obj->keys + i, obj->keys + i + 1, (obj->n - i - 1) * sizeof(char *));
+	memmove(obj->items + i, obj->items + i + 1, (obj->n - i - 1) * sizeof(struct json *));
+	obj->n--;
+	/* the members after i moved down: index them again (or scan when
+	 * that fails: the index is only ever a shortcut) */
+	if (index_build(obj) < 0) {
+		free(obj->hidx);
+		obj->hidx = NULL;
+		obj->hcap = 0;
 	}
-	return NULL;
+	return v;
 }

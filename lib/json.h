@@ -3,9 +3,19 @@
  * A small JSON document model for the management-socket envelope
  * ({"id":..,"op":..,"args":{..}}).  The YANG-modelled payloads inside it are
  * handed to libyang as text; this parser only has to be strict, bounded and
- * safe on hostile input: UTF-8 is validated, nesting is limited to
- * JSON_MAX_DEPTH, and every error names the byte offset.  Objects keep their
- * members in insertion order so printed output is stable (golden tests).
+ * safe on hostile input (a read-only user of the management socket writes
+ * it): UTF-8 is validated, and every error names what is wrong and the byte
+ * offset.  Work is linear in the text: an object of more than JSON_HASH_MIN
+ * members indexes their names in a hash table keyed with a per-process
+ * random key (SipHash), so neither the duplicate check nor json_get() scans
+ * the members and no choice of names makes them collide.  Limits (struct
+ * json_limits; json_parse() uses the defaults below, svrd's management
+ * server stricter ones) bound the text, the nesting, the members of one
+ * object and the values of a document, so the memory a document costs is
+ * bounded too.  Objects keep their members in insertion order so printed
+ * output is stable (golden tests).  The printer escapes every control
+ * character (C0, DEL, C1), so printed JSON never carries a byte that a
+ * terminal acts on.
  */
 #ifndef SVR_JSON_H
 #define SVR_JSON_H
@@ -14,7 +24,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JSON_MAX_DEPTH 64
+/* Default limits of json_parse(); a zero field of struct json_limits means
+ * its default. */
+#define JSON_MAX_SIZE	 (64u * 1024 * 1024) /* bytes of text */
+#define JSON_MAX_DEPTH	 64		     /* nested arrays and objects */
+#define JSON_MAX_MEMBERS 65536		     /* members of one object */
+#define JSON_MAX_VALUES	 (4u * 1024 * 1024)  /* values in one document */
+/* Objects with more members than this index them by hash. */
+#define JSON_HASH_MIN 8
+
+struct json_limits {
+	size_t max_size;
+	size_t max_depth;
+	size_t max_members;
+	size_t max_values;
+};
 
 enum json_type {
 	JSON_NULL,
@@ -27,7 +51,11 @@ enum json_type {
 
 struct json;
 
+/* Parse len bytes of text.  NULL on error, with err set to what is wrong
+ * and where ("... at byte N"). */
 struct json *json_parse(const char *text, size_t len, char *err, size_t errlen);
+struct json *json_parse_limited(const char *text, size_t len, const struct json_limits *lim,
+				char *err, size_t errlen);
 void json_free(struct json *j);
 char *json_print(const struct json *j);	       /* compact; caller frees */
 char *json_print_pretty(const struct json *j); /* indented by two; caller frees */
