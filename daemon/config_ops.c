@@ -8,12 +8,15 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libyang/libyang.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "datastore.h"
 #include "event.h"
@@ -397,7 +400,12 @@ static int op_lock(struct svrd *d, const struct mgmt_peer *peer, const struct js
 	return finish(&e, data, error);
 }
 
-/* Export and import files live under STATE/exports; a name is one word. */
+/* Export and import files live under STATE/exports; a name is one word.
+ * An export never replaces a file, and there are at most EXPORTS_MAX of
+ * them: export is a write operation, but a mistaken script should still not
+ * fill the state filesystem or lose an earlier export. */
+#define EXPORTS_MAX 256
+
 static int export_path(struct svrd *d, const char *name, char *buf, size_t len, struct ds_errs *e)
 {
 	if (!name || !*name || strchr(name, '/') || name[0] == '.' || strlen(name) > 128) {
@@ -411,6 +419,61 @@ static int export_path(struct svrd *d, const char *name, char *buf, size_t len, 
 	return 0;
 }
 
+static size_t count_exports(const struct svrd *d)
+{
+	char dir[4096];
+	DIR *dp;
+	struct dirent *de;
+	size_t n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/exports", d->state_dir);
+	dp = opendir(dir);
+	while (dp && (de = readdir(dp)))
+		if (de->d_name[0] != '.')
+			n++;
+	if (dp)
+		closedir(dp);
+	return n;
+}
+
+/* Create path (never replacing a file) holding text; nothing is left
+ * behind on failure. */
+static int write_new_file(const char *path, const char *name, const char *text, struct ds_errs *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	size_t len = strlen(text), off = 0;
+
+	if (fd < 0 && errno == EEXIST) {
+		ds_errs_add(e, false, NULL,
+			    "export '%s' already exists (%s); choose another name or remove it "
+			    "first",
+			    name, path);
+		return -1;
+	}
+	if (fd < 0) {
+		ds_errs_add(e, false, NULL, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	if (off < len || fsync(fd) < 0 || close(fd) < 0) {
+		ds_errs_add(e, false, NULL, "cannot write %s: %s", path,
+			    off < len && errno == 0 ? "short write" : strerror(errno));
+		if (off < len)
+			close(fd);
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
 static int op_export(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
 		     struct json **data, struct json **error)
 {
@@ -419,19 +482,22 @@ static int op_export(struct svrd *d, const struct mgmt_peer *peer, const struct 
 	bool owned;
 	struct lyd_node *t = pick_tree(d, json_get_str(args, "datastore", "running"), &owned, &e);
 	bool json = strcmp(json_get_str(args, "format", "pcli"), "json") == 0;
+	const char *name = json_get_str(args, "name", NULL);
 	char *text = NULL;
-	FILE *f;
 
 	(void)peer;
-	if (ds_errs_count(&e) ||
-	    export_path(d, json_get_str(args, "name", NULL), path, sizeof(path), &e) < 0)
+	if (ds_errs_count(&e) || export_path(d, name, path, sizeof(path), &e) < 0)
 		goto out;
-	text = json ? ds_print_json(t, false) : pcli_print(t, 0);
-	f = fopen(path, "we");
-	if (!f || fputs(text ? text : "", f) < 0 || fclose(f) != 0) {
-		ds_errs_add(&e, false, NULL, "cannot write %s: %s", path, strerror(errno));
+	if (access(path, F_OK) != 0 && count_exports(d) >= EXPORTS_MAX) {
+		ds_errs_add(&e, false, NULL,
+			    "there are already %d exports, the limit; remove some from %s/exports "
+			    "first",
+			    EXPORTS_MAX, d->state_dir);
 		goto out;
 	}
+	text = json ? ds_print_json(t, false) : pcli_print(t, 0);
+	if (write_new_file(path, name, text ? text : "", &e) < 0)
+		goto out;
 	*data = json_new_object();
 	json_set(*data, "file", json_new_str(path));
 out:
@@ -736,6 +802,113 @@ static int op_get_schema(struct svrd *d, const struct mgmt_peer *peer, const str
 	return 0;
 }
 
+/* list-keys names its list by a schema path: '/', then node names
+ * separated by '/', each a YANG identifier optionally prefixed by its
+ * module ("/opensvr:authority/router").  Nothing else reaches libyang's
+ * XPath engine: no predicates, functions, wildcards, axes or unions, so the
+ * work is one walk over the list's entries, and at most LIST_KEYS_MAX keys
+ * come back. */
+#define LIST_KEYS_PATH_MAX 512
+#define LIST_KEYS_MAX	   10000
+
+static bool ident_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool ident_char(char c)
+{
+	return ident_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+/* NULL when sp is a schema path, else what is wrong with it; *at is the
+ * 1-based character. */
+static const char *schema_path_fault(const char *sp, size_t *at)
+{
+	const char *p = sp;
+
+	*at = 1;
+	if (*p != '/')
+		return "it must start with '/'";
+	while (*p == '/') {
+		bool prefixed = false;
+
+		p++;
+		for (;;) {
+			*at = (size_t)(p - sp) + 1;
+			if (!ident_start(*p))
+				return *p == '/' || !*p ? "a node name is missing"
+				       : strchr("[]()*|@.:", *p) || (*p >= '0' && *p <= '9') ||
+						       *p == '-'
+					       ? "only node names are allowed (no predicates, "
+						 "functions, wildcards or axes)"
+					       : "a node name has a character a YANG name cannot "
+						 "have";
+			while (ident_char(*p))
+				p++;
+			if (*p != ':' || prefixed)
+				break;
+			prefixed = true;
+			p++;
+		}
+	}
+	*at = (size_t)(p - sp) + 1;
+	if (*p)
+		return *p == ':' ? "a node name has two module prefixes"
+				 : "only node names are allowed (no predicates, functions, "
+				   "wildcards or axes)";
+	return NULL;
+}
+
+static struct json *schema_path_error(const char *sp)
+{
+	size_t at;
+	const char *why;
+
+	if (strlen(sp) > LIST_KEYS_PATH_MAX)
+		return mgmt_error_obj(MGMT_E_REQUEST, NULL,
+				      "list-keys takes a schema path no longer than %d characters",
+				      LIST_KEYS_PATH_MAX);
+	why = schema_path_fault(sp, &at);
+	if (!why)
+		return NULL;
+	return mgmt_error_obj(
+		MGMT_E_REQUEST, NULL,
+		"list-keys takes a schema path (node names separated by '/', each "
+		"optionally prefixed by its module, as in /opensvr:authority/router), "
+		"not an expression: %s (character %zu)",
+		why, at);
+}
+
+/* The schema node of a checked path; the first node may leave out the
+ * module (opensvr). */
+static const struct lysc_node *schema_list(struct svrd *d, const char *sp, char *full, size_t len,
+					   struct json **error)
+{
+	const struct lysc_node *sn;
+	size_t n = strcspn(sp + 1, "/");
+
+	if (memchr(sp + 1, ':', n))
+		snprintf(full, len, "%s", sp);
+	else
+		snprintf(full, len, "/opensvr:%s", sp + 1);
+	sn = lys_find_path(ds_ctx(d->ds), NULL, full, 0);
+	ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
+	if (!sn) {
+		*error = mgmt_error_obj(MGMT_E_INVALID, NULL,
+					"list-keys: no such list in the model (schema path %s)",
+					full);
+		return NULL;
+	}
+	if (sn->nodetype != LYS_LIST) {
+		*error = mgmt_error_obj(MGMT_E_INVALID, NULL,
+					"list-keys: %s is a %s, not a list (schema path)", full,
+					lys_nodetype2str(sn->nodetype));
+		return NULL;
+	}
+	return sn;
+}
+
 /* Existing entries of a list, for completion: the list is named by its
  * schema path; entries under the session's current level when that level
  * is inside the list's parent, else all of them. */
@@ -744,43 +917,55 @@ static int op_list_keys(struct svrd *d, const struct mgmt_peer *peer, const stru
 {
 	const char *sp = json_get_str(args, "schema-path", NULL);
 	const char *level = peer->pcli ? pcli_path(peer->pcli) : "";
-	struct json *keys = json_new_array();
+	struct json *keys;
 	struct ly_set *set = NULL;
-	char xpath[1024];
+	struct strbuf xpath = STRBUF_INIT;
+	char full[LIST_KEYS_PATH_MAX + 16];
 	const char *name;
+	bool truncated = false;
 
 	if (!sp || !*sp) {
-		json_free(keys);
 		*error = mgmt_error_obj(MGMT_E_REQUEST, NULL, "list-keys needs a \"schema-path\"");
 		return -1;
 	}
-	name = strrchr(sp, '/');
-	name = name ? name + 1 : sp;
+	if ((*error = schema_path_error(sp)) || !schema_list(d, sp, full, sizeof(full), error))
+		return -1;
+	sp = full;
+	name = strrchr(sp, '/') + 1;
 	if (strchr(name, ':'))
 		name = strchr(name, ':') + 1;
 	{
 		/* the list's parent is the current level: its entries there */
 		char *lsp = peer->pcli ? pcli_schema_path(peer->pcli) : NULL;
-		size_t plen = (size_t)(strrchr(sp, '/') ? strrchr(sp, '/') - sp : 0);
+		size_t plen = (size_t)(strrchr(sp, '/') - sp);
 
 		if (lsp && *lsp && strlen(lsp) == plen && strncmp(lsp, sp, plen) == 0)
-			snprintf(xpath, sizeof(xpath), "%s/%s", level, name);
+			strbuf_addf(&xpath, "%s/%s", level, name);
 		else
-			snprintf(xpath, sizeof(xpath), "%s", sp);
+			strbuf_adds(&xpath, sp);
 		free(lsp);
 	}
-	if (ds_candidate(d->ds) && lyd_find_xpath(ds_candidate(d->ds), xpath, &set) == LY_SUCCESS) {
+	keys = json_new_array();
+	if (ds_candidate(d->ds) && !xpath.oom &&
+	    lyd_find_xpath(ds_candidate(d->ds), strbuf_str(&xpath), &set) == LY_SUCCESS) {
 		for (uint32_t i = 0; i < set->count; i++) {
 			struct lyd_node *k = lyd_child(set->dnodes[i]);
 
+			if (json_len(keys) == LIST_KEYS_MAX) {
+				truncated = true;
+				break;
+			}
 			if (k && (k->schema->flags & LYS_KEY))
 				json_append(keys, json_new_str(lyd_get_value(k)));
 		}
 	}
 	ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
 	ly_set_free(set, NULL);
+	strbuf_free(&xpath);
 	*data = json_new_object();
 	json_set(*data, "keys", keys);
+	if (truncated)
+		json_set(*data, "truncated", json_new_bool(true));
 	return 0;
 }
 
@@ -800,7 +985,7 @@ static const struct mgmt_op config_ops[] = {
 	{"history", false, op_history},
 	{"compare", false, op_compare},
 	{"lock", true, op_lock},
-	{"export", false, op_export},
+	{"export", true, op_export},
 	{"import", true, op_import},
 };
 

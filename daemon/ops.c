@@ -60,6 +60,7 @@ static int op_version(struct svrd *d, const struct mgmt_peer *peer, const struct
 	json_set(o, "libyang", json_new_str(LIBYANG_VERSION));
 	if (uname(&un) == 0)
 		json_set(o, "kernel", json_new_str(un.release));
+	json_set(o, "management", mgmt_server_stats(d->mgmt));
 	*data = o;
 	return 0;
 }

@@ -64,6 +64,8 @@ struct json *config_errors_json(const struct ds_errs *e);
 
 struct mgmt_server *mgmt_server_start(struct svrd *d, char *err, size_t errlen);
 void mgmt_server_stop(struct mgmt_server *s);
+/* The management server's counters and limits, for get-version. */
+struct json *mgmt_server_stats(const struct mgmt_server *s);
 
 /* peers.c: peer paths (BFD + key exchange) */
 struct peers;

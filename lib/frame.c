@@ -79,6 +79,22 @@ enum frame_status frame_feed(struct frame_reader *r, const void *data, size_t le
 	return st == FRAME_OK ? FRAME_AGAIN : st;
 }
 
+enum frame_status frame_ready(const struct frame_reader *r)
+{
+	enum frame_status st = check_header(r);
+
+	if (st != FRAME_OK)
+		return st;
+	if (r->len - r->used - FRAME_HDR_LEN < get_be32(r->buf + r->used))
+		return FRAME_AGAIN;
+	return FRAME_OK;
+}
+
+size_t frame_buffered(const struct frame_reader *r)
+{
+	return r->len - r->used;
+}
+
 enum frame_status frame_next(struct frame_reader *r, const uint8_t **msg, size_t *len)
 {
 	enum frame_status st = check_header(r);

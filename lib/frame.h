@@ -5,7 +5,10 @@
  * invalid and anything above the reader's limit (FRAME_MAX_DEFAULT unless set)
  * is refused before a byte of it is buffered, so a peer cannot make svrd
  * allocate more than the limit.  The decoder is incremental and never blocks:
- * feed it whatever read() returned and pull complete messages out.
+ * feed it whatever read() returned and pull complete messages out.  A reader
+ * that feeds only when frame_ready() says no message is waiting holds at
+ * most one partial message and one read: that is how svrd bounds what a
+ * client can make it buffer.
  */
 #ifndef SVR_FRAME_H
 #define SVR_FRAME_H
@@ -38,6 +41,12 @@ void frame_reader_reset(struct frame_reader *r);
 enum frame_status frame_feed(struct frame_reader *r, const void *data, size_t len);
 /* Next complete message, valid until the next feed/next call. */
 enum frame_status frame_next(struct frame_reader *r, const uint8_t **msg, size_t *len);
+/* What frame_next() would return, without taking the message: FRAME_OK when
+ * a whole message is buffered, FRAME_AGAIN when more bytes are needed, or
+ * the framing error the next header holds. */
+enum frame_status frame_ready(const struct frame_reader *r);
+/* Bytes buffered and not yet handed out. */
+size_t frame_buffered(const struct frame_reader *r);
 const char *frame_strerror(enum frame_status st);
 
 /* Header for a body of len bytes. */

@@ -32,6 +32,7 @@ struct json;
 #define MGMT_E_DENIED	"access-denied"
 #define MGMT_E_INTERNAL "internal-error"
 #define MGMT_E_INVALID	"invalid-value"
+#define MGMT_E_LIMIT	"limit-exceeded"
 
 struct json *mgmt_request(int64_t id, const char *op, struct json *args);
 struct json *mgmt_reply_ok(const struct json *id, struct json *data);

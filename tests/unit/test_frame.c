@@ -119,3 +119,31 @@ Test(frame, strerror_names_each_status)
 	cr_assert_str_eq(frame_strerror(FRAME_TOO_BIG), "message larger than the limit");
 	cr_assert_str_eq(frame_strerror(FRAME_EMPTY), "empty message");
 }
+
+/* frame_ready() says what frame_next() would, and takes nothing. */
+Test(frame, ready_peeks_without_taking)
+{
+	struct frame_reader r;
+	const uint8_t *m;
+	size_t n;
+
+	frame_reader_init(&r, 100);
+	cr_assert_eq(frame_ready(&r), FRAME_AGAIN);
+	put(&r, 5, "hel");
+	cr_assert_eq(frame_ready(&r), FRAME_AGAIN);
+	cr_assert_eq(frame_feed(&r, "lo", 2), FRAME_AGAIN);
+	put(&r, 2, "ab");
+	cr_assert_eq(frame_buffered(&r), 2 * FRAME_HDR_LEN + 7);
+	cr_assert_eq(frame_ready(&r), FRAME_OK);
+	cr_assert_eq(frame_ready(&r), FRAME_OK);
+	cr_assert_eq(frame_next(&r, &m, &n), FRAME_OK);
+	cr_assert(n == 5 && memcmp(m, "hello", 5) == 0);
+	cr_assert_eq(frame_ready(&r), FRAME_OK);
+	cr_assert_eq(frame_next(&r, &m, &n), FRAME_OK);
+	cr_assert(n == 2 && memcmp(m, "ab", 2) == 0);
+	cr_assert_eq(frame_ready(&r), FRAME_AGAIN);
+	cr_assert_eq(frame_buffered(&r), 0);
+	cr_assert_eq(frame_feed(&r, "\0\0\0\0", 4), FRAME_EMPTY);
+	cr_assert_eq(frame_ready(&r), FRAME_EMPTY);
+	frame_reader_reset(&r);
+}
