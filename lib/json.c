@@ -663,6 +663,17 @@ static void print_string(struct strbuf *sb, const char *s, size_t n)
 				   (unsigned char)s[i + 1] <= 0x9f) {
 				/* U+0080..U+009F, the C1 controls */
 				strbuf_addf(sb, "\\u%04x", (unsigned char)s[++i]);
+			} else if (c >= 0x80) {
+				/* a string made from bytes nobody checked (a
+				 * peer's name, say) still prints as valid JSON:
+				 * what is not UTF-8 becomes U+FFFD */
+				size_t k = utf8_valid_prefix(s + i, n - i);
+
+				if (k == 0)
+					strbuf_adds(sb, "\\ufffd");
+				else
+					strbuf_addn(sb, s + i, k);
+				i += k ? k - 1 : 0;
 			} else {
 				strbuf_addc(sb, (char)c);
 			}

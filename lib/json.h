@@ -15,7 +15,8 @@
  * bounded too.  Objects keep their members in insertion order so printed
  * output is stable (golden tests).  The printer escapes every control
  * character (C0, DEL, C1), so printed JSON never carries a byte that a
- * terminal acts on.
+ * terminal acts on, and prints bytes that are not UTF-8 as U+FFFD, so what
+ * it prints always parses.
  */
 #ifndef SVR_JSON_H
 #define SVR_JSON_H

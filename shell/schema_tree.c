@@ -225,7 +225,8 @@ static int complete(struct cli_def *cli, const char *name, const char *word,
 		for (size_t i = 0; i < json_len(keys); i++) {
 			const char *k = json_str(json_at(keys, i));
 
-			if (k && strncmp(k, word ? word : "", wl) == 0)
+			/* libcli prints these itself: nothing a terminal acts on */
+			if (k && strncmp(k, word ? word : "", wl) == 0 && render_is_clean(k))
 				cli_add_comphelp_entry(ch, k);
 		}
 		json_free(data);

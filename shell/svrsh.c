@@ -54,8 +54,9 @@ static int connect_svrd(struct svrsh *sh, char *err, size_t errlen)
 	}
 	free(sh->router);
 	free(sh->node);
-	sh->router = strdup(json_get_str(json_get(hello, "data"), "router", "?"));
-	sh->node = strdup(json_get_str(json_get(hello, "data"), "node", "?"));
+	/* the prompt is printed by libcli, not through the print callbacks */
+	sh->router = render_clean(json_get_str(json_get(hello, "data"), "router", "?"));
+	sh->node = render_clean(json_get_str(json_get(hello, "data"), "node", "?"));
 	json_free(hello);
 	return 0;
 }
@@ -199,25 +200,29 @@ static const char *translate(const char *line, char *buf, size_t len)
 	return line;
 }
 
+/* Both print callbacks print lines as render_clean() leaves them: what
+ * svrd sends may quote other routers. */
 static void print_batch(struct cli_def *cli, const char *line)
 {
 	char buf[CLI_MAX_LINE_LENGTH + 64];
+	char *clean = render_clean(line);
 
 	(void)cli;
-	fputs(translate(line, buf, sizeof(buf)), stdout);
+	fputs(translate(clean ? clean : "", buf, sizeof(buf)), stdout);
 	fputc('\n', stdout);
+	free(clean);
 }
 
 /* The terminal is raw (no output processing): end lines with CR LF. */
 static void print_tty(struct cli_def *cli, const char *line)
 {
 	char buf[CLI_MAX_LINE_LENGTH + 64];
-	const char *out = translate(line, buf, sizeof(buf));
+	char *clean = render_clean(line);
+	const char *out = translate(clean ? clean : "", buf, sizeof(buf));
 
-	if (!pager_allow(svrsh_of(cli)))
-		return;
-	if (sock_write_all(STDOUT_FILENO, out, strlen(out)) == 0)
+	if (pager_allow(svrsh_of(cli)) && sock_write_all(STDOUT_FILENO, out, strlen(out)) == 0)
 		sock_write_all(STDOUT_FILENO, "\r\n", 2);
+	free(clean);
 }
 
 static void rstrip(char *s)

@@ -69,6 +69,11 @@ void render_banner(struct cli_def *cli, const char *title);
 void render_field(struct cli_def *cli, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void render_duration(char *buf, int len, int64_t seconds);
+/* s with every control character made visible (\x1b, \u009b); malloc'd,
+ * NULL only when out of memory.  Every printed line goes through it. */
+char *render_clean(const char *s);
+/* s has nothing render_clean() would change. */
+bool render_is_clean(const char *s);
 /* Fetch op's data for a show command into *out.  CLI_ERROR when it
  * failed; CLI_OK with *out NULL when "| display json" asked for the data
  * itself, which is then printed; CLI_OK with the data to render otherwise. */

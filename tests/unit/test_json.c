@@ -288,3 +288,17 @@ Test(json, printer_escapes_every_control_character)
 	json_free(j);
 	free(s);
 }
+
+/* A string built from unchecked bytes still prints as JSON that parses. */
+Test(json, printer_replaces_bytes_that_are_not_utf8)
+{
+	struct json *j = json_new_str("a\xff b\xc3 c\xe2\x82");
+	char *s = json_print(j);
+	struct json *k = json_parse(s, strlen(s), NULL, 0);
+
+	cr_assert_str_eq(s, "\"a\\ufffd b\\ufffd c\\ufffd\\ufffd\"");
+	cr_assert_not_null(k);
+	json_free(j);
+	json_free(k);
+	free(s);
+}
