@@ -811,55 +811,6 @@ static int op_get_schema(struct svrd *d, const struct mgmt_peer *peer, const str
 #define LIST_KEYS_PATH_MAX 512
 #define LIST_KEYS_MAX	   10000
 
-static bool ident_start(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static bool ident_char(char c)
-{
-	return ident_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
-/* NULL when sp is a schema path, else what is wrong with it; *at is the
- * 1-based character. */
-static const char *schema_path_fault(const char *sp, size_t *at)
-{
-	const char *p = sp;
-
-	*at = 1;
-	if (*p != '/')
-		return "it must start with '/'";
-	while (*p == '/') {
-		bool prefixed = false;
-
-		p++;
-		for (;;) {
-			*at = (size_t)(p - sp) + 1;
-			if (!ident_start(*p))
-				return *p == '/' || !*p ? "a node name is missing"
-				       : strchr("[]()*|@.:", *p) || (*p >= '0' && *p <= '9') ||
-						       *p == '-'
-					       ? "only node names are allowed (no predicates, "
-						 "functions, wildcards or axes)"
-					       : "a node name has a character a YANG name cannot "
-						 "have";
-			while (ident_char(*p))
-				p++;
-			if (*p != ':' || prefixed)
-				break;
-			prefixed = true;
-			p++;
-		}
-	}
-	*at = (size_t)(p - sp) + 1;
-	if (*p)
-		return *p == ':' ? "a node name has two module prefixes"
-				 : "only node names are allowed (no predicates, functions, "
-				   "wildcards or axes)";
-	return NULL;
-}
-
 static struct json *schema_path_error(const char *sp)
 {
 	size_t at;
@@ -869,7 +820,7 @@ static struct json *schema_path_error(const char *sp)
 		return mgmt_error_obj(MGMT_E_REQUEST, NULL,
 				      "list-keys takes a schema path no longer than %d characters",
 				      LIST_KEYS_PATH_MAX);
-	why = schema_path_fault(sp, &at);
+	why = mgmt_schema_path_fault(sp, &at);
 	if (!why)
 		return NULL;
 	return mgmt_error_obj(

@@ -18,6 +18,57 @@
 #include "sock.h"
 #include "strbuf.h"
 
+/* ---- schema paths ---------------------------------------------------- */
+
+static bool ident_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool ident_char(char c)
+{
+	return ident_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+const char *mgmt_schema_path_fault(const char *sp, size_t *at)
+{
+	const char *p = sp;
+
+	*at = 1;
+	if (*p != '/')
+		return "it must start with '/'";
+	while (*p == '/') {
+		bool prefixed = false;
+
+		p++;
+		for (;;) {
+			*at = (size_t)(p - sp) + 1;
+			if (!ident_start(*p))
+				return *p == '/' || !*p ? "a node name is missing"
+				       : strchr("[]()*|@.:", *p) || (*p >= '0' && *p <= '9') ||
+						       *p == '-'
+					       ? "only node names are allowed (no predicates, "
+						 "functions, wildcards or axes)"
+					       : "a node name has a character a YANG name cannot "
+						 "have";
+			while (ident_char(*p))
+				p++;
+			if (*p != ':' || prefixed)
+				break;
+			prefixed = true;
+			p++;
+		}
+	}
+	*at = (size_t)(p - sp) + 1;
+	if (*p)
+		return *p == ':' ? "a node name has two module prefixes"
+				 : "only node names are allowed (no predicates, functions, "
+				   "wildcards or axes)";
+	return NULL;
+}
+
+/* ---- the client ------------------------------------------------------ */
+
 struct mgmt_client {
 	int fd;
 	int64_t next_id;

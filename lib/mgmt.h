@@ -15,6 +15,7 @@
 #ifndef SVR_MGMT_H
 #define SVR_MGMT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,12 @@ struct json *mgmt_reply_error(const struct json *id, const char *code, const cha
 			      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Serialise msg with its frame header; caller frees; *len set. */
 uint8_t *mgmt_encode(const struct json *msg, size_t *len);
+
+/* A schema path names a node of the model, never an XPath expression:
+ * '/', then node names separated by '/', each a YANG identifier optionally
+ * prefixed by its module ("/opensvr:authority/router").  Returns NULL when
+ * sp is one, else what is wrong with it, with *at the 1-based character. */
+const char *mgmt_schema_path_fault(const char *sp, size_t *at);
 
 /* Path of the socket: explicit, else $OPENSVR_SOCKET, else the default. */
 const char *mgmt_socket_path(const char *explicit_path);
