@@ -506,9 +506,14 @@ static void ro_down(void)
 		ro_child = 0;
 	}
 	if (ro_pid > 0) {
+		int st = 0;
+
 		kill(ro_pid, SIGTERM);
-		waitpid(ro_pid, NULL, 0);
+		waitpid(ro_pid, &st, 0);
 		ro_pid = 0;
+		/* after the attacks: a clean exit (no leak under the sanitizers) */
+		cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "svrd did not exit cleanly: %#x",
+			  st);
 	}
 	svrd_cleanup(&ro);
 	svrd_cleanup_all();
