@@ -63,6 +63,7 @@ struct path {
 	struct peerpkt_replay rx; /* authenticated datagrams seen */
 	uint32_t tx_seq;
 	uint64_t unauth, replayed; /* datagrams not taken: no valid tag, seen before */
+	uint64_t nrx, ntx;	   /* datagrams received and sent */
 	/* untagged datagrams since the last tagged one: a peer that lost its
 	 * keys, or stopped speaking key management, or a spoofer */
 	uint64_t unauth_since, unauth_last;
@@ -911,6 +912,8 @@ static void send_path(struct peers *ps, struct path *p, const uint8_t *kmsg, siz
 	}
 	if (sendto(ps->socks[p->sock].fd, buf, n, 0, (struct sockaddr *)&p->dst, p->dstlen) < 0)
 		ps->tx_errors++;
+	else
+		p->ntx++;
 }
 
 static void flush_kex(struct peers *ps)
@@ -967,6 +970,7 @@ static void on_datagram(struct peers *ps, struct path *p, const uint8_t *b, size
 	enum kex_auth auth = KEX_AUTH_NONE;
 	bool keyed = ps->kex && kex_auth_required(ps->kex, p->peer), authed;
 
+	p->nrx++;
 	peerpkt_find_tag(b, len, &pk);
 	if (keyed && pk.tagged)
 		auth = kex_auth_check(ps->kex, p->peer, pk.key_id, b, pk.signed_len, pk.tag, now);
@@ -1255,9 +1259,13 @@ struct json *peers_state(const struct peers *ps)
 			json_set(o, "refused-key-fingerprint", json_new_str(s.offered_fp));
 		if (s.refused[0])
 			json_set(o, "refused-certificate", json_new_str(s.refused));
+		json_set(o, "datagrams-received", json_new_int((int64_t)p->nrx));
+		json_set(o, "datagrams-sent", json_new_int((int64_t)p->ntx));
 		json_set(o, "unauthenticated-datagrams", json_new_int((int64_t)p->unauth));
 		json_set(o, "replayed-datagrams", json_new_int((int64_t)p->replayed));
 		json_set(o, "rate-limited-messages", json_new_int((int64_t)s.rate_limited));
+		json_set(o, "certificates-received", json_new_int((int64_t)s.certs_in));
+		json_set(o, "certificates-answered", json_new_int((int64_t)s.certs_answered));
 		{
 			char hex[20];
 

@@ -69,7 +69,7 @@ struct kex_peer {
 	uint64_t tat;		 /* the bucket's theoretical arrival time */
 	uint64_t rate_limited;	 /* unauthenticated messages not handled */
 	uint64_t unauth_dropped; /* what only an authenticated datagram may do */
-	uint64_t cert_reply_ms;	 /* when our certificate last went out in answer */
+	uint64_t certs_in, certs_answered;
 	bool cert_rec, cert_ack, salt_rec, salt_ack, key_rec, key_ack;
 	/* our ephemeral for this peer */
 	struct crypto_kex_key *eph;
@@ -694,17 +694,18 @@ static bool pin_allows(struct kex_engine *e, struct kex_peer *pr, const struct p
 	return false;
 }
 
-/* Our certificate (again): answers a peer that may have lost ours, at most
- * once a second, so that spoofed copies cannot make us a reflector. */
+/* Our certificate (again): answers a peer that may have lost ours, from
+ * the peer's bucket, so that spoofed copies cannot make us a reflector
+ * (a hard once a second starved a peer that restarted twice in a second). */
 static void reply_cert(struct kex_engine *e, int p, uint64_t now)
 {
 	struct kex_peer *pr = &e->peers[p];
 	size_t dlen;
 	const uint8_t *mine = pki_identity_der(e->cfg.id, &dlen);
 
-	if (pr->cert_reply_ms && now - pr->cert_reply_ms < 1000)
+	if (!bucket_take(pr, now))
 		return;
-	pr->cert_reply_ms = now;
+	pr->certs_answered++;
 	/* marked as a reply (generation 1) so that it is never answered in turn */
 	queue(e, p, KEX_CERT, 1, mine, dlen);
 }
@@ -755,6 +756,7 @@ static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len,
 	char detail[sizeof(pr->detail)];
 
 	crypto_sha384(der, len, h);
+	pr->certs_in++;
 	if (pr->pinned && crypto_equal(h, pr->cert_hash, sizeof(h))) {
 		/* the certificate we hold: nothing to validate */
 		queue(e, p, KEX_CERT_ACK, 0, h, 8);
@@ -1187,6 +1189,9 @@ void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *ou
 	snprintf(out->refused, sizeof(out->refused), "%s", pr->refused);
 	snprintf(out->refused_detail, sizeof(out->refused_detail), "%s", pr->refused_detail);
 	out->rate_limited = pr->rate_limited;
+	out->certs_in = pr->certs_in;
+	out->certs_answered = pr->certs_answered;
+
 	out->unauth_dropped = pr->unauth_dropped;
 	out->status = pr->out_of_service	     ? "OUT_OF_SERVICE"
 		      : complete(pr)		     ? "MKEY_EXCH_COMP"

@@ -163,6 +163,8 @@ struct kex_peer_state {
 	char refused_detail[160];
 	uint64_t rate_limited;	 /* unauthenticated messages over the limit */
 	uint64_t unauth_dropped; /* acknowledgements without a valid tag */
+	uint64_t certs_in;	 /* certificates received */
+	uint64_t certs_answered; /* ... and answered with ours */
 };
 
 void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *out);

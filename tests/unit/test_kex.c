@@ -1185,3 +1185,88 @@ Test(kex, datagrams_are_tagged_and_any_change_or_replay_is_refused)
 	n = peerpkt_encode(d, sizeof(d), bfd, msg, sizeof(msg), b, 0, 9, now);
 	cr_assert_neq(judge(d, n, &rx), KEX_AUTH_OK, "b took a datagram tagged with its own key");
 }
+
+/* The lab's certificate lifecycle, in the engine: b starts self-signed,
+ * moves to a CA-signed certificate (a new key, held pending until b signs
+ * with it), restarts presenting a certificate from a CA a does not trust
+ * (refused), then restarts with its CA-signed one again: taken back at
+ * once. */
+Test(kex, a_ca_signed_peer_back_after_a_refused_certificate)
+{
+	char cmd[600], crt[300], key[300], err[256];
+	const char *top = getenv("top_srcdir");
+	struct pki_identity *good, *bad;
+	struct pki_trust *t;
+	struct kex_config ca, cb;
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/certs && %s/tests/unit/mkcerts.sh %s/certs", dir,
+		 top ? top : ".", dir);
+	cr_assert_eq(system(cmd), 0, "mkcerts.sh failed");
+	snprintf(crt, sizeof(crt), "%s/certs/good.pem", dir);
+	snprintf(key, sizeof(key), "%s/certs/good.key", dir);
+	good = pki_identity_load(crt, key, err, sizeof(err));
+	cr_assert_not_null(good, "%s", err);
+	snprintf(crt, sizeof(crt), "%s/certs/untrusted.pem", dir);
+	snprintf(key, sizeof(key), "%s/certs/untrusted.key", dir);
+	bad = pki_identity_load(crt, key, err, sizeof(err));
+	cr_assert_not_null(bad, "%s", err);
+	t = trust_ca("ca.pem");
+	ca = mkcfg("peer-a", ida, t, 0, false, false);
+	kex_free(a);
+	a = kex_new(&ca, now);
+	kex_add_peer(a, "peer-b");
+	kex_set_wallclock(a, (int64_t)time(NULL));
+	kex_set_wallclock(b, (int64_t)time(NULL));
+	/* b self-signed: refused by a's strict CA; so start b on good */
+	cb = mkcfg("peer-b", good, NULL, 100, false, false);
+	kex_free(b);
+	b = kex_new(&cb, now);
+	kex_add_peer(b, "peer-a");
+	kex_set_wallclock(b, (int64_t)time(NULL));
+	run(5000);
+	cr_assert(comp(a) && comp(b), "not peered with the CA-signed certificate");
+	for (int round = 0; round < 3; round++) {
+		cb = mkcfg("peer-b", bad, NULL, 200 + 100 * (uint32_t)round, false, false);
+		kex_free(b);
+		b = kex_new(&cb, now);
+		kex_add_peer(b, "peer-a");
+		kex_set_wallclock(b, (int64_t)time(NULL));
+		run(1500);
+		cr_assert_not(comp(b));
+		cb = mkcfg("peer-b", good, NULL, 250 + 100 * (uint32_t)round, false, false);
+		kex_free(b);
+		b = kex_new(&cb, now);
+		kex_add_peer(b, "peer-a");
+		kex_set_wallclock(b, (int64_t)time(NULL));
+		run(5000);
+		cr_assert(comp(a) && comp(b), "round %d: not taken back with the good certificate",
+			  round);
+	}
+	assert_payload_keys_flow();
+	pki_trust_free(t);
+	pki_identity_free(good);
+	pki_identity_free(bad);
+}
+
+/* b restarts twice within a second: the second incarnation gets a's
+ * certificate at once too (a hard "one answer a second" left it waiting
+ * for its retransmission, 30 s). */
+Test(kex, a_peer_that_restarts_twice_in_a_second_is_answered_both_times)
+{
+	run(1000);
+	cr_assert(comp(a) && comp(b));
+	for (int i = 0; i < 2; i++) {
+		kex_free(b);
+		b = kex_new(&(struct kex_config){.pcn = "peer-b",
+						  .id = idb,
+						  .alg = CRYPTO_KEX_X25519,
+						  .retransmit_ms = 30000,
+						  .timeout_ms = 3600000,
+						  .base = 100 + 100 * (uint32_t)i},
+			    now);
+		kex_add_peer(b, "peer-a");
+		run(i == 0 ? 300 : 2000);
+	}
+	cr_assert(comp(a) && comp(b), "the second incarnation was not answered");
+	assert_payload_keys_flow();
+}
