@@ -1258,11 +1258,11 @@ Test(kex, a_peer_that_restarts_twice_in_a_second_is_answered_both_times)
 	for (int i = 0; i < 2; i++) {
 		kex_free(b);
 		b = kex_new(&(struct kex_config){.pcn = "peer-b",
-						  .id = idb,
-						  .alg = CRYPTO_KEX_X25519,
-						  .retransmit_ms = 30000,
-						  .timeout_ms = 3600000,
-						  .base = 100 + 100 * (uint32_t)i},
+						 .id = idb,
+						 .alg = CRYPTO_KEX_X25519,
+						 .retransmit_ms = 30000,
+						 .timeout_ms = 3600000,
+						 .base = 100 + 100 * (uint32_t)i},
 			    now);
 		kex_add_peer(b, "peer-a");
 		run(i == 0 ? 300 : 2000);
