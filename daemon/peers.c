@@ -633,6 +633,17 @@ static bool unhex_fp(const char *hex, uint8_t fp[PKI_FP_LEN])
 	return n == 2 * PKI_FP_LEN;
 }
 
+/* The space before the fingerprint of a pins line when the line is pcn's,
+ * else NULL. */
+static char *pin_line_of(char *line, const char *pcn)
+{
+	char *sp = strrchr(line, ' ');
+
+	return sp && (size_t)(sp - line) == strlen(pcn) && strncmp(line, pcn, strlen(pcn)) == 0
+		       ? sp
+		       : NULL;
+}
+
 /* The key persisted for pcn (pinned on first use or accepted), if any. */
 static bool learned_pin(const struct peers *ps, const char *pcn, uint8_t fp[PKI_FP_LEN])
 {
@@ -643,10 +654,9 @@ static bool learned_pin(const struct peers *ps, const char *pcn, uint8_t fp[PKI_
 	text = read_text(path);
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !found;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *sp = strrchr(line, ' ');
+		char *sp = pin_line_of(line, pcn);
 
-		if (sp && (size_t)(sp - line) == strlen(pcn) &&
-		    strncmp(line, pcn, strlen(pcn)) == 0)
+		if (sp)
 			found = unhex_fp(sp + 1, fp);
 	}
 	free(text);
@@ -664,13 +674,9 @@ static int save_pin(const struct peers *ps, const char *pcn, const uint8_t fp[PK
 	pins_path(ps, path, sizeof(path));
 	text = read_text(path);
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *sp = strrchr(line, ' ');
-
-		if (!(sp && (size_t)(sp - line) == strlen(pcn) &&
-		      strncmp(line, pcn, strlen(pcn)) == 0))
+	     line = strtok_r(NULL, "\n", &save))
+		if (!pin_line_of(line, pcn))
 			strbuf_addf(&sb, "%s\n", line);
-	}
 	free(text);
 	strbuf_addf(&sb, "%s ", pcn);
 	for (int i = 0; i < PKI_FP_LEN; i++)

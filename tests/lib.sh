@@ -20,6 +20,21 @@ test_cleanup() {
 trap test_cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The lab tests' helpers: x NODE CMD... runs CMD in NODE's namespace; sh_
+# NODE COMMAND runs svrsh -c COMMAND there; bg NODE CMD... runs CMD there in
+# the background, ended by PID on exit ($! is its PID); need_probe sets
+# PROBE to the svr-probe that make check builds, or fails the test.
+x() { "$SVRLAB" exec "$@"; }
+sh_() { "$SVRLAB" exec "$1" svrsh -c "$2" 2>&1; }
+bg() {
+	"$SVRLAB" exec "$@" &
+	TEST_PIDS="$TEST_PIDS $!"
+}
+need_probe() {
+	PROBE=$(cd "${top_builddir:-.}/tests/tools" && pwd)/svr-probe
+	[ -x "$PROBE" ] || { echo "FAIL: no $PROBE (make check builds it)"; exit 1; }
+}
+
 test_tmpdir() {
 	d=$(mktemp -d "${TMPDIR:-/tmp}/svrtest.XXXXXX") || exit 99
 	TEST_DIRS="$TEST_DIRS $d"

@@ -20,7 +20,6 @@ export SVRLAB_NAME="e2ecl$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 RUN=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME
-sh_() { "$SVRLAB" exec "$1" svrsh -c "$2" 2>&1; }
 batch_() { printf '%s\n' "$2" | "$SVRLAB" exec "$1" svrsh 2>&1; }
 
 # ---- a test CA, and every certificate the test presents ------------------

@@ -10,22 +10,15 @@ command -v tcpdump >/dev/null || { echo "SKIP: no tcpdump"; exit 77; }
 export SVRLAB_NAME="dpfc$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-x() { "$SVRLAB" exec "$@"; }
-sh_() { "$SVRLAB" exec "$1" svrsh -c "$2" 2>&1; }
 tmp=$(test_tmpdir)
 
-bg() { # NODE CMD...: runs CMD in NODE's namespace; $! is its PID
-	"$SVRLAB" exec "$@" &
-	TEST_PIDS="$TEST_PIDS $!"
-}
 
 "$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"
 for r in routerA routerB; do
 	lab_until 15 "$r" 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 		fail "$r: key exchange not complete"
 done
-PROBE=$(cd "${top_builddir:-.}/tests/tools" && pwd)/svr-probe
-[ -x "$PROBE" ] || fail "no $PROBE (make check builds it)"
+need_probe
 # the marker; also ping's 16-byte pattern
 marker=opensvr-mark-fc!
 pattern=$(printf '%s' "$marker" | od -An -tx1 | tr -d ' \n')

@@ -14,17 +14,9 @@ command -v tcpdump >/dev/null || { echo "SKIP: no tcpdump"; exit 77; }
 export SVRLAB_NAME="e2edp$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-PROBE=$(cd "${top_builddir:-.}/tests/tools" && pwd)/svr-probe
-[ -x "$PROBE" ] || fail "no $PROBE (make check builds it)"
-x() { "$SVRLAB" exec "$@"; }
-sh_() { "$SVRLAB" exec "$1" svrsh -c "$2" 2>&1; }
+need_probe
 tmp=$(test_tmpdir)
 
-# background jobs in the lab, ended by PID on exit
-bg() { # NODE CMD...: runs CMD in NODE's namespace; $! is its PID
-	"$SVRLAB" exec "$@" &
-	TEST_PIDS="$TEST_PIDS $!"
-}
 
 "$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"
 for r in routerA routerB; do

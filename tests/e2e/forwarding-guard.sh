@@ -21,11 +21,7 @@ command -v tcpdump >/dev/null || { echo "SKIP: no tcpdump"; exit 77; }
 export SVRLAB_NAME="gdfg$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-PROBE=$(cd "${top_builddir:-.}/tests/tools" && pwd)/svr-probe
-[ -x "$PROBE" ] || fail "no $PROBE (make check builds it)"
-x() { "$SVRLAB" exec "$@"; }
-sh_() { "$SVRLAB" exec "$1" svrsh -c "$2" 2>&1; }
-bg() { "$SVRLAB" exec "$@" & TEST_PIDS="$TEST_PIDS $!"; }
+need_probe
 # one datagram from hostA to hostB's echo port, no answer awaited
 udp_send() { x hostA bash -c 'printf %s "$1" >/dev/udp/203.0.113.2/7000' udp_send "$1"; }
 tmp=$(test_tmpdir)

@@ -14,7 +14,6 @@ export SVRLAB_NAME="e2ekc$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 RUN=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME
-sh_() { "$SVRLAB" exec "$1" svrsh -c "$2" 2>&1; }
 fp() { sh_ routerA 'show security security-associations routerB detail' |
 	sed -n 's/^Peer Key Fingerprint: \([0-9a-f]*\).*/\1/p' | head -1; }
 

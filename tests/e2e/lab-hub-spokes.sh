@@ -7,16 +7,10 @@ set -u
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root "the hub-spokes lab"
 command -v tcpdump >/dev/null || { echo "SKIP: no tcpdump"; exit 77; }
-PROBE=$(cd "${top_builddir:-.}/tests/tools" && pwd)/svr-probe
-[ -x "$PROBE" ] || { echo "FAIL: no $PROBE (make check builds it)"; exit 1; }
+need_probe
 export SVRLAB_NAME="e2ehs$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-sh_() { "$SVRLAB" exec "$1" svrsh -c "$2" 2>&1; }
-bg() { # NODE CMD...: runs CMD in NODE's namespace; $! is its PID
-	"$SVRLAB" exec "$@" &
-	TEST_PIDS="$TEST_PIDS $!"
-}
 tmp=$(test_tmpdir)
 
 "$SVRLAB" up hub-spokes || fail "svrlab up"

@@ -12,8 +12,6 @@ need_root "the privileges lab test"
 export SVRLAB_NAME="stpriv$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-x() { "$SVRLAB" exec "$@"; }
-sh_() { "$SVRLAB" exec "$1" svrsh -c "$2" 2>&1; }
 want=0000000000003000 # CAP_NET_ADMIN (12) and CAP_NET_RAW (13)
 
 "$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"

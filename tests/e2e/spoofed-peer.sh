@@ -16,15 +16,8 @@ command -v openssl >/dev/null || { echo "SKIP: no openssl command"; exit 77; }
 export SVRLAB_NAME="e2esp$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-PROBE=$(cd "${top_builddir:-.}/tests/tools" && pwd)/svr-probe
-[ -x "$PROBE" ] || fail "no $PROBE (make check builds it)"
-x() { "$SVRLAB" exec "$@"; }
-sh_() { "$SVRLAB" exec "$1" svrsh -c "$2" 2>&1; }
+need_probe
 tmp=$(test_tmpdir)
-bg() { # NODE CMD...: runs CMD in NODE's namespace; $! is its PID
-	"$SVRLAB" exec "$@" &
-	TEST_PIDS="$TEST_PIDS $!"
-}
 salts() { sh_ routerA 'show peers security' | sed -n 's/^  Salt: *//p' | sort | tr '\n' ' '; }
 
 "$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"

@@ -69,6 +69,18 @@ static struct kex_config mkcfg(const char *pcn, const struct pki_identity *id,
 	return c;
 }
 
+/* b starts again (svrd restarted or reloaded) with identity id, counting
+ * its generations and indexes from base. */
+static void restart_b(const struct pki_identity *id, uint32_t base)
+{
+	struct kex_config c = mkcfg("peer-b", id, NULL, base, false, false);
+
+	kex_free(b);
+	b = kex_new(&c, now);
+	cr_assert_not_null(b);
+	kex_add_peer(b, "peer-a");
+}
+
 static struct kex_engine *engine(const char *pcn, const struct pki_identity *id, const char *peer)
 {
 	struct kex_config c = mkcfg(pcn, id, NULL, 0, false, false);
@@ -713,16 +725,7 @@ Test(kex, fail_hard_takes_the_peer_back_with_its_renewed_certificate)
 	snprintf(path, sizeof(path), "%s/b3", dir);
 	renewed = pki_identity_open(path, "peer-b", later, 365, err, sizeof(err));
 	cr_assert_not_null(renewed, "%s", err);
-	kex_free(b);
-	b = kex_new(&(struct kex_config){.pcn = "peer-b",
-					 .id = renewed,
-					 .alg = CRYPTO_KEX_X25519,
-					 .retransmit_ms = 30000,
-					 .timeout_ms = 3600000,
-					 .base = 5000,
-					 .fail_hard = true},
-		    now);
-	kex_add_peer(b, "peer-a");
+	restart_b(renewed, 5000);
 	kex_set_wallclock(a, later);
 	kex_set_wallclock(b, later);
 	run(31000);
@@ -859,15 +862,7 @@ Test(kex, a_changed_key_is_refused_until_the_operator_accepts_it)
 	kex_peer_state(a, 0, &s);
 	snprintf(first, sizeof(first), "%s", s.pinned_fp);
 	cr_assert_eq(kex_accept_key(a, 0, now), -1, "nothing to accept yet");
-	kex_free(b);
-	b = kex_new(&(struct kex_config){.pcn = "peer-b",
-					 .id = other,
-					 .alg = CRYPTO_KEX_X25519,
-					 .retransmit_ms = 30000,
-					 .timeout_ms = 3600000,
-					 .base = 9000},
-		    now);
-	kex_add_peer(b, "peer-a");
+	restart_b(other, 9000);
 	run(100000);
 	kex_peer_state(a, 0, &s);
 	cr_assert(s.key_conflict);
@@ -1098,26 +1093,10 @@ Test(kex, a_peer_back_with_its_good_certificate_after_a_refused_one)
 
 	run(1000);
 	cr_assert(comp(a) && comp(b));
-	kex_free(b);
-	b = kex_new(&(struct kex_config){.pcn = "peer-b",
-					 .id = wrong,
-					 .alg = CRYPTO_KEX_X25519,
-					 .retransmit_ms = 30000,
-					 .timeout_ms = 3600000,
-					 .base = 100},
-		    now);
-	kex_add_peer(b, "peer-a");
+	restart_b(wrong, 100);
 	run(100000);
 	cr_assert_not(comp(b));
-	kex_free(b);
-	b = kex_new(&(struct kex_config){.pcn = "peer-b",
-					 .id = idb,
-					 .alg = CRYPTO_KEX_X25519,
-					 .retransmit_ms = 30000,
-					 .timeout_ms = 3600000,
-					 .base = 200},
-		    now);
-	kex_add_peer(b, "peer-a");
+	restart_b(idb, 200);
 	run(5000);
 	cr_assert(comp(a) && comp(b), "not taken back with the good certificate");
 	assert_payload_keys_flow();
@@ -1256,15 +1235,7 @@ Test(kex, a_peer_that_restarts_twice_in_a_second_is_answered_both_times)
 	run(1000);
 	cr_assert(comp(a) && comp(b));
 	for (int i = 0; i < 2; i++) {
-		kex_free(b);
-		b = kex_new(&(struct kex_config){.pcn = "peer-b",
-						 .id = idb,
-						 .alg = CRYPTO_KEX_X25519,
-						 .retransmit_ms = 30000,
-						 .timeout_ms = 3600000,
-						 .base = 100 + 100 * (uint32_t)i},
-			    now);
-		kex_add_peer(b, "peer-a");
+		restart_b(idb, 100 + 100 * (uint32_t)i);
 		run(i == 0 ? 300 : 2000);
 	}
 	cr_assert(comp(a) && comp(b), "the second incarnation was not answered");
