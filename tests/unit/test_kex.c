@@ -1241,3 +1241,29 @@ Test(kex, a_peer_that_restarts_twice_in_a_second_is_answered_both_times)
 	cr_assert(comp(a) && comp(b), "the second incarnation was not answered");
 	assert_payload_keys_flow();
 }
+
+/* With a trusted CA, an attacker's self-signed certificate carrying the
+ * peer's name (and so any key it likes) is refused under either
+ * behaviour, and never yields a key or our metadata key. */
+Test(kex, a_self_signed_certificate_is_refused_when_a_ca_is_trusted)
+{
+	char cmd[600];
+	const char *top = getenv("top_srcdir");
+	struct pki_trust *t;
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/certs && %s/tests/unit/mkcerts.sh %s/certs", dir,
+		 top ? top : ".", dir);
+	cr_assert_eq(system(cmd), 0, "mkcerts.sh failed");
+	t = trust_ca("ca.pem");
+	for (int hard = 0; hard <= 1; hard++) {
+		struct kex_config ca = mkcfg("peer-a", ida, t, 0, hard, false);
+
+		kex_free(a);
+		a = kex_new(&ca, now);
+		kex_add_peer(a, "peer-b");
+		restart_b(idb, 100 + 100 * (uint32_t)hard); /* self-signed peer-b */
+		run(100000);
+		assert_never_taken("untrusted");
+	}
+	pki_trust_free(t);
+}
