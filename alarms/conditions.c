@@ -164,8 +164,8 @@ void alarm_eval_peer_refused(struct alarm_store *s, const char *peer, const char
 		return;
 	}
 	snprintf(msg, sizeof(msg),
-		 "A certificate for peer %s was refused (%s - %s); the authenticated peering is "
-		 "kept",
+		 "A certificate for peer %s was refused (%s - %s); the keys of the one "
+		 "authenticated before are kept",
 		 peer, refused, detail && *detail ? detail : "no detail");
 	alarm_raise(s, key, ALARM_MAJOR, peer, "PEER", "svrd", msg, now);
 }

@@ -533,8 +533,7 @@ static void evaluate_alarms(struct peers *ps);
 /* The trust store of the configuration: its CAs, and the revocation lists
  * as they read now (*text: what they said, to notice a change; a list
  * that cannot be read is a problem for the alarm, never a silent pass). */
-static struct pki_trust *make_trust(struct peers *ps, const struct lyd_node *auth, char **text,
-				    char **problem)
+static struct pki_trust *make_trust(const struct lyd_node *auth, char **text, char **problem)
 {
 	struct pki_trust *t = pki_trust_new();
 	struct strbuf all = STRBUF_INIT, why = STRBUF_INIT;
@@ -568,7 +567,6 @@ static struct pki_trust *make_trust(struct peers *ps, const struct lyd_node *aut
 	}
 	strbuf_free(&why);
 	*text = strbuf_steal(&all);
-	(void)ps;
 	return t;
 }
 
@@ -584,7 +582,7 @@ static void reload_crls(struct peers *ps)
 	if (!ps->kex)
 		return;
 	model_find_self(ds_running(ps->d->ds), ps->d->router, ps->d->node, &auth, &me, &mynode);
-	t = make_trust(ps, auth, &text, &problem);
+	t = make_trust(auth, &text, &problem);
 	if (!t || (text && ps->crl_text && strcmp(text, ps->crl_text) == 0 &&
 		   !problem == !ps->crl_problem)) {
 		pki_trust_free(t);
@@ -644,23 +642,21 @@ static char *pin_line_of(char *line, const char *pcn)
 		       : NULL;
 }
 
-/* The key persisted for pcn (pinned on first use or accepted), if any. */
-static bool learned_pin(const struct peers *ps, const char *pcn, uint8_t fp[PKI_FP_LEN])
+/* The key persisted for pcn (pinned on first use or accepted) in pins,
+ * the pins file's text read once for all peers, if any. */
+static bool learned_pin(const char *pins, const char *pcn, uint8_t fp[PKI_FP_LEN])
 {
-	char path[4200], *text, *line, *save = NULL;
-	bool found = false;
+	size_t n = strlen(pcn);
 
-	pins_path(ps, path, sizeof(path));
-	text = read_text(path);
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !found;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *sp = pin_line_of(line, pcn);
+	for (const char *l = pins; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		char hex[2 * PKI_FP_LEN + 1];
 
-		if (sp)
-			found = unhex_fp(sp + 1, fp);
+		/* "PCN HEX": the fingerprint is the line's last word */
+		if (strncmp(l, pcn, n) == 0 && l[n] == ' ' &&
+		    sscanf(l + n + 1, "%64[0-9a-fA-F]", hex) == 1 && unhex_fp(hex, fp))
+			return true;
 	}
-	free(text);
-	return found;
+	return false;
 }
 
 /* Persist a pin (replacing pcn's line): write a new file, then rename. */
@@ -725,14 +721,14 @@ static bool configured_pin(const struct lyd_node *auth, const char *rn, uint8_t 
 	return false;
 }
 
-static void pin_peer(struct peers *ps, const struct lyd_node *auth, const char *rn,
-		     const char *ppcn, int idx)
+static void pin_peer(struct peers *ps, const struct lyd_node *auth, const char *pins,
+		     const char *rn, const char *ppcn, int idx)
 {
 	uint8_t fp[PKI_FP_LEN];
 
 	if (configured_pin(auth, rn, fp))
 		kex_set_pin(ps->kex, idx, fp, true);
-	else if (learned_pin(ps, ppcn, fp))
+	else if (learned_pin(pins, ppcn, fp))
 		kex_set_pin(ps->kex, idx, fp, false);
 }
 
@@ -800,7 +796,7 @@ static bool start_engine(struct peers *ps, const struct lyd_node *auth, const st
 		km_fail(ps, "the key counters cannot be read", err);
 		return false;
 	}
-	ps->trust = make_trust(ps, auth, &ps->crl_text, &ps->crl_problem);
+	ps->trust = make_trust(auth, &ps->crl_text, &ps->crl_problem);
 	ps->crl_poll_ms = 0;
 	MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
 	{
@@ -847,6 +843,7 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 	const char *pcn = NULL;
 	bool eskm;
 	int npeers = 0;
+	char *pins = NULL;
 
 	model_find_self(running, ps->d->router, ps->d->node, &auth, &me, &mynode);
 	eskm = auth &&
@@ -877,6 +874,12 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 	ps->plan = plan;
 	if (eskm && !start_engine(ps, auth, skm, pcn))
 		return; /* no paths either: nothing to key them with (alarm) */
+	if (eskm) {
+		char path[4200];
+
+		pins_path(ps, path, sizeof(path));
+		pins = read_text(path);
+	}
 	MODEL_FOR_CHILD(me, "peer", p)
 	{
 		const char *rn = model_leaf(p, "router-name") ?: model_leaf(p, "name");
@@ -888,9 +891,10 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 		/* without key management: BFD only, peers numbered here */
 		idx = eskm ? kex_add_peer(ps->kex, ppcn) : npeers++;
 		if (eskm)
-			pin_peer(ps, auth, rn, ppcn, idx);
+			pin_peer(ps, auth, pins, rn, ppcn, idx);
 		add_paths(ps, mynode, rn, idx);
 	}
+	free(pins);
 	index_paths(ps);
 	log_info("peer paths: %d path(s) on %d socket(s)%s%s", ps->npaths, ps->nsocks,
 		 eskm ? " as " : ", without key management", eskm ? pcn : "");

@@ -117,19 +117,27 @@ static void slot_clear(struct seal_slot *s)
 	crypto_wipe(s, sizeof(*s));
 }
 
+/* The slot holding k's contexts, or NULL. */
+static struct seal_slot *slot_of(const struct crypto_seal_key *k)
+{
+	for (int i = 0; k && i < SEAL_SLOTS; i++)
+		if (seal_slots[i].used && crypto_equal(&seal_slots[i].key, k, sizeof(*k)))
+			return &seal_slots[i];
+	return NULL;
+}
+
 /* The slot holding k's contexts, made when it has none; NULL on error. */
 static struct seal_slot *slot_for(const struct crypto_seal_key *k)
 {
 	static EVP_CIPHER *cbc;
 	static EVP_MAC *hmac;
-	struct seal_slot *s = NULL;
+	struct seal_slot *s = slot_of(k);
 	OSSL_PARAM p[2];
 
-	for (int i = 0; i < SEAL_SLOTS; i++)
-		if (seal_slots[i].used && crypto_equal(&seal_slots[i].key, k, sizeof(*k))) {
-			seal_slots[i].last = ++seal_clock;
-			return &seal_slots[i];
-		}
+	if (s) {
+		s->last = ++seal_clock;
+		return s;
+	}
 	if (!cbc)
 		cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
 	if (!hmac)
@@ -161,17 +169,15 @@ static struct seal_slot *slot_for(const struct crypto_seal_key *k)
 
 void crypto_seal_forget(const struct crypto_seal_key *k)
 {
-	for (int i = 0; k && i < SEAL_SLOTS; i++)
-		if (seal_slots[i].used && crypto_equal(&seal_slots[i].key, k, sizeof(*k)))
-			slot_clear(&seal_slots[i]);
+	struct seal_slot *s = slot_of(k);
+
+	if (s)
+		slot_clear(s);
 }
 
 bool crypto_seal_cached(const struct crypto_seal_key *k)
 {
-	for (int i = 0; k && i < SEAL_SLOTS; i++)
-		if (seal_slots[i].used && crypto_equal(&seal_slots[i].key, k, sizeof(*k)))
-			return true;
-	return false;
+	return slot_of(k) != NULL;
 }
 
 /* HMAC-SHA-384 over aad | body (the context re-armed with its key). */

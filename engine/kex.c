@@ -668,8 +668,8 @@ static void hexfp(const uint8_t *fp, char *out, size_t cap)
 
 /* Is a valid certificate's key the one pinned for the peer?  A CA's word
  * replaces a pin learned on first use, never a configured one. */
-static bool pin_allows(struct kex_engine *e, struct kex_peer *pr, const struct pki_peer *pin,
-		       const uint8_t *der, size_t len)
+static bool pin_allows(struct kex_peer *pr, const struct pki_peer *pin, const uint8_t *der,
+		       size_t len)
 {
 	const uint8_t *fp = pki_peer_fingerprint(pin);
 	char want[2 * PKI_FP_LEN + 1] = "", got[2 * PKI_FP_LEN + 1] = "", detail[200];
@@ -690,7 +690,6 @@ static bool pin_allows(struct kex_engine *e, struct kex_peer *pr, const struct p
 	memcpy(pr->offered, fp, PKI_FP_LEN);
 	set_der(&pr->offered_der, &pr->offered_len, der, len);
 	pr->key_conflict = true;
-	(void)e;
 	return false;
 }
 
@@ -776,7 +775,7 @@ static void on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len,
 			remember(e, pr, h, pki_verdict_name(v), detail, now);
 			return;
 		}
-		if (!pin_allows(e, pr, pin, der, len)) {
+		if (!pin_allows(pr, pin, der, len)) {
 			remember(e, pr, h, pr->refused, pr->refused_detail, now);
 			pki_peer_free(pin);
 			return;
@@ -813,7 +812,7 @@ static void on_cert_ack(struct kex_engine *e, int p, const uint8_t *body, size_t
 /* The peer signed a SALT with the key of its pending certificate: it
  * holds that key, so the certificate replaces the pinned one and the
  * exchange starts over from the salts with it. */
-static void promote(struct kex_engine *e, struct kex_peer *pr)
+static void promote(struct kex_peer *pr)
 {
 	uint8_t h[CRYPTO_SHA384_LEN];
 	const uint8_t *fp = pki_peer_fingerprint(pr->pending);
@@ -836,7 +835,6 @@ static void promote(struct kex_engine *e, struct kex_peer *pr)
 	snprintf(pr->verdict, sizeof(pr->verdict), "valid");
 	snprintf(pr->detail, sizeof(pr->detail), "valid");
 	pr->cert_rec = true;
-	(void)e;
 }
 
 static void on_salt(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b, size_t len)
@@ -868,7 +866,7 @@ static void on_salt(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b,
 	if (!pr->pinned || !pki_peer_verify(pr->pinned, tbs, tlen, sig, siglen)) {
 		if (!pr->pending || !pki_peer_verify(pr->pending, tbs, tlen, sig, siglen))
 			goto drop;
-		promote(e, pr);
+		promote(pr);
 	}
 	if (pr->salt_rec && gen < pr->peer_gen)
 		goto drop;     /* older than what we have: a replay */
@@ -1355,6 +1353,7 @@ void kex_set_trust(struct kex_engine *e, const struct pki_trust *t, int64_t wall
 		memset(pr->cache, 0, sizeof(pr->cache));
 		pki_peer_free(pr->pending);
 		pr->pending = NULL;
+		set_der(&pr->pending_der, &pr->pending_der_len, NULL, 0);
 		if (!pr->pinned)
 			continue;
 		again = pki_peer_check(t, pr->pinned_der, pr->pinned_der_len, pr->pcn, wall_s,

@@ -289,3 +289,48 @@ Test(alarms, a_round_keeps_what_still_holds_and_clears_what_is_gone)
 	cr_assert_eq(alarm_event_count(s), 4);
 	alarm_store_free(s);
 }
+
+/* The trust alarms of issue 12: a refused key (CRITICAL, naming the
+ * command), a refused certificate while another is pinned (MAJOR), key
+ * management not running (CRITICAL), an unreadable CRL (MAJOR under
+ * fail-soft, CRITICAL under fail-hard); each cleared when its cause goes. */
+Test(conditions, trust_alarms_raise_and_clear)
+{
+	struct alarm_store *s = alarm_store_new("n", 100);
+	const struct alarm *a;
+
+	alarm_eval_peer_key(s, "B", true, "aaaa", "bbbb", 10);
+	a = alarm_find(s, "peer-key:B");
+	cr_assert_not_null(a);
+	cr_assert_eq(a->severity, ALARM_CRITICAL);
+	cr_assert(strstr(a->message, "security peer-key accept B") != NULL, "%s", a->message);
+	alarm_eval_peer_key(s, "B", false, NULL, NULL, 11);
+	cr_assert_null(alarm_find(s, "peer-key:B"));
+
+	alarm_eval_peer_refused(s, "B", "wrong name", "CN is X", true, 12);
+	a = alarm_find(s, "peer-refused:B");
+	cr_assert_not_null(a);
+	cr_assert_eq(a->severity, ALARM_MAJOR);
+	cr_assert(strstr(a->message, "refused (wrong name - CN is X)") != NULL, "%s", a->message);
+	alarm_eval_peer_refused(s, "B", "wrong name", "CN is X", false, 13);
+	cr_assert_null(alarm_find(s, "peer-refused:B"),
+		       "nothing pinned: the certificate alarm says it");
+	alarm_eval_peer_refused(s, "B", "key changed", "x", true, 14);
+	cr_assert_null(alarm_find(s, "peer-refused:B"), "a changed key has its own alarm");
+
+	alarm_eval_key_management(s, "R", "the node identity cannot be loaded: no key", 15);
+	a = alarm_find(s, "key-management");
+	cr_assert_not_null(a);
+	cr_assert_eq(a->severity, ALARM_CRITICAL);
+	alarm_eval_key_management(s, "R", NULL, 16);
+	cr_assert_null(alarm_find(s, "key-management"));
+
+	alarm_eval_crl(s, "R", "file:///x cannot be read", false, 17);
+	cr_assert_eq(alarm_find(s, "crl")->severity, ALARM_MAJOR);
+	alarm_eval_crl(s, "R", "file:///x cannot be read", true, 18);
+	cr_assert_eq(alarm_find(s, "crl")->severity, ALARM_CRITICAL);
+	cr_assert(strstr(alarm_find(s, "crl")->message, "refused (fail-hard)") != NULL);
+	alarm_eval_crl(s, "R", NULL, false, 19);
+	cr_assert_eq(alarm_count(s), 0);
+	alarm_store_free(s);
+}
