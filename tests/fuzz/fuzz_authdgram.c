@@ -20,6 +20,7 @@
 #include "bfd.h"
 #include "kex.h"
 #include "peerpkt.h"
+#include "kexpair.h"
 #include "pki.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -83,34 +84,7 @@ static void shuttle(void)
 
 static void setup(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	char dir[512], da[600], db[600], err[256];
-	struct pki_identity *ia, *ib;
-	struct kex_config c = {
-		.alg = CRYPTO_KEX_X25519, .retransmit_ms = 30000, .timeout_ms = 3600000};
-
-	snprintf(dir, sizeof(dir), "%s/svrfuzzdg.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	snprintf(da, sizeof(da), "%s/a", dir);
-	snprintf(db, sizeof(db), "%s/b", dir);
-	mkdir(da, 0700);
-	mkdir(db, 0700);
-	now = (uint64_t)time(NULL) * 1000;
-	ia = pki_identity_open(da, "peer-a", (int64_t)(now / 1000), 365, err, sizeof(err));
-	ib = pki_identity_open(db, "peer-b", (int64_t)(now / 1000), 365, err, sizeof(err));
-	if (!ia || !ib)
-		abort();
-	c.pcn = "peer-a";
-	c.id = ia;
-	a = kex_new(&c, now);
-	c.pcn = "peer-b";
-	c.id = ib;
-	b = kex_new(&c, now);
-	kex_add_peer(a, "peer-b");
-	kex_add_peer(b, "peer-a");
-	kex_tick(a, now);
-	kex_tick(b, now);
+	kexpair_new("svrfuzzdg", &a, &b, &now);
 	shuttle();
 }
 
