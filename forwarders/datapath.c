@@ -18,12 +18,24 @@
 #include "replay.h"
 #include "siphash.h"
 
-#define BUCKETS	       65536 /* per table, a power of two */
-#define SRC_BUCKETS    16384 /* sources: fewer than sessions */
-#define META_WINDOW_MS 30000 /* a first packet's clock may be this far off */
-#define MAX_PEERS      4096
-#define MAX_SERVICES   4096
-#define MAX_LOCALS     1024
+/* Table sizes.  A fuzz build (DP_SMALL_TABLES) makes them small: the same
+ * code, a datapath cheap enough to make for every input, and hash chains
+ * that collide more often. */
+#ifdef DP_SMALL_TABLES
+#define BUCKETS	     256
+#define SRC_BUCKETS  64
+#define MAX_PEERS    16
+#define MAX_SERVICES 64
+#define MAX_LOCALS   16
+#else
+#define BUCKETS	     65536 /* per table, a power of two */
+#define SRC_BUCKETS  16384 /* sources: fewer than sessions */
+#define MAX_PEERS    4096
+#define MAX_SERVICES 4096
+#define MAX_LOCALS   1024
+#endif
+#define PEER_SLOTS     (2 * MAX_PEERS) /* open addressing */
+#define META_WINDOW_MS 30000	       /* a first packet's clock may be this far off */
 /* the ports of one half (the even ones: one more than the odd) */
 #define HALF_PORTS ((DP_PORT_MAX - DP_PORT_MIN) / 2 + 1)
 #define EPOCH_MAX  ((1ull << (64 - DP_EPOCH_SHIFT)) - 1)
@@ -86,8 +98,6 @@ struct src {
 	uint32_t n;
 	int next;
 };
-
-#define PEER_SLOTS 8192 /* open addressing, twice MAX_PEERS */
 
 struct dp {
 	struct dp_keys keys;
