@@ -32,6 +32,7 @@ struct ds {
 	struct ds_commit *hist; /* newest first */
 	size_t nhist;
 	struct ds_sub subs[MAX_SUB];
+	uint64_t sub_deps[MAX_SUB]; /* bit k: runs after subscriber k */
 	size_t nsubs;
 	/* pending commit confirmed */
 	uint32_t confirm_number;
@@ -783,10 +784,25 @@ size_t ds_history(const struct ds *ds, const struct ds_commit **out)
 	return ds->nhist;
 }
 
+static int sub_index(const struct ds *ds, const char *name)
+{
+	for (size_t i = 0; name && i < ds->nsubs; i++)
+		if (strcmp(ds->subs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 int ds_subscribe(struct ds *ds, const struct ds_sub *sub, struct ds_errs *e)
 {
+	uint64_t deps = 0;
+
 	if (ds->nsubs >= MAX_SUB) {
 		ds_errs_add(e, false, NULL, "too many configuration subscribers");
+		return -1;
+	}
+	if (!sub->name || sub_index(ds, sub->name) >= 0) {
+		ds_errs_add(e, false, NULL, "subscriber %s: %s", sub->name ? sub->name : "?",
+			    sub->name ? "registered twice" : "no name");
 		return -1;
 	}
 	if (!lys_find_path(ds->ctx, NULL, sub->path, 0)) {
@@ -794,6 +810,19 @@ int ds_subscribe(struct ds *ds, const struct ds_sub *sub, struct ds_errs *e)
 		ds_errs_add(e, false, NULL, "subscriber path %s is not in the schema", sub->path);
 		return -1;
 	}
+	for (const char *const *a = sub->after; a && *a; a++) {
+		int k = sub_index(ds, *a);
+
+		if (k < 0) {
+			ds_errs_add(e, false, NULL,
+				    "subscriber %s runs after %s, which is not registered "
+				    "(register %s first)",
+				    sub->name, *a, *a);
+			return -1;
+		}
+		deps |= 1ull << k;
+	}
+	ds->sub_deps[ds->nsubs] = deps;
 	ds->subs[ds->nsubs++] = *sub;
 	return 0;
 }
@@ -918,22 +947,12 @@ static struct lyd_node *prepare_tree(struct ds *ds, struct ds_errs *e)
 		lyd_free_all(tree);
 		return NULL;
 	}
-	model_validate(ds->ctx, tree, ds->state, e);
+	model_validate(ds->ctx, tree, e);
 	if (ds_errs_count(e)) {
 		lyd_free_all(tree);
 		return NULL;
 	}
 	return tree;
-}
-
-int ds_validate(struct ds *ds, struct ds_errs *e)
-{
-	struct lyd_node *tree = prepare_tree(ds, e);
-
-	if (!tree)
-		return -1;
-	lyd_free_all(tree);
-	return 0;
 }
 
 /* Does the diff touch the subtree at schema path sp?  A created or deleted
@@ -959,40 +978,102 @@ static bool diff_touches(const struct lyd_node *diff, const char *sp, size_t spl
 	return false;
 }
 
+/* The subscribers a diff touches: their own path, or one they run after. */
+static void touched_subs(const struct ds *ds, const struct lyd_node *diff, bool *touched)
+{
+	for (size_t i = 0; i < ds->nsubs; i++) {
+		touched[i] = diff && diff_touches(diff, ds->subs[i].path, strlen(ds->subs[i].path));
+		for (size_t k = 0; k < i; k++)
+			touched[i] |= touched[k] && (ds->sub_deps[i] >> k & 1);
+	}
+}
+
+/* Abort, newest first, the touched subscribers below upto. */
+static void abort_subs(const struct ds *ds, const bool *touched, size_t upto)
+{
+	for (size_t k = upto; k-- > 0;)
+		if (touched[k] && ds->subs[k].abort)
+			ds->subs[k].abort(ds->subs[k].arg);
+}
+
+/* Prepare the touched subscribers in order; 0, or -1 with every one
+ * prepared so far (the failing one too) aborted. */
+static int prepare_subs(const struct ds *ds, const struct lyd_node *diff,
+			const struct lyd_node *tree, const bool *touched, unsigned flags,
+			struct ds_errs *e)
+{
+	for (size_t i = 0; i < ds->nsubs; i++) {
+		if (!touched[i] || !ds->subs[i].prepare)
+			continue;
+		if (ds->subs[i].prepare(ds->subs[i].arg, diff, tree, flags, e) < 0 ||
+		    ds_errs_count(e)) {
+			if (!ds_errs_count(e))
+				ds_errs_add(e, false, NULL, "%s refused the change",
+					    ds->subs[i].name);
+			abort_subs(ds, touched, i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static struct lyd_node *diff_of(struct ds *ds, const struct lyd_node *tree, struct ds_errs *e)
+{
+	struct lyd_node *diff = NULL;
+
+	if (lyd_diff_siblings(ds->running, tree, 0, &diff) != LY_SUCCESS) {
+		take_ly_errors(ds, e, "cannot compare the candidate with running");
+		return NULL;
+	}
+	return diff;
+}
+
+int ds_validate(struct ds *ds, struct ds_errs *e)
+{
+	struct lyd_node *tree = prepare_tree(ds, e), *diff;
+	bool touched[MAX_SUB] = {false};
+	int rc = -1;
+
+	if (!tree)
+		return -1;
+	diff = diff_of(ds, tree, e);
+	if (!ds_errs_count(e)) {
+		touched_subs(ds, diff, touched);
+		if (prepare_subs(ds, diff, tree, touched, DS_PREPARE_CHECK, e) == 0) {
+			abort_subs(ds, touched, ds->nsubs);
+			rc = 0;
+		}
+	}
+	lyd_free_all(diff);
+	lyd_free_all(tree);
+	return rc;
+}
+
 static int commit_tree(struct ds *ds, struct lyd_node *tree, const char *user, const char *comment,
 		       const struct ds_commit *confirm, int64_t now_ms, uint32_t *number,
 		       struct ds_errs *e)
 {
-	struct lyd_node *diff = NULL;
+	struct lyd_node *diff = diff_of(ds, tree, e);
 	bool touched[MAX_SUB] = {false};
-	size_t i, prepared = 0;
 	int rc = -1;
 
-	if (lyd_diff_siblings(ds->running, tree, 0, &diff) != LY_SUCCESS) {
-		take_ly_errors(ds, e, "cannot compare the candidate with running");
+	if (ds_errs_count(e)) {
 		lyd_free_all(tree);
 		return -1;
 	}
-	for (i = 0; i < ds->nsubs; i++) {
-		touched[i] = diff && diff_touches(diff, ds->subs[i].path, strlen(ds->subs[i].path));
-		if (!touched[i] || !ds->subs[i].prepare)
-			continue;
-		if (ds->subs[i].prepare(ds->subs[i].arg, diff, tree, e) < 0 || ds_errs_count(e))
-			break;
-		prepared = i + 1;
+	touched_subs(ds, diff, touched);
+	if (prepare_subs(ds, diff, tree, touched, 0, e) < 0) {
+		lyd_free_all(tree);
+		goto out;
 	}
-	if (i < ds->nsubs ||
-	    record_commit(ds, tree, user, comment, confirm, now_ms, number, e) < 0) {
-		/* Abort, newest first, every subscriber that prepared. */
-		for (size_t k = (i < ds->nsubs ? i + 1 : prepared); k-- > 0;)
-			if (touched[k] && ds->subs[k].abort)
-				ds->subs[k].abort(ds->subs[k].arg);
+	if (record_commit(ds, tree, user, comment, confirm, now_ms, number, e) < 0) {
+		abort_subs(ds, touched, ds->nsubs);
 		lyd_free_all(tree);
 		goto out;
 	}
 	lyd_free_all(ds->running);
 	ds->running = tree;
-	for (i = 0; i < ds->nsubs; i++)
+	for (size_t i = 0; i < ds->nsubs; i++)
 		if (touched[i] && ds->subs[i].apply)
 			ds->subs[i].apply(ds->subs[i].arg, diff, ds->running);
 	set_candidate(ds, dup_tree(ds->running), false);

@@ -75,11 +75,28 @@ struct ds_commit {
 
 /* A subsystem's interest in part of the configuration.  path is a schema
  * path ("/opensvr:authority/security-key-management"); it is checked
- * against the schema when registered. */
+ * against the schema when registered.
+ *
+ * prepare builds the subsystem's new state from the tree that would be
+ * committed and acquires everything it needs (certificates, sockets, a
+ * forwarder): when it cannot, it says why in e and returns -1, and the
+ * commit fails with nothing changed.  apply swaps the prepared state in
+ * and cannot fail; abort frees it (also after a prepare that failed
+ * halfway).  With DS_PREPARE_CHECK (validate, not commit) prepare checks
+ * what it can without disturbing what runs, and abort follows.
+ *
+ * Subscribers run in the order of their dependencies: after names the
+ * subscribers (NULL-terminated) whose prepare and apply must run first;
+ * they must be registered before it, so registration order is a valid
+ * order and a cycle cannot be made.  A change that touches a subscriber
+ * touches those that come after it too. */
+#define DS_PREPARE_CHECK 0x1u
 struct ds_sub {
+	const char *name;
 	const char *path;
+	const char *const *after;
 	int (*prepare)(void *arg, const struct lyd_node *diff, const struct lyd_node *running,
-		       struct ds_errs *e);
+		       unsigned flags, struct ds_errs *e);
 	void (*apply)(void *arg, const struct lyd_node *diff, const struct lyd_node *running);
 	void (*abort)(void *arg);
 	void *arg;
@@ -125,7 +142,8 @@ int ds_discard(struct ds *ds, uint64_t session, struct ds_errs *e);
 int ds_lock(struct ds *ds, uint64_t session, struct ds_errs *e);
 void ds_unlock(struct ds *ds, uint64_t session); /* also when a session ends */
 
-/* Full validation of the candidate; warnings are reported in e too. */
+/* Full validation of the candidate (the subscribers' checks included);
+ * warnings are reported in e too. */
 int ds_validate(struct ds *ds, struct ds_errs *e);
 /* Commit the candidate.  confirm_minutes > 0 arms an automatic rollback;
  * a plain commit while one is pending confirms it.  *number is the new

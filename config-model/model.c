@@ -11,7 +11,6 @@
 
 #include "datastore.h"
 #include "model.h"
-#include "pki.h"
 #include "strbuf.h"
 
 const char *model_rephrase(const char *msg)
@@ -550,42 +549,6 @@ static void check_peers(const struct lyd_node *auth, bool eskm, struct ds_errs *
 	}
 }
 
-static void check_certificates(const struct lyd_node *auth, const char *base_dir, struct ds_errs *e)
-{
-	char words[512], why[256];
-
-	MODEL_FOR_CHILD(auth, "trusted-ca-certificate", ca)
-	{
-		const char *content = model_leaf(ca, "content"),
-			   *mode = model_leaf(ca, "validation-mode");
-		bool warn = mode && strcmp(mode, "warn") == 0;
-
-		snprintf(words, sizeof(words), "authority trusted-ca-certificate %s content",
-			 model_leaf(ca, "name"));
-		if (content && pki_check_ca_pem(content, why, sizeof(why)) < 0)
-			ds_errs_add(e, warn, words, "%s", why);
-	}
-	MODEL_FOR_CHILD(auth, "client-certificate", cc)
-	{
-		const char *file = model_leaf(cc, "file"),
-			   *mode = model_leaf(cc, "validation-mode");
-		bool warn = mode && strcmp(mode, "warn") == 0;
-
-		snprintf(words, sizeof(words), "authority client-certificate %s file",
-			 model_leaf(cc, "name"));
-		char path[4096];
-
-		if (!file)
-			continue;
-		if (file[0] != '/' && base_dir)
-			snprintf(path, sizeof(path), "%s/%s", base_dir, file);
-		else
-			snprintf(path, sizeof(path), "%s", file);
-		if (access(path, R_OK) != 0)
-			ds_errs_add(e, warn, words, "cannot read %s: %s", file, strerror(errno));
-	}
-}
-
 /* svrd reads revocation lists from local files only (daemon/peers.c): any
  * other scheme would be accepted and never fetched, which turns revocation
  * off without a word.  file://HOST/path is refused too: the host would be
@@ -645,8 +608,7 @@ static void check_kex_override(const struct lyd_node *auth, struct ds_errs *e)
 	}
 }
 
-void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, const char *base_dir,
-		    struct ds_errs *e)
+void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, struct ds_errs *e)
 {
 	const struct lyd_node *auth = authority(tree);
 	bool eskm;
@@ -657,7 +619,6 @@ void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, const
 	eskm = leaf_true(auth, "enhanced-security-key-management");
 	check_pcn_unique(auth, e);
 	check_peers(auth, eskm, e);
-	check_certificates(auth, base_dir, e);
 	check_crl_urls(auth, e);
 	check_kex_override(auth, e);
 }

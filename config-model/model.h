@@ -47,10 +47,9 @@ void model_find_self(const struct lyd_node *tree, const char *router, const char
 		     const struct lyd_node **auth, const struct lyd_node **me,
 		     const struct lyd_node **mynode);
 
-/* Cross-field rules; errors and warnings go to e.  Relative file names in
- * the configuration are taken from base_dir (the daemon's state
- * directory; NULL: the current directory). */
-void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, const char *base_dir,
-		    struct ds_errs *e);
+/* Cross-field rules; errors and warnings go to e.  What needs more than
+ * the tree (certificates, files, interfaces) is checked by the subsystem
+ * that uses it, in its prepare step (datastore.h). */
+void model_validate(const struct ly_ctx *ctx, const struct lyd_node *tree, struct ds_errs *e);
 
 #endif

@@ -54,6 +54,39 @@
 #include "strbuf.h"
 #include "svrd.h"
 
+/* A service routed to a peer: its prefixes go to that peer. */
+struct route {
+	char svc[64], prefix[64], peer[64];
+};
+
+/* What the data plane takes from the configuration, read once per commit
+ * (conf_read); the peers come from the peers' events, not from here. */
+struct dp_conf {
+	const char *problem; /* why it carries nothing (NULL: it may) */
+	char forwarder[32];
+	struct fwd_config c;	 /* interfaces, waypoints, queue (prefixes: see fwd_config_of) */
+	struct fwd_config guard; /* what the forwarding guard is asked for */
+	char (*locals)[96];	 /* where sessions from peers may end */
+	int nlocals;
+	struct route *routes;
+	int nroutes;
+	uint64_t rekey_ms;
+	struct dp_limits limits;
+	char missing[64]; /* an interface that is not here */
+};
+
+/* What a commit prepared (dataplane.c's prepare_next). */
+struct dp_next {
+	bool prepared;
+	bool same; /* the forwarder stays as it is */
+	struct dp_conf conf;
+	struct fwd_config c; /* what the forwarder is opened with */
+	char *plan;
+	const struct fwd_ops *ops;
+	struct fwd *fwd; /* opened by prepare */
+	char err[256];	 /* why it could not open (outside a commit) */
+};
+
 struct dataplane {
 	struct svrd *d;
 	struct dp *dp;
@@ -62,7 +95,14 @@ struct dataplane {
 	struct ev_io *ios[FWD_MAX_FDS];
 	int nios;
 	struct ev_timer *timer;
-	char *plan;	  /* what the forwarder was opened with */
+	char *plan;		     /* what the forwarder was opened with */
+	struct fwd_config running_c; /* ... in full */
+	bool guarded;		     /* the forwarding guard drops what is not carried */
+	struct dp_conf conf;	     /* the configuration applied */
+	struct dp_next next;	     /* what a commit prepared */
+	struct peers_view view;	     /* the peers, as their events said */
+	struct peers_view next_view; /* ... as a commit would make them */
+	bool have_next_view;
 	char *guard;	  /* what the forwarding guard was installed with */
 	bool stale_guard; /* one from before, which the configuration does not ask for */
 	char forwarder[32];
@@ -178,20 +218,6 @@ static void on_readable(struct ev_io *io, int fd, unsigned events, void *arg)
 	}
 }
 
-/* Each peer's path MTU, as the kernel knows it, in the order the
- * waypoints were chosen (IPv6 first, IPv4 last, so the IPv4 one stays). */
-static void peer_mtus(struct dataplane *p)
-{
-	const char *peer_name, *dst, *src;
-	int peer, mtu;
-
-	for (int v4 = 0; v4 < 2; v4++)
-		for (int i = 0; peers_path(p->d->peers, i, &peer, &peer_name, &dst, &src); i++)
-			if ((strchr(dst, ':') == NULL) == (bool)v4 &&
-			    (mtu = sock_path_mtu(dst)) > 0)
-				dp_set_peer_mtu(p->dp, peer, (unsigned)mtu);
-}
-
 static void epoch_alarm(struct dataplane *p, const char *problem)
 {
 	char msg[256];
@@ -243,6 +269,8 @@ static void refill_epochs(struct dataplane *p)
 	epoch_alarm(p, NULL);
 }
 
+static void peer_mtus(struct dataplane *p);
+
 static void on_timer(struct ev_timer *t, void *arg)
 {
 	struct dataplane *p = arg;
@@ -260,9 +288,8 @@ static void on_timer(struct ev_timer *t, void *arg)
 		peer_mtus(p); /* a path's MTU can shrink (ICMP "packet too big") */
 }
 
-/* ---- configuration ------------------------------------------------------------ */
-
-static void close_fwd(struct dataplane *p)
+/* Close the forwarder; what it was opened with stays (reopen_running). */
+static void stop_fwd(struct dataplane *p)
 {
 	for (int i = 0; i < p->nios; i++)
 		ev_io_del(p->ios[i]);
@@ -272,6 +299,11 @@ static void close_fwd(struct dataplane *p)
 		log_info("data plane: forwarder %s closed", p->ops->name);
 	}
 	p->fwd = NULL;
+}
+
+static void close_fwd(struct dataplane *p)
+{
+	stop_fwd(p);
 	free(p->plan);
 	p->plan = NULL;
 }
@@ -301,18 +333,6 @@ static void add_if(char list[][16], int *n, const char *name)
 			return;
 	if (*n < FWD_MAX_IFS)
 		snprintf(list[(*n)++], 16, "%s", name);
-}
-
-/* The peer numbers of router names, from the paths. */
-static int peer_number(const struct peers *ps, const char *router)
-{
-	int peer;
-	const char *name, *dst, *src;
-
-	for (int i = 0; peers_path(ps, i, &peer, &name, &dst, &src); i++)
-		if (strcmp(name, router) == 0)
-			return peer;
-	return -1;
 }
 
 /* The forwarding guard the configuration asks for: with key management
@@ -354,15 +374,13 @@ static void guard_wanted(const struct lyd_node *auth, const struct lyd_node *me,
 }
 
 /* Put that guard in place (see above); the number of prefixes it guards. */
-static int guard_update(struct dataplane *p, const struct lyd_node *auth, const struct lyd_node *me,
-			const struct lyd_node *mynode, bool commit)
+static int guard_update(struct dataplane *p, const struct fwd_config *want, bool commit)
 {
-	struct fwd_config g;
+	struct fwd_config g = *want;
 	struct strbuf plan = STRBUF_INIT;
 	char err[256];
 	int n;
 
-	guard_wanted(auth, me, mynode, &g);
 	if (g.nlan && g.nprefixes) {
 		for (int i = 0; i < g.nlan; i++)
 			strbuf_addf(&plan, " lan %s", g.lan[i]);
@@ -408,8 +426,40 @@ static int guard_update(struct dataplane *p, const struct lyd_node *auth, const 
 	return 0;
 }
 
+/* ---- the configuration, typed --------------------------------------------------- */
+
+static void conf_free(struct dp_conf *c)
+{
+	free(c->locals);
+	free(c->routes);
+	memset(c, 0, sizeof(*c));
+}
+
+static void add_local(struct dp_conf *c, const char *prefix)
+{
+	char(*nl)[96] = realloc(c->locals, (size_t)(c->nlocals + 1) * sizeof(*nl));
+
+	if (!nl)
+		return;
+	c->locals = nl;
+	snprintf(nl[c->nlocals++], sizeof(nl[0]), "%s", prefix);
+}
+
+static void add_route(struct dp_conf *c, const char *svc, const char *prefix, const char *peer)
+{
+	struct route *nr = realloc(c->routes, (size_t)(c->nroutes + 1) * sizeof(*nr));
+
+	if (!nr)
+		return;
+	c->routes = nr;
+	nr += c->nroutes++;
+	snprintf(nr->svc, sizeof(nr->svc), "%s", svc);
+	snprintf(nr->prefix, sizeof(nr->prefix), "%s", prefix);
+	snprintf(nr->peer, sizeof(nr->peer), "%s", peer);
+}
+
 /* A LAN interface's subnets: where sessions from peers may end. */
-static void add_lan_prefixes(struct dataplane *p, const struct lyd_node *ni)
+static void read_lan_prefixes(struct dp_conf *c, const struct lyd_node *ni)
 {
 	MODEL_FOR_CHILD(ni, "address", a)
 	{
@@ -420,82 +470,36 @@ static void add_lan_prefixes(struct dataplane *p, const struct lyd_node *ni)
 			continue;
 		snprintf(prefix, sizeof(prefix), "%s/%s", ip,
 			 len ? len : (strchr(ip, ':') ? "128" : "32"));
-		if (dp_add_local(p->dp, prefix) < 0)
-			log_warnx("data plane: LAN prefix %s not taken", prefix);
+		add_local(c, prefix);
 	}
 }
 
-/* The services this router serves itself (a service-route to a next
- * hop): sessions from peers may end there too. */
-static void add_next_hop_services(struct dataplane *p, const struct lyd_node *auth,
-				  const struct lyd_node *me)
+/* Services routed to a peer (routes), and those this router serves
+ * itself, routed to a next hop (sessions from peers may end there). */
+static void read_services(struct dp_conf *c, const struct lyd_node *auth, const struct lyd_node *me)
 {
 	MODEL_FOR_CHILD(me, "service-route", sr)
 	{
-		const char *svc = model_leaf(sr, "service-name");
+		const char *svc = model_leaf(sr, "service-name"), *to = model_leaf(sr, "peer");
+		bool next_hop = model_leaf(sr, "next-hop") != NULL;
 
-		if (!svc || !model_leaf(sr, "next-hop"))
+		if (!svc || (!to && !next_hop))
 			continue;
 		MODEL_FOR_CHILD(auth, "service", s)
 		if (strcmp(model_leaf(s, "name"), svc) == 0)
 			MODEL_FOR_CHILD(s, "address", a)
-		(void)dp_add_local(p->dp, lyd_get_value(a));
+			{
+				if (to)
+					add_route(c, svc, lyd_get_value(a), to);
+				else
+					add_local(c, lyd_get_value(a));
+			}
 	}
 }
 
-/* authority dataplane-limits (defaults from the schema) */
-static void set_limits(struct dataplane *p, const struct lyd_node *auth)
+/* The interfaces: with a neighborhood, WAN; without, LAN. */
+static void read_interfaces(struct dp_conf *c, const struct lyd_node *mynode)
 {
-	struct dp_limits l = {DP_DEFAULT_MAX_SESSIONS, DP_DEFAULT_MAX_PER_SOURCE,
-			      DP_DEFAULT_UNANSWERED_MS};
-
-	MODEL_FOR_CHILD(auth, "dataplane-limits", sl)
-	{
-		const char *v;
-
-		if ((v = model_leaf(sl, "max-sessions")))
-			l.max_sessions = (uint32_t)strtoul(v, NULL, 10);
-		if ((v = model_leaf(sl, "max-sessions-per-source")))
-			l.max_per_source = (uint32_t)strtoul(v, NULL, 10);
-		if ((v = model_leaf(sl, "unanswered-timeout")))
-			l.unanswered_ms = (uint64_t)strtoul(v, NULL, 10) * 1000;
-	}
-	dp_set_limits(p->dp, &l);
-}
-
-static void rebuild(struct dataplane *p, const struct lyd_node *running, bool commit)
-{
-	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL;
-	struct fwd_config c;
-	struct strbuf plan = STRBUF_INIT;
-	char err[256] = "";
-	const char *fname = "nfqueue", *peer_name, *dst, *src, *problem = NULL;
-	int peer, nguarded;
-	bool guarded;
-
-	memset(&c, 0, sizeof(c));
-	dp_reset_config(p->dp);
-	model_find_self(running, p->d->router, p->d->node, &auth, &me, &mynode);
-	nguarded = guard_update(p, auth, me, mynode, commit);
-	guarded = nguarded > 0;
-	if (!peers_kex(p->d->peers) || !mynode) {
-		problem = "key management is not running";
-		goto off;
-	}
-	fname = model_leaf(mynode, "forwarder") ?: "nfqueue";
-	{
-		const char *iv = "24";
-
-		MODEL_FOR_CHILD(auth, "security-key-management", skm)
-		iv = model_leaf(skm, "payload-key-rekey-interval") ?: iv;
-		dp_set_rekey_interval(p->dp,
-				      strcmp(iv, "never") == 0 ? 0 : (uint64_t)atoi(iv) * 3600000);
-	}
-	set_limits(p, auth);
-	snprintf(p->forwarder, sizeof(p->forwarder), "%s", fname);
-	MODEL_FOR_CHILD(mynode, "forwarder-options", fo)
-	c.queue = (uint16_t)atoi(model_leaf(fo, "nfqueue-queue") ?: "0");
-	/* interfaces: with a neighborhood, WAN; without, LAN */
 	MODEL_FOR_CHILD(mynode, "device-interface", di)
 	MODEL_FOR_CHILD(di, "network-interface", ni)
 	{
@@ -504,114 +508,359 @@ static void rebuild(struct dataplane *p, const struct lyd_node *running, bool co
 		MODEL_FOR_CHILD(ni, "neighborhood", nb)
 		wan = true;
 		if (wan) {
-			add_if(c.wan, &c.nwan, model_leaf(ni, "name"));
+			add_if(c->c.wan, &c->c.nwan, model_leaf(ni, "name"));
 			MODEL_FOR_CHILD(ni, "address", a)
-			if (c.nwaypoints < FWD_MAX_IFS)
-				snprintf(c.waypoints[c.nwaypoints++], 64, "%s",
+			if (c->c.nwaypoints < FWD_MAX_IFS)
+				snprintf(c->c.waypoints[c->c.nwaypoints++], 64, "%s",
 					 model_leaf(a, "ip-address"));
 		} else {
-			add_if(c.lan, &c.nlan, model_leaf(ni, "name"));
-			add_lan_prefixes(p, ni);
+			add_if(c->c.lan, &c->c.nlan, model_leaf(ni, "name"));
+			read_lan_prefixes(c, ni);
 		}
 	}
-	/* peers: one waypoint each, the first IPv4 path (IPv6 when none):
-	 * IPv6 paths first, so that IPv4 ones overwrite them */
-	for (int v4 = 0; v4 < 2; v4++)
-		for (int i = 0; peers_path(p->d->peers, i, &peer, &peer_name, &dst, &src); i++)
-			if ((strchr(dst, ':') == NULL) == (bool)v4 &&
-			    dp_add_peer(p->dp, peer, peer_name, dst, src) == 0)
-				dp_set_peer_identity(p->dp, peer,
-						     kex_peer_pcn(peers_kex(p->d->peers), peer));
-	peer_mtus(p);
-	add_next_hop_services(p, auth, me);
-	/* services routed to a peer */
-	MODEL_FOR_CHILD(me, "service-route", sr)
-	{
-		const char *svc = model_leaf(sr, "service-name"), *to = model_leaf(sr, "peer");
-		int num = to ? peer_number(p->d->peers, to) : -1;
-
-		if (!svc || num < 0)
-			continue;
-		MODEL_FOR_CHILD(auth, "service", s)
-		if (strcmp(model_leaf(s, "name"), svc) == 0)
-			MODEL_FOR_CHILD(s, "address", a)
-			{
-				const char *prefix = lyd_get_value(a);
-
-				if (dp_add_service(p->dp, svc, prefix, num) == 0 &&
-				    c.nprefixes < FWD_MAX_PREFIXES)
-					snprintf(c.prefixes[c.nprefixes++], 64, "%s", prefix);
-			}
-	}
-	/* Work: sessions to make (services routed to peers) or to end here
-	 * (LAN interfaces), and a WAN to carry them; a hub with no LAN of
-	 * its own still relays. */
-	if (!c.nwan || (!c.nprefixes && !c.nlan)) {
-		problem = "no WAN interface (a network-interface with a neighborhood) to carry it";
-		goto off;
-	}
-	for (int i = 0; i < c.nlan; i++)
-		if (!if_nametoindex(c.lan[i]))
-			snprintf(err, sizeof(err), "no interface %s here", c.lan[i]);
-	for (int i = 0; i < c.nwan; i++)
-		if (!if_nametoindex(c.wan[i]))
-			snprintf(err, sizeof(err), "no interface %s here", c.wan[i]);
-	strbuf_addf(&plan, "%s q%u", fname, c.queue);
-	for (int i = 0; i < c.nlan; i++)
-		strbuf_addf(&plan, " lan %s", c.lan[i]);
-	for (int i = 0; i < c.nwan; i++)
-		strbuf_addf(&plan, " wan %s", c.wan[i]);
-	for (int i = 0; i < c.nprefixes; i++)
-		strbuf_addf(&plan, " pfx %s", c.prefixes[i]);
-	for (int i = 0; i < c.nwaypoints; i++)
-		strbuf_addf(&plan, " wp %s", c.waypoints[i]);
-	if (p->plan && plan.buf && strcmp(p->plan, plan.buf) == 0 && p->fwd) {
-		strbuf_free(&plan);
-		return; /* the same forwarder, the same rules */
-	}
-	close_fwd(p);
-	if (*err) {
-		fwd_down_alarm(p, err, guarded);
-		strbuf_free(&plan);
-		return;
-	}
-	p->ops = fwd_find(fname);
-	p->fwd = p->ops ? p->ops->open(&c, err, sizeof(err)) : NULL;
-	if (!p->fwd) {
-		log_warnx("data plane: forwarder %s: %s", fname, *err ? err : "unknown");
-		fwd_down_alarm(p, *err ? err : "unknown forwarder", guarded);
-		strbuf_free(&plan);
-		return;
-	}
-	{
-		int fds[FWD_MAX_FDS], nf = p->ops->fds(p->fwd, fds, FWD_MAX_FDS);
-
-		for (int i = 0; i < nf; i++)
-			p->ios[p->nios++] = ev_io_add(p->d->loop, fds[i], EV_READ, on_readable, p);
-	}
-	p->plan = strbuf_steal(&plan);
-	/* a service routed to a peer with no path: the guard drops it */
-	fwd_alarm(p, c.nprefixes < nguarded ? "a service is routed to a peer with no path" : NULL,
-		  guarded);
-	log_info("data plane: forwarder %s on %d LAN and %d WAN interface(s), %d prefix(es)", fname,
-		 c.nlan, c.nwan, c.nprefixes);
-	return;
-off:
-	strbuf_free(&plan);
-	close_fwd(p);
-	fwd_alarm(p, guarded ? problem : NULL, guarded);
+	for (int i = 0; i < c->c.nlan; i++)
+		if (!if_nametoindex(c->c.lan[i]))
+			snprintf(c->missing, sizeof(c->missing), "%s", c->c.lan[i]);
+	for (int i = 0; i < c->c.nwan; i++)
+		if (!if_nametoindex(c->c.wan[i]))
+			snprintf(c->missing, sizeof(c->missing), "%s", c->c.wan[i]);
 }
 
-static void apply(void *arg, const struct lyd_node *diff, const struct lyd_node *running)
+/* authority security-key-management payload-key-rekey-interval and
+ * dataplane-limits (the tree has the schema's defaults). */
+static void read_settings(struct dp_conf *c, const struct lyd_node *auth)
+{
+	c->limits = (struct dp_limits){DP_DEFAULT_MAX_SESSIONS, DP_DEFAULT_MAX_PER_SOURCE,
+				       DP_DEFAULT_UNANSWERED_MS};
+	c->rekey_ms = 24 * 3600000ull;
+	MODEL_FOR_CHILD(auth, "security-key-management", skm)
+	{
+		const char *iv = model_leaf(skm, "payload-key-rekey-interval");
+
+		if (iv)
+			c->rekey_ms = strcmp(iv, "never") == 0 ? 0 : (uint64_t)atoi(iv) * 3600000;
+	}
+	MODEL_FOR_CHILD(auth, "dataplane-limits", sl)
+	{
+		const char *v;
+
+		if ((v = model_leaf(sl, "max-sessions")))
+			c->limits.max_sessions = (uint32_t)strtoul(v, NULL, 10);
+		if ((v = model_leaf(sl, "max-sessions-per-source")))
+			c->limits.max_per_source = (uint32_t)strtoul(v, NULL, 10);
+		if ((v = model_leaf(sl, "unanswered-timeout")))
+			c->limits.unanswered_ms = (uint64_t)strtoul(v, NULL, 10) * 1000;
+	}
+}
+
+static void conf_read(struct dataplane *p, const struct lyd_node *tree, struct dp_conf *c)
+{
+	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL;
+
+	memset(c, 0, sizeof(*c));
+	model_find_self(tree, p->d->router, p->d->node, &auth, &me, &mynode);
+	guard_wanted(auth, me, mynode, &c->guard);
+	snprintf(c->forwarder, sizeof(c->forwarder), "%s",
+		 model_leaf(mynode, "forwarder") ?: "nfqueue");
+	if (!mynode ||
+	    strcmp(model_leaf(auth, "enhanced-security-key-management") ?: "false", "true") != 0) {
+		c->problem = "key management is not running";
+		return;
+	}
+	read_settings(c, auth);
+	MODEL_FOR_CHILD(mynode, "forwarder-options", fo)
+	c->c.queue = (uint16_t)atoi(model_leaf(fo, "nfqueue-queue") ?: "0");
+	read_interfaces(c, mynode);
+	read_services(c, auth, me);
+}
+
+/* ---- the peers, from their events ------------------------------------------------- */
+
+static void view_copy(struct peers_view *to, const struct peers_view *from)
+{
+	struct peer_view *v = from && from->n ? malloc((size_t)from->n * sizeof(*v)) : NULL;
+
+	free(to->v);
+	memset(to, 0, sizeof(*to));
+	if (!from)
+		return;
+	to->keyed = from->keyed;
+	if (v) {
+		memcpy(v, from->v, (size_t)from->n * sizeof(*v));
+		to->v = v;
+		to->n = from->n;
+	}
+}
+
+/* The peer called name, with a path (the data plane's waypoint), or NULL. */
+static const struct peer_view *view_find(const struct peers_view *v, const char *name)
+{
+	for (int i = 0; i < v->n; i++)
+		if (*v->v[i].dst && strcmp(v->v[i].name, name) == 0)
+			return &v->v[i];
+	return NULL;
+}
+
+/* Each peer's path MTU, as the kernel knows it. */
+static void peer_mtus(struct dataplane *p)
+{
+	int mtu;
+
+	for (int i = 0; i < p->view.n; i++)
+		if (*p->view.v[i].dst && (mtu = sock_path_mtu(p->view.v[i].dst)) > 0)
+			dp_set_peer_mtu(p->dp, p->view.v[i].peer, (unsigned)mtu);
+}
+
+/* The forwarder's configuration: the prefixes of the services routed to a
+ * peer with a path; *plan says all of it, to notice a change. */
+static void fwd_config_of(const struct dp_conf *conf, const struct peers_view *v,
+			  struct fwd_config *c, struct strbuf *plan)
+{
+	*c = conf->c;
+	for (int i = 0; i < conf->nroutes; i++)
+		if (view_find(v, conf->routes[i].peer) && c->nprefixes < FWD_MAX_PREFIXES)
+			snprintf(c->prefixes[c->nprefixes++], 64, "%s", conf->routes[i].prefix);
+	strbuf_addf(plan, "%s q%u", conf->forwarder, c->queue);
+	for (int i = 0; i < c->nlan; i++)
+		strbuf_addf(plan, " lan %s", c->lan[i]);
+	for (int i = 0; i < c->nwan; i++)
+		strbuf_addf(plan, " wan %s", c->wan[i]);
+	for (int i = 0; i < c->nprefixes; i++)
+		strbuf_addf(plan, " pfx %s", c->prefixes[i]);
+	for (int i = 0; i < c->nwaypoints; i++)
+		strbuf_addf(plan, " wp %s", c->waypoints[i]);
+}
+
+/* Tell the datapath the configuration and the peers.  A refused peer
+ * (fail-hard) is left out: its sessions end and its services' packets
+ * are dropped (they still name it), never passed in clear. */
+static void dp_install(struct dataplane *p, const struct dp_conf *conf, const struct peers_view *v)
+{
+	dp_reset_config(p->dp);
+	dp_set_rekey_interval(p->dp, conf->rekey_ms);
+	dp_set_limits(p->dp, &conf->limits);
+	for (int i = 0; i < conf->nlocals; i++)
+		if (dp_add_local(p->dp, conf->locals[i]) < 0)
+			log_warnx("data plane: LAN prefix %s not taken", conf->locals[i]);
+	for (int i = 0; i < v->n; i++)
+		if (*v->v[i].dst && !v->v[i].refused &&
+		    dp_add_peer(p->dp, v->v[i].peer, v->v[i].name, v->v[i].dst, v->v[i].src) == 0)
+			dp_set_peer_identity(p->dp, v->v[i].peer, v->v[i].identity);
+	peer_mtus(p);
+	for (int i = 0; i < conf->nroutes; i++) {
+		const struct peer_view *pv = view_find(v, conf->routes[i].peer);
+
+		if (pv)
+			dp_add_service(p->dp, conf->routes[i].svc, conf->routes[i].prefix,
+				       pv->peer);
+	}
+}
+
+static void on_peers(void *arg, enum peers_event ev, const struct peers_view *v)
+{
+	struct dataplane *p = arg;
+
+	if (ev == PEERS_NEXT) {
+		view_copy(&p->next_view, v);
+		p->have_next_view = true;
+		return;
+	}
+	view_copy(&p->view, v);
+	if (!p->next.prepared) /* outside a commit; in one, apply installs it */
+		dp_install(p, &p->conf, &p->view);
+}
+
+/* ---- the forwarder ------------------------------------------------------------------ */
+
+static void watch_fwd(struct dataplane *p)
+{
+	int fds[FWD_MAX_FDS], nf = p->ops->fds(p->fwd, fds, FWD_MAX_FDS);
+
+	for (int i = 0; i < nf; i++)
+		p->ios[p->nios++] = ev_io_add(p->d->loop, fds[i], EV_READ, on_readable, p);
+}
+
+/* Open the forwarder fname with c; NULL with err set. */
+static struct fwd *fwd_open(const char *fname, const struct fwd_config *c,
+			    const struct fwd_ops **ops, char *err, size_t errlen)
+{
+	*ops = fwd_find(fname);
+	if (!*ops) {
+		snprintf(err, errlen, "unknown forwarder");
+		return NULL;
+	}
+	return (*ops)->open(c, err, errlen);
+}
+
+/* The forwarder that ran before a prepare closed it, opened again (a
+ * commit that failed); an alarm when even that fails. */
+static void reopen_running(struct dataplane *p)
+{
+	char err[256] = "";
+
+	if (!p->plan || p->fwd)
+		return;
+	p->fwd = fwd_open(p->forwarder, &p->running_c, &p->ops, err, sizeof(err));
+	if (!p->fwd) {
+		log_warnx("data plane: forwarder %s: %s", p->forwarder, err);
+		fwd_down_alarm(p, err, p->guarded);
+		free(p->plan);
+		p->plan = NULL;
+		return;
+	}
+	watch_fwd(p);
+}
+
+/* ---- prepare, apply, abort ----------------------------------------------------------- */
+
+/* What tree needs, with the forwarder opened when it changed: 0, or -1
+ * with e saying why (the forwarder that ran is running again).  With
+ * DS_PREPARE_CHECK, nothing is opened or closed. */
+static int prepare_next(struct dataplane *p, const struct lyd_node *tree,
+			const struct peers_view *v, unsigned flags, struct ds_errs *e)
+{
+	struct dp_next *n = &p->next;
+	struct strbuf plan = STRBUF_INIT;
+	char err[256] = "";
+
+	conf_read(p, tree, &n->conf);
+	n->prepared = true;
+	if (!v->keyed && !n->conf.problem)
+		n->conf.problem = "key management is not running";
+	fwd_config_of(&n->conf, v, &n->c, &plan);
+	if (!n->conf.problem && (!n->c.nwan || (!n->c.nprefixes && !n->c.nlan)))
+		n->conf.problem =
+			"no WAN interface (a network-interface with a neighborhood) to carry it";
+	n->plan = strbuf_steal(&plan);
+	strbuf_free(&plan);
+	if (n->conf.problem || *n->conf.missing || (flags & DS_PREPARE_CHECK))
+		return 0;
+	if (p->plan && n->plan && strcmp(p->plan, n->plan) == 0 && p->fwd) {
+		n->same = true; /* the same forwarder, the same rules */
+		return 0;
+	}
+	stop_fwd(p);
+	n->fwd = fwd_open(n->conf.forwarder, &n->c, &n->ops, err, sizeof(err));
+	if (n->fwd)
+		return 0;
+	if (e)
+		ds_errs_add(e, false, NULL, "forwarder %s cannot open: %s", n->conf.forwarder,
+			    *err ? err : "unknown");
+	else
+		snprintf(n->err, sizeof(n->err), "%s", *err ? err : "unknown forwarder");
+	reopen_running(p);
+	return -1;
+}
+
+static void next_free(struct dataplane *p)
+{
+	struct dp_next *n = &p->next;
+
+	if (n->fwd)
+		n->ops->close(n->fwd);
+	conf_free(&n->conf);
+	free(n->plan);
+	memset(n, 0, sizeof(*n));
+	free(p->next_view.v);
+	memset(&p->next_view, 0, sizeof(p->next_view));
+	p->have_next_view = false;
+}
+
+/* The forwarder as prepared: the one opened, or none and an alarm. */
+static void apply_fwd(struct dataplane *p, struct dp_next *n, bool guarded, int nguarded)
+{
+	const struct dp_conf *c = &p->conf;
+
+	if (n->same)
+		return;
+	close_fwd(p);
+	if (c->problem) {
+		fwd_alarm(p, guarded ? c->problem : NULL, guarded);
+		return;
+	}
+	if (!n->fwd) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "no interface %s here", c->missing);
+		if (!*c->missing)
+			log_warnx("data plane: forwarder %s: %s", c->forwarder, n->err);
+		fwd_down_alarm(p, *c->missing ? why : n->err, guarded);
+		return;
+	}
+	p->fwd = n->fwd;
+	p->ops = n->ops;
+	p->running_c = n->c;
+	n->fwd = NULL;
+	p->plan = n->plan;
+	n->plan = NULL;
+	watch_fwd(p);
+	/* a service routed to a peer with no path: the guard drops it */
+	fwd_alarm(p,
+		  n->c.nprefixes < nguarded ? "a service is routed to a peer with no path" : NULL,
+		  guarded);
+	log_info("data plane: forwarder %s on %d LAN and %d WAN interface(s), %d prefix(es)",
+		 c->forwarder, n->c.nlan, n->c.nwan, n->c.nprefixes);
+}
+
+/* Swap the prepared state in; it cannot fail (a forwarder that could not
+ * open at start, outside a commit, becomes an alarm). */
+static void apply_next(struct dataplane *p, bool commit)
+{
+	struct dp_next *n = &p->next;
+	int nguarded;
+
+	conf_free(&p->conf);
+	p->conf = n->conf;
+	memset(&n->conf, 0, sizeof(n->conf));
+	snprintf(p->forwarder, sizeof(p->forwarder), "%s", p->conf.forwarder);
+	nguarded = guard_update(p, &p->conf.guard, commit);
+	p->guarded = nguarded > 0;
+	apply_fwd(p, n, p->guarded, nguarded);
+	next_free(p);
+	dp_install(p, &p->conf, &p->view);
+}
+
+static int sub_prepare(void *arg, const struct lyd_node *diff, const struct lyd_node *tree,
+		       unsigned flags, struct ds_errs *e)
+{
+	struct dataplane *p = arg;
+
+	(void)diff;
+	/* the peers prepared first (they come before us) and said what they
+	 * will be; a commit they did not touch leaves them as they are */
+	return prepare_next(p, tree, p->have_next_view ? &p->next_view : &p->view, flags, e);
+}
+
+static void sub_apply(void *arg, const struct lyd_node *diff, const struct lyd_node *running)
 {
 	(void)diff;
-	rebuild(arg, running, true);
+	(void)running;
+	apply_next(arg, true);
+}
+
+static void sub_abort(void *arg)
+{
+	struct dataplane *p = arg;
+	bool closed = p->next.fwd != NULL;
+
+	next_free(p);
+	if (closed)
+		reopen_running(p);
 }
 
 struct dataplane *dataplane_start(struct svrd *d)
 {
+	static const char *const after[] = {"peers", NULL};
 	struct dataplane *p = calloc(1, sizeof(*p));
-	struct ds_sub sub = {"/opensvr:authority", NULL, apply, NULL, p};
+	struct ds_sub sub = {
+		.name = "dataplane",
+		.path = "/opensvr:authority",
+		.after = after,
+		.prepare = sub_prepare,
+		.apply = sub_apply,
+		.abort = sub_abort,
+		.arg = p,
+	};
 	struct ds_errs e = {0};
 	struct dp_keys keys = {p, k_peer_mkey, k_own_mkey, k_wrap, k_unwrap};
 
@@ -625,12 +874,14 @@ struct dataplane *dataplane_start(struct svrd *d)
 	}
 	dp_set_wallclock(p->dp, ev_now_ms(), ev_wallclock_ms());
 	refill_epochs(p);
-	if (ds_subscribe(d->ds, &sub, &e) < 0)
+	if (ds_subscribe(d->ds, &sub, &e) < 0 || peers_listen(d->peers, on_peers, p) < 0)
 		log_warnx("data plane: %s", e.n ? e.v[0].msg : "cannot subscribe");
 	ds_errs_free(&e);
 	p->timer = ev_timer_add(d->loop, on_timer, p);
 	ev_timer_arm(p->timer, 1000, 1000);
-	rebuild(p, ds_running(d->ds), false);
+	view_copy(&p->view, peers_view(d->peers));
+	prepare_next(p, ds_running(d->ds), &p->view, 0, NULL);
+	apply_next(p, false);
 	return p;
 }
 
@@ -640,6 +891,9 @@ void dataplane_stop(struct dataplane *p)
 		return;
 	close_fwd(p); /* the forwarding guard stays: svrd stopped carries nothing */
 	ev_timer_del(p->timer);
+	next_free(p);
+	conf_free(&p->conf);
+	free(p->view.v);
 	dp_free(p->dp);
 	free(p->guard);
 	pcounter_close(p->epochs);

@@ -38,6 +38,7 @@
 #include "pcounter.h"
 #include "peerpkt.h"
 #include "pki.h"
+#include "pkiconf.h"
 #include "sock.h"
 #include "svrd.h"
 #include "strbuf.h"
@@ -114,6 +115,13 @@ struct peers {
 	 * from any address cost one short probe */
 	int16_t *slots;
 	uint64_t hash_key;
+	struct peers_next *next; /* what a commit prepared */
+	struct peers_view view;	 /* what the listeners were told */
+	struct {
+		peers_listener fn;
+		void *arg;
+	} listeners[4];
+	int nlisteners;
 };
 
 static void unwatch_crls(struct peers *ps)
@@ -399,21 +407,7 @@ static enum crypto_kex kex_alg(const struct lyd_node *skm)
 }
 
 static void flush_kex(struct peers *ps);
-
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	struct strbuf sb = STRBUF_INIT;
-	char buf[4096];
-	size_t n;
-
-	if (!f)
-		return NULL;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && sb.len < (16u << 20))
-		strbuf_addn(&sb, buf, n);
-	fclose(f);
-	return strbuf_steal(&sb);
-}
+static void peers_now(struct peers *ps, bool always);
 
 /* Everything the peers and paths are built from, as text: when a commit
  * leaves it unchanged, the exchanges and keys stay as they are. */
@@ -471,104 +465,9 @@ static void set_timers(struct peers *ps, const struct lyd_node *skm)
 	}
 }
 
-/* The identity a configured client-certificate gives us, or NULL (then
- * the self-signed one).  One that names our peering-common-name and is in
- * date wins; failing that, a flawed one under validation-mode warn is
- * presented all the same.  *problem says what is wrong with what was
- * configured (NULL: nothing), for the operator's alarm. */
-static struct pki_identity *client_identity(struct peers *ps, const struct lyd_node *auth,
-					    const char *pcn, char **problem)
-{
-	struct pki_identity *fallback = NULL;
-	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
-	struct strbuf why = STRBUF_INIT;
-
-	*problem = NULL;
-	MODEL_FOR_CHILD(auth, "client-certificate", cc)
-	{
-		const char *file = model_leaf(cc, "file") ?: "",
-			   *name = model_leaf(cc, "name") ?: "?";
-		bool warn = strcmp(model_leaf(cc, "validation-mode") ?: "strict", "warn") == 0;
-		char path[4096], err[256];
-		const char *bad = NULL;
-		struct pki_identity *id;
-
-		if (file[0] == '/')
-			snprintf(path, sizeof(path), "%s", file);
-		else
-			snprintf(path, sizeof(path), "%s/%s", ps->d->state_dir, file);
-		id = pki_identity_load(path, path, err, sizeof(err));
-		if (!id) {
-			strbuf_addf(&why, "%s%s: %s", why.len ? "; " : "", name, err);
-			continue;
-		}
-		if (!pki_identity_names(id, pcn))
-			bad = "does not name";
-		else if (pki_identity_not_after(id) <= now)
-			bad = "is expired";
-		if (!bad) {
-			pki_identity_free(fallback);
-			strbuf_free(&why);
-			return id;
-		}
-		strbuf_addf(&why, "%s%s %s%s%s - %s", why.len ? "; " : "", name, bad,
-			    strcmp(bad, "does not name") == 0 ? " " : "",
-			    strcmp(bad, "does not name") == 0 ? pcn : "",
-			    warn && !fallback ? "presented under validation-mode warn"
-					      : "not used (validation-mode strict)");
-		if (warn && !fallback)
-			fallback = id;
-		else
-			pki_identity_free(id);
-	}
-	*problem = why.len ? strbuf_steal(&why) : NULL;
-	strbuf_free(&why);
-	return fallback;
-}
-
 static void evaluate_alarms(struct peers *ps);
 
 /* ---- trust: CAs and revocation lists -------------------------------------- */
-
-/* The trust store of the configuration: its CAs, and the revocation lists
- * as they read now (*text: what they said, to notice a change; a list
- * that cannot be read is a problem for the alarm, never a silent pass). */
-static struct pki_trust *make_trust(const struct lyd_node *auth, char **text, char **problem)
-{
-	struct pki_trust *t = pki_trust_new();
-	struct strbuf all = STRBUF_INIT, why = STRBUF_INIT;
-	char err[256];
-
-	*problem = NULL;
-	MODEL_FOR_CHILD(auth, "trusted-ca-certificate", ca)
-	{
-		const char *content = model_leaf(ca, "content");
-
-		if (t && content && pki_trust_add_ca_pem(t, content, err, sizeof(err)) < 0)
-			log_warnx("trusted-ca-certificate %s: %s", model_leaf(ca, "name"), err);
-	}
-	MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
-	{
-		const char *url = model_leaf(crl, "url") ?: "?";
-		bool file = strncmp(url, "file://", 7) == 0;
-		char *pem = file ? read_text(url + 7) : NULL;
-
-		if (!pem || !t || pki_trust_add_crl_pem(t, pem, err, sizeof(err)) < 0)
-			strbuf_addf(&why, "%s%s cannot be read%s", why.len ? "; " : "", url,
-				    !file  ? " (only file:// URLs are supported)"
-				    : !pem ? ""
-					   : ": not a PEM revocation list");
-		strbuf_addf(&all, "%s %s\n", url, pem ? pem : "");
-		free(pem);
-	}
-	if (why.len) {
-		pki_trust_set_crl_unavailable(t, true);
-		*problem = strbuf_steal(&why);
-	}
-	strbuf_free(&why);
-	*text = strbuf_steal(&all);
-	return t;
-}
 
 /* The revocation lists again (polled, or a file changed): a new content
  * validates the pinned certificates again, keys kept unless fail-hard
@@ -582,7 +481,7 @@ static void reload_crls(struct peers *ps)
 	if (!ps->kex)
 		return;
 	model_find_self(ds_running(ps->d->ds), ps->d->router, ps->d->node, &auth, &me, &mynode);
-	t = make_trust(auth, &text, &problem);
+	t = pkiconf_trust(auth, &text, &problem);
 	if (!t || (text && ps->crl_text && strcmp(text, ps->crl_text) == 0 &&
 		   !problem == !ps->crl_problem)) {
 		pki_trust_free(t);
@@ -599,6 +498,7 @@ static void reload_crls(struct peers *ps)
 	ps->crl_problem = problem;
 	log_info("certificate revocation lists read again: pinned certificates validated again");
 	flush_kex(ps);
+	peers_now(ps, false);
 }
 
 /* ---- key pins ------------------------------------------------------------------ */
@@ -668,7 +568,7 @@ static int save_pin(const struct peers *ps, const char *pcn, const uint8_t fp[PK
 	int rc = -1;
 
 	pins_path(ps, path, sizeof(path));
-	text = read_text(path);
+	text = pkiconf_read_text(path);
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save))
 		if (!pin_line_of(line, pcn))
@@ -766,37 +666,206 @@ static int open_counters(struct peers *ps, char *err, size_t errlen)
 
 /* ---- building from the configuration ------------------------------------------ */
 
-/* Key management cannot run: say why (CRITICAL alarm) and run none. */
-static void km_fail(struct peers *ps, const char *what, const char *err)
+/* What a commit prepared: what the peers will be built from, and, when
+ * that changed, every resource the new key engine needs, acquired before
+ * anything changes (datastore.h). */
+struct peers_next {
+	bool prepared;
+	bool restart; /* start over with what follows; false: timers only */
+	char *plan;
+	struct pki_identity *id; /* NULL with km_problem: key management cannot run */
+	char *id_problem;	 /* why a configured client-certificate is not used */
+	struct pki_trust *trust;
+	char *crl_text, *crl_problem;
+	char *km_problem;
+	struct peers_view view; /* what the peers will be */
+};
+
+static void next_free(struct peers_next *n)
 {
-	free(ps->km_problem);
-	ps->km_problem = NULL;
-	if (asprintf(&ps->km_problem, "%s: %s", what, err) < 0)
-		ps->km_problem = NULL;
-	log_warnx("peer paths: %s: %s", what, err);
+	free(n->view.v);
+	pki_identity_free(n->id);
+	pki_trust_free(n->trust);
+	free(n->plan);
+	free(n->id_problem);
+	free(n->crl_text);
+	free(n->crl_problem);
+	free(n->km_problem);
+	memset(n, 0, sizeof(*n));
 }
 
-static bool start_engine(struct peers *ps, const struct lyd_node *auth, const struct lyd_node *skm,
-			 const char *pcn)
+/* A resource cannot be had: an error for the commit (e), or at start
+ * (no commit to refuse) the reason key management does not run. */
+static int acquire_fail(struct peers_next *n, struct ds_errs *e, const char *what, const char *err)
 {
-	struct kex_config cfg = {0};
+	if (e)
+		ds_errs_add(e, false, NULL, "%s: %s", what, err);
+	else if (asprintf(&n->km_problem, "%s: %s", what, err) < 0)
+		n->km_problem = NULL;
+	return -1;
+}
+
+/* The node identity, the key counters and the trust store for pcn. */
+static int acquire(struct peers *ps, const struct lyd_node *auth, const char *pcn,
+		   struct peers_next *n, struct ds_errs *e)
+{
+	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
 	char dir[4096], err[256];
 
+	n->id = pkiconf_client_identity(auth, ps->d->state_dir, pcn, now, &n->id_problem, e);
+	if (e && ds_errs_count(e))
+		return -1;
 	snprintf(dir, sizeof(dir), "%s/pki", ps->d->state_dir);
 	mkdir(dir, 0700);
-	ps->id = client_identity(ps, auth, pcn, &ps->client_cert_problem);
-	if (!ps->id)
-		ps->id = pki_identity_open(dir, pcn, (int64_t)(ev_wallclock_ms() / 1000), 365, err,
-					   sizeof(err));
-	if (!ps->id) {
-		km_fail(ps, "the node identity cannot be loaded or made", err);
-		return false;
-	}
+	if (!n->id && !(n->id = pki_identity_open(dir, pcn, now, 365, err, sizeof(err))))
+		return acquire_fail(n, e, "the node identity cannot be loaded or made", err);
 	if (open_counters(ps, err, sizeof(err)) < 0) {
-		km_fail(ps, "the key counters cannot be read", err);
+		pki_identity_free(n->id);
+		n->id = NULL;
+		return acquire_fail(n, e, "the key counters cannot be read", err);
+	}
+	n->trust = pkiconf_trust(auth, &n->crl_text, &n->crl_problem);
+	if (!n->trust) {
+		pki_identity_free(n->id);
+		n->id = NULL;
+		return acquire_fail(n, e, "the trust store cannot be made", "out of memory");
+	}
+	return 0;
+}
+
+/* ---- what the listeners are told ----------------------------------------- */
+
+/* One path's addresses for peer rn (an IPv4 one wins over IPv6; the last
+ * of a family, as the data plane has always taken them). */
+static void view_path(const struct lyd_node *mynode, const char *rn, struct peer_view *pv)
+{
+	for (int v4 = 0; v4 < 2; v4++)
+		MODEL_FOR_CHILD(mynode, "device-interface", di)
+	MODEL_FOR_CHILD(di, "network-interface", ni)
+	MODEL_FOR_CHILD(ni, "neighborhood", nb)
+	MODEL_FOR_CHILD(nb, "adjacency", adj)
+	{
+		const char *ip = model_leaf(adj, "ip-address"), *who = model_leaf(adj, "peer");
+		const char *mine = ip ? local_addr(ni, ip) : NULL;
+
+		if (!mine || !who || strcmp(who, rn) != 0 || (strchr(ip, ':') == NULL) != (bool)v4)
+			continue;
+		snprintf(pv->dst, sizeof(pv->dst), "%s", ip);
+		snprintf(pv->src, sizeof(pv->src), "%s", mine);
+	}
+}
+
+/* The peers a configuration makes, numbered as the key engine will number
+ * them (add_peers). */
+static void view_of(const struct lyd_node *me, const struct lyd_node *mynode, bool eskm,
+		    struct peers_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->keyed = eskm;
+	MODEL_FOR_CHILD(me, "peer", p)
+	{
+		const char *rn = model_leaf(p, "router-name") ?: model_leaf(p, "name");
+		const char *ppcn = model_leaf(p, "peering-common-name");
+		struct peer_view *nv;
+
+		if (eskm && !ppcn)
+			continue;
+		nv = realloc(v->v, (size_t)(v->n + 1) * sizeof(*nv));
+		if (!nv)
+			return;
+		v->v = nv;
+		nv += v->n;
+		memset(nv, 0, sizeof(*nv));
+		nv->peer = v->n++;
+		snprintf(nv->name, sizeof(nv->name), "%s", rn);
+		snprintf(nv->identity, sizeof(nv->identity), "%s", eskm ? ppcn : "");
+		view_path(mynode, rn, nv);
+	}
+}
+
+static void emit(struct peers *ps, enum peers_event ev, const struct peers_view *v)
+{
+	for (int i = 0; i < ps->nlisteners; i++)
+		ps->listeners[i].fn(ps->listeners[i].arg, ev, v);
+}
+
+static bool rejected(const struct peers *ps, int peer);
+
+/* Tell the listeners what the peers are now, when it changed (refused
+ * peers come and go with certificates, outside any commit). */
+static void peers_now(struct peers *ps, bool always)
+{
+	bool changed = always;
+
+	ps->view.keyed = ps->kex != NULL;
+	for (int i = 0; i < ps->view.n; i++) {
+		bool r = rejected(ps, ps->view.v[i].peer);
+
+		changed |= r != ps->view.v[i].refused;
+		ps->view.v[i].refused = r;
+	}
+	if (changed)
+		emit(ps, PEERS_NOW, &ps->view);
+}
+
+/* Build the next state from tree (the configuration to be committed, or
+ * running at start: e NULL).  0, or -1 with e saying why. */
+static int prepare_next(struct peers *ps, const struct lyd_node *tree, struct peers_next *n,
+			struct ds_errs *e)
+{
+	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL;
+	const char *pcn = NULL;
+	bool eskm;
+
+	next_free(n);
+	n->prepared = true;
+	model_find_self(tree, ps->d->router, ps->d->node, &auth, &me, &mynode);
+	if (e)
+		pkiconf_check_cas(auth, e);
+	if (e && ds_errs_count(e))
+		return -1;
+	eskm = auth &&
+	       strcmp(model_leaf(auth, "enhanced-security-key-management") ?: "false", "true") == 0;
+	if (eskm)
+		pcn = model_leaf(me, "peering-common-name");
+	n->restart = true;
+	if (!me || !mynode || (eskm && !pcn))
+		return 0; /* no peers */
+	view_of(me, mynode, eskm, &n->view);
+	n->plan = plan_of(auth, me, mynode, eskm);
+	if (ps->plan && n->plan && strcmp(n->plan, ps->plan) == 0 && (ps->kex || !eskm)) {
+		n->restart = false; /* same peers and paths: only timers and the algorithm */
+		return 0;
+	}
+	return eskm ? acquire(ps, auth, pcn, n, e) : 0;
+}
+
+/* Key management cannot run: say why (CRITICAL alarm) and run none. */
+static void km_fail(struct peers *ps, const char *problem)
+{
+	free(ps->km_problem);
+	ps->km_problem = problem ? strdup(problem) : NULL;
+	log_warnx("peer paths: %s", problem ? problem : "key management cannot run");
+}
+
+/* Start the key engine with what was prepared (n's resources are taken). */
+static bool start_engine(struct peers *ps, const struct lyd_node *auth, const struct lyd_node *skm,
+			 const char *pcn, struct peers_next *n)
+{
+	struct kex_config cfg = {0};
+
+	if (!n->id) {
+		km_fail(ps, n->km_problem);
 		return false;
 	}
-	ps->trust = make_trust(auth, &ps->crl_text, &ps->crl_problem);
+	ps->id = n->id;
+	ps->trust = n->trust;
+	ps->client_cert_problem = n->id_problem;
+	ps->crl_text = n->crl_text;
+	ps->crl_problem = n->crl_problem;
+	n->id = NULL;
+	n->trust = NULL;
+	n->id_problem = n->crl_text = n->crl_problem = NULL;
 	ps->crl_poll_ms = 0;
 	MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
 	{
@@ -826,7 +895,7 @@ static bool start_engine(struct peers *ps, const struct lyd_node *auth, const st
 	cfg.number_arg = ps;
 	ps->kex = kex_new(&cfg, ev_now_ms());
 	if (!ps->kex) {
-		km_fail(ps, "the key engine cannot start", "no metadata-key index");
+		km_fail(ps, "the key engine cannot start: no metadata-key index");
 		return false;
 	}
 	ps->mkey_interval_ms = UINT64_MAX; /* set_timers starts the schedule */
@@ -836,49 +905,18 @@ static bool start_engine(struct peers *ps, const struct lyd_node *auth, const st
 	return true;
 }
 
-static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
+/* The peers of the configuration, each with its paths. */
+static void add_peers(struct peers *ps, const struct lyd_node *auth, const struct lyd_node *me,
+		      const struct lyd_node *mynode, bool eskm)
 {
-	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL, *skm = NULL;
-	char *plan;
-	const char *pcn = NULL;
-	bool eskm;
-	int npeers = 0;
 	char *pins = NULL;
+	int npeers = 0;
 
-	model_find_self(running, ps->d->router, ps->d->node, &auth, &me, &mynode);
-	eskm = auth &&
-	       strcmp(model_leaf(auth, "enhanced-security-key-management") ?: "false", "true") == 0;
-	MODEL_FOR_CHILD(auth, "security-key-management", sk)
-	skm = sk;
-	if (eskm)
-		pcn = model_leaf(me, "peering-common-name");
-	if (!me || !mynode || (eskm && !pcn)) {
-		teardown(ps);
-		ps->active = false;
-		return;
-	}
-	plan = plan_of(auth, me, mynode, eskm);
-	if (ps->plan && plan && strcmp(plan, ps->plan) == 0 && (ps->kex || !eskm)) {
-		/* same peers and paths: only timers and the algorithm may move */
-		free(plan);
-		if (!ps->kex)
-			return;
-		set_timers(ps, skm);
-		kex_set_alg(ps->kex, kex_alg(skm), ev_now_ms());
-		flush_kex(ps);
-		ps->config_changes++;
-		return;
-	}
-	teardown(ps);
-	ps->active = false;
-	ps->plan = plan;
-	if (eskm && !start_engine(ps, auth, skm, pcn))
-		return; /* no paths either: nothing to key them with (alarm) */
 	if (eskm) {
 		char path[4200];
 
 		pins_path(ps, path, sizeof(path));
-		pins = read_text(path);
+		pins = pkiconf_read_text(path);
 	}
 	MODEL_FOR_CHILD(me, "peer", p)
 	{
@@ -896,14 +934,55 @@ static void rebuild_paths(struct peers *ps, const struct lyd_node *running)
 	}
 	free(pins);
 	index_paths(ps);
-	log_info("peer paths: %d path(s) on %d socket(s)%s%s", ps->npaths, ps->nsocks,
-		 eskm ? " as " : ", without key management", eskm ? pcn : "");
 }
 
+/* Swap the prepared state in (it cannot fail: what could, was done in
+ * prepare_next). */
+static void apply_next(struct peers *ps, const struct lyd_node *running, struct peers_next *n)
+{
+	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL, *skm = NULL;
+	bool eskm;
+
+	model_find_self(running, ps->d->router, ps->d->node, &auth, &me, &mynode);
+	MODEL_FOR_CHILD(auth, "security-key-management", sk)
+	skm = sk;
+	free(ps->view.v);
+	ps->view = n->view;
+	memset(&n->view, 0, sizeof(n->view));
+	if (!n->restart) {
+		if (ps->kex) {
+			set_timers(ps, skm);
+			kex_set_alg(ps->kex, kex_alg(skm), ev_now_ms());
+			flush_kex(ps);
+			ps->config_changes++;
+		}
+		next_free(n);
+		return;
+	}
+	teardown(ps);
+	ps->active = false;
+	ps->plan = n->plan;
+	n->plan = NULL;
+	eskm = auth &&
+	       strcmp(model_leaf(auth, "enhanced-security-key-management") ?: "false", "true") == 0;
+	if (ps->plan &&
+	    (!eskm || start_engine(ps, auth, skm, model_leaf(me, "peering-common-name"), n))) {
+		add_peers(ps, auth, me, mynode, eskm);
+		log_info("peer paths: %d path(s) on %d socket(s)%s%s", ps->npaths, ps->nsocks,
+			 eskm ? " as " : ", without key management", eskm ? ps->pcn : "");
+	}
+	next_free(n);
+}
+
+/* Outside a commit (start, reload): what cannot be had becomes an alarm. */
 static void rebuild(struct peers *ps, const struct lyd_node *running)
 {
-	rebuild_paths(ps, running);
+	struct peers_next n = {0};
+
+	prepare_next(ps, running, &n, NULL);
+	apply_next(ps, running, &n);
 	evaluate_alarms(ps); /* what the configuration implies, at once */
+	peers_now(ps, true);
 }
 
 /* ---- datagrams ----------------------------------------------------------- */
@@ -1170,21 +1249,59 @@ static void on_timer(struct ev_timer *t, void *arg)
 		for (int i = 0; i < ps->npaths; i++)
 			bfd_set_admin_down(&ps->paths[i].bfd, rejected(ps, ps->paths[i].peer), now);
 		evaluate_alarms(ps);
+		peers_now(ps, false); /* a peer refused or taken again */
 	}
 }
 
 /* ---- configuration and state -------------------------------------------- */
 
-static void apply(void *arg, const struct lyd_node *diff, const struct lyd_node *running)
+static int sub_prepare(void *arg, const struct lyd_node *diff, const struct lyd_node *tree,
+		       unsigned flags, struct ds_errs *e)
 {
+	struct peers *ps = arg;
+
 	(void)diff;
-	rebuild(arg, running);
+	(void)flags; /* nothing here disturbs what runs: a check acquires too */
+	if (!ps->next && !(ps->next = calloc(1, sizeof(*ps->next)))) {
+		ds_errs_add(e, false, NULL, "peer paths: out of memory");
+		return -1;
+	}
+	if (prepare_next(ps, tree, ps->next, e) < 0)
+		return -1;
+	emit(ps, PEERS_NEXT, &ps->next->view);
+	return 0;
+}
+
+static void sub_apply(void *arg, const struct lyd_node *diff, const struct lyd_node *running)
+{
+	struct peers *ps = arg;
+	struct peers_next none = {0};
+
+	(void)diff;
+	apply_next(ps, running, ps->next ? ps->next : &none);
+	evaluate_alarms(ps); /* what the configuration implies, at once */
+	peers_now(ps, true);
+}
+
+static void sub_abort(void *arg)
+{
+	struct peers *ps = arg;
+
+	if (ps->next)
+		next_free(ps->next);
 }
 
 struct peers *peers_start(struct svrd *d)
 {
 	struct peers *ps = calloc(1, sizeof(*ps));
-	struct ds_sub sub = {"/opensvr:authority", NULL, apply, NULL, ps};
+	struct ds_sub sub = {
+		.name = "peers",
+		.path = "/opensvr:authority",
+		.prepare = sub_prepare,
+		.apply = sub_apply,
+		.abort = sub_abort,
+		.arg = ps,
+	};
 	struct ds_errs e = {0};
 
 	if (!ps)
@@ -1210,7 +1327,25 @@ void peers_stop(struct peers *ps)
 	ev_timer_del(ps->timer);
 	pcounter_close(ps->ctr[0]);
 	pcounter_close(ps->ctr[1]);
+	if (ps->next)
+		next_free(ps->next);
+	free(ps->next);
+	free(ps->view.v);
 	free(ps);
+}
+
+int peers_listen(struct peers *ps, peers_listener fn, void *arg)
+{
+	if (!ps || ps->nlisteners == (int)(sizeof(ps->listeners) / sizeof(ps->listeners[0])))
+		return -1;
+	ps->listeners[ps->nlisteners].fn = fn;
+	ps->listeners[ps->nlisteners++].arg = arg;
+	return 0;
+}
+
+const struct peers_view *peers_view(const struct peers *ps)
+{
+	return ps ? &ps->view : NULL;
 }
 
 static const char *yes(bool b)

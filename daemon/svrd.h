@@ -92,6 +92,32 @@ const struct kex_engine *peers_kex(const struct peers *ps);
 bool peers_path(const struct peers *ps, int i, int *peer, const char **name, const char **dst,
 		const char **src);
 
+/* What the peers are, for the subsystems that act on them (the data
+ * plane), which learn it from events rather than by asking: PEERS_NEXT
+ * from the peers' prepare step (what a commit would make them; the
+ * listener's own prepare, which runs after, builds on it, and its abort
+ * forgets it), PEERS_NOW once it holds (a commit applied) and whenever it
+ * changes outside a commit (the certificates read again, a revocation
+ * list, a peer refused or accepted). */
+struct peer_view {
+	int peer;	       /* the key engine's number */
+	char name[64];	       /* its router name */
+	char identity[128];    /* its peering common name ("" without key management) */
+	char dst[64], src[64]; /* its waypoint and ours: an IPv4 path's, else IPv6 ("": none) */
+	bool refused;	       /* fail-hard holds it down: nothing is carried with it */
+};
+struct peers_view {
+	bool keyed; /* key management runs */
+	int n;
+	struct peer_view *v;
+};
+enum peers_event { PEERS_NEXT, PEERS_NOW };
+typedef void (*peers_listener)(void *arg, enum peers_event ev, const struct peers_view *view);
+/* 0, or -1 when there are too many listeners. */
+int peers_listen(struct peers *ps, peers_listener fn, void *arg);
+/* The view as it is now (for a listener that starts late). */
+const struct peers_view *peers_view(const struct peers *ps);
+
 /* dataplane.c: the datapath and its forwarder */
 struct dataplane;
 struct dataplane *dataplane_start(struct svrd *d);

@@ -274,23 +274,6 @@ Test(ds, eskm_requires_peering_common_name_on_peering_routers)
 	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 1, "%s", msg);
 }
 
-Test(ds, trusted_ca_content_must_be_a_ca_certificate)
-{
-	char msg[512];
-
-	cr_assert_eq(apply("config authority trusted-ca-certificate ca1 content \"not a pem\"\n",
-			   msg, sizeof(msg)),
-		     0, "%s", msg);
-	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
-	cr_assert_str_eq(msg, "authority trusted-ca-certificate ca1 content: not a PEM X.509 "
-			      "certificate");
-	/* validation-mode warn: a warning, and the commit goes through */
-	cr_assert_eq(apply("config authority trusted-ca-certificate ca1 validation-mode warn\n",
-			   msg, sizeof(msg)),
-		     0);
-	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 1, "%s", msg);
-}
-
 struct calls {
 	char log[256];
 	int fail_prepare; /* index of the subscriber that refuses, or -1 */
@@ -299,14 +282,14 @@ struct calls {
 static struct calls calls;
 
 static int sub_prepare(void *arg, const struct lyd_node *diff, const struct lyd_node *running,
-		       struct ds_errs *e)
+		       unsigned flags, struct ds_errs *e)
 {
 	intptr_t i = (intptr_t)arg;
 
 	(void)diff;
 	(void)running;
-	snprintf(calls.log + strlen(calls.log), sizeof(calls.log) - strlen(calls.log), "p%d ",
-		 (int)i);
+	snprintf(calls.log + strlen(calls.log), sizeof(calls.log) - strlen(calls.log), "%s%d ",
+		 flags & DS_PREPARE_CHECK ? "c" : "p", (int)i);
 	if (i == calls.fail_prepare) {
 		ds_errs_add(e, false, NULL, "subscriber %d refuses", (int)i);
 		return -1;
@@ -328,18 +311,39 @@ static void sub_abort(void *arg)
 		 (int)(intptr_t)arg);
 }
 
+static const char *const sub_names[] = {"s0", "s1", "s2", "s3"};
+
+static int subscribe_after(const char *path, intptr_t i, const char *const *after, char *msg,
+			   size_t len)
+{
+	struct ds_sub s = {
+		.name = sub_names[i],
+		.path = path,
+		.after = after,
+		.prepare = sub_prepare,
+		.apply = sub_apply,
+		.abort = sub_abort,
+		.arg = (void *)i,
+	};
+	struct ds_errs e = {0};
+	int rc = ds_subscribe(ds, &s, &e);
+
+	snprintf(msg, len, "%s", e.n ? e.v[0].msg : "");
+	ds_errs_free(&e);
+	return rc;
+}
+
 static void subscribe(const char *path, intptr_t i)
 {
-	struct ds_sub s = {path, sub_prepare, sub_apply, sub_abort, (void *)i};
-	struct ds_errs e = {0};
+	char msg[256];
 
-	cr_assert_eq(ds_subscribe(ds, &s, &e), 0, "%s", e.n ? e.v[0].msg : "");
+	cr_assert_eq(subscribe_after(path, i, NULL, msg, sizeof(msg)), 0, "%s", msg);
 }
 
 Test(ds, callbacks_run_in_order_only_for_changed_paths)
 {
 	char msg[512];
-	struct ds_sub bad = {"/opensvr:authority/no-such-thing", NULL, NULL, NULL, NULL};
+	struct ds_sub bad = {.name = "bad", .path = "/opensvr:authority/no-such-thing"};
 	struct ds_errs e = {0};
 
 	subscribe("/opensvr:authority/security-key-management", 0);
@@ -360,6 +364,55 @@ Test(ds, callbacks_run_in_order_only_for_changed_paths)
 	apply("config authority router r1 location there\n"
 	      "config authority security-key-management peer-key-timeout 200\n",
 	      NULL, 0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
+	cr_assert_str_eq(msg, "subscriber 1 refuses");
+	cr_assert_str_eq(calls.log, "p0 p1 x1 x0 ");
+	cr_assert(has("/opensvr:authority/router[name='r1']/location=here"));
+}
+
+/* Dependencies: a subscriber registers after those it runs after (or is
+ * refused), a change to one touches those that come after it, and they
+ * prepare and apply in that order and abort in the reverse. */
+Test(ds, subscribers_run_in_the_order_of_their_dependencies)
+{
+	static const char *const after_s0[] = {"s0", NULL}, *const after_s3[] = {"s3", NULL};
+	char msg[512];
+
+	cr_assert_eq(subscribe_after("/opensvr:authority/service", 1, after_s3, msg, sizeof(msg)),
+		     -1, "a subscriber ran after one not registered");
+	cr_assert(strstr(msg, "s1 runs after s3, which is not registered") != NULL, "%s", msg);
+	subscribe("/opensvr:authority/router", 0);
+	cr_assert_eq(subscribe_after("/opensvr:authority/service", 1, after_s0, msg, sizeof(msg)),
+		     0, "%s", msg);
+	cr_assert_eq(subscribe_after("/opensvr:authority/router", 0, NULL, msg, sizeof(msg)), -1,
+		     "a name registered twice");
+	subscribe("/opensvr:authority/security-key-management", 2);
+	/* the first commit makes the authority: it touches everyone */
+	calls.fail_prepare = -1;
+	apply("config authority router r0\n", NULL, 0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 1, "%s", msg);
+	cr_assert_str_eq(calls.log, "p0 p1 p2 a0 a1 a2 ");
+
+	/* a router changes: s1 (after s0) is touched too, s2 is not */
+	calls.log[0] = '\0';
+	apply("config authority router r1 location here\n", NULL, 0);
+	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 2, "%s", msg);
+	cr_assert_str_eq(calls.log, "p0 p1 a0 a1 ");
+
+	/* validate runs the checks, then aborts: nothing applied */
+	calls.log[0] = '\0';
+	apply("config authority router r1 location there\n", NULL, 0);
+	{
+		struct ds_errs e = {0};
+
+		cr_assert_eq(ds_validate(ds, &e), 0);
+		ds_errs_free(&e);
+	}
+	cr_assert_str_eq(calls.log, "c0 c1 x1 x0 ");
+
+	/* the later one refuses: both abort, newest first, nothing applied */
+	calls.log[0] = '\0';
+	calls.fail_prepare = 1;
 	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
 	cr_assert_str_eq(msg, "subscriber 1 refuses");
 	cr_assert_str_eq(calls.log, "p0 p1 x1 x0 ");
@@ -595,81 +648,6 @@ Test(ds, references_to_routers_and_services_must_exist)
 	      NULL, 0);
 	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
 	cr_assert(strstr(msg, "router 'phantom' is not configured") != NULL, "%s", msg);
-}
-
-Test(ds, client_certificate_file_must_be_readable)
-{
-	char msg[512];
-
-	apply("config authority client-certificate mine file /nonexistent/cert.pem\n", NULL, 0);
-	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
-	cr_assert_str_eq(msg, "authority client-certificate mine file: cannot read "
-			      "/nonexistent/cert.pem: No such file or directory");
-	apply("config authority client-certificate mine validation-mode warn\n", NULL, 0);
-	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 1, "warn mode still failed: %s", msg);
-}
-
-Test(ds, client_certificate_relative_file_is_taken_from_the_state_directory)
-{
-	char msg[512], path[256];
-	FILE *f;
-
-	apply("config authority client-certificate mine file local.pem\n", NULL, 0);
-	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0);
-	cr_assert(strstr(msg, "cannot read local.pem") != NULL, "%s", msg);
-	snprintf(path, sizeof(path), "%s/local.pem", dir);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fclose(f);
-	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 1, "not found in %s: %s", dir, msg);
-}
-
-static char *make_cert(const char *extra)
-{
-	char cmd[1024], path[128];
-	FILE *f;
-	char *pem;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/cert.pem", dir);
-	snprintf(cmd, sizeof(cmd),
-		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-		 "-keyout %s/key.pem -out %s -days 30 -subj /CN=test %s >/dev/null 2>&1",
-		 dir, path, extra);
-	cr_assert_eq(system(cmd), 0, "openssl failed: %s", cmd);
-	f = fopen(path, "r");
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	pem = calloc(1, (size_t)n + 1);
-	cr_assert_eq(fread(pem, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return pem;
-}
-
-static int set_ca(const char *pem)
-{
-	struct ds_errs e = {0};
-	int rc = ds_set(ds, 1, "/opensvr:authority/trusted-ca-certificate[name='lab']/content", pem,
-			&e);
-
-	ds_errs_free(&e);
-	return rc;
-}
-
-Test(ds, trusted_ca_accepts_a_ca_and_refuses_a_leaf)
-{
-	char msg[512];
-	char *ca = make_cert("-addext basicConstraints=critical,CA:TRUE");
-	char *leafcert = make_cert("-addext basicConstraints=critical,CA:FALSE");
-
-	cr_assert_eq(set_ca(ca), 0);
-	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 1, "a CA was refused: %s", msg);
-	cr_assert_eq(set_ca(leafcert), 0);
-	cr_assert_eq(commit(NULL, 0, T0, msg, sizeof(msg)), 0, "a leaf certificate was accepted");
-	cr_assert(strstr(msg, "not a CA certificate") != NULL, "%s", msg);
-	free(ca);
-	free(leafcert);
 }
 
 /* Revocation lists are read from local files only: any other scheme was
