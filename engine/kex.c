@@ -1354,8 +1354,20 @@ void kex_set_trust(struct kex_engine *e, const struct pki_trust *t, int64_t wall
 		pki_peer_free(pr->pending);
 		pr->pending = NULL;
 		set_der(&pr->pending_der, &pr->pending_der_len, NULL, 0);
-		if (!pr->pinned)
+		if (!pr->pinned) {
+			/* refused before (fail-hard tore it down, or its
+			 * certificate was bad): under the new trust its
+			 * certificate is judged afresh.  Ours goes out again,
+			 * which a peer still keyed answers with its own (it
+			 * offers it no other way). */
+			if (strcmp(pr->verdict, "valid") != 0 && !pr->cert_rec) {
+				snprintf(pr->verdict, sizeof(pr->verdict), "none");
+				pr->detail[0] = '\0';
+				pr->cert_ack = false;
+				pr->next_send = now;
+			}
 			continue;
+		}
 		again = pki_peer_check(t, pr->pinned_der, pr->pinned_der_len, pr->pcn, wall_s,
 				       check_flags(e), &v, detail, sizeof(detail));
 		if (again) {

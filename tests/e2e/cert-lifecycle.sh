@@ -9,7 +9,9 @@
 # good certificate goes back, routerB reloads, and everything recovers by
 # itself and the alarm clears.  A revocation list replaced on disk is read
 # at once: the certificate routerA authenticated before is revoked, and
-# fail-soft keeps its keys with a CRITICAL alarm.  Then: alarms
+# fail-soft keeps its keys with a CRITICAL alarm; under fail-hard the
+# revocation reaches the data plane: the session carried with routerB ends
+# and nothing more is carried to it.  Then: alarms
 # come back after an svrd restart while their cause holds, and a peer
 # that stops speaking key management is reported.
 set -u
@@ -19,6 +21,7 @@ command -v openssl >/dev/null || { echo "SKIP: no openssl command"; exit 77; }
 export SVRLAB_NAME="e2ecl$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+need_probe
 RUN=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME
 batch_() { printf '%s\n' "$2" | "$SVRLAB" exec "$1" svrsh 2>&1; }
 
@@ -192,6 +195,7 @@ cp "$ca/crl.pem" "$ca/crl-before.pem"
 		openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -gencrl -out crl.new &&
 		mv crl.new crl.pem
 ) >/dev/null 2>&1 || fail "revoking routerB's certificate"
+cp "$ca/crl.pem" "$ca/crl-b-revoked.pem"
 lab_until 10 routerA 'show alarms' "CRITICAL .*Peer routerB certificate is revoked" 1 ||
 	fail "a new revocation list was not read at once: $(sh_ routerA 'show alarms')"
 lab_until 15 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
@@ -202,6 +206,37 @@ lab_until 10 routerA 'show alarms' "CRITICAL .*routerB" 0 ||
 lab_until 15 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 	fail "not complete after the revocation list changed back"
 echo "revocation list replaced: read at once, alarm raised and cleared"
+
+# The same under fail-hard, with a session carried from hostA to hostB:
+# the revocation reaches routerA's data plane, not only its key exchange.
+# The session with routerB ends and nothing more is carried to it, until
+# the old list comes back.
+behaviour fail-hard
+lab_until 20 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+	fail "fail-hard: not complete before the revocation"
+bg hostB "$PROBE" udp-echo 7000
+udp_ok() { x hostA "$PROBE" udp-ping 203.0.113.2 7000 "crl-$1" 1 7301 >/dev/null 2>&1; }
+ok=0
+for i in 1 2 3 4 5; do udp_ok "$i" && ok=1 && break; done
+[ "$ok" = 1 ] || fail "fail-hard: no traffic before the revocation: $(sh_ routerA 'show stats')"
+sh_ routerA 'show sessions' | grep -q "udp .*203.0.113.2:7000 .*routerB" ||
+	fail "fail-hard: no session with routerB: $(sh_ routerA 'show sessions')"
+# the list that revokes routerB's certificate, made in the section above
+cp "$ca/crl-b-revoked.pem" "$ca/crl.new" && mv "$ca/crl.new" "$ca/crl.pem"
+lab_until 10 routerA 'show alarms' "CRITICAL .*Peer routerB certificate is revoked" 1 ||
+	fail "fail-hard: the revocation was not read: $(sh_ routerA 'show alarms')"
+lab_until 5 routerA 'show sessions' "routerB" 0 ||
+	fail "fail-hard: the session with a revoked peer stayed: $(sh_ routerA 'show sessions')"
+udp_ok after && fail "fail-hard: traffic still carried to a revoked peer"
+cp "$ca/crl-before.pem" "$ca/crl.new" && mv "$ca/crl.new" "$ca/crl.pem"
+# as after any fail-hard refusal (recover above), routerB starts over
+sh_ routerB 'reload local certificates' >/dev/null || fail "reload on routerB (fail-hard)"
+lab_until 20 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+	fail "fail-hard: not complete after the old list came back: $(sh_ routerA 'show peers security')"
+ok=0
+for i in 1 2 3 4 5; do udp_ok "back$i" && ok=1 && break; done
+[ "$ok" = 1 ] || fail "fail-hard: no traffic after the old list came back"
+echo "fail-hard revocation: the data plane ended the session and carried nothing more"
 
 # Alarms are evaluated again after a restart, not saved: with routerB
 # presenting an expired certificate, a restarted routerA (which has no

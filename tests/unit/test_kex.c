@@ -1267,3 +1267,60 @@ Test(kex, a_self_signed_certificate_is_refused_when_a_ca_is_trusted)
 	}
 	pki_trust_free(t);
 }
+
+/* Under fail-hard, a revocation list that revokes the peer's certificate
+ * ends the peering; when the list no longer does (the revocation undone),
+ * the peer is judged afresh and taken back by itself (it was held down
+ * for good: the far side, still keyed, never offered its certificate). */
+Test(kex, a_revocation_undone_takes_the_peer_back_under_fail_hard)
+{
+	char cmd[600], crt[300], key[300], err[256], path[300], pem[8192];
+	const char *top = getenv("top_srcdir");
+	struct pki_identity *rid;
+	struct pki_trust *plain, *revoking;
+	struct kex_config ca, cb;
+	FILE *f;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/certs && %s/tests/unit/mkcerts.sh %s/certs", dir,
+		 top ? top : ".", dir);
+	cr_assert_eq(system(cmd), 0, "mkcerts.sh failed");
+	snprintf(crt, sizeof(crt), "%s/certs/revoked.pem", dir);
+	snprintf(key, sizeof(key), "%s/certs/revoked.key", dir);
+	rid = pki_identity_load(crt, key, err, sizeof(err));
+	cr_assert_not_null(rid, "%s", err);
+	plain = trust_ca("ca.pem");
+	revoking = trust_ca("ca.pem");
+	snprintf(path, sizeof(path), "%s/certs/crl.pem", dir);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	n = fread(pem, 1, sizeof(pem) - 1, f);
+	pem[n] = '\0';
+	fclose(f);
+	cr_assert_eq(pki_trust_add_crl_pem(revoking, pem, err, sizeof(err)), 0, "%s", err);
+	ca = mkcfg("peer-a", ida, plain, 0, true, false);
+	kex_free(a);
+	a = kex_new(&ca, now);
+	kex_add_peer(a, "peer-b");
+	cb = mkcfg("peer-b", rid, NULL, 100, true, false);
+	kex_free(b);
+	b = kex_new(&cb, now);
+	kex_add_peer(b, "peer-a");
+	kex_set_wallclock(a, (int64_t)time(NULL));
+	kex_set_wallclock(b, (int64_t)time(NULL));
+	run(5000);
+	cr_assert(comp(a) && comp(b), "not peered before the revocation");
+
+	kex_set_trust(a, revoking, (int64_t)time(NULL), now);
+	run(5000);
+	cr_assert_not(comp(a), "a revoked peer kept its keys under fail-hard");
+	cr_assert_lt(kex_wrap(a, 0, (const uint8_t *)"k", 1, (uint8_t[256]){0}, 256), 0);
+
+	kex_set_trust(a, plain, (int64_t)time(NULL), now);
+	run(5000);
+	cr_assert(comp(a) && comp(b), "not taken back once the revocation was undone");
+	assert_payload_keys_flow();
+	pki_trust_free(plain);
+	pki_trust_free(revoking);
+	pki_identity_free(rid);
+}
