@@ -231,6 +231,22 @@ const char *model_leaf(const struct lyd_node *n, const char *name)
 	return NULL;
 }
 
+const char *model_leaf_or_default(const struct ly_ctx *ctx, const struct lyd_node *parent,
+				  const char *path)
+{
+	const char *name = strrchr(path, '/'), *v;
+	const struct lysc_node *s;
+	const struct lysc_node_leaf *leaf;
+
+	if (name && (v = model_leaf(parent, name + 1)))
+		return v;
+	s = ctx ? lys_find_path(ctx, NULL, path, 0) : NULL;
+	if (!s || s->nodetype != LYS_LEAF)
+		return NULL;
+	leaf = (const struct lysc_node_leaf *)s;
+	return leaf->dflt ? lyd_value_get_canonical(ctx, leaf->dflt) : NULL;
+}
+
 void model_find_self(const struct lyd_node *tree, const char *router, const char *node,
 		     const struct lyd_node **auth, const struct lyd_node **me,
 		     const struct lyd_node **mynode)

@@ -37,6 +37,12 @@ void model_generate(const struct ly_ctx *ctx, struct lyd_node **tree);
 /* ---- reading the data tree ---- */
 /* The value of n's child leaf called name, or NULL. */
 const char *model_leaf(const struct lyd_node *n, const char *name);
+/* The leaf at schema path ("/opensvr:authority/security-key-management/
+ * peer-key-timeout") in parent (the node of its parent path, which may be
+ * NULL): its value, else the schema's default, else NULL.  Defaults are
+ * read from the schema, never copied into code. */
+const char *model_leaf_or_default(const struct ly_ctx *ctx, const struct lyd_node *parent,
+				  const char *path);
 /* Every child of parent (which may be NULL) called nm. */
 #define MODEL_FOR_CHILD(parent, nm, var)                                                           \
 	for (struct lyd_node *var = lyd_child(parent); var; var = var->next)                       \

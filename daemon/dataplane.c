@@ -50,6 +50,7 @@
 #include "model.h"
 #include "pcounter.h"
 #include "segment.h"
+#include "skmconf.h"
 #include "sock.h"
 #include "strbuf.h"
 #include "svrd.h"
@@ -343,11 +344,10 @@ static void add_if(char list[][16], int *n, const char *name)
  * never at start (a guard from before stays until the operator acts).
  * g gets no LAN or no prefix when the configuration asks for none. */
 static void guard_wanted(const struct lyd_node *auth, const struct lyd_node *me,
-			 const struct lyd_node *mynode, struct fwd_config *g)
+			 const struct lyd_node *mynode, bool eskm, struct fwd_config *g)
 {
 	memset(g, 0, sizeof(*g));
-	if (!auth || !mynode ||
-	    strcmp(model_leaf(auth, "enhanced-security-key-management") ?: "false", "true") != 0)
+	if (!auth || !mynode || !eskm)
 		return;
 	MODEL_FOR_CHILD(mynode, "device-interface", di)
 	MODEL_FOR_CHILD(di, "network-interface", ni)
@@ -526,20 +526,11 @@ static void read_interfaces(struct dp_conf *c, const struct lyd_node *mynode)
 			snprintf(c->missing, sizeof(c->missing), "%s", c->c.wan[i]);
 }
 
-/* authority security-key-management payload-key-rekey-interval and
- * dataplane-limits (the tree has the schema's defaults). */
-static void read_settings(struct dp_conf *c, const struct lyd_node *auth)
+/* authority dataplane-limits (the tree has the schema's defaults) */
+static void read_limits(struct dp_conf *c, const struct lyd_node *auth)
 {
 	c->limits = (struct dp_limits){DP_DEFAULT_MAX_SESSIONS, DP_DEFAULT_MAX_PER_SOURCE,
 				       DP_DEFAULT_UNANSWERED_MS};
-	c->rekey_ms = 24 * 3600000ull;
-	MODEL_FOR_CHILD(auth, "security-key-management", skm)
-	{
-		const char *iv = model_leaf(skm, "payload-key-rekey-interval");
-
-		if (iv)
-			c->rekey_ms = strcmp(iv, "never") == 0 ? 0 : (uint64_t)atoi(iv) * 3600000;
-	}
 	MODEL_FOR_CHILD(auth, "dataplane-limits", sl)
 	{
 		const char *v;
@@ -556,20 +547,25 @@ static void read_settings(struct dp_conf *c, const struct lyd_node *auth)
 static void conf_read(struct dataplane *p, const struct lyd_node *tree, struct dp_conf *c)
 {
 	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL;
+	struct skm_conf k;
 
 	memset(c, 0, sizeof(*c));
 	model_find_self(tree, p->d->router, p->d->node, &auth, &me, &mynode);
-	guard_wanted(auth, me, mynode, &c->guard);
+	skm_conf_read(ds_ctx(p->d->ds), auth, &k);
+	guard_wanted(auth, me, mynode, k.on, &c->guard);
 	snprintf(c->forwarder, sizeof(c->forwarder), "%s",
-		 model_leaf(mynode, "forwarder") ?: "nfqueue");
-	if (!mynode ||
-	    strcmp(model_leaf(auth, "enhanced-security-key-management") ?: "false", "true") != 0) {
+		 model_leaf_or_default(ds_ctx(p->d->ds), mynode,
+				       "/opensvr:authority/router/node/forwarder")
+			 ?: "nfqueue");
+	if (!mynode || !k.on) {
 		c->problem = "key management is not running";
 		return;
 	}
-	read_settings(c, auth);
+	c->rekey_ms = k.payload_rekey_ms;
+	read_limits(c, auth);
 	MODEL_FOR_CHILD(mynode, "forwarder-options", fo)
-	c->c.queue = (uint16_t)atoi(model_leaf(fo, "nfqueue-queue") ?: "0");
+	c->c.queue =
+		(uint16_t)atoi(model_leaf(fo, "nfqueue-queue") ?: "0"); /* the schema says 0 too */
 	read_interfaces(c, mynode);
 	read_services(c, auth, me);
 }

@@ -39,6 +39,7 @@
 #include "peerpkt.h"
 #include "pki.h"
 #include "pkiconf.h"
+#include "skmconf.h"
 #include "sock.h"
 #include "svrd.h"
 #include "strbuf.h"
@@ -392,20 +393,6 @@ static void add_paths(struct peers *ps, const struct lyd_node *node, const char 
 	}
 }
 
-static enum crypto_kex kex_alg(const struct lyd_node *skm)
-{
-	const char *alg = model_leaf(skm, "key-exchange-algorithm");
-	const char *size = model_leaf(skm, "dh-key-size");
-
-	if (alg && strcmp(alg, "ecdh-x25519") == 0)
-		return CRYPTO_KEX_X25519;
-	if (size && strcmp(size, "2048") == 0)
-		return CRYPTO_KEX_FFDHE2048;
-	if (size && strcmp(size, "3072") == 0)
-		return CRYPTO_KEX_FFDHE3072;
-	return CRYPTO_KEX_FFDHE4096;
-}
-
 static void flush_kex(struct peers *ps);
 static void peers_now(struct peers *ps, bool always);
 
@@ -447,20 +434,12 @@ static char *plan_of(const struct lyd_node *auth, const struct lyd_node *me,
 	return strbuf_steal(&sb);
 }
 
-static void set_timers(struct peers *ps, const struct lyd_node *skm)
+static void set_timers(struct peers *ps, const struct skm_conf *k)
 {
-	const char *iv = model_leaf(skm, "peer-key-rekey-interval") ?: "24";
-	uint64_t mk = strcmp(iv, "never") == 0 ? 0 : (uint64_t)atoi(iv) * 3600000;
-
-	kex_set_fail_hard(ps->kex,
-			  strcmp(model_leaf(skm, "invalid-certificate-behavior") ?: "fail-soft",
-				 "fail-hard") == 0);
-	kex_set_timers(ps->kex,
-		       (uint64_t)atoi(model_leaf(skm, "peer-key-retransmit-interval") ?: "30") *
-			       1000,
-		       (uint64_t)atoi(model_leaf(skm, "peer-key-timeout") ?: "3600") * 1000);
-	if (mk != ps->mkey_interval_ms) {
-		ps->mkey_interval_ms = mk;
+	kex_set_fail_hard(ps->kex, k->fail_hard);
+	kex_set_timers(ps->kex, k->retransmit_ms, k->timeout_ms);
+	if (k->peer_rekey_ms != ps->mkey_interval_ms) {
+		ps->mkey_interval_ms = k->peer_rekey_ms;
 		ps->mkey_since_ms = ev_now_ms(); /* a new schedule starts now */
 	}
 }
@@ -679,6 +658,7 @@ struct peers_next {
 	char *crl_text, *crl_problem;
 	char *km_problem;
 	struct peers_view view; /* what the peers will be */
+	struct skm_conf skm;	/* security-key-management, typed */
 };
 
 static void next_free(struct peers_next *n)
@@ -824,8 +804,8 @@ static int prepare_next(struct peers *ps, const struct lyd_node *tree, struct pe
 		pkiconf_check_cas(auth, e);
 	if (e && ds_errs_count(e))
 		return -1;
-	eskm = auth &&
-	       strcmp(model_leaf(auth, "enhanced-security-key-management") ?: "false", "true") == 0;
+	skm_conf_read(ds_ctx(ps->d->ds), auth, &n->skm);
+	eskm = auth && n->skm.on;
 	if (eskm)
 		pcn = model_leaf(me, "peering-common-name");
 	n->restart = true;
@@ -849,8 +829,8 @@ static void km_fail(struct peers *ps, const char *problem)
 }
 
 /* Start the key engine with what was prepared (n's resources are taken). */
-static bool start_engine(struct peers *ps, const struct lyd_node *auth, const struct lyd_node *skm,
-			 const char *pcn, struct peers_next *n)
+static bool start_engine(struct peers *ps, const struct lyd_node *auth, const char *pcn,
+			 struct peers_next *n)
 {
 	struct kex_config cfg = {0};
 
@@ -869,8 +849,13 @@ static bool start_engine(struct peers *ps, const struct lyd_node *auth, const st
 	ps->crl_poll_ms = 0;
 	MODEL_FOR_CHILD(auth, "certificate-revocation-list", crl)
 	{
-		uint64_t every =
-			(uint64_t)atoi(model_leaf(crl, "polling-interval") ?: "3600") * 1000;
+		uint64_t every = strtoull(model_leaf_or_default(ds_ctx(ps->d->ds), crl,
+								"/opensvr:authority/"
+								"certificate-revocation-list/"
+								"polling-interval")
+						  ?: "3600",
+					  NULL, 10) *
+				 1000;
 		const char *url = model_leaf(crl, "url");
 
 		if (!ps->crl_poll_ms || every < ps->crl_poll_ms)
@@ -883,12 +868,10 @@ static bool start_engine(struct peers *ps, const struct lyd_node *auth, const st
 	cfg.pcn = ps->pcn;
 	cfg.id = ps->id;
 	cfg.trust = ps->trust;
-	cfg.alg = kex_alg(skm);
-	cfg.retransmit_ms =
-		(uint64_t)atoi(model_leaf(skm, "peer-key-retransmit-interval") ?: "30") * 1000;
-	cfg.timeout_ms = (uint64_t)atoi(model_leaf(skm, "peer-key-timeout") ?: "3600") * 1000;
-	cfg.fail_hard = strcmp(model_leaf(skm, "invalid-certificate-behavior") ?: "fail-soft",
-			       "fail-hard") == 0;
+	cfg.alg = n->skm.alg;
+	cfg.retransmit_ms = n->skm.retransmit_ms;
+	cfg.timeout_ms = n->skm.timeout_ms;
+	cfg.fail_hard = n->skm.fail_hard;
 	MODEL_FOR_CHILD(auth, "trusted-ca-certificate", ca)
 	cfg.untrusted_ok |= strcmp(model_leaf(ca, "validation-mode") ?: "strict", "warn") == 0;
 	cfg.next_number = next_number;
@@ -899,7 +882,7 @@ static bool start_engine(struct peers *ps, const struct lyd_node *auth, const st
 		return false;
 	}
 	ps->mkey_interval_ms = UINT64_MAX; /* set_timers starts the schedule */
-	set_timers(ps, skm);
+	set_timers(ps, &n->skm);
 	ps->config_changes++;
 	ps->active = true;
 	return true;
@@ -940,19 +923,17 @@ static void add_peers(struct peers *ps, const struct lyd_node *auth, const struc
  * prepare_next). */
 static void apply_next(struct peers *ps, const struct lyd_node *running, struct peers_next *n)
 {
-	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL, *skm = NULL;
+	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL;
 	bool eskm;
 
 	model_find_self(running, ps->d->router, ps->d->node, &auth, &me, &mynode);
-	MODEL_FOR_CHILD(auth, "security-key-management", sk)
-	skm = sk;
 	free(ps->view.v);
 	ps->view = n->view;
 	memset(&n->view, 0, sizeof(n->view));
 	if (!n->restart) {
 		if (ps->kex) {
-			set_timers(ps, skm);
-			kex_set_alg(ps->kex, kex_alg(skm), ev_now_ms());
+			set_timers(ps, &n->skm);
+			kex_set_alg(ps->kex, n->skm.alg, ev_now_ms());
 			flush_kex(ps);
 			ps->config_changes++;
 		}
@@ -963,10 +944,9 @@ static void apply_next(struct peers *ps, const struct lyd_node *running, struct 
 	ps->active = false;
 	ps->plan = n->plan;
 	n->plan = NULL;
-	eskm = auth &&
-	       strcmp(model_leaf(auth, "enhanced-security-key-management") ?: "false", "true") == 0;
+	eskm = auth && n->skm.on;
 	if (ps->plan &&
-	    (!eskm || start_engine(ps, auth, skm, model_leaf(me, "peering-common-name"), n))) {
+	    (!eskm || start_engine(ps, auth, model_leaf(me, "peering-common-name"), n))) {
 		add_peers(ps, auth, me, mynode, eskm);
 		log_info("peer paths: %d path(s) on %d socket(s)%s%s", ps->npaths, ps->nsocks,
 			 eskm ? " as " : ", without key management", eskm ? ps->pcn : "");
