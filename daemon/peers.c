@@ -159,6 +159,8 @@ static void on_crl_dir(struct ev_io *io, int fd, unsigned events, void *arg)
 			}
 			p += sizeof(*e) + e->len;
 		}
+	if (ps->crl_changed)
+		ev_timer_arm(ps->timer, 0, 0); /* read it at once */
 }
 
 /* Watch the folder of a file:// revocation list for the file being
@@ -395,6 +397,7 @@ static void add_paths(struct peers *ps, const struct lyd_node *node, const char 
 
 static void flush_kex(struct peers *ps);
 static void peers_now(struct peers *ps, bool always);
+static void arm(struct peers *ps);
 
 /* Everything the peers and paths are built from, as text: when a commit
  * leaves it unchanged, the exchanges and keys stay as they are. */
@@ -963,6 +966,7 @@ static void rebuild(struct peers *ps, const struct lyd_node *running)
 	apply_next(ps, running, &n);
 	evaluate_alarms(ps); /* what the configuration implies, at once */
 	peers_now(ps, true);
+	arm(ps);
 }
 
 /* ---- datagrams ----------------------------------------------------------- */
@@ -1098,6 +1102,7 @@ static void on_packet(struct ev_io *io, int fd, unsigned events, void *arg)
 			on_datagram(ps, p, buf, (size_t)n);
 		fl = sizeof(from);
 	}
+	arm(ps); /* what came in may move a deadline (a BFD final, a retransmission) */
 }
 
 /* Peer p's certificate was refused under fail-hard: its paths are held
@@ -1184,13 +1189,31 @@ static void evaluate_alarms(struct peers *ps)
 	alarm_round_end(as, "peer-", now);
 }
 
-static void on_timer(struct ev_timer *t, void *arg)
+/* The timer goes off at the next thing due: a BFD packet or detection
+ * time, a key-exchange retransmission or timeout, the metadata key's
+ * schedule, the revocation lists' polling, and once a second at most for
+ * the alarms (and what the key engine does on its own coarse clock). */
+static void arm(struct peers *ps)
 {
-	struct peers *ps = arg;
+	uint64_t now = ev_now_ms(), next = ps->alarms_ms + 1000, d;
+
+	for (int i = 0; i < ps->npaths; i++)
+		if ((d = bfd_next_deadline(&ps->paths[i].bfd)) && d < next)
+			next = d;
+	if (ps->kex && (d = kex_next_deadline(ps->kex)) < next)
+		next = d;
+	if (ps->kex && ps->mkey_interval_ms && ps->mkey_since_ms + ps->mkey_interval_ms < next)
+		next = ps->mkey_since_ms + ps->mkey_interval_ms;
+	if (ps->kex && ps->crl_poll_ms && ps->crl_polled_ms + ps->crl_poll_ms < next)
+		next = ps->crl_polled_ms + ps->crl_poll_ms;
+	ev_timer_arm(ps->timer, next > now ? next - now : 0, 0);
+}
+
+static void tick(struct peers *ps)
+{
 	uint64_t now = ev_now_ms();
 	uint8_t pkt[BFD_CTRL_LEN];
 
-	(void)t;
 	for (int i = 0; i < ps->npaths; i++)
 		if (bfd_tick(&ps->paths[i].bfd, now, pkt))
 			send_path(ps, &ps->paths[i], NULL, 0);
@@ -1233,6 +1256,13 @@ static void on_timer(struct ev_timer *t, void *arg)
 	}
 }
 
+static void on_timer(struct ev_timer *t, void *arg)
+{
+	(void)t;
+	tick(arg);
+	arm(arg);
+}
+
 /* ---- configuration and state -------------------------------------------- */
 
 static int sub_prepare(void *arg, const struct lyd_node *diff, const struct lyd_node *tree,
@@ -1261,6 +1291,7 @@ static void sub_apply(void *arg, const struct lyd_node *diff, const struct lyd_n
 	apply_next(ps, running, ps->next ? ps->next : &none);
 	evaluate_alarms(ps); /* what the configuration implies, at once */
 	peers_now(ps, true);
+	arm(ps);
 }
 
 static void sub_abort(void *arg)
@@ -1294,7 +1325,6 @@ struct peers *peers_start(struct svrd *d)
 		log_warnx("peer paths: %s", e.n ? e.v[0].msg : "cannot subscribe");
 	ds_errs_free(&e);
 	ps->timer = ev_timer_add(d->loop, on_timer, ps);
-	ev_timer_arm(ps->timer, 50, 50);
 	rebuild(ps, ds_running(d->ds));
 	return ps;
 }
@@ -1440,6 +1470,7 @@ int peers_accept_key(struct peers *ps, const char *peer, char *fp, size_t fplen)
 		save_learned_pins(ps);
 		flush_kex(ps);
 		evaluate_alarms(ps);
+		arm(ps);
 		return 0;
 	}
 	return -1;
@@ -1464,6 +1495,7 @@ int peers_regenerate(struct peers *ps, uint32_t *index)
 	*index = kex_local_index(ps->kex);
 	ps->mkey_since_ms = ev_now_ms();
 	ps->mkey_changes++;
+	arm(ps);
 	return 0;
 }
 
