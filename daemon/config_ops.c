@@ -618,8 +618,34 @@ static int op_get_state(struct svrd *d, const struct mgmt_peer *peer, const stru
 	return 0;
 }
 
+int svrd_rpc_register(struct svrd *d, const char *name, svrd_rpc_fn fn, void *arg)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/opensvr:%s", name);
+	if (d->nrpcs == SVRD_MAX_RPCS || !lys_find_path(ds_ctx(d->ds), NULL, path, 0)) {
+		ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
+		return -1;
+	}
+	for (int i = 0; i < d->nrpcs; i++)
+		if (strcmp(d->rpcs[i].name, name) == 0)
+			return -1;
+	d->rpcs[d->nrpcs].name = name;
+	d->rpcs[d->nrpcs].fn = fn;
+	d->rpcs[d->nrpcs++].arg = arg;
+	return 0;
+}
+
+static const struct svrd_rpc *rpc_find(const struct svrd *d, const char *name)
+{
+	for (int i = 0; i < d->nrpcs; i++)
+		if (strcmp(d->rpcs[i].name, name) == 0)
+			return &d->rpcs[i];
+	return NULL;
+}
+
 /* A YANG RPC: the input is checked against the model before anything
- * runs.  Handlers register as their subsystems land. */
+ * runs; then the subsystem that registered it serves it. */
 static int op_rpc(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
 		  struct json **data, struct json **error)
 {
@@ -630,6 +656,7 @@ static int op_rpc(struct svrd *d, const struct mgmt_peer *peer, const struct jso
 	struct ly_in *in = NULL;
 	char *inj = input ? json_print(input) : NULL, *req;
 	size_t len;
+	const struct svrd_rpc *rpc;
 
 	(void)peer;
 	if (!name || strchr(name, '"') || strchr(name, ':')) {
@@ -648,43 +675,11 @@ static int op_rpc(struct svrd *d, const struct mgmt_peer *peer, const struct jso
 
 		ds_errs_add(&e, false, name, "%s", it ? it->msg : "not an RPC of the model");
 		ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
-	} else if (strcmp(name, "reload-local-certificates") == 0) {
-		if (peers_reload(d->peers) < 0)
-			ds_errs_add(&e, false, name,
-				    "enhanced security key management is not running on this node");
-		else
-			*data = json_new_object();
-	} else if (strcmp(name, "security-peer-key-accept") == 0) {
-		const char *who = input ? json_get_str(input, "peer", NULL) : NULL;
-		char fp[80] = "";
-
-		if (!who || peers_accept_key(d->peers, who, fp, sizeof(fp)) < 0) {
-			ds_errs_add(
-				&e, false, name,
-				"no key was refused for peer %s: nothing to accept (show alarms "
-				"names a peer whose key changed)",
-				who ? who : "?");
-		} else {
-			*data = json_new_object();
-			json_set(*data, "fingerprint", json_new_str(fp));
-		}
-	} else if (strcmp(name, "security-metadata-key-regenerate") == 0 ||
-		   strcmp(name, "security-peer-key-rekey") == 0) {
-		uint32_t index;
-
-		if ((strcmp(name, "security-peer-key-rekey") == 0
-			     ? peers_rekey(d->peers, &index)
-			     : peers_regenerate(d->peers, &index)) < 0) {
-			ds_errs_add(&e, false, name,
-				    "enhanced security key management is not running on this "
-				    "node (enhanced-security-key-management, peering-common-name)");
-		} else {
-			*data = json_new_object();
-			json_set(*data, "metadata-rekey-index", json_new_int(index));
-		}
-	} else {
+	} else if (!(rpc = rpc_find(d, name))) {
 		ds_errs_add(&e, false, name,
 			    "not available yet: no subsystem of this svrd implements it");
+	} else if (rpc->fn(rpc->arg, input, data, &e) == 0 && !*data) {
+		*data = json_new_object();
 	}
 	ly_in_free(in, 0);
 	free(req);

@@ -1302,6 +1302,82 @@ static void sub_abort(void *arg)
 		next_free(ps->next);
 }
 
+/* ---- the RPCs the peers serve ------------------------------------------------ */
+
+#define KM_OFF "enhanced security key management is not running on this node"
+
+static int rpc_reload(void *arg, const struct json *input, struct json **out, struct ds_errs *e)
+{
+	(void)input;
+	(void)out;
+	if (peers_reload(arg) == 0)
+		return 0;
+	ds_errs_add(e, false, "reload-local-certificates", KM_OFF);
+	return -1;
+}
+
+static int rpc_accept(void *arg, const struct json *input, struct json **out, struct ds_errs *e)
+{
+	const char *who = input ? json_get_str(input, "peer", NULL) : NULL;
+	char fp[80] = "";
+
+	if (!who || peers_accept_key(arg, who, fp, sizeof(fp)) < 0) {
+		ds_errs_add(e, false, "security-peer-key-accept",
+			    "no key was refused for peer %s: nothing to accept (show alarms names "
+			    "a peer whose key changed)",
+			    who ? who : "?");
+		return -1;
+	}
+	*out = json_new_object();
+	json_set(*out, "fingerprint", json_new_str(fp));
+	return 0;
+}
+
+/* metadata-key-regenerate, and peer-key-rekey (rekey: true) */
+static int rpc_new_keys(struct peers *ps, bool rekey, struct json **out, struct ds_errs *e)
+{
+	uint32_t index;
+
+	if ((rekey ? peers_rekey(ps, &index) : peers_regenerate(ps, &index)) < 0) {
+		ds_errs_add(e, false,
+			    rekey ? "security-peer-key-rekey" : "security-metadata-key-regenerate",
+			    KM_OFF " (enhanced-security-key-management, peering-common-name)");
+		return -1;
+	}
+	*out = json_new_object();
+	json_set(*out, "metadata-rekey-index", json_new_int(index));
+	return 0;
+}
+
+static int rpc_rekey(void *arg, const struct json *input, struct json **out, struct ds_errs *e)
+{
+	(void)input;
+	return rpc_new_keys(arg, true, out, e);
+}
+
+static int rpc_regenerate(void *arg, const struct json *input, struct json **out, struct ds_errs *e)
+{
+	(void)input;
+	return rpc_new_keys(arg, false, out, e);
+}
+
+static void register_rpcs(struct peers *ps)
+{
+	static const struct {
+		const char *name;
+		svrd_rpc_fn fn;
+	} rpcs[] = {
+		{"reload-local-certificates", rpc_reload},
+		{"security-peer-key-accept", rpc_accept},
+		{"security-peer-key-rekey", rpc_rekey},
+		{"security-metadata-key-regenerate", rpc_regenerate},
+	};
+
+	for (size_t i = 0; i < sizeof(rpcs) / sizeof(rpcs[0]); i++)
+		if (svrd_rpc_register(ps->d, rpcs[i].name, rpcs[i].fn, ps) < 0)
+			log_warnx("peer paths: cannot serve RPC %s", rpcs[i].name);
+}
+
 struct peers *peers_start(struct svrd *d)
 {
 	struct peers *ps = calloc(1, sizeof(*ps));
@@ -1325,6 +1401,7 @@ struct peers *peers_start(struct svrd *d)
 		log_warnx("peer paths: %s", e.n ? e.v[0].msg : "cannot subscribe");
 	ds_errs_free(&e);
 	ps->timer = ev_timer_add(d->loop, on_timer, ps);
+	register_rpcs(ps);
 	rebuild(ps, ds_running(d->ds));
 	return ps;
 }

@@ -15,8 +15,23 @@ struct json;
 struct mgmt_server;
 struct pcli_session;
 
+/* A YANG RPC of the model, served by the subsystem that registered it
+ * (svrd_rpc_register).  Its input has been checked against the model; it
+ * returns 0 with *output set (NULL: an empty reply), or -1 with an error
+ * in e (naming what is wrong). */
+typedef int (*svrd_rpc_fn)(void *arg, const struct json *input, struct json **output,
+			   struct ds_errs *e);
+#define SVRD_MAX_RPCS 16
+struct svrd_rpc {
+	const char *name;
+	svrd_rpc_fn fn;
+	void *arg;
+};
+
 struct svrd {
 	struct ev_loop *loop;
+	struct svrd_rpc rpcs[SVRD_MAX_RPCS];
+	int nrpcs;
 	struct mgmt_server *mgmt;
 	char *state_dir;
 	char *socket_path;
@@ -56,6 +71,9 @@ struct mgmt_op {
 };
 
 const struct mgmt_op *mgmt_op_find(const char *name);
+/* Serve the model's RPC name (without the module prefix) with fn: 0, or
+ * -1 when the model has no such RPC, it is taken, or the table is full. */
+int svrd_rpc_register(struct svrd *d, const char *name, svrd_rpc_fn fn, void *arg);
 const struct mgmt_op *config_op_find(const char *name);
 /* A connection ends: free its session state, release its lock. */
 void config_session_end(struct svrd *d, struct mgmt_peer *peer);
