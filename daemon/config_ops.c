@@ -68,8 +68,7 @@ static struct json *warnings_json(const struct ds_errs *e)
 	return list;
 }
 
-/* Finish an operation: errors make the reply an error, warnings ride in data. */
-static int finish(struct ds_errs *e, struct json **data, struct json **error)
+int config_finish(struct ds_errs *e, struct json **data, struct json **error)
 {
 	if (ds_errs_count(e)) {
 		*error = config_errors_json(e);
@@ -158,7 +157,7 @@ static int op_get_config(struct svrd *d, const struct mgmt_peer *peer, const str
 
 	(void)peer;
 	if (ds_errs_count(&e))
-		return finish(&e, data, error);
+		return config_finish(&e, data, error);
 	if (words && *words) {
 		/* only the subtree at PATH, with the levels that lead to it */
 		char *dpath = pcli_resolve(d->ds, words, &e);
@@ -179,7 +178,7 @@ static int op_get_config(struct svrd *d, const struct mgmt_peer *peer, const str
 			lyd_free_all(t);
 		if (ds_errs_count(&e)) {
 			lyd_free_all(sub);
-			return finish(&e, data, error);
+			return config_finish(&e, data, error);
 		}
 		t = sub;
 		owned = true;
@@ -195,7 +194,7 @@ static int op_get_config(struct svrd *d, const struct mgmt_peer *peer, const str
 	free(text);
 	if (owned)
 		lyd_free_all(t);
-	return finish(&e, data, error);
+	return config_finish(&e, data, error);
 }
 
 static void add_status(struct svrd *d, const struct mgmt_peer *peer, struct json *o)
@@ -242,7 +241,7 @@ static int op_edit(struct svrd *d, const struct mgmt_peer *peer, const struct js
 		ds_delete(d->ds, peer->id, path, &e);
 	else
 		ds_errs_add(&e, false, NULL, "operation must be set or delete, not '%s'", op);
-	return finish(&e, data, error);
+	return config_finish(&e, data, error);
 }
 
 static int op_cli_config(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
@@ -266,7 +265,7 @@ static int op_cli_config(struct svrd *d, const struct mgmt_peer *peer, const str
 		    (strcmp(w1, "config") == 0 || strcmp(w1, "configure") == 0) &&
 		    strcmp(w2, "exclusive") == 0) {
 			if (ds_lock(d->ds, peer->id, &e) < 0)
-				return finish(&e, data, error);
+				return config_finish(&e, data, error);
 			line = "configure";
 		}
 	}
@@ -276,7 +275,7 @@ static int op_cli_config(struct svrd *d, const struct mgmt_peer *peer, const str
 	*data = json_new_object();
 	json_set(*data, "result", json_new_str(r == PCLI_ERROR ? "error" : names[r]));
 	add_status(d, peer, *data);
-	return finish(&e, data, error);
+	return config_finish(&e, data, error);
 }
 
 static int op_validate(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
@@ -287,7 +286,7 @@ static int op_validate(struct svrd *d, const struct mgmt_peer *peer, const struc
 	(void)peer;
 	(void)args;
 	ds_validate(d->ds, &e);
-	return finish(&e, data, error);
+	return config_finish(&e, data, error);
 }
 
 static int op_commit(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
@@ -309,7 +308,7 @@ static int op_commit(struct svrd *d, const struct mgmt_peer *peer, const struct 
 		json_set(*data, "number", json_new_int(n));
 		json_set(*data, "confirm-deadline-ms", json_new_int(ds_confirm_deadline(d->ds)));
 	}
-	return finish(&e, data, error);
+	return config_finish(&e, data, error);
 }
 
 static int op_rollback(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
@@ -323,7 +322,7 @@ static int op_rollback(struct svrd *d, const struct mgmt_peer *peer, const struc
 			    "rollback needs a commit number (show config history)");
 	else
 		ds_rollback(d->ds, peer->id, (uint32_t)n, &e);
-	return finish(&e, data, error);
+	return config_finish(&e, data, error);
 }
 
 static int op_discard(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
@@ -333,7 +332,7 @@ static int op_discard(struct svrd *d, const struct mgmt_peer *peer, const struct
 
 	(void)args;
 	ds_discard(d->ds, peer->id, &e);
-	return finish(&e, data, error);
+	return config_finish(&e, data, error);
 }
 
 static int op_history(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
@@ -385,7 +384,7 @@ static int op_compare(struct svrd *d, const struct mgmt_peer *peer, const struct
 		lyd_free_all(a);
 	if (own_b)
 		lyd_free_all(b);
-	return finish(&e, data, error);
+	return config_finish(&e, data, error);
 }
 
 static int op_lock(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
@@ -397,7 +396,7 @@ static int op_lock(struct svrd *d, const struct mgmt_peer *peer, const struct js
 		ds_unlock(d->ds, peer->id);
 	else
 		ds_lock(d->ds, peer->id, &e);
-	return finish(&e, data, error);
+	return config_finish(&e, data, error);
 }
 
 /* Export and import files live under STATE/exports; a name is one word.
@@ -504,7 +503,7 @@ out:
 	free(text);
 	if (owned)
 		lyd_free_all(t);
-	return finish(&e, data, error);
+	return config_finish(&e, data, error);
 }
 
 static char *slurp(const char *path, struct ds_errs *e)
@@ -581,345 +580,16 @@ static int op_import(struct svrd *d, const struct mgmt_peer *peer, const struct 
 
 	if (!text) {
 		if (export_path(d, json_get_str(args, "name", NULL), path, sizeof(path), &e) < 0)
-			return finish(&e, data, error);
+			return config_finish(&e, data, error);
 		text = owned = slurp(path, &e);
 	}
 	if (text)
 		load_text(d, peer, text, json_get_bool(args, "replace", true), &e);
 	free(owned);
-	return finish(&e, data, error);
-}
-
-/* Operational state, YANG-modelled (authority-state).  Subsystems add their
- * parts as they land; the node's own identity is always there. */
-static int op_get_state(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
-			struct json **data, struct json **error)
-{
-	struct lyd_node *state = NULL;
-	char path[512], *text = NULL;
-
-	(void)peer;
-	(void)args;
-	snprintf(path, sizeof(path), "/opensvr:authority-state/router[name='%s']/node[name='%s']",
-		 d->router, d->node);
-	if (lyd_new_path(NULL, ds_ctx(d->ds), path, NULL, 0, &state) != LY_SUCCESS ||
-	    lyd_print_mem(&text, lyd_first_sibling(state), LYD_JSON, LYD_PRINT_WITHSIBLINGS) !=
-		    LY_SUCCESS) {
-		ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
-		lyd_free_all(state);
-		*error = mgmt_error_obj(MGMT_E_INTERNAL, NULL,
-					"router or node name is not a valid YANG name");
-		return -1;
-	}
-	lyd_free_all(state);
-	*data = json_new_object();
-	json_set(*data, "state", json_new_str(text));
-	free(text);
-	return 0;
-}
-
-int svrd_rpc_register(struct svrd *d, const char *name, svrd_rpc_fn fn, void *arg)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "/opensvr:%s", name);
-	if (d->nrpcs == SVRD_MAX_RPCS || !lys_find_path(ds_ctx(d->ds), NULL, path, 0)) {
-		ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
-		return -1;
-	}
-	for (int i = 0; i < d->nrpcs; i++)
-		if (strcmp(d->rpcs[i].name, name) == 0)
-			return -1;
-	d->rpcs[d->nrpcs].name = name;
-	d->rpcs[d->nrpcs].fn = fn;
-	d->rpcs[d->nrpcs++].arg = arg;
-	return 0;
-}
-
-static const struct svrd_rpc *rpc_find(const struct svrd *d, const char *name)
-{
-	for (int i = 0; i < d->nrpcs; i++)
-		if (strcmp(d->rpcs[i].name, name) == 0)
-			return &d->rpcs[i];
-	return NULL;
-}
-
-/* A YANG RPC: the input is checked against the model before anything
- * runs; then the subsystem that registered it serves it. */
-static int op_rpc(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
-		  struct json **data, struct json **error)
-{
-	const char *name = json_get_str(args, "name", NULL);
-	const struct json *input = json_get(args, "input");
-	struct ds_errs e = {0};
-	struct lyd_node *tree = NULL, *op = NULL;
-	struct ly_in *in = NULL;
-	char *inj = input ? json_print(input) : NULL, *req;
-	size_t len;
-	const struct svrd_rpc *rpc;
-
-	(void)peer;
-	if (!name || strchr(name, '"') || strchr(name, ':')) {
-		free(inj);
-		*error = mgmt_error_obj(MGMT_E_REQUEST, NULL, "rpc needs a \"name\"");
-		return -1;
-	}
-	len = strlen(name) + (inj ? strlen(inj) : 2) + 32;
-	req = malloc(len);
-	snprintf(req, len, "{\"opensvr:%s\":%s}", name, inj ? inj : "{}");
-	free(inj);
-	if (ly_in_new_memory(req, &in) != LY_SUCCESS ||
-	    lyd_parse_op(ds_ctx(d->ds), NULL, in, LYD_JSON, LYD_TYPE_RPC_YANG, &tree, &op) !=
-		    LY_SUCCESS) {
-		struct ly_err_item *it = ly_err_first(ds_ctx(d->ds));
-
-		ds_errs_add(&e, false, name, "%s", it ? it->msg : "not an RPC of the model");
-		ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
-	} else if (!(rpc = rpc_find(d, name))) {
-		ds_errs_add(&e, false, name,
-			    "not available yet: no subsystem of this svrd implements it");
-	} else if (rpc->fn(rpc->arg, input, data, &e) == 0 && !*data) {
-		*data = json_new_object();
-	}
-	ly_in_free(in, 0);
-	free(req);
-	lyd_free_all(tree);
-	return finish(&e, data, error);
-}
-
-/* The configuration schema for a shell's command tree: every config node
- * with its kind, help, keys, the values a leaf takes and its default. */
-static struct json *schema_json(const struct lysc_node *parent, const struct lys_module *mod)
-{
-	struct json *list = json_new_array();
-	const struct lysc_node *sn = NULL;
-
-	while ((sn = lys_getnext(sn, parent, parent ? NULL : mod->compiled, 0))) {
-		struct json *o;
-		char *path;
-
-		if (!(sn->flags & LYS_CONFIG_W))
-			continue;
-		o = json_new_object();
-		json_set(o, "name", json_new_str(sn->name));
-		json_set(o, "description", json_new_str(sn->dsc ? sn->dsc : ""));
-		path = lysc_path(sn, LYSC_PATH_DATA, NULL, 0);
-		json_set(o, "path", json_new_str(path ? path : ""));
-		free(path);
-		switch (sn->nodetype) {
-		case LYS_CONTAINER:
-			json_set(o, "kind", json_new_str("container"));
-			json_set(o, "children", schema_json(sn, mod));
-			break;
-		case LYS_LIST: {
-			struct json *keys = json_new_array();
-			const struct lysc_node *k;
-
-			for (k = lysc_node_child(sn); k && (k->flags & LYS_KEY); k = k->next)
-				json_append(keys, json_new_str(k->name));
-			json_set(o, "kind", json_new_str("list"));
-			json_set(o, "keys", keys);
-			json_set(o, "children", schema_json(sn, mod));
-			break;
-		}
-		case LYS_LEAF:
-		case LYS_LEAFLIST: {
-			const struct lysc_node_leaf *l = (const struct lysc_node_leaf *)sn;
-			struct strbuf t = STRBUF_INIT;
-			struct json *enums = json_new_array();
-			const struct lysc_type *ty = l->type;
-
-			model_describe_type(ty, &t);
-			json_set(o, "kind",
-				 json_new_str(sn->nodetype == LYS_LEAF ? "leaf" : "leaf-list"));
-			json_set(o, "type", json_new_str(strbuf_str(&t)));
-			strbuf_free(&t);
-			if (l->units)
-				json_set(o, "units", json_new_str(l->units));
-			if (sn->nodetype == LYS_LEAF && l->dflt)
-				json_set(o, "default",
-					 json_new_str(lyd_value_get_canonical(sn->module->ctx,
-									      l->dflt)));
-			if (sn->flags & LYS_KEY)
-				json_set(o, "key", json_new_bool(true));
-			/* enum names, also inside unions ("never") */
-			{
-				const struct lysc_type *types[16];
-				size_t nt = 0;
-
-				if (ty->basetype == LY_TYPE_UNION) {
-					const struct lysc_type_union *u = (const void *)ty;
-					LY_ARRAY_COUNT_TYPE i;
-
-					LY_ARRAY_FOR(u->types, i)
-					if (nt < 16)
-						types[nt++] = u->types[i];
-				} else {
-					types[nt++] = ty;
-				}
-				for (size_t i = 0; i < nt; i++) {
-					if (types[i]->basetype == LY_TYPE_ENUM) {
-						const struct lysc_type_enum *en =
-							(const void *)types[i];
-						LY_ARRAY_COUNT_TYPE k;
-
-						LY_ARRAY_FOR(en->enums, k)
-						json_append(enums, json_new_str(en->enums[k].name));
-					} else if (types[i]->basetype == LY_TYPE_BOOL) {
-						json_append(enums, json_new_str("true"));
-						json_append(enums, json_new_str("false"));
-					}
-				}
-			}
-			json_set(o, "enums", enums);
-			/* PEM text is typed over several lines */
-			if (strcmp(sn->name, "content") == 0)
-				json_set(o, "multiline", json_new_bool(true));
-			break;
-		}
-		default:
-			json_set(o, "kind", json_new_str("other"));
-		}
-		json_append(list, o);
-	}
-	return list;
-}
-
-static int op_get_schema(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
-			 struct json **data, struct json **error)
-{
-	(void)peer;
-	(void)args;
-	(void)error;
-	*data = json_new_object();
-	json_set(*data, "nodes",
-		 schema_json(NULL, ly_ctx_get_module_implemented(ds_ctx(d->ds), "opensvr")));
-	return 0;
-}
-
-/* list-keys names its list by a schema path: '/', then node names
- * separated by '/', each a YANG identifier optionally prefixed by its
- * module ("/opensvr:authority/router").  Nothing else reaches libyang's
- * XPath engine: no predicates, functions, wildcards, axes or unions, so the
- * work is one walk over the list's entries, and at most LIST_KEYS_MAX keys
- * come back. */
-#define LIST_KEYS_PATH_MAX 512
-#define LIST_KEYS_MAX	   10000
-
-static struct json *schema_path_error(const char *sp)
-{
-	size_t at;
-	const char *why;
-
-	if (strlen(sp) > LIST_KEYS_PATH_MAX)
-		return mgmt_error_obj(MGMT_E_REQUEST, NULL,
-				      "list-keys takes a schema path no longer than %d characters",
-				      LIST_KEYS_PATH_MAX);
-	why = mgmt_schema_path_fault(sp, &at);
-	if (!why)
-		return NULL;
-	return mgmt_error_obj(
-		MGMT_E_REQUEST, NULL,
-		"list-keys takes a schema path (node names separated by '/', each "
-		"optionally prefixed by its module, as in /opensvr:authority/router), "
-		"not an expression: %s (character %zu)",
-		why, at);
-}
-
-/* The schema node of a checked path; the first node may leave out the
- * module (opensvr). */
-static const struct lysc_node *schema_list(struct svrd *d, const char *sp, char *full, size_t len,
-					   struct json **error)
-{
-	const struct lysc_node *sn;
-	size_t n = strcspn(sp + 1, "/");
-
-	if (memchr(sp + 1, ':', n))
-		snprintf(full, len, "%s", sp);
-	else
-		snprintf(full, len, "/opensvr:%s", sp + 1);
-	sn = lys_find_path(ds_ctx(d->ds), NULL, full, 0);
-	ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
-	if (!sn) {
-		*error = mgmt_error_obj(MGMT_E_INVALID, NULL,
-					"list-keys: no such list in the model (schema path %s)",
-					full);
-		return NULL;
-	}
-	if (sn->nodetype != LYS_LIST) {
-		*error = mgmt_error_obj(MGMT_E_INVALID, NULL,
-					"list-keys: %s is a %s, not a list (schema path)", full,
-					lys_nodetype2str(sn->nodetype));
-		return NULL;
-	}
-	return sn;
-}
-
-/* Existing entries of a list, for completion: the list is named by its
- * schema path; entries under the session's current level when that level
- * is inside the list's parent, else all of them. */
-static int op_list_keys(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
-			struct json **data, struct json **error)
-{
-	const char *sp = json_get_str(args, "schema-path", NULL);
-	const char *level = peer->pcli ? pcli_path(peer->pcli) : "";
-	struct json *keys;
-	struct ly_set *set = NULL;
-	struct strbuf xpath = STRBUF_INIT;
-	char full[LIST_KEYS_PATH_MAX + 16];
-	const char *name;
-	bool truncated = false;
-
-	if (!sp || !*sp) {
-		*error = mgmt_error_obj(MGMT_E_REQUEST, NULL, "list-keys needs a \"schema-path\"");
-		return -1;
-	}
-	if ((*error = schema_path_error(sp)) || !schema_list(d, sp, full, sizeof(full), error))
-		return -1;
-	sp = full;
-	name = strrchr(sp, '/') + 1;
-	if (strchr(name, ':'))
-		name = strchr(name, ':') + 1;
-	{
-		/* the list's parent is the current level: its entries there */
-		char *lsp = peer->pcli ? pcli_schema_path(peer->pcli) : NULL;
-		size_t plen = (size_t)(strrchr(sp, '/') - sp);
-
-		if (lsp && *lsp && strlen(lsp) == plen && strncmp(lsp, sp, plen) == 0)
-			strbuf_addf(&xpath, "%s/%s", level, name);
-		else
-			strbuf_adds(&xpath, sp);
-		free(lsp);
-	}
-	keys = json_new_array();
-	if (ds_candidate(d->ds) && !xpath.oom &&
-	    lyd_find_xpath(ds_candidate(d->ds), strbuf_str(&xpath), &set) == LY_SUCCESS) {
-		for (uint32_t i = 0; i < set->count; i++) {
-			struct lyd_node *k = lyd_child(set->dnodes[i]);
-
-			if (json_len(keys) == LIST_KEYS_MAX) {
-				truncated = true;
-				break;
-			}
-			if (k && (k->schema->flags & LYS_KEY))
-				json_append(keys, json_new_str(lyd_get_value(k)));
-		}
-	}
-	ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
-	ly_set_free(set, NULL);
-	strbuf_free(&xpath);
-	*data = json_new_object();
-	json_set(*data, "keys", keys);
-	if (truncated)
-		json_set(*data, "truncated", json_new_bool(true));
-	return 0;
+	return config_finish(&e, data, error);
 }
 
 static const struct mgmt_op config_ops[] = {
-	{"get-schema", false, op_get_schema},
-	{"list-keys", false, op_list_keys},
-	{"get-state", false, op_get_state},
-	{"rpc", true, op_rpc},
 	{"get-config", false, op_get_config},
 	{"config-status", false, op_status},
 	{"edit", true, op_edit},
@@ -940,5 +610,5 @@ const struct mgmt_op *config_op_find(const char *name)
 	for (size_t i = 0; i < sizeof(config_ops) / sizeof(config_ops[0]); i++)
 		if (strcmp(config_ops[i].name, name) == 0)
 			return &config_ops[i];
-	return NULL;
+	return model_op_find(name);
 }

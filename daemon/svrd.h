@@ -75,6 +75,10 @@ const struct mgmt_op *mgmt_op_find(const char *name);
  * -1 when the model has no such RPC, it is taken, or the table is full. */
 int svrd_rpc_register(struct svrd *d, const char *name, svrd_rpc_fn fn, void *arg);
 const struct mgmt_op *config_op_find(const char *name);
+const struct mgmt_op *model_op_find(const char *name);
+/* Finish an operation: errors make the reply an error, warnings ride in
+ * data (config_ops.c). */
+int config_finish(struct ds_errs *e, struct json **data, struct json **error);
 /* A connection ends: free its session state, release its lock. */
 void config_session_end(struct svrd *d, struct mgmt_peer *peer);
 /* ds_errs as the "error" object of a reply (NULL if there are no errors). */
