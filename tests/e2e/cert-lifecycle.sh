@@ -229,9 +229,12 @@ lab_until 5 routerA 'show sessions' "routerB" 0 ||
 	fail "fail-hard: the session with a revoked peer stayed: $(sh_ routerA 'show sessions')"
 udp_ok after && fail "fail-hard: traffic still carried to a revoked peer"
 cp "$ca/crl-before.pem" "$ca/crl.new" && mv "$ca/crl.new" "$ca/crl.pem"
-# as after any fail-hard refusal (recover above), routerB starts over
-sh_ routerB 'reload local certificates' >/dev/null || fail "reload on routerB (fail-hard)"
-lab_until 20 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+lab_until 10 routerA 'show alarms' "CRITICAL .*Peer routerB certificate is revoked" 0 ||
+	fail "fail-hard: the old list back, the alarm did not clear: $(sh_ routerA 'show alarms')"
+# routerA starts over (a peering torn down by fail-hard does not yet come
+# back by itself when the revocation is undone: see doc/security.md)
+lab_restart routerA || fail "restarting routerA (fail-hard)"
+lab_until 30 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 	fail "fail-hard: not complete after the old list came back: $(sh_ routerA 'show peers security')"
 ok=0
 for i in 1 2 3 4 5; do udp_ok "back$i" && ok=1 && break; done
