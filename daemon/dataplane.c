@@ -1,6 +1,6 @@
 /* DOC: the data plane of svrd
  *
- * Wires the datapath (forwarders/datapath.c) to the configuration, the
+ * Wires the datapath (forwarders/datapath.h) to the configuration, the
  * key engine and a forwarder.  On every commit (after the peer paths are
  * rebuilt, so the key engine's peer numbers are current) it tells the
  * datapath the peers and the services, and opens the node's forwarder when
