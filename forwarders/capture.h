@@ -1,11 +1,12 @@
-/* What the pcap and raw-socket forwarders share (private to forwarders/):
- * the capture loop.  Both open one capture per LAN, then per WAN
- * interface, with the filter of its side (fwd_filter), have netfilter drop
- * the kernel's copies, read each capture's packets in turn into copies of
- * their own, and send on what the datapath leaves alone, since the kernel
- * dropped its copy.  They differ only in how one capture is opened, read
- * and closed: a struct capture_kind says that, capture.c does the rest
- * and is each one's struct fwd. */
+/* DOC: the capture loop of pcap and raw-socket (private to forwarders/)
+ *
+ * Both forwarders open one capture per LAN, then per WAN interface, with
+ * the filter of its side (fwd_filter), have netfilter drop the kernel's
+ * copies, read each capture's packets in turn into copies of their own,
+ * and send on what the datapath leaves alone, since the kernel dropped
+ * its copy.  They differ only in how one capture is opened, read and
+ * closed: a struct capture_kind says that, and capture.c does the rest
+ * (it is both forwarders' struct fwd). */
 #ifndef SVR_CAPTURE_H
 #define SVR_CAPTURE_H
 

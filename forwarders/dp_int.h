@@ -1,13 +1,16 @@
-/* The datapath's internals, shared by its files and by nothing else
+/* DOC: the datapath's files and what they share (private to forwarders/)
+ *
+ * The datapath's internals, shared by its files and by nothing else
  * (datapath.h is the interface).  The datapath is split by concern, each
  * file readable on its own:
  *
  *   datapath.c    the packet path: dp_lan_in and dp_wan_in dispatch a
- *                 packet through the steps below; the tick; the state
+ *                 packet through the steps below; a datapath made and freed
  *   dp_config.c   what svrd tells it: peers (slots bound to a router's
  *                 name), services, local prefixes, limits, epochs, clocks
  *   dp_session.c  the session table: its hash chains, the count by source
- *                 address, the waypoint ports of each peer, payload keys
+ *                 address, the waypoint ports of each peer, payload keys;
+ *                 the tick (idle sessions, due rotations); listing them
  *   dp_parse.c    reading a packet (struct pkt) and building one
  *   dp_meta.c     the metadata handshake: first packets sealed and opened,
  *                 the payload key wrapped, rotated keys, re-triggers

@@ -12,11 +12,14 @@
  *   raw-socket  AF_PACKET sockets with the same filter compiled to BPF;
  *               the kernel drops its copy the same way.
  *
- * What the datapath sends, all three hand to the kernel through a raw IP
- * socket, so routes, ARP and neighbour discovery stay the kernel's: the
- * same packet leaves the same way whatever the forwarder.  (For pcap and
- * raw-socket, a packet the datapath leaves alone is sent on the same way,
- * since the kernel dropped its copy.)
+ * What the datapath sends, all three hand to the kernel through raw IP
+ * sockets of their own (send), so routes, ARP and neighbour discovery
+ * stay the kernel's: the same packet leaves the same way whatever the
+ * forwarder.  (For pcap and raw-socket, a packet the datapath leaves
+ * alone is sent on the same way, since the kernel dropped its copy.)
+ * Each counts what it took, sent, lost and could not send (stats).
+ * pcap and raw-socket differ only in how one capture is opened and read:
+ * the loop around it is theirs in common (capture.h).
  *
  * The match is the same for all three: from a LAN interface, destinations
  * in the prefixes of services routed to a peer; from a WAN interface, UDP
