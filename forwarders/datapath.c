@@ -445,7 +445,11 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 	enum dp_verdict v;
 
 	out->extra_len = 0;
-	memset(&w, 0, sizeof(w));
+	/* what the steps read before they set it (the rest of w is set
+	 * before it is read; this runs for every packet) */
+	memset(&w.m, 0, sizeof(w.m));
+	w.mlen = 0;
+	w.first = w.rekey = false;
 	if (!wan_ours(dp, b, len, &w)) {
 		dp->st.passed++;
 		return DP_PASS;
@@ -453,6 +457,7 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *b, size_t len, uint64_t 
 	dp->st.wan_in++;
 	dp->st.wan_in_bytes += len;
 	v = wan_in(dp, &w, now, out);
-	crypto_wipe(&w.next_key, sizeof(w.next_key));
+	if (w.first) /* only a first packet's metadata brings a payload key */
+		crypto_wipe(&w.next_key, sizeof(w.next_key));
 	return v;
 }
