@@ -3,7 +3,7 @@
  * What a router pays for a flow it has not seen before, measured on the
  * sans-I/O datapath (forwarders/datapath.h) with two routers in one
  * process, their keys real (engine crypto) and only their source the
- * benchmark's, as in the unit tests:
+ * benchmark's, as in the unit tests (tests/dpharness.h):
  *
  *   - ingress: the first packet of a new UDP 5-tuple from the LAN
  *     (dp_lan_in): a session, a waypoint port, a payload key of its own,
@@ -56,6 +56,7 @@
 #include "crypto.h"
 #include "csum.h"
 #include "datapath.h"
+#include "dpharness.h"
 #include "svrmeta.h"
 
 #define NPEERS	     8 /* a peer has 24,576 waypoint ports of its parity: 100,000 sessions need 5 */
@@ -68,12 +69,9 @@
 #define BLOCKS	     10 /* each rate: the median of this many blocks */
 #define NOW_MS	     1000000
 
-struct router_keys {
-	struct crypto_seal_key own, peer; /* our metadata key, the peers' */
-	uint32_t own_index, peer_index;
-};
-
-static struct router_keys ka, kb;
+/* the routers' metadata keys (tests/dpharness.h): routerA holds routerB's
+ * for each of its NPEERS peers, routerB routerA's */
+static struct dph_keys ka, kb;
 static struct dp_out out, back;
 
 static double now_s(void)
@@ -123,54 +121,18 @@ static double faults(void)
 
 /* ---- keys: where svrd would ask the key engine -------------------------- */
 
-static int peer_mkey(void *arg, int peer, struct crypto_seal_key *k, uint32_t *index)
+#if NPEERS > DPH_PEERS
+#error "the harness holds keys for DPH_PEERS peers"
+#endif
+
+static void keys(void)
 {
-	struct router_keys *rk = arg;
-
-	if (peer < 0 || peer >= NPEERS)
-		return -1;
-	*k = rk->peer;
-	*index = rk->peer_index;
-	return 0;
-}
-
-static int own_mkey(void *arg, uint32_t index, struct crypto_seal_key *k)
-{
-	struct router_keys *rk = arg;
-
-	if (index != rk->own_index)
-		return -1;
-	*k = rk->own;
-	return 0;
-}
-
-/* kex_wrap's format: index (4) | crypto_seal(key, aad = index) */
-static ssize_t wrap(void *arg, int peer, const uint8_t *key, size_t len, uint8_t *o, size_t cap)
-{
-	struct router_keys *rk = arg;
-	ssize_t n;
-
-	if (peer < 0 || peer >= NPEERS || cap < 4)
-		return -1;
-	o[0] = (uint8_t)(rk->peer_index >> 24);
-	o[1] = (uint8_t)(rk->peer_index >> 16);
-	o[2] = (uint8_t)(rk->peer_index >> 8);
-	o[3] = (uint8_t)rk->peer_index;
-	n = crypto_seal(&rk->peer, o, 4, key, len, o + 4, cap - 4);
-	return n < 0 ? -1 : n + 4;
-}
-
-static ssize_t unwrap(void *arg, const uint8_t *in, size_t len, uint8_t *key, size_t cap)
-{
-	struct router_keys *rk = arg;
-	uint32_t index;
-
-	if (len < 4)
-		return -1;
-	index = (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3];
-	if (index != rk->own_index)
-		return -1;
-	return crypto_open(&rk->own, in, 4, in + 4, len - 4, key, cap);
+	dph_keys_init(&ka, 100, -1);
+	dph_keys_init(&kb, 200, -1);
+	for (int i = 0; i < NPEERS; i++) {
+		dph_knows(&ka, i, &kb);
+		dph_knows(&kb, i, &ka);
+	}
 }
 
 /* routerA (ingress) with NPEERS peers, each behind its own service
@@ -178,12 +140,10 @@ static ssize_t unwrap(void *arg, const uint8_t *in, size_t len, uint8_t *key, si
  * per peer of routerA. */
 static void routers(struct dp **a, struct dp **b)
 {
-	struct dp_keys ak = {&ka, peer_mkey, own_mkey, wrap, unwrap};
-	struct dp_keys bk = {&kb, peer_mkey, own_mkey, wrap, unwrap};
 	char theirs[32], name[32], svc[32], peer_a[32];
 
-	*a = dp_new(&ak, "routerA");
-	*b = dp_new(&bk, "routerB");
+	*a = dph_router(&ka, "routerA");
+	*b = dph_router(&kb, "routerB");
 	if (!*a || !*b)
 		exit(1);
 	for (int i = 0; i < NPEERS; i++) {
@@ -351,12 +311,12 @@ static int part_op(enum part op, size_t i)
 		crypto_pkt_key_free(ps.keys[i]);
 		return 0;
 	case P_WRAP:
-		n = wrap(&ka, 0, (const uint8_t *)&ps.pk, sizeof(ps.pk), ps.wrapped,
-			 sizeof(ps.wrapped));
+		n = dph_wrap(&ka, 0, (const uint8_t *)&ps.pk, sizeof(ps.pk), ps.wrapped,
+			     sizeof(ps.wrapped));
 		ps.wlen = n < 0 ? 0 : (size_t)n;
 		return n < 0 ? -1 : 0;
 	case P_UNWRAP:
-		return unwrap(&kb, ps.wrapped, ps.wlen, ps.pt, sizeof(ps.pt)) ==
+		return dph_unwrap(&kb, ps.wrapped, ps.wlen, ps.pt, sizeof(ps.pt)) ==
 				       (ssize_t)sizeof(ps.pk)
 			       ? 0
 			       : -1;
@@ -553,6 +513,7 @@ int main(int argc, char **argv)
 	struct dp *A, *B;
 	uint16_t len;
 
+	keys();
 	if (argc == 2 && strcmp(argv[1], "flood") == 0)
 		return flood_bench();
 	if (argc > 2 || nsess < 1000 || nsess > MAX_SESSIONS || nsess % BLOCKS) {
@@ -574,14 +535,6 @@ int main(int argc, char **argv)
 		flow_pkt(in + k * IN_SLOT, k);
 	memset(wan, 0, nsess * WAN_SLOT);
 	memset(est_wan, 0, est * 256);
-	crypto_random(&ka.own, sizeof(ka.own));
-	crypto_random(&kb.own, sizeof(kb.own));
-	ka.own_index = 100;
-	kb.own_index = 200;
-	ka.peer = kb.own;
-	ka.peer_index = 200;
-	kb.peer = ka.own;
-	kb.peer_index = 100;
 
 	/* warm-up: OpenSSL's first fetches, the allocator's first arenas */
 	routers(&A, &B);

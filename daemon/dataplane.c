@@ -1,6 +1,6 @@
 /* DOC: the data plane of svrd
  *
- * Wires the datapath (forwarders/datapath.c) to the configuration, the
+ * Wires the datapath (forwarders/datapath.h) to the configuration, the
  * key engine and a forwarder.  On every commit (after the peer paths are
  * rebuilt, so the key engine's peer numbers are current) it tells the
  * datapath the peers and the services, and opens the node's forwarder when
@@ -109,7 +109,7 @@ struct dataplane {
 	char forwarder[32];
 	struct dp_out out;
 	unsigned ticks;
-	uint64_t send_errors;	 /* since the last report */
+	uint64_t send_errors;	 /* the forwarder's tx_errors at the last report */
 	struct pcounter *epochs; /* STATE/dp-epoch: the datapath's sequence epochs */
 	bool epoch_alarm;
 };
@@ -168,10 +168,10 @@ static enum dp_verdict forward(struct dataplane *p, const uint8_t *pkt, size_t l
 	enum dp_verdict v = side == FWD_LAN ? dp_lan_in(p->dp, pkt, len, now, &p->out)
 					    : dp_wan_in(p->dp, pkt, len, now, &p->out);
 
-	if (p->out.extra_len && fwd_send(p->out.extra, p->out.extra_len) < 0)
-		p->send_errors++;
-	if (v == DP_SEND && fwd_send(p->out.pkt, p->out.len) < 0)
-		p->send_errors++;
+	if (p->out.extra_len)
+		p->ops->send(p->fwd, p->out.extra, p->out.extra_len);
+	if (v == DP_SEND)
+		p->ops->send(p->fwd, p->out.pkt, p->out.len);
 	return v;
 }
 
@@ -179,8 +179,8 @@ static void forward_segment(const uint8_t *pkt, size_t len, void *arg)
 {
 	struct dataplane *p = arg;
 
-	if (forward(p, pkt, len, FWD_LAN, ev_now_ms()) == DP_PASS && fwd_send(pkt, len) < 0)
-		p->send_errors++;
+	if (forward(p, pkt, len, FWD_LAN, ev_now_ms()) == DP_PASS)
+		p->ops->send(p->fwd, pkt, len);
 }
 
 static void on_readable(struct ev_io *io, int fd, unsigned events, void *arg)
@@ -280,10 +280,14 @@ static void on_timer(struct ev_timer *t, void *arg)
 	refill_epochs(p);
 	dp_set_wallclock(p->dp, ev_now_ms(), ev_wallclock_ms());
 	dp_tick(p->dp, ev_now_ms());
-	if (p->send_errors) { /* once a second at most: a flood must not flood the log */
-		log_warnx("data plane: %llu packet(s) could not be sent",
-			  (unsigned long long)p->send_errors);
-		p->send_errors = 0;
+	if (p->fwd) { /* once a second at most: a flood must not flood the log */
+		struct fwd_stats st;
+
+		p->ops->stats(p->fwd, &st);
+		if (st.tx_errors > p->send_errors)
+			log_warnx("data plane: %llu packet(s) could not be sent",
+				  (unsigned long long)(st.tx_errors - p->send_errors));
+		p->send_errors = st.tx_errors;
 	}
 	if (p->fwd && ++p->ticks % 10 == 0)
 		peer_mtus(p); /* a path's MTU can shrink (ICMP "packet too big") */
@@ -296,10 +300,18 @@ static void stop_fwd(struct dataplane *p)
 		ev_io_del(p->ios[i]);
 	p->nios = 0;
 	if (p->fwd) {
+		struct fwd_stats st;
+
+		p->ops->stats(p->fwd, &st);
 		p->ops->close(p->fwd);
-		log_info("data plane: forwarder %s closed", p->ops->name);
+		log_info("data plane: forwarder %s closed: %llu packet(s) in, %llu sent, %llu not "
+			 "taken, %llu lost by the kernel, %llu could not be sent",
+			 p->ops->name, (unsigned long long)st.rx_packets,
+			 (unsigned long long)st.tx_packets, (unsigned long long)st.rx_dropped,
+			 (unsigned long long)st.kernel_drops, (unsigned long long)st.tx_errors);
 	}
 	p->fwd = NULL;
+	p->send_errors = 0;
 }
 
 static void close_fwd(struct dataplane *p)

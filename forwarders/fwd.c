@@ -1,5 +1,6 @@
-/* What the three forwarders share: sending, the netfilter rules, the
- * capture filter.  See fwd.h. */
+/* What the three forwarders share: sending (each forwarder its own
+ * sockets), the netfilter rules, the forwarding guard, the capture
+ * filter.  See fwd.h. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -26,32 +27,64 @@ const struct fwd_ops *fwd_find(const char *name)
 	return NULL;
 }
 
-int fwd_send(const uint8_t *pkt, size_t len)
+void fwd_tx_open(struct fwd_tx *t)
 {
-	static int s4 = -1, s6 = -1;
-	struct sockaddr_in a4 = {.sin_family = AF_INET};
-	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6};
+	t->s4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	t->s6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+}
 
+void fwd_tx_close(struct fwd_tx *t)
+{
+	if (t->s4 >= 0)
+		close(t->s4);
+	if (t->s6 >= 0)
+		close(t->s6);
+	t->s4 = t->s6 = -1;
+}
+
+/* The socket for pkt's family and where it goes (the kernel routes it by
+ * the destination in its header; the address is only sendto's): -1 when
+ * it is neither IPv4 nor IPv6 whole, or the socket cannot be opened. */
+static int tx_socket(struct fwd_tx *t, const uint8_t *pkt, size_t len, struct sockaddr_storage *to,
+		     socklen_t *tolen)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)to;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)to;
+
+	memset(to, 0, sizeof(*to));
 	if (len < 20)
 		return -1;
 	if (pkt[0] >> 4 == 4) {
-		if (s4 < 0)
-			s4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-		memcpy(&a4.sin_addr, pkt + 16, 4);
-		return s4 >= 0 && sendto(s4, pkt, len, 0, (struct sockaddr *)&a4, sizeof(a4)) ==
-					       (ssize_t)len
-			       ? 0
-			       : -1;
+		if (t->s4 < 0)
+			t->s4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+		a4->sin_family = AF_INET;
+		memcpy(&a4->sin_addr, pkt + 16, 4);
+		*tolen = sizeof(*a4);
+		return t->s4;
 	}
 	if (len < 40)
 		return -1;
-	if (s6 < 0)
-		s6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	memcpy(&a6.sin6_addr, pkt + 24, 16);
-	return s6 >= 0 && sendto(s6, pkt, len, 0, (struct sockaddr *)&a6, sizeof(a6)) ==
-				       (ssize_t)len
-		       ? 0
-		       : -1;
+	if (t->s6 < 0)
+		t->s6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	a6->sin6_family = AF_INET6;
+	memcpy(&a6->sin6_addr, pkt + 24, 16);
+	*tolen = sizeof(*a6);
+	return t->s6;
+}
+
+int fwd_tx_send(struct fwd_tx *t, struct fwd_stats *st, const uint8_t *pkt, size_t len)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen = 0;
+	int s = tx_socket(t, pkt, len, &to, &tolen);
+
+	if (s < 0 || sendto(s, pkt, len, 0, (struct sockaddr *)&to, tolen) != (ssize_t)len) {
+		st->tx_errors++;
+		return -1;
+	}
+	st->tx_packets++;
+	st->tx_bytes += len;
+	return 0;
 }
 
 /* Run a command (no shell), quietly, with input on its standard input
@@ -339,23 +372,4 @@ int fwd_filter(const struct fwd_config *c, enum fwd_side side, char *out, size_t
 	if (!out[0] || (side == FWD_WAN && !c->nwaypoints))
 		snprintf(out, cap, "less 0"); /* matches nothing */
 	return 0;
-}
-
-int fwd_open_captures(struct fwd *f, const struct fwd_config *c, fwd_open_one one, char *err,
-		      size_t errlen)
-{
-	for (int i = 0; i < c->nlan; i++)
-		if (one(f, c->lan[i], FWD_LAN, c, err, errlen) < 0)
-			return -1;
-	for (int i = 0; i < c->nwan; i++)
-		if (one(f, c->wan[i], FWD_WAN, c, err, errlen) < 0)
-			return -1;
-	return fwd_rules_install(c, false, err, errlen);
-}
-
-void fwd_done_resend(struct fwd *f, const struct fwd_pkt *p, bool accept)
-{
-	(void)f;
-	if (accept) /* the kernel dropped its copy: send ours on */
-		fwd_send(p->data, p->len);
 }

@@ -12,11 +12,14 @@
  *   raw-socket  AF_PACKET sockets with the same filter compiled to BPF;
  *               the kernel drops its copy the same way.
  *
- * What the datapath sends, all three hand to the kernel through a raw IP
- * socket, so routes, ARP and neighbour discovery stay the kernel's: the
- * same packet leaves the same way whatever the forwarder.  (For pcap and
- * raw-socket, a packet the datapath leaves alone is sent on the same way,
- * since the kernel dropped its copy.)
+ * What the datapath sends, all three hand to the kernel through raw IP
+ * sockets of their own (send), so routes, ARP and neighbour discovery
+ * stay the kernel's: the same packet leaves the same way whatever the
+ * forwarder.  (For pcap and raw-socket, a packet the datapath leaves
+ * alone is sent on the same way, since the kernel dropped its copy.)
+ * Each counts what it took, sent, lost and could not send (stats).
+ * pcap and raw-socket differ only in how one capture is opened and read:
+ * the loop around it is theirs in common (capture.h).
  *
  * The match is the same for all three: from a LAN interface, destinations
  * in the prefixes of services routed to a peer; from a WAN interface, UDP
@@ -75,6 +78,18 @@ struct fwd_pkt {
 
 struct fwd;
 
+/* What a forwarder counted since it opened.  Not every one can count
+ * everything: a counter it has no means to know stays 0 (nfqueue does not
+ * see what the kernel drops from a full queue). */
+struct fwd_stats {
+	uint64_t rx_packets, rx_bytes; /* taken from the kernel (rx_burst) */
+	uint64_t rx_dropped;	       /* taken but unusable: unreadable, cut short, no room */
+	uint64_t kernel_drops;	       /* lost before we could take them (a capture's ring full) */
+	uint64_t passed;	       /* left to the kernel, or sent on as they came (done) */
+	uint64_t tx_packets, tx_bytes; /* sent (send, and what done sent on) */
+	uint64_t tx_errors;	       /* could not be sent */
+};
+
 struct fwd_ops {
 	const char *name;
 	struct fwd *(*open)(const struct fwd_config *c, char *err, size_t errlen);
@@ -88,6 +103,11 @@ struct fwd_ops {
 	/* after the done() calls of a burst (may be NULL): what done() held
 	 * back to do at once, such as nfqueue's batched verdicts */
 	void (*flush)(struct fwd *f);
+	/* send a whole IP packet (what the datapath made) through the
+	 * kernel's routing, on this forwarder's own sockets; 0 or -1 */
+	int (*send)(struct fwd *f, const uint8_t *pkt, size_t len);
+	/* what it counted since it opened */
+	void (*stats)(struct fwd *f, struct fwd_stats *st);
 	void (*close)(struct fwd *f);
 };
 
@@ -98,8 +118,16 @@ const struct fwd_ops *fwd_find(const char *name);
 
 /* ---- shared by the three (fwd.c) ---------------------------------------- */
 
-/* Send a whole IP packet through the kernel's routing; 0 or -1. */
-int fwd_send(const uint8_t *pkt, size_t len);
+/* A forwarder's sending side: a raw IP socket per family (-1: not open;
+ * one that could not be opened is tried again at the next send). */
+struct fwd_tx {
+	int s4, s6;
+};
+void fwd_tx_open(struct fwd_tx *t);
+/* Send a whole IP packet through the kernel's routing, counted in st;
+ * 0 or -1. */
+int fwd_tx_send(struct fwd_tx *t, struct fwd_stats *st, const uint8_t *pkt, size_t len);
+void fwd_tx_close(struct fwd_tx *t);
 /* The netfilter rules: chain OPENSVR in mangle, jumped to from
  * PREROUTING, with target ("NFQUEUE" or "DROP").  0 or -1 (err says). */
 int fwd_rules_install(const struct fwd_config *c, bool nfqueue, char *err, size_t errlen);
@@ -113,14 +141,6 @@ int fwd_guard_install(const struct fwd_config *c, char *err, size_t errlen);
 int fwd_guard_remove(void);
 /* Whether the guard's chain is in the kernel (IPv4 or IPv6). */
 bool fwd_guard_present(void);
-/* What pcap and raw-socket share: open a capture on every LAN, then every
- * WAN interface, then the rules that drop the kernel's copies (0, or -1
- * with err); and done(): a packet left alone is sent on as it was. */
-typedef int (*fwd_open_one)(struct fwd *f, const char *ifname, enum fwd_side side,
-			    const struct fwd_config *c, char *err, size_t errlen);
-int fwd_open_captures(struct fwd *f, const struct fwd_config *c, fwd_open_one one, char *err,
-		      size_t errlen);
-void fwd_done_resend(struct fwd *f, const struct fwd_pkt *p, bool accept);
 /* The BPF filter (pcap syntax) of the packets of one side. */
 int fwd_filter(const struct fwd_config *c, enum fwd_side side, char *out, size_t cap);
 

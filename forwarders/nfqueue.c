@@ -32,6 +32,8 @@ struct fwd {
 	int n, max;
 	uint32_t drop_upto; /* a run of drops not told to the kernel yet */
 	bool drop_pending;
+	struct fwd_tx tx;
+	struct fwd_stats st;
 	char buf[65536 + 4096] __attribute__((aligned));
 	uint8_t copies[FWD_BURST][65536];
 };
@@ -50,8 +52,11 @@ static int on_packet(struct nfq_q_handle *q, struct nfgenmsg *msg, struct nfq_da
 		 * as it was (that would send it on in clear).  Rare: each recv
 		 * returns one message, and the burst stops at max. */
 		nfq_set_verdict(q, id, NF_DROP, 0, NULL);
+		f->st.rx_dropped++;
 		return 0;
 	}
+	f->st.rx_packets++;
+	f->st.rx_bytes += (size_t)len;
 	memcpy(f->copies[f->n], data, (size_t)len);
 	f->out[f->n].data = f->copies[f->n];
 	f->out[f->n].len = (size_t)len;
@@ -76,6 +81,7 @@ static struct fwd *nfq_fwd_open(const struct fwd_config *c, char *err, size_t er
 	}
 	for (int i = 0; i < c->nwan; i++)
 		f->wan_ifindex[f->nwan++] = if_nametoindex(c->wan[i]);
+	fwd_tx_open(&f->tx);
 	f->h = nfq_open();
 	if (!f->h) {
 		snprintf(err, errlen, "nfqueue: cannot open a netlink queue handle");
@@ -116,6 +122,7 @@ fail:
 		nfq_destroy_queue(f->q);
 	if (f->h)
 		nfq_close(f->h);
+	fwd_tx_close(&f->tx);
 	free(f);
 	return NULL;
 }
@@ -156,6 +163,19 @@ static void nfq_fwd_done(struct fwd *f, const struct fwd_pkt *p, bool accept)
 	}
 	nfq_fwd_flush(f);
 	nfq_set_verdict(f->q, p->id, NF_ACCEPT, 0, NULL);
+	f->st.passed++;
+}
+
+static int nfq_fwd_send(struct fwd *f, const uint8_t *pkt, size_t len)
+{
+	return fwd_tx_send(&f->tx, &f->st, pkt, len);
+}
+
+/* What the kernel drops from a full queue is not counted here: the
+ * kernel keeps that count (/proc/net/netfilter/nfnetlink_queue). */
+static void nfq_fwd_stats(struct fwd *f, struct fwd_stats *st)
+{
+	*st = f->st;
 }
 
 static void nfq_fwd_close(struct fwd *f)
@@ -166,6 +186,7 @@ static void nfq_fwd_close(struct fwd *f)
 	fwd_rules_remove();
 	nfq_destroy_queue(f->q);
 	nfq_close(f->h);
+	fwd_tx_close(&f->tx);
 	free(f);
 }
 
@@ -176,5 +197,7 @@ const struct fwd_ops fwd_nfqueue = {
 	.rx_burst = nfq_fwd_rx,
 	.done = nfq_fwd_done,
 	.flush = nfq_fwd_flush,
+	.send = nfq_fwd_send,
+	.stats = nfq_fwd_stats,
 	.close = nfq_fwd_close,
 };

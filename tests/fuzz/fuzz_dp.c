@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "datapath.h"
+#include "dpharness.h"
 #include "segment.h"
 
 static void check_segment(const uint8_t *pkt, size_t len, void *arg)
@@ -16,45 +17,8 @@ static void check_segment(const uint8_t *pkt, size_t len, void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct crypto_seal_key mk;
-
-static int peer_mkey(void *arg, int peer, struct crypto_seal_key *k, uint32_t *index)
-{
-	(void)arg;
-	(void)peer;
-	*k = mk;
-	*index = 7;
-	return 0;
-}
-
-static int own_mkey(void *arg, uint32_t index, struct crypto_seal_key *k)
-{
-	(void)arg;
-	if (index != 7)
-		return -1;
-	*k = mk;
-	return 0;
-}
-
-static ssize_t wrap(void *arg, int peer, const uint8_t *key, size_t len, uint8_t *out, size_t cap)
-{
-	(void)arg;
-	(void)peer;
-	if (cap < 4)
-		return -1;
-	memset(out, 0, 3);
-	out[3] = 7;
-	ssize_t n = crypto_seal(&mk, out, 4, key, len, out + 4, cap - 4);
-	return n < 0 ? -1 : n + 4;
-}
-
-static ssize_t unwrap(void *arg, const uint8_t *in, size_t len, uint8_t *key, size_t cap)
-{
-	(void)arg;
-	if (len < 4 || in[3] != 7)
-		return -1;
-	return crypto_open(&mk, in, 4, in + 4, len - 4, key, cap);
-}
+/* both routers hold the same metadata key, index 7 (tests/dpharness.h) */
+static struct dph_keys keys;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -62,11 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct dp_out out;
 
 	if (!a) {
-		struct dp_keys k = {NULL, peer_mkey, own_mkey, wrap, unwrap};
-
-		memset(&mk, 0x5a, sizeof(mk));
-		a = dp_new(&k, "routerA");
-		b = dp_new(&k, "routerB");
+		dph_keys_init(&keys, 7, 0x5a);
+		dph_knows(&keys, 0, &keys);
+		a = dph_router(&keys, "routerA");
+		b = dph_router(&keys, "routerB");
 		dp_add_peer(a, 0, "routerB", "198.51.100.2", "198.51.100.1");
 		dp_add_peer(b, 0, "routerA", "198.51.100.1", "198.51.100.2");
 		dp_add_service(a, "all", "0.0.0.0/0", 0);

@@ -25,6 +25,7 @@
 
 #include "csum.h"
 #include "datapath.h"
+#include "dpharness.h"
 #include "svrmeta.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,13 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define NR   3 /* spoke1, hub, spoke2 */
 #define NKEY 4 /* payload keys a keyed peer may use */
 
-struct rkeys {
-	struct crypto_seal_key own, peer[2];
-	uint32_t own_index, peer_index[2];
-	int npeers;
-};
-
-static struct rkeys rk[NR];
+static struct dph_keys rk[NR]; /* tests/dpharness.h */
 static struct crypto_seal_key pkey[NKEY];
 static struct crypto_pkt_key *ppk[NKEY];
 static struct dp *R[NR];
@@ -57,63 +52,6 @@ static const struct {
 };
 static const int npeers[NR] = {1, 2, 1};
 
-/* ---- the key engine, as the unit tests have it ---------------------------- */
-
-static int peer_mkey(void *arg, int peer, struct crypto_seal_key *k, uint32_t *index)
-{
-	struct rkeys *r = arg;
-
-	if (peer < 0 || peer >= r->npeers)
-		return -1;
-	*k = r->peer[peer];
-	*index = r->peer_index[peer];
-	return 0;
-}
-
-static int own_mkey(void *arg, uint32_t index, struct crypto_seal_key *k)
-{
-	struct rkeys *r = arg;
-
-	if (index != r->own_index)
-		return -1;
-	*k = r->own;
-	return 0;
-}
-
-static ssize_t wrap_for(const struct crypto_seal_key *k, uint32_t index, const uint8_t *key,
-			size_t len, uint8_t *out_, size_t cap)
-{
-	ssize_t n;
-
-	if (cap < 4)
-		return -1;
-	out_[0] = (uint8_t)(index >> 24);
-	out_[1] = (uint8_t)(index >> 16);
-	out_[2] = (uint8_t)(index >> 8);
-	out_[3] = (uint8_t)index;
-	n = crypto_seal(k, out_, 4, key, len, out_ + 4, cap - 4);
-	return n < 0 ? -1 : n + 4;
-}
-
-static ssize_t wrap(void *arg, int peer, const uint8_t *key, size_t len, uint8_t *o, size_t cap)
-{
-	struct rkeys *r = arg;
-
-	if (peer < 0 || peer >= r->npeers)
-		return -1;
-	return wrap_for(&r->peer[peer], r->peer_index[peer], key, len, o, cap);
-}
-
-static ssize_t unwrap(void *arg, const uint8_t *in, size_t len, uint8_t *key, size_t cap)
-{
-	struct rkeys *r = arg;
-
-	if (len < 4 || ((uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 |
-			in[3]) != r->own_index)
-		return -1;
-	return crypto_open(&r->own, in, 4, in + 4, len - 4, key, cap);
-}
-
 static void init_once(void)
 {
 	static bool done;
@@ -121,17 +59,11 @@ static void init_once(void)
 	if (done)
 		return;
 	done = true;
-	for (int i = 0; i < NR; i++) {
-		memset(&rk[i].own, 0x31 + i, sizeof(rk[i].own));
-		rk[i].own_index = 10u * (uint32_t)(i + 1);
-	}
-	for (int i = 0; i < NR; i++) {
-		rk[i].npeers = npeers[i];
-		for (int p = 0; p < npeers[i]; p++) {
-			rk[i].peer[p] = rk[peers[i][p].router].own;
-			rk[i].peer_index[p] = rk[peers[i][p].router].own_index;
-		}
-	}
+	for (int i = 0; i < NR; i++)
+		dph_keys_init(&rk[i], 10u * (uint32_t)(i + 1), 0x31 + i);
+	for (int i = 0; i < NR; i++)
+		for (int p = 0; p < npeers[i]; p++)
+			dph_knows(&rk[i], p, &rk[peers[i][p].router]);
 	for (int i = 0; i < NKEY; i++) {
 		memset(&pkey[i], 0xa0 + i, sizeof(pkey[i]));
 		ppk[i] = crypto_pkt_key_new(&pkey[i]);
@@ -143,7 +75,6 @@ static void init_once(void)
 /* router i as it starts: its peers and services, no session */
 static struct dp *router_new(int i)
 {
-	struct dp_keys k = {&rk[i], peer_mkey, own_mkey, wrap, unwrap};
 	static const struct {
 		int router, peer;
 		const char *name, *prefix;
@@ -159,7 +90,7 @@ static struct dp *router_new(int i)
 		{"203.0.113.128/25", "2001:db8:2::/64"},
 	};
 	static uint64_t epoch = 1;
-	struct dp *d = dp_new(&k, names[i]);
+	struct dp *d = dph_router(&rk[i], names[i]);
 
 	if (!d)
 		__builtin_trap();
@@ -663,9 +594,9 @@ static void op_wan_keyed(struct rd *rd)
 				svrmeta_put(&pw, SVRMETA_TLV_UUID, u, 16);
 				svrmeta_put(&pw, SVRMETA_TLV_SERVICE, "svc", 3);
 				svrmeta_put(&pw, SVRMETA_TLV_ENCRYPTED, NULL, 0);
-				wl = wrap_for(&rk[r].own, rk[r].own_index,
-					      (const uint8_t *)&pkey[ki], sizeof(pkey[ki]), wk,
-					      sizeof(wk));
+				wl = dph_wrap_for(&rk[r].own, rk[r].own_index,
+						  (const uint8_t *)&pkey[ki], sizeof(pkey[ki]), wk,
+						  sizeof(wk));
 				if (wl > 0)
 					svrmeta_put(&pw, SVRMETA_TLV_PAYLOAD_KEY, wk, (size_t)wl);
 			}

@@ -2,8 +2,8 @@
  * routerA and routerB each run a datapath; the test carries what one
  * sends to the other (the WAN) and what comes out to the LANs.  The keys
  * are real (metadata keys sealed and opened with the real crypto); only
- * where they come from is the test's (svrd takes them from the key
- * engine). */
+ * where they come from is the test's (tests/dpharness.h; svrd takes them
+ * from the key engine). */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -11,66 +11,11 @@
 
 #include "csum.h"
 #include "datapath.h"
+#include "dpharness.h"
 
-struct router_keys {
-	struct crypto_seal_key own, peer[2]; /* our metadata key, the peers' */
-	uint32_t own_index, peer_index[2];
-	bool have_peer[2];
-};
-
-static struct router_keys ka, kb;
+static struct dph_keys ka, kb;
 static struct dp *A, *B;
 static struct dp_out o1, o2;
-
-static int peer_mkey(void *arg, int peer, struct crypto_seal_key *k, uint32_t *index)
-{
-	struct router_keys *rk = arg;
-
-	if (peer < 0 || peer > 1 || !rk->have_peer[peer])
-		return -1;
-	*k = rk->peer[peer];
-	*index = rk->peer_index[peer];
-	return 0;
-}
-
-static int own_mkey(void *arg, uint32_t index, struct crypto_seal_key *k)
-{
-	struct router_keys *rk = arg;
-
-	if (index != rk->own_index)
-		return -1;
-	*k = rk->own;
-	return 0;
-}
-
-/* kex_wrap's format: index (4) | crypto_seal(key, aad = index) */
-static ssize_t wrap(void *arg, int peer, const uint8_t *key, size_t len, uint8_t *out, size_t cap)
-{
-	struct router_keys *rk = arg;
-	ssize_t n;
-
-	if (peer < 0 || peer > 1 || !rk->have_peer[peer] || cap < 4)
-		return -1;
-	out[0] = (uint8_t)(rk->peer_index[peer] >> 24);
-	out[1] = (uint8_t)(rk->peer_index[peer] >> 16);
-	out[2] = (uint8_t)(rk->peer_index[peer] >> 8);
-	out[3] = (uint8_t)rk->peer_index[peer];
-	n = crypto_seal(&rk->peer[peer], out, 4, key, len, out + 4, cap - 4);
-	return n < 0 ? -1 : n + 4;
-}
-
-static ssize_t unwrap(void *arg, const uint8_t *in, size_t len, uint8_t *key, size_t cap)
-{
-	struct router_keys *rk = arg;
-	uint32_t index;
-
-	if (len < 4)
-		return -1;
-	index = (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3];
-	if (index != rk->own_index)
-		return -1;
-	return crypto_open(&rk->own, in, 4, in + 4, len - 4, key, cap);
-}
 
 /* What svrd does for a router besides its peers and services: the
  * prefixes it delivers to (its LAN), and sequence epochs from a counter
@@ -91,23 +36,14 @@ static void local(struct dp *d, const char *prefix)
 
 static void setup(void)
 {
-	struct dp_keys a = {&ka, peer_mkey, own_mkey, wrap, unwrap};
-	struct dp_keys b = {&kb, peer_mkey, own_mkey, wrap, unwrap};
 
-	memset(&ka, 0, sizeof(ka));
-	memset(&kb, 0, sizeof(kb));
-	crypto_random(&ka.own, sizeof(ka.own));
-	crypto_random(&kb.own, sizeof(kb.own));
-	ka.own_index = 100;
-	kb.own_index = 200;
+	dph_keys_init(&ka, 100, -1);
+	dph_keys_init(&kb, 200, -1);
 	/* each has the other's metadata key, as the key exchange leaves them */
-	ka.peer[0] = kb.own;
-	ka.peer_index[0] = 200;
-	kb.peer[0] = ka.own;
-	kb.peer_index[0] = 100;
-	ka.have_peer[0] = kb.have_peer[0] = true;
-	A = dp_new(&a, "routerA");
-	B = dp_new(&b, "routerB");
+	dph_knows(&ka, 0, &kb);
+	dph_knows(&kb, 0, &ka);
+	A = dph_router(&ka, "routerA");
+	B = dph_router(&kb, "routerB");
 	cr_assert(A && B);
 	cr_assert_eq(dp_add_peer(A, 0, "routerB", "198.51.100.2", "198.51.100.1"), 0);
 	cr_assert_eq(dp_add_peer(B, 0, "routerA", "198.51.100.1", "198.51.100.2"), 0);
@@ -247,7 +183,6 @@ Test(dp, udp_both_ways_with_the_metadata_handshake)
  * window would drop its acknowledgement and its answers). */
 Test(dp, the_egress_router_restarts)
 {
-	struct dp_keys k = {&kb, peer_mkey, own_mkey, wrap, unwrap};
 	static uint8_t before[sizeof(o2.pkt)];
 	uint8_t in[200], back[200];
 	size_t n, nb, blen = 0;
@@ -266,7 +201,7 @@ Test(dp, the_egress_router_restarts)
 		cr_assert_eq(dp_wan_in(A, o2.pkt, o2.len, 1001, &o1), DP_SEND);
 	}
 	dp_free(B);
-	B = dp_new(&k, "routerB");
+	B = dph_router(&kb, "routerB");
 	cr_assert_eq(dp_add_peer(B, 0, "routerA", "198.51.100.1", "198.51.100.2"), 0);
 	cr_assert_eq(dp_add_service(B, "hostA-lan", "192.0.2.0/24", 0), 0);
 	local(B, "203.0.113.0/24");
@@ -561,34 +496,22 @@ Test(dp, syn_mss_is_clamped_so_segments_fit_the_wan)
 
 /* ---- multi-hop: spoke1 - hub - spoke2 ------------------------------------ */
 
-static struct router_keys k1, kh, k2;
+static struct dph_keys k1, kh, k2;
 static struct dp *S1, *H, *S2;
 
 static void hub_setup(void)
 {
-	struct dp_keys a = {&k1, peer_mkey, own_mkey, wrap, unwrap};
-	struct dp_keys h = {&kh, peer_mkey, own_mkey, wrap, unwrap};
-	struct dp_keys b = {&k2, peer_mkey, own_mkey, wrap, unwrap};
 
-	memset(&k1, 0, sizeof(k1));
-	memset(&kh, 0, sizeof(kh));
-	memset(&k2, 0, sizeof(k2));
-	crypto_random(&k1.own, sizeof(k1.own));
-	crypto_random(&kh.own, sizeof(kh.own));
-	crypto_random(&k2.own, sizeof(k2.own));
-	k1.own_index = 10;
-	k2.own_index = 20;
-	kh.own_index = 30;
-	k1.peer[0] = k2.peer[0] = kh.own; /* the spokes' peer 0 is the hub */
-	k1.peer_index[0] = k2.peer_index[0] = 30;
-	kh.peer[0] = k1.own; /* the hub's peer 0 is spoke1, 1 is spoke2 */
-	kh.peer_index[0] = 10;
-	kh.peer[1] = k2.own;
-	kh.peer_index[1] = 20;
-	k1.have_peer[0] = k2.have_peer[0] = kh.have_peer[0] = kh.have_peer[1] = true;
-	S1 = dp_new(&a, "spoke1");
-	H = dp_new(&h, "hub");
-	S2 = dp_new(&b, "spoke2");
+	dph_keys_init(&k1, 10, -1);
+	dph_keys_init(&k2, 20, -1);
+	dph_keys_init(&kh, 30, -1);
+	dph_knows(&k1, 0, &kh); /* the spokes' peer 0 is the hub */
+	dph_knows(&k2, 0, &kh);
+	dph_knows(&kh, 0, &k1); /* the hub's peer 0 is spoke1, 1 is spoke2 */
+	dph_knows(&kh, 1, &k2);
+	S1 = dph_router(&k1, "spoke1");
+	H = dph_router(&kh, "hub");
+	S2 = dph_router(&k2, "spoke2");
 	cr_assert(S1 && H && S2);
 	cr_assert_eq(dp_add_peer(S1, 0, "hub", "198.51.100.1", "198.51.100.2"), 0);
 	cr_assert_eq(dp_add_peer(H, 0, "spoke1", "198.51.100.2", "198.51.100.1"), 0);
@@ -927,7 +850,6 @@ Test(hub, a_rotated_payload_key_crosses_the_hub)
 Test(dp, an_egress_router_that_lost_the_session_gets_its_metadata_again)
 {
 	uint8_t in[200];
-	struct dp_keys b = {&kb, peer_mkey, own_mkey, wrap, unwrap};
 	struct dp_out rt;
 	size_t n, rl;
 
@@ -937,7 +859,7 @@ Test(dp, an_egress_router_that_lost_the_session_gets_its_metadata_again)
 	cr_assert_eq(dp_wan_in(A, o2.extra, o2.extra_len, 1000, &o1), DP_DONE);
 	/* routerB restarts: a datapath with no sessions */
 	dp_free(B);
-	B = dp_new(&b, "routerB");
+	B = dph_router(&kb, "routerB");
 	cr_assert_eq(dp_add_peer(B, 0, "routerA", "198.51.100.1", "198.51.100.2"), 0);
 	local(B, "203.0.113.0/24");
 	cr_assert_eq(dp_lan_in(A, in, n, 1001, &o1), DP_SEND);
@@ -1078,22 +1000,15 @@ Test(dp, gre_and_other_protocols_are_carried_never_in_clear)
  * routerC, and nothing routerC can open. */
 Test(dp, a_commit_that_renumbers_peers_keeps_sessions_with_their_router)
 {
-	static struct router_keys kc;
-	struct dp_keys c = {&kc, peer_mkey, own_mkey, wrap, unwrap};
+	static struct dph_keys kc;
 	uint8_t in[200], rb[4] = {198, 51, 100, 2}, rc[4] = {198, 51, 100, 3};
 	struct dp *C;
 	size_t n;
 
-	memset(&kc, 0, sizeof(kc));
-	crypto_random(&kc.own, sizeof(kc.own));
-	kc.own_index = 300;
-	kc.peer[0] = ka.own;
-	kc.peer_index[0] = 100;
-	kc.have_peer[0] = true;
-	ka.peer[1] = kc.own;
-	ka.peer_index[1] = 300;
-	ka.have_peer[1] = true;
-	C = dp_new(&c, "routerC");
+	dph_keys_init(&kc, 300, -1);
+	dph_knows(&kc, 0, &ka);
+	dph_knows(&ka, 1, &kc);
+	C = dph_router(&kc, "routerC");
 	cr_assert(C);
 	cr_assert_eq(dp_add_peer(C, 0, "routerA", "198.51.100.1", "198.51.100.3"), 0);
 	local(C, "203.0.113.0/24");
@@ -1324,7 +1239,6 @@ Test(dp, a_forged_retrigger_is_dropped)
  * and works once; the same request again does nothing. */
 Test(dp, a_replayed_retrigger_does_nothing)
 {
-	struct dp_keys b = {&kb, peer_mkey, own_mkey, wrap, unwrap};
 	uint8_t in[200], rt[200];
 	size_t n, rl;
 
@@ -1333,7 +1247,7 @@ Test(dp, a_replayed_retrigger_does_nothing)
 	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000, &o2), DP_SEND);
 	cr_assert_eq(dp_wan_in(A, o2.extra, o2.extra_len, 1000, &o1), DP_DONE);
 	dp_free(B);
-	B = dp_new(&b, "routerB");
+	B = dph_router(&kb, "routerB");
 	cr_assert_eq(dp_add_peer(B, 0, "routerA", "198.51.100.1", "198.51.100.2"), 0);
 	local(B, "203.0.113.0/24");
 	cr_assert_eq(dp_lan_in(A, in, n, 1001, &o1), DP_SEND);
@@ -1399,7 +1313,6 @@ static uint64_t seq_of(const struct dp_out *o)
  * repeats, and no IV), and routerA takes them all. */
 Test(dp, a_router_restarted_with_its_clock_set_back_never_repeats_a_sequence_number)
 {
-	struct dp_keys b = {&kb, peer_mkey, own_mkey, wrap, unwrap};
 	uint8_t in[200], back[200];
 	uint64_t top = 0, t = 100000;
 	size_t n, nb;
@@ -1420,7 +1333,7 @@ Test(dp, a_router_restarted_with_its_clock_set_back_never_repeats_a_sequence_num
 	/* the restart: the wall clock 25 s behind (within the metadata's
 	 * window, so the session is taken again), epochs from the counter */
 	dp_free(B);
-	B = dp_new(&b, "routerB");
+	B = dph_router(&kb, "routerB");
 	cr_assert_eq(dp_add_peer(B, 0, "routerA", "198.51.100.1", "198.51.100.2"), 0);
 	local(B, "203.0.113.0/24");
 	dp_set_wallclock(B, 5, 1795727568123ull - 25000);
@@ -1446,12 +1359,11 @@ Test(dp, a_router_restarted_with_its_clock_set_back_never_repeats_a_sequence_num
  * dropped, never numbered from a clock. */
 Test(dp, without_epochs_sessions_from_peers_are_dropped)
 {
-	struct dp_keys b = {&kb, peer_mkey, own_mkey, wrap, unwrap};
 	uint8_t in[200];
 	size_t n;
 
 	dp_free(B);
-	B = dp_new(&b, "routerB");
+	B = dph_router(&kb, "routerB");
 	cr_assert_eq(dp_add_peer(B, 0, "routerA", "198.51.100.1", "198.51.100.2"), 0);
 	cr_assert_eq(dp_add_local(B, "203.0.113.0/24"), 0);
 	cr_assert_eq(dp_epochs_left(B), 0);
