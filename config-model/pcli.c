@@ -1,6 +1,7 @@
 /* PCLI text format: printer, comparer and line interpreter; see pcli.h. */
 #include "config.h"
 
+#include <errno.h>
 #include <libyang/libyang.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +366,29 @@ static void pop(struct pcli_session *s)
 	free(s->lv[s->depth].path);
 	free(s->lv[s->depth].words);
 	free(s->lv[s->depth].label);
+}
+
+/* "up [N]": N levels up (1 by default), no further than the top.  The
+ * count is checked, and the loop ends at the top: "up 2147483647" once
+ * kept svrd busy for seconds, one pop at a time. */
+static int go_up(struct pcli_session *s, const char *count, struct ds_errs *e)
+{
+	long k = 1;
+
+	if (count) {
+		char *end;
+
+		errno = 0;
+		k = strtol(count, &end, 10);
+		if (errno || end == count || *end || k < 1) {
+			ds_errs_add(e, false, NULL, "up takes a number of levels, 1 or more: '%s'",
+				    count);
+			return -1;
+		}
+	}
+	while (k-- > 0 && s->depth)
+		pop(s);
+	return 0;
 }
 
 void pcli_reset(struct pcli_session *s)
@@ -760,8 +784,7 @@ enum pcli_result pcli_line(struct pcli_session *s, const char *line, struct ds_e
 		while (s->depth)
 			pop(s);
 	} else if (strcmp(w[0], "up") == 0 && n <= 2) {
-		for (int k = n == 2 ? atoi(w[1]) : 1; k > 0; k--)
-			pop(s);
+		res = go_up(s, n == 2 ? w[1] : NULL, e) ? PCLI_ERROR : PCLI_OK;
 	} else {
 		res = nested(s, w, n, e) ? PCLI_ERROR : PCLI_OK;
 	}
