@@ -13,12 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "crypto.h"
 #include "kex.h"
+#include "kexpair.h"
 #include "pki.h"
 
 static double cpu_s(void)
@@ -56,27 +55,31 @@ static struct kex_engine *hub, **spokes;
 static int n;
 static uint64_t now;
 
+/* The hub's message for its peer p to spoke p; a spoke's to the hub
+ * (arg: the spoke's number). */
+static void to_spoke(void *arg, struct kex_engine *from, int p, const uint8_t *m, size_t len)
+{
+	(void)arg;
+	(void)from;
+	kex_input(spokes[p], 0, m, len, true, now);
+}
+
+static void to_hub(void *arg, struct kex_engine *from, int p, const uint8_t *m, size_t len)
+{
+	(void)from;
+	(void)p;
+	kex_input(hub, *(const int *)arg, m, len, true, now);
+}
+
 /* Move messages until nothing is in flight. */
 static void settle(void)
 {
 	bool moved = true;
 
 	while (moved) {
-		int p;
-		const uint8_t *m;
-		size_t len;
-
-		moved = false;
-		while (kex_output(hub, &p, &m, &len)) {
-			kex_input(spokes[p], 0, m, len, true, now);
-			moved = true;
-		}
-		for (int i = 0; i < n; i++) {
-			while (kex_output(spokes[i], &p, &m, &len)) {
-				kex_input(hub, i, m, len, true, now);
-				moved = true;
-			}
-		}
+		moved = kexpair_drain(hub, to_spoke, NULL);
+		for (int i = 0; i < n; i++)
+			moved |= kexpair_drain(spokes[i], to_hub, &i);
 	}
 }
 
@@ -96,11 +99,11 @@ static int complete_count(void)
 int main(int argc, char **argv)
 {
 	enum crypto_kex alg;
-	char dir[] = "/tmp/svrkexbench.XXXXXX", path[600], err[256], name[64];
+	char name[64];
 	struct pki_identity *hid, **sid;
 	double w0, c0, w_up, c_up, w_rk, c_rk, raw_w, raw_c;
 	long rss0, rss1;
-	struct kex_config cfg = {0};
+	struct kex_config cfg;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: kex-bench N x25519|dh2048|dh3072|dh4096\n");
@@ -111,40 +114,27 @@ int main(int argc, char **argv)
 	      : strcmp(argv[2], "dh2048") == 0 ? CRYPTO_KEX_FFDHE2048
 	      : strcmp(argv[2], "dh3072") == 0 ? CRYPTO_KEX_FFDHE3072
 					       : CRYPTO_KEX_FFDHE4096;
-	if (n < 1 || !mkdtemp(dir))
+	if (n < 1)
 		return 2;
 	now = (uint64_t)time(NULL) * 1000;
 	/* identities first: they are not part of the exchange */
-	snprintf(path, sizeof(path), "%s/hub", dir);
-	mkdir(path, 0700);
-	hid = pki_identity_open(path, "hub", (int64_t)(now / 1000), 365, err, sizeof(err));
+	hid = kexpair_identity("hub", (int64_t)(now / 1000), 365);
 	sid = calloc((size_t)n, sizeof(*sid));
 	spokes = calloc((size_t)n, sizeof(*spokes));
 	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/s%d", dir, i);
 		snprintf(name, sizeof(name), "spoke%d", i);
-		mkdir(path, 0700);
-		sid[i] =
-			pki_identity_open(path, name, (int64_t)(now / 1000), 365, err, sizeof(err));
-		if (!sid[i]) {
-			fprintf(stderr, "%s\n", err);
-			return 1;
-		}
+		sid[i] = kexpair_identity(name, (int64_t)(now / 1000), 365);
 	}
 	rss0 = rss_kb();
+	cfg = kexpair_config("hub", hid);
 	cfg.alg = alg;
-	cfg.retransmit_ms = 30000;
-	cfg.timeout_ms = 3600000;
-	cfg.pcn = "hub";
-	cfg.id = hid;
 	hub = kex_new(&cfg, now);
 	for (int i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "spoke%d", i);
 		kex_add_peer(hub, name);
-		cfg.pcn = name;
-		cfg.id = sid[i];
-		spokes[i] = kex_new(&cfg, now);
-		kex_add_peer(spokes[i], "hub");
+		cfg = kexpair_config(name, sid[i]);
+		cfg.alg = alg;
+		spokes[i] = kexpair_engine(&cfg, "hub", now);
 	}
 	/* bring everyone up */
 	w0 = wall_s();
@@ -240,6 +230,5 @@ int main(int argc, char **argv)
 	}
 	kex_free(hub);
 	pki_identity_free(hid);
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	return system(path) == 0 ? 0 : 1;
+	return 0;
 }

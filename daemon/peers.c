@@ -31,6 +31,7 @@
 #include "bfd.h"
 #include "datastore.h"
 #include "event.h"
+#include "identity.h"
 #include "json.h"
 #include "kex.h"
 #include "log.h"
@@ -700,7 +701,7 @@ static int acquire(struct peers *ps, const struct lyd_node *auth, const char *pc
 		return -1;
 	snprintf(dir, sizeof(dir), "%s/pki", ps->d->state_dir);
 	mkdir(dir, 0700);
-	if (!n->id && !(n->id = pki_identity_open(dir, pcn, now, 365, err, sizeof(err))))
+	if (!n->id && !(n->id = identity_open(dir, pcn, now, 365, err, sizeof(err))))
 		return acquire_fail(n, e, "the node identity cannot be loaded or made", err);
 	if (open_counters(ps, err, sizeof(err)) < 0) {
 		pki_identity_free(n->id);

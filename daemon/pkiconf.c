@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "datastore.h"
+#include "identity.h"
 #include "log.h"
 #include "model.h"
 #include "pkiconf.h"
@@ -61,7 +62,7 @@ static struct pki_identity *load_client_cert(const struct lyd_node *cc, const ch
 		snprintf(path, sizeof(path), "%s", file);
 	else
 		snprintf(path, sizeof(path), "%s/%s", state_dir, file);
-	return pki_identity_load(path, path, err, errlen);
+	return identity_load(path, path, err, errlen);
 }
 
 /* What is wrong with a loaded identity for pcn (NULL: nothing). */

@@ -1253,29 +1253,6 @@ ssize_t kex_unwrap(const struct kex_engine *e, const uint8_t *in, size_t len, ui
 	return crypto_open(&k->key, in, 4, in + 4, len - 4, key, cap);
 }
 
-int kex_payload_new(struct kex_payload_key *pk, uint64_t now)
-{
-	pk->generation = 1;
-	pk->created_ms = now;
-	return crypto_random(&pk->key, sizeof(pk->key));
-}
-
-bool kex_payload_due(const struct kex_payload_key *pk, uint64_t now, uint64_t interval_ms)
-{
-	return interval_ms && now - pk->created_ms >= interval_ms;
-}
-
-int kex_payload_rotate(struct kex_payload_key *pk, uint64_t now)
-{
-	uint32_t g = pk->generation + 1;
-
-	crypto_wipe(pk, sizeof(*pk));
-	if (kex_payload_new(pk, now) < 0)
-		return -1;
-	pk->generation = g;
-	return 0;
-}
-
 /* ---- key pins --------------------------------------------------------------- */
 
 void kex_set_pin(struct kex_engine *e, int p, const uint8_t fp[PKI_FP_LEN], bool configured)

@@ -194,21 +194,6 @@ int kex_peer_key(const struct crypto_kex_key *eph, const uint8_t *peer_pub, size
 		 const uint8_t salt[8], const uint8_t peer_salt[8], const char *pcn,
 		 const char *peer_pcn, struct crypto_seal_key *out);
 
-/* A session's payload key: made by the ingress router, wrapped for the
- * egress router with kex_wrap(), renewed every payload-key-rekey-interval
- * for long sessions. */
-struct kex_payload_key {
-	struct crypto_seal_key key;
-	uint32_t generation;
-	uint64_t created_ms;
-};
-
-int kex_payload_new(struct kex_payload_key *pk, uint64_t now_ms);
-/* Is a new key due?  interval_ms 0 means never (payload-key-rekey-interval never). */
-bool kex_payload_due(const struct kex_payload_key *pk, uint64_t now_ms, uint64_t interval_ms);
-/* The next key of the session (generation + 1); the old one is wiped. */
-int kex_payload_rotate(struct kex_payload_key *pk, uint64_t now_ms);
-
 /* ---- key pins (trust on first use) ---------------------------------------
  *
  * A certificate no trusted CA vouches for is taken only for the key pinned

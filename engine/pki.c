@@ -1,8 +1,6 @@
 /* PKI: node identities and peer validation; see pki.h. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -12,11 +10,11 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <openssl/buffer.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "pki.h"
 
@@ -152,135 +150,131 @@ out:
 	return c;
 }
 
-static int write_pem(const char *path, mode_t mode, X509 *cert, EVP_PKEY *key)
+/* The PEM text a memory BIO holds, NUL-terminated (malloc'd), or NULL.
+ * Freeing a memory BIO clears its buffer (BUF_MEM_free), so the text of a
+ * private key is left only in the copy, which the caller wipes. */
+static char *bio_text(BIO *bio)
 {
-	char tmp[4096];
-	int fd;
-	FILE *f;
-	int ok;
+	BUF_MEM *mem = NULL;
+	char *text;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -1;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return -1;
+	if (BIO_get_mem_ptr(bio, &mem) != 1 || !mem)
+		return NULL;
+	text = malloc(mem->length + 1);
+	if (text) {
+		memcpy(text, mem->data, mem->length);
+		text[mem->length] = '\0';
 	}
-	ok = cert ? PEM_write_X509(f, cert)
-		  : PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
-	ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
-	if (fclose(f) != 0 || !ok || rename(tmp, path) < 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return text;
 }
 
-static struct pki_identity *read_pair(const char *cert_file, const char *key_file, char *err,
-				      size_t errlen)
+char *pki_identity_cert_pem(const struct pki_identity *id)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *text = bio && PEM_write_bio_X509(bio, id->cert) == 1 ? bio_text(bio) : NULL;
+
+	BIO_free(bio);
+	ERR_clear_error();
+	return text;
+}
+
+char *pki_identity_key_pem(const struct pki_identity *id)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *text = bio && PEM_write_bio_PrivateKey(bio, id->key, NULL, NULL, 0, NULL, NULL) == 1
+			     ? bio_text(bio)
+			     : NULL;
+
+	BIO_free(bio);
+	ERR_clear_error();
+	return text;
+}
+
+/* The first PEM block of its kind in text (NULL: none). */
+static X509 *pem_cert(const char *text)
+{
+	BIO *bio = text ? BIO_new_mem_buf(text, -1) : NULL;
+	X509 *cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+
+	BIO_free(bio);
+	return cert;
+}
+
+static EVP_PKEY *pem_key(const char *text)
+{
+	BIO *bio = text ? BIO_new_mem_buf(text, -1) : NULL;
+	EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+
+	BIO_free(bio);
+	return key;
+}
+
+struct pki_identity *pki_identity_from_pem(const char *cert_pem, const char *key_pem,
+					   const char *cert_name, const char *key_name, char *err,
+					   size_t errlen)
 {
 	struct pki_identity *id = OPENSSL_zalloc(sizeof(*id));
-	FILE *f;
 
-	if (!id)
+	if (!id) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
-	f = fopen(cert_file, "re");
-	if (!f || !(id->cert = PEM_read_X509(f, NULL, NULL, NULL))) {
-		snprintf(err, errlen, "cannot read the certificate %s", cert_file);
+	}
+	if (!(id->cert = pem_cert(cert_pem))) {
+		snprintf(err, errlen, "cannot read the certificate %s", cert_name);
 		goto fail;
 	}
-	fclose(f);
-	f = fopen(key_file, "re");
-	if (!f || !(id->key = PEM_read_PrivateKey(f, NULL, NULL, NULL))) {
-		snprintf(err, errlen, "cannot read the private key %s", key_file);
+	if (!(id->key = pem_key(key_pem))) {
+		snprintf(err, errlen, "cannot read the private key %s", key_name);
 		goto fail;
 	}
-	fclose(f);
-	f = NULL;
 	if (X509_check_private_key(id->cert, id->key) != 1) {
-		snprintf(err, errlen, "the key %s does not belong to the certificate %s", key_file,
-			 cert_file);
+		snprintf(err, errlen, "the key %s does not belong to the certificate %s", key_name,
+			 cert_name);
 		goto fail;
 	}
-	if (finish_identity(id) < 0)
+	if (finish_identity(id) < 0) {
+		snprintf(err, errlen, "cannot encode the certificate %s", cert_name);
 		goto fail;
+	}
 	ERR_clear_error();
 	return id;
 fail:
-	if (f)
-		fclose(f);
 	ERR_clear_error();
 	pki_identity_free(id);
 	return NULL;
-}
-
-struct pki_identity *pki_identity_load(const char *cert_file, const char *key_file, char *err,
-				       size_t errlen)
-{
-	return read_pair(cert_file, key_file, err, errlen);
 }
 
 /* A self-signed certificate this close to its end is made again with the
  * same key: peers that pinned the key on first use keep trusting it. */
 #define RENEW_S (30 * 86400)
 
-static void renew(struct pki_identity *id, const char *crt, const char *pcn, int64_t now_s,
-		  int days)
+bool pki_identity_renew_due(const struct pki_identity *id, int64_t now_s)
 {
-	X509 *fresh = make_self_signed(id->key, pcn, now_s, days);
-
-	if (!fresh || write_pem(crt, 0644, fresh, NULL) < 0) {
-		X509_free(fresh);
-		return; /* the old one stays; its alarm says it is expiring */
-	}
-	X509_free(id->cert);
-	id->cert = fresh;
-	OPENSSL_free(id->der);
-	id->der = NULL;
-	if (finish_identity(id) < 0)
-		id->der_len = 0;
+	return id->self_signed && asn1_seconds(X509_get0_notAfter(id->cert)) - now_s < RENEW_S;
 }
 
-struct pki_identity *pki_identity_open(const char *dir, const char *pcn, int64_t now_s, int days,
-				       char *err, size_t errlen)
+struct pki_identity *pki_identity_make(const struct pki_identity *renew, const char *pcn,
+				       int64_t now_s, int days, char *err, size_t errlen)
 {
-	char crt[4096], key[4096];
-	struct pki_identity *id;
-	char ignore[256];
+	struct pki_identity *id = OPENSSL_zalloc(sizeof(*id));
 
-	snprintf(crt, sizeof(crt), "%s/node.crt", dir);
-	snprintf(key, sizeof(key), "%s/node.key", dir);
-	id = read_pair(crt, key, ignore, sizeof(ignore));
-	if (id && id->self_signed && !cert_names(id->cert, pcn)) {
-		pki_identity_free(id); /* made for another peering name */
-		id = NULL;
-	}
-	if (id && id->self_signed && asn1_seconds(X509_get0_notAfter(id->cert)) - now_s < RENEW_S)
-		renew(id, crt, pcn, now_s, days);
-	if (id)
-		return id;
-	id = OPENSSL_zalloc(sizeof(*id));
-	if (!id)
+	if (!id) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
-	id->key = EVP_EC_gen("P-256");
+	}
+	if (renew)
+		id->key = EVP_PKEY_up_ref(renew->key) == 1 ? renew->key : NULL;
+	else
+		id->key = EVP_EC_gen("P-256");
 	id->cert = id->key ? make_self_signed(id->key, pcn, now_s, days) : NULL;
 	if (!id->cert || finish_identity(id) < 0) {
 		snprintf(err, errlen, "cannot make a self-signed certificate");
-		goto fail;
-	}
-	if (write_pem(key, 0600, NULL, id->key) < 0 || write_pem(crt, 0644, id->cert, NULL) < 0) {
-		snprintf(err, errlen, "cannot save the node certificate in %s: %s", dir,
-			 strerror(errno));
-		goto fail;
+		ERR_clear_error();
+		pki_identity_free(id);
+		return NULL;
 	}
 	ERR_clear_error();
 	return id;
-fail:
-	ERR_clear_error();
-	pki_identity_free(id);
-	return NULL;
 }
 
 const uint8_t *pki_identity_der(const struct pki_identity *id, size_t *len)
@@ -293,8 +287,6 @@ bool pki_identity_self_signed(const struct pki_identity *id)
 {
 	return id->self_signed;
 }
-
-static int64_t asn1_seconds(const ASN1_TIME *t);
 
 int64_t pki_identity_not_after(const struct pki_identity *id)
 {

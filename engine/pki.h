@@ -6,7 +6,8 @@
  * A node's identity is its certificate and private key: a configured
  * client-certificate, or a self-signed one made at first start (EC P-256,
  * CN and SAN URI urn:ssr:peering:NAME from the router's
- * peering-common-name), stored in the state directory with the key 0600.
+ * peering-common-name).  Identities come in and go out as PEM text: the
+ * engine reads and writes no file (svrd keeps them: daemon/identity.h).
  *
  * A peer's certificate is validated as DESIGN.md says: it chains to a
  * trusted CA when any is configured (else its key is pinned on first use:
@@ -30,14 +31,26 @@ int pki_check_ca_pem(const char *pem, char *err, size_t errlen);
 
 struct pki_identity;
 
-/* Load DIR/node.crt and DIR/node.key, or make a self-signed pair for
- * peering name pcn valid from now_s for days.  A self-signed certificate
- * for another name is replaced. */
-struct pki_identity *pki_identity_open(const char *dir, const char *pcn, int64_t now_s, int days,
-				       char *err, size_t errlen);
-/* Load a configured certificate (PEM file) and its key (PEM file). */
-struct pki_identity *pki_identity_load(const char *cert_file, const char *key_file, char *err,
-				       size_t errlen);
+/* An identity from PEM text: the first certificate in cert_pem and the
+ * first private key in key_pem (one text may hold both).  cert_name and
+ * key_name say where the texts came from, for err; a NULL text is one
+ * that could not be read. */
+struct pki_identity *pki_identity_from_pem(const char *cert_pem, const char *key_pem,
+					   const char *cert_name, const char *key_name, char *err,
+					   size_t errlen);
+/* A self-signed identity for peering name pcn, valid from now_s for days:
+ * with renew's key when renew is given (peers that pinned the key on
+ * first use keep trusting it), else with a new EC P-256 key. */
+struct pki_identity *pki_identity_make(const struct pki_identity *renew, const char *pcn,
+				       int64_t now_s, int days, char *err, size_t errlen);
+/* Is id self-signed and within 30 days of its end at now_s (then it is
+ * made again with its key: pki_identity_make)? */
+bool pki_identity_renew_due(const struct pki_identity *id, int64_t now_s);
+/* Its certificate and its private key as PEM text (malloc'd; NULL when out
+ * of memory), to be saved by the caller.  The key's text is a secret:
+ * crypto_wipe() it before free(). */
+char *pki_identity_cert_pem(const struct pki_identity *id);
+char *pki_identity_key_pem(const struct pki_identity *id);
 void pki_identity_free(struct pki_identity *id);
 /* The certificate in DER, as sent to peers. */
 const uint8_t *pki_identity_der(const struct pki_identity *id, size_t *len);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "kex.h"
+#include "kexpair.h"
 #include "pki.h"
 
 static char dir[64];
@@ -41,31 +42,20 @@ static int b_is_silent(const struct kex_engine *from, const uint8_t *msg, size_t
 	return from == b;
 }
 
-static struct pki_identity *identity(const char *sub, const char *pcn)
+static struct pki_identity *identity(const char *pcn)
 {
-	char path[128], err[256];
-	struct pki_identity *id;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, sub);
-	mkdir(path, 0700);
-	id = pki_identity_open(path, pcn, (int64_t)(T0 / 1000), 365, err, sizeof(err));
-	cr_assert_not_null(id, "%s", err);
-	return id;
+	return kexpair_identity(pcn, (int64_t)(T0 / 1000), 365);
 }
 
 static struct kex_config mkcfg(const char *pcn, const struct pki_identity *id,
 			       const struct pki_trust *trust, uint32_t base, bool hard, bool warn)
 {
-	struct kex_config c = {.pcn = pcn,
-			       .id = id,
-			       .trust = trust,
-			       .alg = CRYPTO_KEX_X25519,
-			       .retransmit_ms = 30000,
-			       .timeout_ms = 3600000,
-			       .base = base,
-			       .fail_hard = hard,
-			       .untrusted_ok = warn};
+	struct kex_config c = kexpair_config(pcn, id);
 
+	c.trust = trust;
+	c.base = base;
+	c.fail_hard = hard;
+	c.untrusted_ok = warn;
 	return c;
 }
 
@@ -83,11 +73,9 @@ static void restart_b(const struct pki_identity *id, uint32_t base)
 
 static struct kex_engine *engine(const char *pcn, const struct pki_identity *id, const char *peer)
 {
-	struct kex_config c = mkcfg(pcn, id, NULL, 0, false, false);
-	struct kex_engine *e = kex_new(&c, now);
+	struct kex_config c = kexpair_config(pcn, id);
 
-	cr_assert_eq(kex_add_peer(e, peer), 0);
-	return e;
+	return kexpair_engine(&c, peer, now);
 }
 
 static void setup(void)
@@ -97,8 +85,8 @@ static void setup(void)
 	now = T0;
 	policy = NULL;
 	memset(drops_left, 0, sizeof(drops_left));
-	ida = identity("a", "peer-a");
-	idb = identity("b", "peer-b");
+	ida = identity("peer-a");
+	idb = identity("peer-b");
 	a = engine("peer-a", ida, "peer-b");
 	b = engine("peer-b", idb, "peer-a");
 }
@@ -117,16 +105,14 @@ static void teardown(void)
 
 TestSuite(kex, .init = setup, .fini = teardown);
 
-/* Carry one message as a datagram would: tagged by the sender once it
- * holds a peer key, the tag checked by the receiver before the message. */
-static void carry(struct kex_engine *from, struct kex_engine *to, const uint8_t *m, size_t n)
+/* One message to the other engine as a datagram would carry it (tagged),
+ * unless the network's policy drops it. */
+static void carry(void *arg, struct kex_engine *from, int p, const uint8_t *m, size_t n)
 {
-	uint8_t tag[KEX_TAG_LEN];
-	uint32_t id = 0;
-	bool tagged = kex_auth_tag(from, 0, m, n, now, &id, tag);
-	enum kex_auth v = tagged ? kex_auth_check(to, 0, id, m, n, tag, now) : KEX_AUTH_NONE;
-
-	kex_input(to, 0, m, n, v == KEX_AUTH_OK, now);
+	(void)arg;
+	(void)p;
+	if (!policy || !policy(from, m, n))
+		kexpair_carry_tagged(from, 0, from == a ? b : a, 0, m, n, now);
 }
 
 /* Move every queued message across (both ways) until nothing is left. */
@@ -135,21 +121,8 @@ static void deliver(void)
 	bool moved = true;
 
 	while (moved) {
-		int p;
-		const uint8_t *m;
-		size_t n;
-
-		moved = false;
-		while (kex_output(a, &p, &m, &n)) {
-			moved = true;
-			if (!policy || !policy(a, m, n))
-				carry(a, b, m, n);
-		}
-		while (kex_output(b, &p, &m, &n)) {
-			moved = true;
-			if (!policy || !policy(b, m, n))
-				carry(b, a, m, n);
-		}
+		moved = kexpair_drain(a, carry, NULL);
+		moved |= kexpair_drain(b, carry, NULL);
 	}
 }
 
@@ -318,7 +291,7 @@ Test(kex, tampered_messages_change_nothing_under_fail_hard)
 Test(kex, wrong_name_is_never_acknowledged_under_fail_hard)
 {
 	struct kex_peer_state s;
-	struct pki_identity *evil = identity("evil", "not-peer-b");
+	struct pki_identity *evil = identity("not-peer-b");
 
 	kex_free(b);
 	b = engine("peer-b", evil, "peer-a");
@@ -547,29 +520,6 @@ Test(kex, changing_the_algorithm_restarts_at_the_salt_stage)
 	assert_payload_keys_flow();
 }
 
-Test(kex, payload_keys_rotate_on_their_interval)
-{
-	struct kex_payload_key pk, old;
-	uint8_t w[256], back[128];
-	ssize_t n;
-	const uint64_t hour = 3600000;
-
-	run(1000);
-	cr_assert_eq(kex_payload_new(&pk, now), 0);
-	cr_assert_not(kex_payload_due(&pk, now + 24 * hour - 1, 24 * hour));
-	cr_assert(kex_payload_due(&pk, now + 24 * hour, 24 * hour));
-	cr_assert_not(kex_payload_due(&pk, now + 1000 * hour, 0), "'never' rotated");
-	old = pk;
-	cr_assert_eq(kex_payload_rotate(&pk, now + 24 * hour), 0);
-	cr_assert_eq(pk.generation, 2);
-	cr_assert_neq(memcmp(&old.key, &pk.key, sizeof(pk.key)), 0);
-	cr_assert_not(kex_payload_due(&pk, now + 24 * hour + 1, 24 * hour));
-	/* it travels like any payload key */
-	n = kex_wrap(a, 0, (const uint8_t *)&pk.key, sizeof(pk.key), w, sizeof(w));
-	cr_assert_eq(kex_unwrap(b, w, (size_t)n, back, sizeof(back)), (ssize_t)sizeof(pk.key));
-	cr_assert(memcmp(back, &pk.key, sizeof(pk.key)) == 0);
-}
-
 Test(kex, reordered_messages_still_complete)
 {
 	/* hold a's messages back and deliver them newest first */
@@ -613,18 +563,11 @@ Test(kex, a_restarted_peer_is_taken_back_in_one_round)
 	assert_payload_keys_flow();
 }
 
-/* b's certificate is valid for one day from T0 (identity("b", ...) uses 365:
+/* b's certificate is valid for one day from T0 (identity("peer-b") uses 365:
  * make a short one here). */
-static struct pki_identity *short_identity(const char *sub, const char *pcn, int days)
+static struct pki_identity *short_identity(const char *pcn, int days)
 {
-	char path[128], err[256];
-	struct pki_identity *id;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, sub);
-	mkdir(path, 0700);
-	id = pki_identity_open(path, pcn, (int64_t)(T0 / 1000), days, err, sizeof(err));
-	cr_assert_not_null(id, "%s", err);
-	return id;
+	return kexpair_identity(pcn, (int64_t)(T0 / 1000), days);
 }
 
 static void use_behaviour(bool hard, struct pki_identity *bid)
@@ -657,7 +600,7 @@ static void assert_never_taken(const char *verdict)
 Test(kex, an_expired_certificate_is_never_taken_under_either_behaviour)
 {
 	for (int hard = 0; hard <= 1; hard++) {
-		struct pki_identity *bid = short_identity(hard ? "b1h" : "b1s", "peer-b", 1);
+		struct pki_identity *bid = short_identity("peer-b", 1);
 
 		use_behaviour(hard, bid);
 		kex_set_wallclock(a, (int64_t)(T0 / 1000) + 2 * 86400); /* b's has expired */
@@ -670,7 +613,7 @@ Test(kex, an_expired_certificate_is_never_taken_under_either_behaviour)
 Test(kex, a_misnamed_certificate_is_never_taken_under_either_behaviour)
 {
 	for (int hard = 0; hard <= 1; hard++) {
-		struct pki_identity *bid = short_identity(hard ? "b4h" : "b4s", "peer-x", 365);
+		struct pki_identity *bid = short_identity("peer-x", 365);
 		struct kex_peer_state s;
 
 		use_behaviour(hard, bid);
@@ -687,7 +630,7 @@ Test(kex, a_misnamed_certificate_is_never_taken_under_either_behaviour)
 Test(kex, an_expiring_certificate_keeps_its_keys_under_fail_soft_only)
 {
 	for (int hard = 0; hard <= 1; hard++) {
-		struct pki_identity *bid = short_identity(hard ? "b2h" : "b2s", "peer-b", 1);
+		struct pki_identity *bid = short_identity("peer-b", 1);
 		struct kex_peer_state s;
 		uint8_t key[16] = {1}, w[128];
 
@@ -711,8 +654,8 @@ Test(kex, an_expiring_certificate_keeps_its_keys_under_fail_soft_only)
 
 Test(kex, fail_hard_takes_the_peer_back_with_its_renewed_certificate)
 {
-	struct pki_identity *bid = short_identity("b3", "peer-b", 1), *renewed;
-	char path[128], err[256];
+	struct pki_identity *bid = short_identity("peer-b", 1), *renewed;
+	char err[256];
 	int64_t later = (int64_t)(T0 / 1000) + 36 * 3600;
 
 	use_behaviour(true, bid);
@@ -720,10 +663,11 @@ Test(kex, fail_hard_takes_the_peer_back_with_its_renewed_certificate)
 	cr_assert_eq(kex_enforce(a, later, now), 1);
 	run(31000);
 	cr_assert_not(comp(a), "an expired certificate was taken again under fail-hard");
-	/* b's self-signed certificate is renewed with the same key (pki.c):
-	 * a takes it back by itself, its pin unchanged */
-	snprintf(path, sizeof(path), "%s/b3", dir);
-	renewed = pki_identity_open(path, "peer-b", later, 365, err, sizeof(err));
+	/* b's self-signed certificate is renewed with the same key (svrd
+	 * does so when it is due): a takes it back by itself, its pin
+	 * unchanged */
+	cr_assert(pki_identity_renew_due(bid, later));
+	renewed = pki_identity_make(bid, "peer-b", later, 365, err, sizeof(err));
 	cr_assert_not_null(renewed, "%s", err);
 	restart_b(renewed, 5000);
 	kex_set_wallclock(a, later);
@@ -766,7 +710,7 @@ Test(kex, a_certificate_from_an_untrusted_ca_is_refused_unless_the_ca_says_warn)
 	cr_assert_eq(system(cmd), 0, "mkcerts.sh failed");
 	snprintf(crt, sizeof(crt), "%s/certs/untrusted.pem", dir);
 	snprintf(key, sizeof(key), "%s/certs/untrusted.key", dir);
-	bid = pki_identity_load(crt, key, err, sizeof(err));
+	bid = kexpair_identity_files(crt, key, err, sizeof(err));
 	cr_assert_not_null(bid, "%s", err);
 	t = trust_ca("ca.pem"); /* b's certificate is from ca2 */
 	for (int hard = 0; hard <= 1; hard++) {
@@ -817,8 +761,8 @@ Test(kex, a_certificate_from_an_untrusted_ca_is_refused_unless_the_ca_says_warn)
 Test(kex, an_invalid_certificate_never_takes_down_an_established_peering)
 {
 	for (int hard = 0; hard <= 1; hard++) {
-		struct pki_identity *good = short_identity(hard ? "b5h" : "b5s", "peer-b", 365);
-		struct pki_identity *wrong = short_identity(hard ? "b6h" : "b6s", "peer-x", 365);
+		struct pki_identity *good = short_identity("peer-b", 365);
+		struct pki_identity *wrong = short_identity("peer-x", 365);
 		struct kex_engine *liar;
 		struct kex_peer_state s;
 		const uint8_t *m;
@@ -849,7 +793,7 @@ Test(kex, an_invalid_certificate_never_takes_down_an_established_peering)
  * refused, alarm material in the state, until the operator accepts it. */
 Test(kex, a_changed_key_is_refused_until_the_operator_accepts_it)
 {
-	struct pki_identity *other = short_identity("b7", "peer-b", 365);
+	struct pki_identity *other = short_identity("peer-b", 365);
 	struct kex_peer_state s;
 	uint8_t fp[32];
 	int p;
@@ -915,12 +859,8 @@ Test(kex, ten_thousand_spoofed_datagrams_change_nothing_within_a_cpu_bound, .tim
 	struct kex_peer_state before, after;
 	const uint8_t *bder = pki_identity_der(idb, &blen);
 
-	for (int i = 0; i < 4; i++) {
-		char sub[16];
-
-		snprintf(sub, sizeof(sub), "f%d", i);
-		fake[i] = identity(sub, "peer-b");
-	}
+	for (int i = 0; i < 4; i++)
+		fake[i] = identity("peer-b");
 	run(1000);
 	/* record b's SALTs over a rekey, for replay */
 	kex_rekey(b, now);
@@ -929,7 +869,7 @@ Test(kex, ten_thousand_spoofed_datagrams_change_nothing_within_a_cpu_bound, .tim
 			memcpy(salts[nsalts], m, n);
 			salt_len[nsalts++] = n;
 		}
-		carry(b, a, m, n);
+		kexpair_carry_tagged(b, 0, a, 0, m, n, now);
 	}
 	run(60000);
 	cr_assert(comp(a) && comp(b));
@@ -983,9 +923,10 @@ Test(kex, ten_thousand_spoofed_datagrams_change_nothing_within_a_cpu_bound, .tim
 		}
 		kex_input(a, 0, msg, len, false, now);
 		while (kex_output(a, &p, &m, &n))
-			carry(a, b, m, n); /* a's answers reach the real b */
+			kexpair_carry_tagged(a, 0, b, 0, m, n,
+					     now); /* a's answers reach the real b */
 		while (kex_output(b, &p, &m, &n))
-			carry(b, a, m, n);
+			kexpair_carry_tagged(b, 0, a, 0, m, n, now);
 	}
 	cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
 	kex_peer_state(a, 0, &after);
@@ -1013,23 +954,15 @@ static int counter(void *arg, enum kex_number kind, uint32_t *out)
 	return 0;
 }
 
-static struct pki_identity *older_identity(const char *sub, const char *pcn)
+static struct pki_identity *older_identity(const char *pcn)
 {
-	char path[128], err[256];
-	struct pki_identity *id;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, sub);
-	mkdir(path, 0700);
-	id = pki_identity_open(path, pcn, (int64_t)(T0 / 1000) - 2 * 86400, 365, err, sizeof(err));
-	cr_assert_not_null(id, "%s", err);
-	return id;
+	return kexpair_identity(pcn, (int64_t)(T0 / 1000) - 2 * 86400, 365);
 }
 
 Test(kex, a_peer_restarted_with_its_clock_set_back_peers_again_at_once)
 {
 	/* certificates made two days ago: valid by either clock */
-	struct pki_identity *oa = older_identity("oa", "peer-a"),
-			    *ob = older_identity("ob", "peer-b");
+	struct pki_identity *oa = older_identity("peer-a"), *ob = older_identity("peer-b");
 	struct kex_config cb = {.pcn = "peer-b",
 				.id = ob,
 				.alg = CRYPTO_KEX_X25519,
@@ -1089,7 +1022,7 @@ Test(kex, no_counter_no_new_key)
  * restarts again with its good one: taken back at once. */
 Test(kex, a_peer_back_with_its_good_certificate_after_a_refused_one)
 {
-	struct pki_identity *wrong = short_identity("b8", "peer-x", 365);
+	struct pki_identity *wrong = short_identity("peer-x", 365);
 
 	run(1000);
 	cr_assert(comp(a) && comp(b));
@@ -1183,11 +1116,11 @@ Test(kex, a_ca_signed_peer_back_after_a_refused_certificate)
 	cr_assert_eq(system(cmd), 0, "mkcerts.sh failed");
 	snprintf(crt, sizeof(crt), "%s/certs/good.pem", dir);
 	snprintf(key, sizeof(key), "%s/certs/good.key", dir);
-	good = pki_identity_load(crt, key, err, sizeof(err));
+	good = kexpair_identity_files(crt, key, err, sizeof(err));
 	cr_assert_not_null(good, "%s", err);
 	snprintf(crt, sizeof(crt), "%s/certs/untrusted.pem", dir);
 	snprintf(key, sizeof(key), "%s/certs/untrusted.key", dir);
-	bad = pki_identity_load(crt, key, err, sizeof(err));
+	bad = kexpair_identity_files(crt, key, err, sizeof(err));
 	cr_assert_not_null(bad, "%s", err);
 	t = trust_ca("ca.pem");
 	ca = mkcfg("peer-a", ida, t, 0, false, false);
@@ -1287,7 +1220,7 @@ Test(kex, a_revocation_undone_takes_the_peer_back_under_fail_hard)
 	cr_assert_eq(system(cmd), 0, "mkcerts.sh failed");
 	snprintf(crt, sizeof(crt), "%s/certs/revoked.pem", dir);
 	snprintf(key, sizeof(key), "%s/certs/revoked.key", dir);
-	rid = pki_identity_load(crt, key, err, sizeof(err));
+	rid = kexpair_identity_files(crt, key, err, sizeof(err));
 	cr_assert_not_null(rid, "%s", err);
 	plain = trust_ca("ca.pem");
 	revoking = trust_ca("ca.pem");

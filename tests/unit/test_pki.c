@@ -1,6 +1,6 @@
-/* PKI: node identities (made, saved 0600, reloaded, renewed for a new
- * name), signatures against the pinned key, and peer validation: the
- * happy paths and every rejection DESIGN.md lists. */
+/* PKI: node identities (made, given as PEM and taken back, renewed with
+ * their key, loaded from a configured certificate and key), signatures against the pinned key, and
+ * peer validation: the happy paths and every rejection DESIGN.md lists. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,36 +69,107 @@ static char *slurp(const char *name, size_t *len)
 
 #define NOW ((int64_t)time(NULL))
 
-Test(pki, identity_is_made_saved_and_reloaded)
+/* Its certificate's DER, compared with another's. */
+static bool same_der(const struct pki_identity *a, const struct pki_identity *b)
 {
-	char err[256], key[128];
-	struct pki_identity *a = pki_identity_open(dir, "peer-a", NOW, 365, err, sizeof(err));
-	struct pki_identity *b;
-	const uint8_t *da, *db;
 	size_t la, lb;
-	struct stat st;
+	const uint8_t *da = pki_identity_der(a, &la), *db = pki_identity_der(b, &lb);
+
+	return la == lb && memcmp(da, db, la) == 0;
+}
+
+Test(pki, identity_is_made_and_given_back_as_pem)
+{
+	char err[256];
+	struct pki_identity *a = pki_identity_make(NULL, "peer-a", NOW, 365, err, sizeof(err));
+	struct pki_identity *b, *c;
+	char *crt, *key;
 
 	cr_assert_not_null(a, "%s", err);
 	cr_assert(pki_identity_self_signed(a));
-	snprintf(key, sizeof(key), "%s/node.key", dir);
-	cr_assert_eq(stat(key, &st), 0);
-	cr_assert_eq(st.st_mode & 0777, 0600, "key mode %o", st.st_mode & 0777);
-	b = pki_identity_open(dir, "peer-a", NOW, 365, err, sizeof(err));
-	da = pki_identity_der(a, &la);
-	db = pki_identity_der(b, &lb);
-	cr_assert(la == lb && memcmp(da, db, la) == 0, "reloading made a new certificate");
-	pki_identity_free(b);
-	/* a new peering name: a new self-signed certificate */
-	b = pki_identity_open(dir, "peer-renamed", NOW, 365, err, sizeof(err));
-	db = pki_identity_der(b, &lb);
-	cr_assert(la != lb || memcmp(da, db, la) != 0);
+	cr_assert(pki_identity_names(a, "peer-a"));
+	cr_assert_not(pki_identity_names(a, "peer-b"));
+	cr_assert_geq(pki_identity_not_after(a), NOW + 364 * 86400);
+	crt = pki_identity_cert_pem(a);
+	key = pki_identity_key_pem(a);
+	cr_assert_not_null(crt);
+	cr_assert_not_null(key);
+	cr_assert(strstr(crt, "-----BEGIN CERTIFICATE-----") == crt, "%s", crt);
+	cr_assert(strstr(key, "-----BEGIN PRIVATE KEY-----") == key, "not PKCS#8");
+	b = pki_identity_from_pem(crt, key, "node.crt", "node.key", err, sizeof(err));
+	cr_assert_not_null(b, "%s", err);
+	cr_assert(same_der(a, b), "the PEM gave another certificate");
+	cr_assert(pki_identity_self_signed(b));
+	/* a new identity: a new certificate */
+	c = pki_identity_make(NULL, "peer-a", NOW, 365, err, sizeof(err));
+	cr_assert_not(same_der(a, c));
+	free(crt);
+	free(key);
 	pki_identity_free(a);
 	pki_identity_free(b);
+	pki_identity_free(c);
+}
+
+/* Made again with the same key 30 days before its end: a peer that pinned
+ * the key on first use keeps trusting the new certificate. */
+Test(pki, a_renewed_identity_keeps_its_key)
+{
+	char err[256], detail[256];
+	struct pki_identity *old = pki_identity_make(NULL, "peer-b", NOW, 60, err, sizeof(err));
+	struct pki_identity *fresh, *other;
+	struct pki_peer *po, *pf, *px;
+	enum pki_verdict v;
+	const uint8_t *der;
+	size_t len;
+
+	cr_assert_not_null(old, "%s", err);
+	cr_assert_not(pki_identity_renew_due(old, NOW));
+	cr_assert_not(pki_identity_renew_due(old, NOW + 29 * 86400), "60 days - 29 > 30");
+	cr_assert(pki_identity_renew_due(old, NOW + 31 * 86400));
+	fresh = pki_identity_make(old, "peer-b", NOW + 31 * 86400, 365, err, sizeof(err));
+	cr_assert_not_null(fresh, "%s", err);
+	cr_assert_not(same_der(old, fresh));
+	cr_assert_not(pki_identity_renew_due(fresh, NOW + 31 * 86400));
+	der = pki_identity_der(old, &len);
+	po = pki_peer_validate(NULL, der, len, "peer-b", NOW, &v, detail, sizeof(detail));
+	der = pki_identity_der(fresh, &len);
+	pf = pki_peer_validate(NULL, der, len, "peer-b", NOW + 31 * 86400, &v, detail,
+			       sizeof(detail));
+	cr_assert_not_null(po);
+	cr_assert_not_null(pf, "%s", detail);
+	cr_assert(pki_peer_same_key(po, pf), "the renewed certificate has another key");
+	other = pki_identity_make(NULL, "peer-b", NOW, 60, err, sizeof(err));
+	der = pki_identity_der(other, &len);
+	px = pki_peer_validate(NULL, der, len, "peer-b", NOW, &v, detail, sizeof(detail));
+	cr_assert_not(pki_peer_same_key(po, px), "the check above can fail");
+	pki_peer_free(po);
+	pki_peer_free(pf);
+	pki_peer_free(px);
+	pki_identity_free(old);
+	pki_identity_free(fresh);
+	pki_identity_free(other);
+}
+
+/* A configured identity is never renewed: its CA would have to do it. */
+Test(pki, a_ca_signed_identity_is_never_due_for_renewal)
+{
+	char *crt, *key, err[256];
+	struct pki_identity *id;
+
+	make_certs();
+	crt = slurp("good.pem", NULL);
+	key = slurp("good.key", NULL);
+	id = pki_identity_from_pem(crt, key, "good.pem", "good.key", err, sizeof(err));
+	cr_assert_not_null(id, "%s", err);
+	cr_assert_not(pki_identity_renew_due(id, pki_identity_not_after(id)));
+	pki_identity_free(id);
+	free(crt);
+	free(key);
 }
 
 Test(pki, self_signed_peer_is_validated_pinned_and_verifies)
 {
-	char err[256], detail[256], sub[128];
+	char err[256], detail[256];
 	struct pki_identity *b;
 	struct pki_peer *p;
 	enum pki_verdict v;
@@ -106,9 +177,7 @@ Test(pki, self_signed_peer_is_validated_pinned_and_verifies)
 	size_t len, siglen;
 	uint8_t sig[PKI_SIG_MAX], msg[] = "salt and ephemeral key";
 
-	snprintf(sub, sizeof(sub), "%s/b", dir);
-	mkdir(sub, 0700);
-	b = pki_identity_open(sub, "peer-b", NOW, 365, err, sizeof(err));
+	b = pki_identity_make(NULL, "peer-b", NOW, 365, err, sizeof(err));
 	cr_assert_not_null(b, "%s", err);
 	der = pki_identity_der(b, &len);
 	p = pki_peer_validate(NULL, der, len, "peer-b", NOW, &v, detail, sizeof(detail));
@@ -137,14 +206,12 @@ static enum pki_verdict check(const struct pki_trust *t, const uint8_t *der, siz
 
 Test(pki, dates_and_name_of_a_self_signed_peer)
 {
-	char err[256], detail[256], sub[128];
+	char err[256], detail[256];
 	struct pki_identity *b;
 	const uint8_t *der;
 	size_t len;
 
-	snprintf(sub, sizeof(sub), "%s/b", dir);
-	mkdir(sub, 0700);
-	b = pki_identity_open(sub, "peer-b", NOW, 30, err, sizeof(err));
+	b = pki_identity_make(NULL, "peer-b", NOW, 30, err, sizeof(err));
 	der = pki_identity_der(b, &len);
 	cr_assert_eq(check(NULL, der, len, "peer-b", NOW, detail), PKI_OK);
 	cr_assert_eq(check(NULL, der, len, "peer-c", NOW, detail), PKI_WRONG_NAME);
@@ -208,36 +275,57 @@ Test(pki, ca_signed_peers_and_every_rejection)
 
 Test(pki, configured_identity_loads_and_mismatched_key_is_refused)
 {
-	char crt[256], key[256], other[256], err[256];
+	char *crt, *key, *other, err[256];
 	struct pki_identity *id;
 
 	make_certs();
-	snprintf(crt, sizeof(crt), "%s/good.pem", certs);
-	snprintf(key, sizeof(key), "%s/good.key", certs);
-	snprintf(other, sizeof(other), "%s/san.key", certs);
-	id = pki_identity_load(crt, key, err, sizeof(err));
+	crt = slurp("good.pem", NULL);
+	key = slurp("good.key", NULL);
+	other = slurp("san.key", NULL);
+	id = pki_identity_from_pem(crt, key, "good.pem", "good.key", err, sizeof(err));
 	cr_assert_not_null(id, "%s", err);
 	cr_assert_not(pki_identity_self_signed(id));
 	pki_identity_free(id);
-	cr_assert_null(pki_identity_load(crt, other, err, sizeof(err)));
-	cr_assert(strstr(err, "does not belong") != NULL, "%s", err);
-	cr_assert_null(pki_identity_load("/nonexistent.pem", key, err, sizeof(err)));
+	cr_assert_null(pki_identity_from_pem(crt, other, "good.pem", "san.key", err, sizeof(err)));
+	cr_assert_str_eq(err, "the key san.key does not belong to the certificate good.pem");
+	cr_assert_null(pki_identity_from_pem(NULL, key, "a.pem", "good.key", err, sizeof(err)));
+	cr_assert_str_eq(err, "cannot read the certificate a.pem");
+	cr_assert_null(pki_identity_from_pem(key, key, "k.pem", "good.key", err, sizeof(err)));
+	cr_assert_str_eq(err, "cannot read the certificate k.pem");
+	cr_assert_null(pki_identity_from_pem(crt, NULL, "good.pem", "b.key", err, sizeof(err)));
+	cr_assert_str_eq(err, "cannot read the private key b.key");
+	cr_assert_null(pki_identity_from_pem(crt, crt, "good.pem", "c.key", err, sizeof(err)));
+	cr_assert_str_eq(err, "cannot read the private key c.key");
+	free(crt);
+	free(key);
+	free(other);
 }
 
-Test(pki, one_pem_file_with_certificate_and_key)
+Test(pki, one_pem_text_with_certificate_and_key)
 {
-	char both[256], cmd[700], err[256];
+	char *crt, *key, *both, err[256];
 	struct pki_identity *id;
 
 	make_certs();
-	snprintf(both, sizeof(both), "%s/both.pem", certs);
-	snprintf(cmd, sizeof(cmd), "cat %s/good.pem %s/good.key > %s", certs, certs, both);
-	cr_assert_eq(system(cmd), 0);
-	id = pki_identity_load(both, both, err, sizeof(err));
+	crt = slurp("good.pem", NULL);
+	key = slurp("good.key", NULL);
+	both = malloc(strlen(crt) + strlen(key) + 1);
+	strcpy(both, crt);
+	strcat(both, key);
+	id = pki_identity_from_pem(both, both, "both.pem", "both.pem", err, sizeof(err));
 	cr_assert_not_null(id, "%s", err);
 	cr_assert(pki_identity_names(id, "peer-b"));
 	cr_assert_not(pki_identity_names(id, "peer-c"));
 	pki_identity_free(id);
+	/* the key first: the certificate is still found */
+	strcpy(both, key);
+	strcat(both, crt);
+	id = pki_identity_from_pem(both, both, "both.pem", "both.pem", err, sizeof(err));
+	cr_assert_not_null(id, "%s", err);
+	pki_identity_free(id);
+	free(both);
+	free(crt);
+	free(key);
 }
 
 static bool pins(const struct pki_trust *t, const uint8_t *der, size_t len, const char *pcn,
@@ -277,7 +365,7 @@ Test(pki, no_invalid_certificate_is_ever_accepted_under_any_flags)
 {
 	struct pki_trust *t, *tc;
 	enum pki_verdict v;
-	char err[256], sub[128];
+	char err[256];
 	struct pki_identity *b;
 	const uint8_t *der;
 	uint8_t *bad;
@@ -286,9 +374,7 @@ Test(pki, no_invalid_certificate_is_ever_accepted_under_any_flags)
 	make_certs();
 	t = trust(false);
 	tc = trust(true);
-	snprintf(sub, sizeof(sub), "%s/flags", dir);
-	mkdir(sub, 0700);
-	b = pki_identity_open(sub, "peer-b", NOW, 30, err, sizeof(err));
+	b = pki_identity_make(NULL, "peer-b", NOW, 30, err, sizeof(err));
 	cr_assert_not_null(b, "%s", err);
 	der = pki_identity_der(b, &len);
 	bad = malloc(len);
@@ -413,15 +499,13 @@ Test(pki, an_embedded_nul_in_a_name_never_matches)
 Test(pki, tampered_copies_are_never_a_valid_self_signed_certificate)
 {
 	enum pki_verdict v;
-	char err[256], sub[128];
+	char err[256];
 	struct pki_identity *b;
 	const uint8_t *der;
 	uint8_t *bad;
 	size_t len, pinned = 0;
 
-	snprintf(sub, sizeof(sub), "%s/tamper", dir);
-	mkdir(sub, 0700);
-	b = pki_identity_open(sub, "peer-b", NOW, 30, err, sizeof(err));
+	b = pki_identity_make(NULL, "peer-b", NOW, 30, err, sizeof(err));
 	cr_assert_not_null(b, "%s", err);
 	der = pki_identity_der(b, &len);
 	bad = malloc(len);
