@@ -132,3 +132,65 @@ Test(bfd, admin_down_takes_both_ends_down_and_release_brings_them_back)
 	cr_assert_eq(a.state, BFD_UP);
 	cr_assert_eq(b.state, BFD_UP);
 }
+
+static uint64_t earliest(uint64_t x, uint64_t y)
+{
+	return x < y ? x : y;
+}
+
+/* One step of a clock that jumps from deadline to deadline: just before
+ * the next one, ticking does nothing; at it, a session sends or its
+ * detection time runs out. */
+static void step_to_deadline(void)
+{
+	uint64_t d = earliest(bfd_next_deadline(&a), bfd_next_deadline(&b));
+	struct bfd_session sa = a, sb = b;
+	uint8_t pkt[BFD_CTRL_LEN];
+	bool acted = false;
+
+	cr_assert_geq(d, now, "a deadline in the past");
+	if (d > now) {
+		cr_assert_not(bfd_tick(&a, d - 1, pkt), "a sent before its deadline");
+		cr_assert_not(bfd_tick(&b, d - 1, pkt), "b sent before its deadline");
+		cr_assert(a.state == sa.state && b.state == sb.state, "a change before a deadline");
+	}
+	now = d;
+	if (bfd_tick(&a, now, pkt)) {
+		acted = true;
+		if (!a_silent)
+			bfd_input(&b, pkt, sizeof(pkt), now);
+	}
+	if (bfd_tick(&b, now, pkt)) {
+		acted = true;
+		bfd_input(&a, pkt, sizeof(pkt), now);
+	}
+	acted |= a.state != sa.state || b.state != sb.state;
+	cr_assert(acted, "nothing happened at the deadline %lu", (unsigned long)d);
+}
+
+/* What the daemon's one timer stands on: driven by their deadlines alone,
+ * the sessions come up, and silence takes b down exactly at its
+ * detection deadline. */
+Test(bfd, the_next_deadline_is_when_tick_next_acts)
+{
+	uint64_t detect;
+
+	cr_assert_eq(bfd_next_deadline(&a), now, "a new session sends at once");
+	for (int i = 0; i < 20; i++)
+		step_to_deadline();
+	cr_assert_eq(a.state, BFD_UP);
+	cr_assert_eq(b.state, BFD_UP);
+	cr_assert_leq(bfd_next_deadline(&b), now + 1000, "an interval over a second");
+	a_silent = true;
+	detect = b.detect_deadline_ms;
+	cr_assert_gt(detect, now);
+	while (b.state == BFD_UP)
+		step_to_deadline();
+	cr_assert_eq(now, detect, "down at %lu, not at its detection deadline %lu",
+		     (unsigned long)now, (unsigned long)detect);
+	cr_assert_eq(bfd_next_deadline(&b), b.next_tx_ms, "a detection deadline without a peer");
+	a_silent = false;
+	for (int i = 0; i < 20; i++)
+		step_to_deadline();
+	cr_assert_eq(b.state, BFD_UP, "did not come back");
+}

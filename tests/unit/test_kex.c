@@ -226,6 +226,53 @@ Test(kex, silent_peer_goes_out_of_service_and_comes_back)
 	cr_assert_str_eq(s.status, "MKEY_EXCH_COMP");
 }
 
+/* a ticked at t: how many messages it sends (they go nowhere). */
+static int sends_of_a(uint64_t t)
+{
+	const uint8_t *m;
+	size_t len;
+	int p, n = 0;
+
+	kex_tick(a, t);
+	while (kex_output(a, &p, &m, &len))
+		n++;
+	return n;
+}
+
+/* What the daemon's one timer stands on: the engine acts at its next
+ * deadline and not before (the first attempt at once, a retransmission
+ * every interval, out of service at the timeout and retried every
+ * timeout), and has none while its peers are complete, until a new
+ * metadata key is to be acknowledged. */
+Test(kex, the_next_deadline_is_when_tick_next_acts)
+{
+	struct kex_peer_state s;
+	uint64_t d, t0 = now;
+
+	cr_assert_leq(kex_next_deadline(a), now, "a new peer is not due at once");
+	cr_assert_eq(sends_of_a(now), 1, "the first CERT");
+	for (d = kex_next_deadline(a); d < t0 + 3600000; d = kex_next_deadline(a)) {
+		cr_assert_eq(d % 30000, t0 % 30000, "not the retransmit interval");
+		cr_assert_eq(sends_of_a(d - 1), 0, "sent before its deadline");
+		cr_assert_eq(sends_of_a(d), 1, "nothing sent at its deadline");
+	}
+	cr_assert_eq(d, t0 + 3600000, "the timeout is not a deadline");
+	cr_assert_eq(sends_of_a(d - 1), 0);
+	cr_assert_eq(sends_of_a(d), 1);
+	kex_peer_state(a, 0, &s);
+	cr_assert_str_eq(s.status, "OUT_OF_SERVICE");
+	cr_assert_eq(kex_next_deadline(a), d + 3600000, "not retried every timeout");
+	now = d;
+	run(31000);
+	cr_assert(comp(a) && comp(b));
+	cr_assert_eq(kex_next_deadline(a), UINT64_MAX, "a deadline with nothing to do");
+	cr_assert_eq(kex_next_deadline(b), UINT64_MAX);
+	cr_assert_eq(kex_regenerate(a, now), 0);
+	cr_assert_eq(kex_next_deadline(a), now + 30000, "a new key without a retransmission");
+	deliver();
+	cr_assert_eq(kex_next_deadline(a), UINT64_MAX);
+}
+
 static uint8_t recorded[64][4096];
 static size_t recorded_len[64];
 static int nrecorded;
