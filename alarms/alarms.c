@@ -139,22 +139,6 @@ bool alarm_clear(struct alarm_store *s, const char *key, int64_t now)
 	return true;
 }
 
-void alarm_clear_prefix(struct alarm_store *s, const char *prefix, int64_t now)
-{
-	size_t len = strlen(prefix);
-
-	for (size_t i = 0; i < s->n;) {
-		if (strncmp(s->v[i].key, prefix, len) == 0) {
-			char key[160];
-
-			snprintf(key, sizeof(key), "%s", s->v[i].key);
-			alarm_clear(s, key, now);
-		} else {
-			i++;
-		}
-	}
-}
-
 size_t alarm_count(const struct alarm_store *s)
 {
 	return s->n;

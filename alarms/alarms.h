@@ -49,8 +49,6 @@ uint32_t alarm_raise(struct alarm_store *s, const char *key, enum alarm_severity
 		     const char *message, int64_t now_s);
 /* Clear the alarm of key; false when there was none. */
 bool alarm_clear(struct alarm_store *s, const char *key, int64_t now_s);
-/* Clear every alarm whose key starts with prefix. */
-void alarm_clear_prefix(struct alarm_store *s, const char *prefix, int64_t now_s);
 
 /* Evaluation rounds: a subsystem that re-evaluates all its conditions at
  * once begins a round, raises what holds, and ends the round for its key

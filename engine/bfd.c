@@ -18,13 +18,6 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-const char *bfd_state_name(enum bfd_state st)
-{
-	static const char *const n[] = {"admin-down", "down", "init", "up"};
-
-	return (unsigned)st < 4 ? n[st] : "?";
-}
-
 void bfd_init(struct bfd_session *s, uint32_t local_disc, uint32_t seed, uint64_t now_ms)
 {
 	memset(s, 0, sizeof(*s));

@@ -46,7 +46,6 @@ bool bfd_tick(struct bfd_session *s, uint64_t now_ms, uint8_t out[BFD_CTRL_LEN])
 void bfd_set_admin_down(struct bfd_session *s, bool down, uint64_t now_ms);
 uint64_t bfd_next_deadline(const struct bfd_session *s);
 void bfd_encode(const struct bfd_session *s, uint8_t out[BFD_CTRL_LEN]);
-const char *bfd_state_name(enum bfd_state st);
 uint64_t bfd_detection_ms(const struct bfd_session *s);
 
 #endif

@@ -341,11 +341,6 @@ void pki_trust_free(struct pki_trust *t)
 	OPENSSL_free(t);
 }
 
-size_t pki_trust_ca_count(const struct pki_trust *t)
-{
-	return t ? t->ncas : 0;
-}
-
 int pki_trust_add_ca_pem(struct pki_trust *t, const char *pem, char *err, size_t errlen)
 {
 	BIO *bio;

@@ -70,7 +70,6 @@ struct pki_trust *pki_trust_new(void);
 void pki_trust_free(struct pki_trust *t);
 int pki_trust_add_ca_pem(struct pki_trust *t, const char *pem, char *err, size_t errlen);
 int pki_trust_add_crl_pem(struct pki_trust *t, const char *pem, char *err, size_t errlen);
-size_t pki_trust_ca_count(const struct pki_trust *t);
 
 enum pki_verdict {
 	PKI_OK = 0,

@@ -7,25 +7,6 @@
 
 const uint8_t svrmeta_cookie[8] = {0x4c, 0x48, 0xdb, 0xc6, 0xdd, 0xf6, 0x67, 0x0c};
 
-size_t svrmeta_encode1(uint8_t *out, size_t cap, uint16_t type, const uint8_t *val, size_t len)
-{
-	size_t hlen = SVRMETA_HDR + 4 + len;
-
-	if (hlen > 0x0fff || hlen > cap || len > 0xffff)
-		return 0;
-	memcpy(out, svrmeta_cookie, 8);
-	out[8] = (uint8_t)(1 << 4 | (hlen >> 8));
-	out[9] = (uint8_t)hlen;
-	out[10] = out[11] = 0; /* no payload TLVs */
-	out[12] = (uint8_t)(type >> 8);
-	out[13] = (uint8_t)type;
-	out[14] = (uint8_t)(len >> 8);
-	out[15] = (uint8_t)len;
-	if (len)
-		memcpy(out + 16, val, len);
-	return hlen;
-}
-
 int svrmeta_next(const uint8_t *sec, size_t len, size_t *off, uint16_t *type, const uint8_t **val,
 		 size_t *vlen)
 {
@@ -88,7 +69,6 @@ void svrmeta_begin(struct svrmeta_writer *w, uint8_t *buf, size_t cap)
 	w->b = buf;
 	w->cap = cap;
 	w->len = SVRMETA_HDR;
-	w->payload_at = 0;
 	w->failed = cap < SVRMETA_HDR;
 	if (!w->failed)
 		memcpy(buf, svrmeta_cookie, 8);
@@ -116,22 +96,15 @@ void svrmeta_put_u32(struct svrmeta_writer *w, uint16_t type, uint32_t v)
 	svrmeta_put(w, type, be, 4);
 }
 
-void svrmeta_payload(struct svrmeta_writer *w)
-{
-	if (!w->payload_at)
-		w->payload_at = w->len;
-}
-
 size_t svrmeta_finish(struct svrmeta_writer *w)
 {
-	size_t hlen = w->payload_at ? w->payload_at : w->len, plen = w->len - hlen;
+	size_t hlen = w->len;
 
-	if (w->failed || hlen > 0x0fff || plen > 0xffff)
+	if (w->failed || hlen > 0x0fff)
 		return 0;
 	w->b[8] = (uint8_t)(1 << 4 | hlen >> 8);
 	w->b[9] = (uint8_t)hlen;
-	w->b[10] = (uint8_t)(plen >> 8);
-	w->b[11] = (uint8_t)plen;
+	w->b[10] = w->b[11] = 0; /* no payload TLVs */
 	return w->len;
 }
 

@@ -41,17 +41,16 @@ int svrmeta_parse(const uint8_t *b, size_t len, struct svrmeta *m);
 int svrmeta_next(const uint8_t *sec, size_t len, size_t *off, uint16_t *type, const uint8_t **val,
 		 size_t *vlen);
 
-/* Writing a frame: header TLVs, then (optionally) payload TLVs.  Any
- * overflow makes svrmeta_finish() return 0. */
+/* Writing a frame: header TLVs (we send no payload TLVs).  Any overflow
+ * makes svrmeta_finish() return 0. */
 struct svrmeta_writer {
 	uint8_t *b;
-	size_t cap, len, payload_at; /* payload_at 0: still in the header */
+	size_t cap, len;
 	bool failed;
 };
 void svrmeta_begin(struct svrmeta_writer *w, uint8_t *buf, size_t cap);
 void svrmeta_put(struct svrmeta_writer *w, uint16_t type, const void *val, size_t len);
 void svrmeta_put_u32(struct svrmeta_writer *w, uint16_t type, uint32_t v);
-void svrmeta_payload(struct svrmeta_writer *w);
 size_t svrmeta_finish(struct svrmeta_writer *w);
 
 /* ---- a session's first packets (doc/protocol.md "Session metadata") ----- */
@@ -108,8 +107,6 @@ int svrmeta_session_open(const uint8_t *b, const struct svrmeta *f,
 			 const struct crypto_seal_key *mk, struct svr_session_meta *m,
 			 const char **why);
 
-/* A block with one header TLV; returns its length or 0 if it does not fit. */
-size_t svrmeta_encode1(uint8_t *out, size_t cap, uint16_t type, const uint8_t *val, size_t len);
 /* The first header TLV of type in the block at b: 0 with val and vlen set,
  * -1 when the block is malformed, 1 when it is well formed without one. */
 int svrmeta_find(const uint8_t *b, size_t len, uint16_t type, const uint8_t **val, size_t *vlen);

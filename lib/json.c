@@ -818,16 +818,6 @@ int64_t json_int(const struct json *j)
 	return json_is_int(j) ? j->i : 0;
 }
 
-double json_num(const struct json *j)
-{
-	return j && j->type == JSON_NUMBER ? j->d : 0.0;
-}
-
-bool json_bool(const struct json *j)
-{
-	return j && j->type == JSON_BOOL && j->b;
-}
-
 const char *json_get_str(const struct json *obj, const char *key, const char *def)
 {
 	const char *s = json_str(json_get(obj, key));
@@ -872,15 +862,6 @@ struct json *json_new_int(int64_t v)
 		j->d = (double)v;
 		j->is_int = true;
 	}
-	return j;
-}
-
-struct json *json_new_num(double v)
-{
-	struct json *j = jnew(JSON_NUMBER);
-
-	if (j)
-		j->d = v;
 	return j;
 }
 

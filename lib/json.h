@@ -69,8 +69,6 @@ const char *json_key_at(const struct json *obj, size_t i);
 const char *json_str(const struct json *j); /* NULL unless a string */
 bool json_is_int(const struct json *j);
 int64_t json_int(const struct json *j);
-double json_num(const struct json *j);
-bool json_bool(const struct json *j);
 
 /* Convenience lookups: default when absent or of another type. */
 const char *json_get_str(const struct json *obj, const char *key, const char *def);
@@ -80,7 +78,6 @@ bool json_get_bool(const struct json *obj, const char *key, bool def);
 struct json *json_new_null(void);
 struct json *json_new_bool(bool b);
 struct json *json_new_int(int64_t v);
-struct json *json_new_num(double v);
 struct json *json_new_str(const char *s);
 struct json *json_new_strn(const char *s, size_t n);
 struct json *json_new_array(void);

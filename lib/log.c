@@ -23,11 +23,6 @@ void log_init(const char *ident, enum log_dest dest, int verbose)
 		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void log_set_verbose(int verbose)
-{
-	log_verbose = verbose;
-}
-
 static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
 	char msg[1024];

@@ -19,7 +19,6 @@ enum log_dest {
 };
 
 void log_init(const char *ident, enum log_dest dest, int verbose);
-void log_set_verbose(int verbose);
 void log_warn(const char *fmt, ...) SVR_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) SVR_PRINTF(1, 2);
 void log_info(const char *fmt, ...) SVR_PRINTF(1, 2);

@@ -75,16 +75,6 @@ struct mgmt_client {
 	struct frame_reader rd;
 };
 
-struct json *mgmt_request(int64_t id, const char *op, struct json *args)
-{
-	struct json *m = json_new_object();
-
-	json_set(m, "id", json_new_int(id));
-	json_set(m, "op", json_new_str(op));
-	json_set(m, "args", args ? args : json_new_object());
-	return m;
-}
-
 static struct json *copy_id(const struct json *id)
 {
 	if (json_is_int(id))
@@ -211,11 +201,6 @@ void mgmt_close(struct mgmt_client *c)
 	close(c->fd);
 	frame_reader_reset(&c->rd);
 	free(c);
-}
-
-int mgmt_fd(const struct mgmt_client *c)
-{
-	return c ? c->fd : -1;
 }
 
 static struct json *read_reply(struct mgmt_client *c, int64_t id, char *err, size_t errlen)

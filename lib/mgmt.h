@@ -35,7 +35,6 @@ struct json;
 #define MGMT_E_INVALID	"invalid-value"
 #define MGMT_E_LIMIT	"limit-exceeded"
 
-struct json *mgmt_request(int64_t id, const char *op, struct json *args);
 struct json *mgmt_reply_ok(const struct json *id, struct json *data);
 struct json *mgmt_error_obj(const char *code, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -63,6 +62,5 @@ void mgmt_close(struct mgmt_client *c);
  * NULL with err set when the transport failed. */
 struct json *mgmt_call(struct mgmt_client *c, const char *op, const struct json *args, char *err,
 		       size_t errlen);
-int mgmt_fd(const struct mgmt_client *c);
 
 #endif

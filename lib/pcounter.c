@@ -130,11 +130,6 @@ int pcounter_reserve(struct pcounter *c, uint64_t n, uint64_t *first)
 	return 0;
 }
 
-uint64_t pcounter_peek(const struct pcounter *c)
-{
-	return c ? c->next : 0;
-}
-
 void pcounter_close(struct pcounter *c)
 {
 	if (!c)

@@ -29,8 +29,6 @@ struct pcounter *pcounter_open(const char *path, uint64_t step, char *err, size_
 /* Take n consecutive values; *first is the first of them.  0, or -1 when
  * the new ceiling cannot be written (nothing is handed out then). */
 int pcounter_reserve(struct pcounter *c, uint64_t n, uint64_t *first);
-/* The next value pcounter_reserve would hand out. */
-uint64_t pcounter_peek(const struct pcounter *c);
 void pcounter_close(struct pcounter *c);
 
 #endif

@@ -13,7 +13,6 @@ int sock_unix_listen(const char *path, mode_t mode, gid_t gid);
 /* Write all of buf to any fd (sockets, pipes, terminals); SIGPIPE must be
  * ignored by the caller. */
 int sock_write_all(int fd, const void *buf, size_t len);
-int sock_set_nonblock(int fd);
 /* The path MTU the kernel holds towards addr (IPv4 or IPv6 text): the
  * outgoing interface's, or less when the path told it so (ICMP "packet
  * too big").  -1 when there is no route or addr is not an address. */
