@@ -38,28 +38,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ds_errs.h"
+
 struct ly_ctx;
 struct lyd_node;
 
 #define DS_HISTORY_KEEP 100 /* commits kept; at least 50 are promised */
-
-/* Errors and warnings, each naming the configuration path it is about
- * (in command words: "authority router combo-east location"). */
-struct ds_err {
-	char *path;
-	char *msg;
-	bool warning;
-};
-
-struct ds_errs {
-	size_t n;
-	struct ds_err *v;
-};
-
-void ds_errs_add(struct ds_errs *e, bool warning, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-size_t ds_errs_count(const struct ds_errs *e); /* errors, not warnings */
-void ds_errs_free(struct ds_errs *e);
 
 struct ds_commit {
 	uint32_t number;
@@ -165,9 +149,5 @@ int ds_rollback(struct ds *ds, uint64_t session, uint32_t number, struct ds_errs
 /* Parse and print whole trees in libyang JSON (the datastore's format). */
 struct lyd_node *ds_parse_json(const struct ds *ds, const char *text, struct ds_errs *e);
 char *ds_print_json(const struct lyd_node *tree, bool with_defaults);
-
-/* Words of a data path, for messages: "/opensvr:authority/router[name='x']/location"
- * becomes "authority router x location". */
-void ds_path_words(const char *path, char *buf, size_t len);
 
 #endif

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "datastore.h"
+#include "ds_errs.h"
 #include "model.h"
 #include "strbuf.h"
 
