@@ -1,8 +1,9 @@
 /* DOC: svrd
  *
  * The router daemon: one per router node.  It owns the state directory
- * (locked by the PID file), the management socket and, as later subsystems
- * land, the datastore, key engine, forwarder and alarms.  It runs one
+ * (locked by the PID file), the management socket, the datastore, the key
+ * engine with its peer paths, the data plane and its forwarder, and the
+ * alarms.  It runs one
  * control thread around the event loop; SIGTERM and SIGINT stop it cleanly
  * (socket and PID file removed; the forwarder's rules go, the forwarding
  * guard stays: see fwd.h).  Without --foreground it detaches, and the
