@@ -44,6 +44,9 @@ bool bfd_tick(struct bfd_session *s, uint64_t now_ms, uint8_t out[BFD_CTRL_LEN])
  * it comes up as usual.  Packets keep going out once a second, so what
  * rides on them (the key exchange) still flows. */
 void bfd_set_admin_down(struct bfd_session *s, bool down, uint64_t now_ms);
+/* When bfd_tick next has something to do: the next transmission, or the
+ * detection time running out (the path goes down).  Before it bfd_tick
+ * does nothing.  bfd_input and bfd_set_admin_down may change it. */
 uint64_t bfd_next_deadline(const struct bfd_session *s);
 void bfd_encode(const struct bfd_session *s, uint8_t out[BFD_CTRL_LEN]);
 uint64_t bfd_detection_ms(const struct bfd_session *s);

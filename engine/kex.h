@@ -115,6 +115,11 @@ void kex_set_wallclock(struct kex_engine *e, int64_t wall_s);
 void kex_path_up(struct kex_engine *e, int p, uint64_t now_ms);
 /* Send what is due at now_ms. */
 void kex_tick(struct kex_engine *e, uint64_t now_ms);
+/* When kex_tick next has something to do: a retransmission, or a peer's
+ * timeout (out of service).  Before it kex_tick does nothing; a peer not
+ * ticked yet is due at once (0); UINT64_MAX when every peer is complete.
+ * Input, kex_rekey, kex_regenerate and the other calls may bring it
+ * forward: ask again after them. */
 uint64_t kex_next_deadline(const struct kex_engine *e);
 
 /* The next message to send: its peer and bytes (valid until the next call);
