@@ -16,64 +16,72 @@
 /* Certificates and keys are a few kilobytes; a chain a few more. */
 #define PEM_FILE_MAX (1u << 20)
 
-/* The text of a file, NUL-terminated (malloc'd), or NULL. */
-static char *read_text(const char *path)
+/* Wipe and free a file's text (it may hold a key). */
+static void free_text(char *text, size_t len)
+{
+	if (text) {
+		crypto_wipe(text, len);
+		free(text);
+	}
+}
+
+/* buf (len bytes) in a buffer of twice its size; buf is wiped and freed. */
+static char *grow(char *buf, size_t len, size_t *cap)
+{
+	char *more = *cap < PEM_FILE_MAX ? malloc(2 * *cap + 1) : NULL;
+
+	if (more)
+		memcpy(more, buf, len);
+	free_text(buf, len);
+	*cap *= 2;
+	return more;
+}
+
+/* The text of a file, NUL-terminated (malloc'd; *lenp its length), or
+ * NULL when it cannot be read or is PEM_FILE_MAX or longer. */
+static char *read_text(const char *path, size_t *lenp)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t len = 0, cap = 4096;
-	char *buf = NULL;
-	ssize_t n = 0;
+	char *buf = fd < 0 ? NULL : malloc(cap + 1);
 
-	if (fd < 0)
-		return NULL;
-	buf = malloc(cap + 1);
-	while (buf && (n = read(fd, buf + len, cap - len)) > 0) {
-		len += (size_t)n;
-		if (len == cap) {
-			char *more = cap < PEM_FILE_MAX ? malloc(2 * cap + 1) : NULL;
+	while (buf) {
+		ssize_t n = read(fd, buf + len, cap - len);
 
-			if (more)
-				memcpy(more, buf, len);
-			crypto_wipe(buf, len); /* it may be a key */
-			free(buf);
-			buf = more;
-			cap *= 2;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free_text(buf, len);
+			buf = NULL;
+		} else if (n == 0) {
+			buf[len] = '\0';
+			*lenp = len;
+			break;
+		} else if ((len += (size_t)n) == cap) {
+			buf = grow(buf, len, &cap);
 		}
 	}
-	close(fd);
-	if (buf && n < 0) {
-		crypto_wipe(buf, len);
-		free(buf);
-		return NULL;
-	}
-	if (buf)
-		buf[len] = '\0';
+	if (fd >= 0)
+		close(fd);
 	return buf;
-}
-
-static void free_text(char *text)
-{
-	if (text) {
-		crypto_wipe(text, strlen(text));
-		free(text);
-	}
 }
 
 struct pki_identity *identity_load(const char *cert_file, const char *key_file, char *err,
 				   size_t errlen)
 {
-	char *cert = read_text(cert_file), *key;
+	size_t cert_len = 0, key_len = 0;
+	char *cert = read_text(cert_file, &cert_len), *key;
 	struct pki_identity *id;
 
 	if (!cert) {
 		snprintf(err, errlen, "cannot read the certificate %s", cert_file);
 		return NULL;
 	}
-	key = read_text(key_file);
+	key = read_text(key_file, &key_len);
 	/* an unreadable key file is reported as a key that cannot be read */
 	id = pki_identity_from_pem(cert, key, cert_file, key_file, err, errlen);
-	free_text(cert);
-	free_text(key);
+	free_text(cert, cert_len);
+	free_text(key, key_len);
 	return id;
 }
 
@@ -126,7 +134,7 @@ static int save(const struct pki_identity *id, const char *crt, const char *key,
 	    write_text(crt, 0644, cert_pem) == 0)
 		rc = 0;
 out:
-	free_text(key_pem);
+	free_text(key_pem, key_pem ? strlen(key_pem) : 0);
 	free(cert_pem);
 	return rc;
 }

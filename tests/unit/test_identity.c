@@ -203,3 +203,32 @@ Test(identity, configured_files_and_the_errors_that_name_them)
 	cr_assert(strstr(err, "does not belong to the certificate") != NULL, "%s", err);
 	pki_identity_free(a);
 }
+
+/* Text before the PEM (a chain's description, say) is skipped however
+ * long it runs, up to the reader's bound of 1 MiB: a file larger than
+ * that is not read at all. */
+Test(identity, long_files_are_read_up_to_a_bound)
+{
+	char err[256], crt[128], big[128], huge[128], cmd[600];
+	struct pki_identity *a = identity_open(dir, "peer-a", NOW, 365, err, sizeof(err)), *b;
+
+	cr_assert_not_null(a, "%s", err);
+	snprintf(crt, sizeof(crt), "%s/node.crt", dir);
+	snprintf(big, sizeof(big), "%s/big.pem", dir);
+	snprintf(huge, sizeof(huge), "%s/huge.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "{ head -c 100000 /dev/zero | tr '\\0' x; echo; cat '%s' '%s/node.key'; } > '%s'",
+		 crt, dir, big);
+	cr_assert_eq(system(cmd), 0);
+	b = identity_load(big, big, err, sizeof(err));
+	cr_assert_not_null(b, "%s", err);
+	cr_assert(same_der(a, b));
+	pki_identity_free(b);
+	snprintf(cmd, sizeof(cmd),
+		 "{ head -c 1100000 /dev/zero | tr '\\0' x; echo; cat '%s' '%s/node.key'; } > '%s'",
+		 crt, dir, huge);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_null(identity_load(huge, huge, err, sizeof(err)));
+	cr_assert(strstr(err, "cannot read the certificate ") == err, "%s", err);
+	pki_identity_free(a);
+}
