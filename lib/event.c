@@ -192,14 +192,6 @@ int ev_timer_arm(struct ev_timer *t, uint64_t after_ms, uint64_t interval_ms)
 	return timerfd_settime(t->io.fd, 0, &its, NULL);
 }
 
-void ev_timer_disarm(struct ev_timer *t)
-{
-	struct itimerspec its = {0};
-
-	if (t)
-		timerfd_settime(t->io.fd, 0, &its, NULL);
-}
-
 void ev_timer_del(struct ev_timer *t)
 {
 	if (t)

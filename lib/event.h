@@ -34,7 +34,6 @@ void ev_io_del(struct ev_io *io);
 
 struct ev_timer *ev_timer_add(struct ev_loop *loop, ev_timer_cb cb, void *arg);
 int ev_timer_arm(struct ev_timer *t, uint64_t after_ms, uint64_t interval_ms);
-void ev_timer_disarm(struct ev_timer *t);
 void ev_timer_del(struct ev_timer *t);
 
 int ev_signal_add(struct ev_loop *loop, int signo, ev_signal_cb cb, void *arg);

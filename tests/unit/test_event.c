@@ -94,21 +94,3 @@ Test(event, deleting_a_pending_watcher_is_safe)
 	close(y[0]);
 	close(y[1]);
 }
-
-Test(event, disarmed_timer_does_not_fire)
-{
-	struct counter c = {ev_loop_new(), 0, 1};
-	struct counter never = {c.loop, 0, -1};
-	struct ev_timer *t = ev_timer_add(c.loop, tick, &never);
-	struct ev_timer *guard = ev_timer_add(c.loop, tick, &c);
-
-	ev_timer_arm(t, 5, 0);
-	ev_timer_disarm(t);
-	ev_timer_arm(guard, 30, 0);
-	cr_assert_eq(ev_loop_run(c.loop), 0);
-	cr_assert_eq(c.fired, 1);
-	cr_assert_eq(never.fired, 0);
-	ev_timer_del(t);
-	ev_timer_del(guard);
-	ev_loop_free(c.loop);
-}
