@@ -115,12 +115,14 @@ static void reply_cert(struct kex_engine *e, int p, uint64_t now)
 	kx_queue(e, p, KEX_CERT, 1, mine, dlen);
 }
 
-static void send_salt_once(struct kex_engine *e, int p)
+/* Our SALT, unless the peer acknowledged it; again, when the peer may
+ * have lost it. */
+static void send_salt_once(struct kex_engine *e, int p, bool again)
 {
 	struct kex_peer *pr = &e->peers[p];
 
 	kx_start_salt(e, pr);
-	if (!pr->salt_ack && kx_bucket_take(pr, e->now))
+	if ((!pr->salt_ack || again) && kx_bucket_take(pr, e->now))
 		kx_send_salt(e, p);
 }
 
@@ -190,8 +192,12 @@ void kx_on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len, uin
 	}
 	if (pr->cert_ack && !is_reply)
 		reply_cert(e, p, now); /* it may have restarted and lost ours */
+	/* A peer that sends its certificate afresh while we hold no peer key
+	 * yet may have restarted after it acknowledged our SALT: the new one
+	 * never had it, and waits for it as we wait for its key.  (With a
+	 * key, the peer's new SALT starts a new round: kex.c.) */
 	if (pr->cert_ack && pr->cert_rec)
-		send_salt_once(e, p);
+		send_salt_once(e, p, !is_reply && !pr->have_key);
 }
 
 void kx_set_der(uint8_t **der, size_t *len, const uint8_t *from, size_t flen)

@@ -428,6 +428,31 @@ Test(kex, reordered_messages_still_complete)
 	assert_payload_keys_flow();
 }
 
+static int b_salt_lost(const struct kex_engine *from, const uint8_t *msg, size_t len)
+{
+	(void)len;
+	return from == b && msg[1] == KEX_SALT;
+}
+
+/* b restarts in the middle of the exchange: it had acknowledged a's SALT,
+ * but its own was lost, so a holds no peer key yet.  The new b never saw
+ * a's SALT: a must send it again instead of taking the old b's
+ * acknowledgement for the new one's, or each side waits for the other. */
+Test(kex, a_peer_restarted_between_the_salts_gets_ours_again)
+{
+	struct kex_peer_state s;
+
+	policy = b_salt_lost;
+	run(1000);
+	kex_peer_state(a, 0, &s);
+	cr_assert(s.salt_ack && !s.salt_rec, "not between the salts");
+	policy = NULL;
+	restart_b(idb, 1000);
+	run(3 * 30000);
+	cr_assert(comp(a) && comp(b), "a and b each wait for the other's SALT");
+	assert_payload_keys_flow();
+}
+
 Test(kex, a_restarted_peer_is_taken_back_in_one_round)
 {
 	struct kex_config c = mkcfg("peer-b", idb, NULL, 1000, false, false);
