@@ -210,6 +210,8 @@ void kx_reset_peer(struct kex_peer *pr)
 	pr->prev_until = 0;
 	pr->cert_rec = pr->cert_ack = pr->salt_rec = pr->salt_ack = false;
 	pr->key_rec = pr->key_ack = pr->have_key = false;
+	/* our next SALT answers nothing: a peer still keyed must send its own */
+	pr->salt_echo = 0;
 }
 
 /* The keys made with the peer, not the certificate: a new one came. */

@@ -399,7 +399,7 @@ Test(kex, a_self_signed_certificate_is_refused_when_a_ca_is_trusted)
  * ends the peering; when the list no longer does (the revocation undone),
  * the peer is judged afresh and taken back by itself (it was held down
  * for good: the far side, still keyed, never offered its certificate). */
-Test(kex, a_revocation_undone_takes_the_peer_back_under_fail_hard)
+static void revocation_undone(bool b_rekeyed)
 {
 	char cmd[600], crt[300], key[300], err[256], path[300], pem[8192];
 	const char *top = getenv("top_srcdir");
@@ -437,6 +437,12 @@ Test(kex, a_revocation_undone_takes_the_peer_back_under_fail_hard)
 	kex_set_wallclock(b, (int64_t)time(NULL));
 	run(5000);
 	cr_assert(comp(a) && comp(b), "not peered before the revocation");
+	if (b_rekeyed) {
+		/* a's last SALT answered b's: it names b's generation */
+		kex_rekey(b, now);
+		run(5000);
+		cr_assert(comp(a) && comp(b), "not peered after b's rekey");
+	}
 
 	kex_set_trust(a, revoking, (int64_t)time(NULL), now);
 	run(5000);
@@ -450,4 +456,18 @@ Test(kex, a_revocation_undone_takes_the_peer_back_under_fail_hard)
 	pki_trust_free(plain);
 	pki_trust_free(revoking);
 	pki_identity_free(rid);
+}
+
+Test(kex, a_revocation_undone_takes_the_peer_back_under_fail_hard)
+{
+	revocation_undone(false);
+}
+
+/* The same when a's last SALT was its answer to a rekey of b's: a's first
+ * SALT after the revocation must not claim to answer b's (it answers
+ * nothing), or b, still keyed, takes it for the answer and sends no SALT
+ * of its own, and a, whose keys are gone, waits for one for good. */
+Test(kex, a_revocation_undone_after_the_peer_rekeyed_takes_it_back_under_fail_hard)
+{
+	revocation_undone(true);
 }
