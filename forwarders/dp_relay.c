@@ -61,11 +61,20 @@ enum dp_verdict relay_retrigger(struct dp *dp, const struct sess *s, uint64_t no
 {
 	const struct sess *o = &dp->s[s->mate];
 	const struct peer *pr = &dp->peers[o->peer];
-	size_t mlen = meta_retrigger_frame(dp, o->peer, o->port, now, out->pkt + wan_hl(pr),
-					   sizeof(out->pkt) - wan_hl(pr));
+	uint64_t *last = &dp->retrigger_ms[hash_port(dp, o->peer, o->port) & 1023];
+	size_t mlen;
 
+	/* meta_send_retrigger's limit holds for the requests we relay too:
+	 * two on one port in the same millisecond carry the same clock, and
+	 * the next router would drop the second as a replay of the first
+	 * (which asked it the same and is on its way) */
+	if (*last && now - *last < 200)
+		return DP_DONE;
+	mlen = meta_retrigger_frame(dp, o->peer, o->port, now, out->pkt + wan_hl(pr),
+				    sizeof(out->pkt) - wan_hl(pr));
 	if (!mlen)
 		return drop(dp, out, DP_DROP_NO_KEY);
+	*last = now;
 	out->len = pkt_build_wan(out->pkt, pr, o->port, mlen);
 	dp->st.relayed++;
 	dp->st.wan_out++;

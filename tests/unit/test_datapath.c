@@ -1296,6 +1296,64 @@ Test(hub, the_hub_does_not_relay_a_forged_retrigger)
 	cr_assert_eq(dp_stats(H)->relayed, relayed);
 }
 
+/* spoke2 restarts: a datapath with no sessions, as hub_setup makes it */
+static void spoke2_restarts(void)
+{
+	dp_free(S2);
+	S2 = dph_router(&k2, "spoke2");
+	cr_assert(S2);
+	cr_assert_eq(dp_add_peer(S2, 0, "hub", "198.51.100.129", "198.51.100.130"), 0);
+	cr_assert_eq(dp_add_service(S2, "host1-lan", "203.0.113.0/25", 0), 0);
+	local(S2, "203.0.113.128/25");
+	local(S2, "2001:db8:2::/64");
+}
+
+/* In one millisecond the hub relays spoke2's request (it restarted) to
+ * spoke1, then a new flow from spoke2 takes the port at the hub, so
+ * spoke1's next packet of the old flow finds no session there.  A second
+ * request on that port would carry the clock of the first, and spoke1
+ * would drop it as a replay: the hub asks at most every 200 ms per port,
+ * its own requests and those it relays alike, and spoke1 takes the next. */
+Test(hub, the_hub_asks_once_per_port_whether_it_relays_or_lost_the_session)
+{
+	uint8_t fwd[200], rev[200], other[200];
+	struct dp_out hop;
+	size_t nf, nr, no;
+
+	/* host2 -> host1: spoke2 the ingress, spoke1 the egress */
+	nf = ip4(fwd, "203.0.113.130", "203.0.113.2", 17, 5201, 40000, "x", 1);
+	nr = ip4(rev, "203.0.113.2", "203.0.113.130", 17, 40000, 5201, "y", 1);
+	cr_assert_eq(dp_lan_in(S2, fwd, nf, 1000, &o2), DP_SEND);
+	cr_assert_eq(dp_wan_in(H, o2.pkt, o2.len, 1000, &hop), DP_SEND);
+	cr_assert_eq(dp_wan_in(S1, hop.pkt, hop.len, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(H, o1.extra, o1.extra_len, 1000, &hop), DP_SEND);
+	cr_assert_eq(dp_wan_in(S2, hop.pkt, hop.len, 1000, &o2), DP_DONE);
+	spoke2_restarts();
+	/* spoke1 answers; spoke2 asks for the metadata, the hub asks spoke1 */
+	cr_assert_eq(dp_lan_in(S1, rev, nr, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(H, o1.pkt, o1.len, 1000, &hop), DP_SEND);
+	cr_assert_eq(dp_wan_in(S2, hop.pkt, hop.len, 1000, &o2), DP_DROP);
+	cr_assert_eq(o2.drop, DP_DROP_NO_SESSION);
+	cr_assert_eq(dp_wan_in(H, o2.extra, o2.extra_len, 1000, &hop), DP_SEND, "%s",
+		     dp_drop_name(hop.drop));
+	cr_assert_eq(dp_wan_in(S1, hop.pkt, hop.len, 1000, &o1), DP_DONE, "%s",
+		     dp_drop_name(o1.drop));
+	/* a new flow from spoke2 takes the same port: the hub's old legs go */
+	no = ip4(other, "203.0.113.131", "203.0.113.3", 17, 6000, 7000, "z", 1);
+	cr_assert_eq(dp_lan_in(S2, other, no, 1000, &o2), DP_SEND);
+	cr_assert_eq(dp_wan_in(H, o2.pkt, o2.len, 1000, &hop), DP_SEND);
+	cr_assert_eq(dp_lan_in(S1, rev, nr, 1000, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(H, o1.pkt, o1.len, 1000, &hop), DP_DROP);
+	cr_assert_eq(hop.drop, DP_DROP_NO_SESSION);
+	cr_assert_eq(hop.extra_len, 0, "the hub asked on the port again in the same millisecond");
+	/* 200 ms on it asks again, and spoke1 takes the request */
+	cr_assert_eq(dp_lan_in(S1, rev, nr, 1200, &o1), DP_SEND);
+	cr_assert_eq(dp_wan_in(H, o1.pkt, o1.len, 1200, &hop), DP_DROP);
+	cr_assert_gt(hop.extra_len, 28, "the hub did not ask again");
+	cr_assert_eq(dp_wan_in(S1, hop.extra, hop.extra_len, 1200, &o1), DP_DONE, "%s",
+		     dp_drop_name(o1.drop));
+}
+
 /* ---- sequence numbers across restarts ----------------------------------------- */
 
 static uint64_t seq_of(const struct dp_out *o)
