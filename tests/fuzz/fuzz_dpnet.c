@@ -17,7 +17,9 @@
  * to a LAN is a whole IP packet whose lengths agree with what was
  * returned; whatever goes to the WAN fits its buffer; a packet a router
  * made, carried once and unchanged, is never dropped as a replay (unless
- * a keyed peer of the fuzzer's spoke: it may have used the number). */
+ * a keyed peer of the fuzzer's spoke: it may have used the number; or it
+ * was made before a restart, or meets another session than its own where
+ * it goes: struct mail). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,11 +274,35 @@ struct mail {
 	 * gone where it goes, and its port given to a new one there, whose
 	 * replay window it may well fall behind */
 	bool stale, extra_stale;
+	/* the session it was made in: the sender's on its port towards the
+	 * router it goes to (none for a re-trigger request from a router that
+	 * lost the session) */
+	uint8_t uuid[16], extra_uuid[16];
+	bool in_session, extra_in_session;
 };
 static struct mail box[NR];
 /* a keyed peer spoke: it holds payload keys, and may have sent any
  * sequence number under them */
 static bool forged;
+
+/* The uuid of the session router r holds on port towards router to. */
+static bool session_on(int r, int to, uint16_t port, uint8_t uuid[16])
+{
+	struct dp_session_info si;
+
+	for (size_t c = 0; to >= 0 && dp_session_next(R[r], &c, now, &si);)
+		if (si.port == port && !strcmp(si.peer, names[to])) {
+			memcpy(uuid, si.uuid, 16);
+			return true;
+		}
+	return false;
+}
+
+/* The session router r made WAN datagram p (len bytes) in, into uuid. */
+static bool made_in(int r, const uint8_t *p, size_t len, uint8_t uuid[16])
+{
+	return len >= 28 && session_on(r, router_at(p, len), get16(p + 22), uuid);
+}
 
 static void keep(int r, enum dp_verdict v)
 {
@@ -285,6 +311,7 @@ static void keep(int r, enum dp_verdict v)
 		memcpy(box[r].extra, out.extra, out.extra_len);
 		box[r].extra_len = out.extra_len;
 		box[r].extra_stale = false;
+		box[r].extra_in_session = made_in(r, out.extra, out.extra_len, box[r].extra_uuid);
 	}
 	if (v == DP_SEND) {
 		if (router_at(out.pkt, out.len) < 0) {
@@ -294,6 +321,7 @@ static void keep(int r, enum dp_verdict v)
 		memcpy(box[r].pkt, out.pkt, out.len);
 		box[r].len = out.len;
 		box[r].stale = false;
+		box[r].in_session = made_in(r, out.pkt, out.len, box[r].uuid);
 	}
 }
 
@@ -362,12 +390,15 @@ static void carry(struct rd *rd, int r, bool extra, int depth)
 	size_t len = extra ? box[r].extra_len : box[r].len;
 	uint8_t how = g8(rd);
 	bool clean = !(how & 0x1f) && !(extra ? box[r].extra_stale : box[r].stale);
+	bool in_session = extra ? box[r].extra_in_session : box[r].in_session;
+	uint8_t uuid[16], theirs[16];
 	int to;
 
 	if (!len || depth >= 4)
 		return;
 	b = buf[depth];
 	memcpy(b, extra ? box[r].extra : box[r].pkt, len);
+	memcpy(uuid, extra ? box[r].extra_uuid : box[r].uuid, 16);
 	if (extra)
 		box[r].extra_len = 0;
 	else
@@ -386,8 +417,17 @@ static void carry(struct rd *rd, int r, bool extra, int depth)
 		return;
 	/* A packet as a router made it, carried once: never a replay (the
 	 * sender used the sequence number before, under the same key), unless
-	 * a router restarted since it was made (struct mail) */
-	if (wan_in(to, b, len) == DP_DROP && out.drop == DP_DROP_REPLAY && clean && !forged)
+	 * a router restarted since it was made (struct mail), or the window
+	 * that dropped it is another session's than the one it was made in: a
+	 * router that restarted (or lost the session) opened a new one on a
+	 * port where the next router still holds the old one, and the metadata
+	 * that would have replaced it there was lost (sent ahead, damaged).
+	 * The packets after it cannot be taken there under any check (another
+	 * key); the window, checked before the tag, drops them first, as an
+	 * ingress router numbers a new session from 1.  The sender, not
+	 * acknowledged, sends the metadata again with its next packet. */
+	if (wan_in(to, b, len) == DP_DROP && out.drop == DP_DROP_REPLAY && clean && !forged &&
+	    !(in_session && session_on(to, r, get16(b + 22), theirs) && memcmp(theirs, uuid, 16)))
 		__builtin_trap();
 	if (how & 32) {
 		carry(rd, to, true, depth + 1);
