@@ -1,0 +1,349 @@
+/* Peer paths: the revocation lists (polled, and file:// ones watched so a
+ * replaced list is read at once), the alarms of the peers and paths, and
+ * their state for the shell. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libyang/libyang.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alarms.h"
+#include "conditions.h"
+#include "bfd.h"
+#include "datastore.h"
+#include "event.h"
+#include "identity.h"
+#include "json.h"
+#include "kex.h"
+#include "log.h"
+#include "model.h"
+#include "pcounter.h"
+#include "peerpkt.h"
+#include "pki.h"
+#include "pkiconf.h"
+#include "skmconf.h"
+#include "sock.h"
+#include "svrd.h"
+#include "strbuf.h"
+#include "svrmeta.h"
+#include "peers_int.h"
+
+/* How long a peer's path must be up, with nothing from its key exchange,
+ * before we say it does not speak it: our certificate goes out the moment
+ * a path comes up and a peer that speaks it answers at once. */
+#define ESKM_SILENCE_MS 10000
+
+void pp_unwatch_crls(struct peers *ps)
+{
+	ev_io_del(ps->crl_io);
+	ps->crl_io = NULL;
+	if (ps->crl_watch > 0)
+		close(ps->crl_watch);
+	ps->crl_watch = -1;
+	for (int i = 0; i < ps->ncrl_files; i++)
+		free(ps->crl_files[i]);
+	free(ps->crl_files);
+	ps->crl_files = NULL;
+	ps->ncrl_files = 0;
+}
+
+static void on_crl_dir(struct ev_io *io, int fd, unsigned events, void *arg)
+{
+	struct peers *ps = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	(void)io;
+	(void)events;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+
+			for (int i = 0; e->len && i < ps->ncrl_files; i++) {
+				const char *base = strrchr(ps->crl_files[i], '/');
+
+				if (base && strcmp(base + 1, e->name) == 0)
+					ps->crl_changed = true;
+			}
+			p += sizeof(*e) + e->len;
+		}
+	if (ps->crl_changed)
+		ev_timer_arm(ps->timer, 0, 0); /* read it at once */
+}
+
+/* Watch the folder of a file:// revocation list for the file being
+ * written or replaced (editors and openssl write a new file and rename). */
+void pp_watch_crl(struct peers *ps, const char *file)
+{
+	char dir[4096], **nf;
+	char *slash;
+
+	if (ps->crl_watch < 0) {
+		ps->crl_watch = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (ps->crl_watch < 0)
+			return;
+		ps->crl_io = ev_io_add(ps->d->loop, ps->crl_watch, EV_READ, on_crl_dir, ps);
+	}
+	snprintf(dir, sizeof(dir), "%s", file);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	nf = realloc(ps->crl_files, (size_t)(ps->ncrl_files + 1) * sizeof(*nf));
+	if (!nf)
+		return;
+	ps->crl_files = nf;
+	nf[ps->ncrl_files] = strdup(file);
+	if (nf[ps->ncrl_files])
+		ps->ncrl_files++;
+	inotify_add_watch(ps->crl_watch, *dir ? dir : "/",
+			  IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+}
+
+/* The revocation lists again (polled, or a file changed): a new content
+ * validates the pinned certificates again, keys kept unless fail-hard
+ * says otherwise; nothing is rebuilt. */
+void pp_reload_crls(struct peers *ps)
+{
+	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL;
+	struct pki_trust *t;
+	char *text = NULL, *problem = NULL;
+
+	if (!ps->kex)
+		return;
+	model_find_self(ds_running(ps->d->ds), ps->d->router, ps->d->node, &auth, &me, &mynode);
+	t = pkiconf_trust(auth, &text, &problem);
+	if (!t || (text && ps->crl_text && strcmp(text, ps->crl_text) == 0 &&
+		   !problem == !ps->crl_problem)) {
+		pki_trust_free(t);
+		free(text);
+		free(problem);
+		return;
+	}
+	kex_set_trust(ps->kex, t, (int64_t)(ev_wallclock_ms() / 1000), ev_now_ms());
+	pki_trust_free(ps->trust);
+	ps->trust = t;
+	free(ps->crl_text);
+	ps->crl_text = text;
+	free(ps->crl_problem);
+	ps->crl_problem = problem;
+	log_info("certificate revocation lists read again: pinned certificates validated again");
+	pp_flush_kex(ps);
+	pp_now(ps, false);
+}
+
+/* Peer p's certificate was refused under fail-hard: its paths are held
+ * administratively down until a valid one comes in. */
+bool pp_rejected(const struct peers *ps, int peer)
+{
+	struct kex_peer_state s;
+
+	if (!ps->kex || !kex_fail_hard(ps->kex))
+		return false;
+	kex_peer_state(ps->kex, peer, &s);
+	return !s.cert_rec && strcmp(s.cert_verdict, "valid") != 0 &&
+	       strcmp(s.cert_verdict, "none") != 0;
+}
+
+/* Raise or clear the alarms of what the paths and peers show now. */
+void pp_evaluate_alarms(struct peers *ps)
+{
+	struct alarm_store *as = ps->d->alarms;
+	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
+	uint64_t mono = ev_now_ms();
+
+	if (!as)
+		return;
+	alarm_round_begin(as);
+	for (int i = 0; i < ps->npaths; i++) {
+		struct path *p = &ps->paths[i];
+		enum alarm_path_state st = ALARM_PATH_NEVER_UP;
+
+		if (p->bfd.state == BFD_UP) {
+			p->was_up = true;
+			st = ALARM_PATH_UP;
+		} else if (p->bfd.state == BFD_ADMIN_DOWN) {
+			st = ALARM_PATH_OUT_OF_SERVICE;
+		} else if (p->was_up) {
+			st = ALARM_PATH_DOWN;
+		}
+		alarm_eval_path(as, p->peer_name, p->ifname, p->dst_text, st, now);
+	}
+	for (int i = 0; i < ps->npaths; i++) {
+		struct path *p = &ps->paths[i];
+		struct kex_peer_state s;
+		bool any_up = false, any_was = false, heard = false, long_up = false, bare = false;
+
+		if (i > 0 && ps->paths[i - 1].peer == p->peer)
+			continue; /* once per peer */
+		for (int k = i; k < ps->npaths && ps->paths[k].peer == p->peer; k++) {
+			const struct path *q = &ps->paths[k];
+
+			any_up |= q->bfd.state == BFD_UP;
+			any_was |= q->was_up;
+			heard |= q->kex_heard;
+			long_up |= q->bfd.state == BFD_UP &&
+				   mono - q->bfd.up_since_ms >= ESKM_SILENCE_MS;
+			/* keyed, and the peer has been sending bare BFD (no tag, no
+			 * key exchange) for as long: it stopped speaking it */
+			bare |= q->bfd.state != BFD_UP && q->unauth_since && !q->unauth_kex &&
+				mono - q->unauth_since >= ESKM_SILENCE_MS &&
+				mono - q->unauth_last < 3000;
+		}
+		alarm_eval_peer_reachable(as, p->peer_name, any_up, any_was, now);
+		if (!ps->kex)
+			continue;
+		alarm_eval_peer_eskm(as, p->peer_name, (long_up && !heard) || bare, now);
+		kex_peer_state(ps->kex, p->peer, &s);
+		alarm_eval_peer_cert(as, p->peer_name, s.cert_verdict, s.cert_detail,
+				     s.cert_not_after, now);
+		alarm_eval_peer_key(as, p->peer_name, s.key_conflict, s.offered_fp, s.pinned_fp,
+				    now);
+		alarm_eval_peer_refused(as, p->peer_name, s.refused, s.refused_detail,
+					s.cert_not_after != 0, now);
+	}
+	alarm_eval_key_management(as, ps->d->router, ps->km_problem, now);
+	alarm_eval_crl(as, ps->d->router, ps->crl_problem, kex_fail_hard(ps->kex), now);
+	alarm_eval_local_cert(as, ps->d->router, ps->id ? pki_identity_not_after(ps->id) : 0, now);
+	alarm_eval_client_cert(as, ps->d->router, ps->client_cert_problem, now);
+	/* peers and paths no longer configured */
+	alarm_round_end(as, "path-down:", now);
+	alarm_round_end(as, "peer-", now);
+}
+
+static const char *yes(bool b)
+{
+	return b ? "True" : "False";
+}
+
+struct json *peers_state(const struct peers *ps)
+{
+	struct json *list = json_new_array();
+
+	for (int i = 0; ps && i < ps->npaths; i++) {
+		const struct path *p = &ps->paths[i];
+		struct kex_peer_state s;
+		struct json *o = json_new_object();
+
+		if (ps->kex) {
+			kex_peer_state(ps->kex, p->peer, &s);
+		} else {
+			memset(&s, 0, sizeof(s));
+			s.status = "DISABLED";
+			s.cert_verdict = "none";
+		}
+		json_set(o, "peer", json_new_str(p->peer_name));
+		json_set(o, "node", json_new_str(ps->d->node));
+		json_set(o, "network-interface", json_new_str(p->ifname));
+		json_set(o, "destination", json_new_str(p->dst_text));
+		json_set(o, "status",
+			 json_new_str(p->bfd.state == BFD_UP	       ? "up"
+				      : p->bfd.state == BFD_ADMIN_DOWN ? "out-of-service"
+								       : "down"));
+		if (p->bfd.state == BFD_UP) { /* a path that works: what the kernel holds for it */
+			int mtu = sock_path_mtu(p->dst_text);
+
+			if (mtu > 0)
+				json_set(o, "path-mtu", json_new_int(mtu));
+		}
+		json_set(o, "security-status", json_new_str(s.status));
+		json_set(o, "salt", json_new_int((int64_t)(s.salt >> 32)));
+		json_set(o, "peer-salt", json_new_int((int64_t)(s.peer_salt >> 32)));
+		json_set(o, "key-index", json_new_int(s.key_index));
+		json_set(o, "peer-key-index", json_new_int(s.peer_key_index));
+		json_set(o, "cert-rec", json_new_str(yes(s.cert_rec)));
+		json_set(o, "cert-ack", json_new_str(yes(s.cert_ack)));
+		json_set(o, "salt-rec", json_new_str(yes(s.salt_rec)));
+		json_set(o, "salt-ack", json_new_str(yes(s.salt_ack)));
+		json_set(o, "key-rec", json_new_str(yes(s.key_rec)));
+		json_set(o, "key-ack", json_new_str(yes(s.key_ack)));
+		json_set(o, "peer-certificate", json_new_str(s.cert_verdict));
+		json_set(o, "peer-certificate-authority",
+			 json_new_str(s.chained	       ? "trusted-ca"
+				      : s.pinned_fp[0] ? "pinned"
+						       : "none"));
+		json_set(o, "peer-key-fingerprint", json_new_str(s.pinned_fp));
+		if (s.key_conflict)
+			json_set(o, "refused-key-fingerprint", json_new_str(s.offered_fp));
+		if (s.refused[0])
+			json_set(o, "refused-certificate", json_new_str(s.refused));
+		json_set(o, "datagrams-received", json_new_int((int64_t)p->nrx));
+		json_set(o, "datagrams-sent", json_new_int((int64_t)p->ntx));
+		json_set(o, "unauthenticated-datagrams", json_new_int((int64_t)p->unauth));
+		json_set(o, "replayed-datagrams", json_new_int((int64_t)p->replayed));
+		json_set(o, "rate-limited-messages", json_new_int((int64_t)s.rate_limited));
+		json_set(o, "certificates-received", json_new_int((int64_t)s.certs_in));
+		json_set(o, "certificates-answered", json_new_int((int64_t)s.certs_answered));
+		{
+			char hex[20];
+
+			/* salts travel in clear in SALT messages: not key material */
+			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)s.salt);
+			json_set(o, "salt-hex", json_new_str(hex));
+			snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)s.peer_salt);
+			json_set(o, "peer-salt-hex", json_new_str(hex));
+		}
+		json_set(o, "peering-common-name",
+			 json_new_str(ps->kex ? kex_peer_pcn(ps->kex, p->peer) : ""));
+		json_set(o, "peer-rekey-count", json_new_int(s.gen > 1 ? s.gen - 1 : 0));
+		json_set(o, "rekey-in",
+			 json_new_int(ps->mkey_interval_ms
+					      ? (int64_t)((ps->mkey_since_ms +
+							   ps->mkey_interval_ms - ev_now_ms()) /
+							  1000)
+					      : -1));
+		json_append(list, o);
+	}
+	return list;
+}
+
+struct json *peers_key_status(const struct peers *ps)
+{
+	struct json *o = json_new_object();
+	uint64_t now = ev_now_ms(), key_ms = 0;
+	uint32_t gen = 0;
+
+	if (!ps) {
+		json_set(o, "key-manager-state", json_new_str("inactive"));
+		return o;
+	}
+	json_set(o, "node", json_new_str(ps->d->node));
+	json_set(o, "key-manager-state", json_new_str(ps->active ? "Active Leader" : "inactive"));
+	if (!ps->active)
+		return o;
+	for (int p = 0; ps->kex && p < ps->npaths; p++) {
+		struct kex_peer_state s;
+
+		kex_peer_state(ps->kex, ps->paths[p].peer, &s);
+		gen = s.gen > gen ? s.gen : gen;
+		key_ms = s.key_ms > key_ms ? s.key_ms : key_ms;
+	}
+	/* peer keys: the newest one made with any peer */
+	json_set(o, "rekey-index", json_new_int(gen));
+	json_set(o, "last-rekey", json_new_int(key_ms ? (int64_t)((now - key_ms) / 1000) : -1));
+	json_set(o, "next-rekey",
+		 json_new_int(ps->mkey_interval_ms
+				      ? (int64_t)((ps->mkey_since_ms + ps->mkey_interval_ms - now) /
+						  1000)
+				      : -1));
+	json_set(o, "key-change-count", json_new_int(ps->mkey_changes));
+	json_set(o, "config-key-change-count", json_new_int(ps->config_changes));
+	json_set(o, "metadata-rekey-index", json_new_int(kex_local_index(ps->kex)));
+	json_set(o, "metadata-last-rekey",
+		 json_new_int((int64_t)((now - ps->mkey_since_ms) / 1000)));
+	json_set(o, "metadata-next-rekey",
+		 json_new_int(ps->mkey_interval_ms
+				      ? (int64_t)((ps->mkey_since_ms + ps->mkey_interval_ms - now) /
+						  1000)
+				      : -1));
+	return o;
+}
