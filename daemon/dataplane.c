@@ -1,11 +1,15 @@
 /* DOC: the data plane of svrd
  *
  * Wires the datapath (forwarders/datapath.h) to the configuration, the
- * key engine and a forwarder.  On every commit (after the peer paths are
- * rebuilt, so the key engine's peer numbers are current) it tells the
- * datapath the peers and the services, and opens the node's forwarder when
- * what it depends on changed: the forwarder's name and options, the LAN
- * and WAN interfaces, the service prefixes, the waypoint addresses.
+ * key engine and a forwarder.  It is the "dataplane" subscriber, run
+ * after "peers": its prepare reads the configuration once (dp_conf.c) and
+ * opens the node's forwarder when what it depends on changed (the
+ * forwarder's name and options, the LAN and WAN interfaces, the service
+ * prefixes, the waypoint addresses), so a forwarder that cannot open
+ * fails the commit; its apply tells the datapath the services and the
+ * peers, which it learns from the peers' events (PEERS_NEXT in a commit,
+ * PEERS_NOW after it and whenever they change: a refused peer leaves the
+ * datapath).  Its state for the shell is in dataplane_state.c.
  * It also gives the datapath the prefixes sessions from peers may end in
  * (the LAN interfaces' subnets, the services routed to a next hop), each
  * peer's identity in the key engine (its peering common name), the
@@ -54,65 +58,7 @@
 #include "sock.h"
 #include "strbuf.h"
 #include "svrd.h"
-
-/* A service routed to a peer: its prefixes go to that peer. */
-struct route {
-	char svc[64], prefix[64], peer[64];
-};
-
-/* What the data plane takes from the configuration, read once per commit
- * (conf_read); the peers come from the peers' events, not from here. */
-struct dp_conf {
-	const char *problem; /* why it carries nothing (NULL: it may) */
-	char forwarder[32];
-	struct fwd_config c;	 /* interfaces, waypoints, queue (prefixes: see fwd_config_of) */
-	struct fwd_config guard; /* what the forwarding guard is asked for */
-	char (*locals)[96];	 /* where sessions from peers may end */
-	int nlocals;
-	struct route *routes;
-	int nroutes;
-	uint64_t rekey_ms;
-	struct dp_limits limits;
-	char missing[64]; /* an interface that is not here */
-};
-
-/* What a commit prepared (dataplane.c's prepare_next). */
-struct dp_next {
-	bool prepared;
-	bool same; /* the forwarder stays as it is */
-	struct dp_conf conf;
-	struct fwd_config c; /* what the forwarder is opened with */
-	char *plan;
-	const struct fwd_ops *ops;
-	struct fwd *fwd; /* opened by prepare */
-	char err[256];	 /* why it could not open (outside a commit) */
-};
-
-struct dataplane {
-	struct svrd *d;
-	struct dp *dp;
-	const struct fwd_ops *ops;
-	struct fwd *fwd;
-	struct ev_io *ios[FWD_MAX_FDS];
-	int nios;
-	struct ev_timer *timer;
-	char *plan;		     /* what the forwarder was opened with */
-	struct fwd_config running_c; /* ... in full */
-	bool guarded;		     /* the forwarding guard drops what is not carried */
-	struct dp_conf conf;	     /* the configuration applied */
-	struct dp_next next;	     /* what a commit prepared */
-	struct peers_view view;	     /* the peers, as their events said */
-	struct peers_view next_view; /* ... as a commit would make them */
-	bool have_next_view;
-	char *guard;	  /* what the forwarding guard was installed with */
-	bool stale_guard; /* one from before, which the configuration does not ask for */
-	char forwarder[32];
-	struct dp_out out;
-	unsigned ticks;
-	uint64_t send_errors;	 /* the forwarder's tx_errors at the last report */
-	struct pcounter *epochs; /* STATE/dp-epoch: the datapath's sequence epochs */
-	bool epoch_alarm;
-};
+#include "dataplane_int.h"
 
 /* Sequence epochs are handed to the datapath EPOCH_BLOCK at a time (one
  * per session it takes from metadata, and one per 2^20 of its packets),
@@ -339,52 +285,6 @@ static void fwd_down_alarm(struct dataplane *p, const char *why, bool guarded)
 	fwd_alarm(p, msg, guarded);
 }
 
-static void add_if(char list[][16], int *n, const char *name)
-{
-	for (int i = 0; i < *n; i++)
-		if (strcmp(list[i], name) == 0)
-			return;
-	if (*n < FWD_MAX_IFS)
-		snprintf(list[(*n)++], 16, "%s", name);
-}
-
-/* The forwarding guard the configuration asks for: with key management
- * on, this node's LAN interfaces and the prefixes of the services routed
- * to a peer, as configured (whether that peer has a path or a key yet
- * does not matter: the guard is for when it has not).  Installed at start
- * and when it changes; removed by a commit that leaves nothing to guard,
- * never at start (a guard from before stays until the operator acts).
- * g gets no LAN or no prefix when the configuration asks for none. */
-static void guard_wanted(const struct lyd_node *auth, const struct lyd_node *me,
-			 const struct lyd_node *mynode, bool eskm, struct fwd_config *g)
-{
-	memset(g, 0, sizeof(*g));
-	if (!auth || !mynode || !eskm)
-		return;
-	MODEL_FOR_CHILD(mynode, "device-interface", di)
-	MODEL_FOR_CHILD(di, "network-interface", ni)
-	{
-		bool wan = false;
-
-		MODEL_FOR_CHILD(ni, "neighborhood", nb)
-		wan = true;
-		if (!wan)
-			add_if(g->lan, &g->nlan, model_leaf(ni, "name"));
-	}
-	MODEL_FOR_CHILD(me, "service-route", sr)
-	{
-		const char *svc = model_leaf(sr, "service-name");
-
-		if (!svc || !model_leaf(sr, "peer"))
-			continue;
-		MODEL_FOR_CHILD(auth, "service", s)
-		if (strcmp(model_leaf(s, "name"), svc) == 0)
-			MODEL_FOR_CHILD(s, "address", a)
-		if (g->nprefixes < FWD_MAX_PREFIXES)
-			snprintf(g->prefixes[g->nprefixes++], 64, "%s", lyd_get_value(a));
-	}
-}
-
 /* Put that guard in place (see above); the number of prefixes it guards. */
 static int guard_update(struct dataplane *p, const struct fwd_config *want, bool commit)
 {
@@ -439,148 +339,6 @@ static int guard_update(struct dataplane *p, const struct fwd_config *want, bool
 }
 
 /* ---- the configuration, typed --------------------------------------------------- */
-
-static void conf_free(struct dp_conf *c)
-{
-	free(c->locals);
-	free(c->routes);
-	memset(c, 0, sizeof(*c));
-}
-
-static void add_local(struct dp_conf *c, const char *prefix)
-{
-	char(*nl)[96] = realloc(c->locals, (size_t)(c->nlocals + 1) * sizeof(*nl));
-
-	if (!nl)
-		return;
-	c->locals = nl;
-	snprintf(nl[c->nlocals++], sizeof(nl[0]), "%s", prefix);
-}
-
-static void add_route(struct dp_conf *c, const char *svc, const char *prefix, const char *peer)
-{
-	struct route *nr = realloc(c->routes, (size_t)(c->nroutes + 1) * sizeof(*nr));
-
-	if (!nr)
-		return;
-	c->routes = nr;
-	nr += c->nroutes++;
-	snprintf(nr->svc, sizeof(nr->svc), "%s", svc);
-	snprintf(nr->prefix, sizeof(nr->prefix), "%s", prefix);
-	snprintf(nr->peer, sizeof(nr->peer), "%s", peer);
-}
-
-/* A LAN interface's subnets: where sessions from peers may end. */
-static void read_lan_prefixes(struct dp_conf *c, const struct lyd_node *ni)
-{
-	MODEL_FOR_CHILD(ni, "address", a)
-	{
-		const char *ip = model_leaf(a, "ip-address"), *len = model_leaf(a, "prefix-length");
-		char prefix[96];
-
-		if (!ip)
-			continue;
-		snprintf(prefix, sizeof(prefix), "%s/%s", ip,
-			 len ? len : (strchr(ip, ':') ? "128" : "32"));
-		add_local(c, prefix);
-	}
-}
-
-/* Services routed to a peer (routes), and those this router serves
- * itself, routed to a next hop (sessions from peers may end there). */
-static void read_services(struct dp_conf *c, const struct lyd_node *auth, const struct lyd_node *me)
-{
-	MODEL_FOR_CHILD(me, "service-route", sr)
-	{
-		const char *svc = model_leaf(sr, "service-name"), *to = model_leaf(sr, "peer");
-		bool next_hop = model_leaf(sr, "next-hop") != NULL;
-
-		if (!svc || (!to && !next_hop))
-			continue;
-		MODEL_FOR_CHILD(auth, "service", s)
-		if (strcmp(model_leaf(s, "name"), svc) == 0)
-			MODEL_FOR_CHILD(s, "address", a)
-			{
-				if (to)
-					add_route(c, svc, lyd_get_value(a), to);
-				else
-					add_local(c, lyd_get_value(a));
-			}
-	}
-}
-
-/* The interfaces: with a neighborhood, WAN; without, LAN. */
-static void read_interfaces(struct dp_conf *c, const struct lyd_node *mynode)
-{
-	MODEL_FOR_CHILD(mynode, "device-interface", di)
-	MODEL_FOR_CHILD(di, "network-interface", ni)
-	{
-		bool wan = false;
-
-		MODEL_FOR_CHILD(ni, "neighborhood", nb)
-		wan = true;
-		if (wan) {
-			add_if(c->c.wan, &c->c.nwan, model_leaf(ni, "name"));
-			MODEL_FOR_CHILD(ni, "address", a)
-			if (c->c.nwaypoints < FWD_MAX_IFS)
-				snprintf(c->c.waypoints[c->c.nwaypoints++], 64, "%s",
-					 model_leaf(a, "ip-address"));
-		} else {
-			add_if(c->c.lan, &c->c.nlan, model_leaf(ni, "name"));
-			read_lan_prefixes(c, ni);
-		}
-	}
-	for (int i = 0; i < c->c.nlan; i++)
-		if (!if_nametoindex(c->c.lan[i]))
-			snprintf(c->missing, sizeof(c->missing), "%s", c->c.lan[i]);
-	for (int i = 0; i < c->c.nwan; i++)
-		if (!if_nametoindex(c->c.wan[i]))
-			snprintf(c->missing, sizeof(c->missing), "%s", c->c.wan[i]);
-}
-
-/* authority dataplane-limits (the tree has the schema's defaults) */
-static void read_limits(struct dp_conf *c, const struct lyd_node *auth)
-{
-	c->limits = (struct dp_limits){DP_DEFAULT_MAX_SESSIONS, DP_DEFAULT_MAX_PER_SOURCE,
-				       DP_DEFAULT_UNANSWERED_MS};
-	MODEL_FOR_CHILD(auth, "dataplane-limits", sl)
-	{
-		const char *v;
-
-		if ((v = model_leaf(sl, "max-sessions")))
-			c->limits.max_sessions = (uint32_t)strtoul(v, NULL, 10);
-		if ((v = model_leaf(sl, "max-sessions-per-source")))
-			c->limits.max_per_source = (uint32_t)strtoul(v, NULL, 10);
-		if ((v = model_leaf(sl, "unanswered-timeout")))
-			c->limits.unanswered_ms = (uint64_t)strtoul(v, NULL, 10) * 1000;
-	}
-}
-
-static void conf_read(struct dataplane *p, const struct lyd_node *tree, struct dp_conf *c)
-{
-	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL;
-	struct skm_conf k;
-
-	memset(c, 0, sizeof(*c));
-	model_find_self(tree, p->d->router, p->d->node, &auth, &me, &mynode);
-	skm_conf_read(ds_ctx(p->d->ds), auth, &k);
-	guard_wanted(auth, me, mynode, k.on, &c->guard);
-	snprintf(c->forwarder, sizeof(c->forwarder), "%s",
-		 model_leaf_or_default(ds_ctx(p->d->ds), mynode,
-				       "/opensvr:authority/router/node/forwarder")
-			 ?: "nfqueue");
-	if (!mynode || !k.on) {
-		c->problem = "key management is not running";
-		return;
-	}
-	c->rekey_ms = k.payload_rekey_ms;
-	read_limits(c, auth);
-	MODEL_FOR_CHILD(mynode, "forwarder-options", fo)
-	c->c.queue =
-		(uint16_t)atoi(model_leaf(fo, "nfqueue-queue") ?: "0"); /* the schema says 0 too */
-	read_interfaces(c, mynode);
-	read_services(c, auth, me);
-}
 
 /* ---- the peers, from their events ------------------------------------------------- */
 
@@ -731,7 +489,7 @@ static int prepare_next(struct dataplane *p, const struct lyd_node *tree,
 	struct strbuf plan = STRBUF_INIT;
 	char err[256] = "";
 
-	conf_read(p, tree, &n->conf);
+	dpconf_read(ds_ctx(p->d->ds), p->d->router, p->d->node, tree, &n->conf);
 	n->prepared = true;
 	if (!v->keyed && !n->conf.problem)
 		n->conf.problem = "key management is not running";
@@ -766,7 +524,7 @@ static void next_free(struct dataplane *p)
 
 	if (n->fwd)
 		n->ops->close(n->fwd);
-	conf_free(&n->conf);
+	dpconf_free(&n->conf);
 	free(n->plan);
 	memset(n, 0, sizeof(*n));
 	free(p->next_view.v);
@@ -817,7 +575,7 @@ static void apply_next(struct dataplane *p, bool commit)
 	struct dp_next *n = &p->next;
 	int nguarded;
 
-	conf_free(&p->conf);
+	dpconf_free(&p->conf);
 	p->conf = n->conf;
 	memset(&n->conf, 0, sizeof(n->conf));
 	snprintf(p->forwarder, sizeof(p->forwarder), "%s", p->conf.forwarder);
@@ -900,7 +658,7 @@ void dataplane_stop(struct dataplane *p)
 	close_fwd(p); /* the forwarding guard stays: svrd stopped carries nothing */
 	ev_timer_del(p->timer);
 	next_free(p);
-	conf_free(&p->conf);
+	dpconf_free(&p->conf);
 	free(p->view.v);
 	dp_free(p->dp);
 	free(p->guard);
@@ -909,105 +667,3 @@ void dataplane_stop(struct dataplane *p)
 }
 
 /* ---- state ----------------------------------------------------------------------- */
-
-static void addr_text(const struct svr_ctx *c, const uint8_t *a, char *out, size_t len)
-{
-	inet_ntop(c->family == 6 ? AF_INET6 : AF_INET, a, out, (socklen_t)len);
-}
-
-static struct json *session_json(const struct dp_session_info *si)
-{
-	struct json *o = json_new_object();
-	char src[64], dst[64], uuid[40];
-
-	addr_text(&si->fwd, si->fwd.src, src, sizeof(src));
-	addr_text(&si->fwd, si->fwd.dst, dst, sizeof(dst));
-	for (int k = 0; k < 16; k++)
-		snprintf(uuid + 2 * k, 3, "%02x", si->uuid[k]);
-	json_set(o, "uuid", json_new_str(uuid));
-	json_set(o, "source", json_new_str(src));
-	json_set(o, "destination", json_new_str(dst));
-	json_set(o, "source-port", json_new_int(si->fwd.sport));
-	json_set(o, "destination-port", json_new_int(si->fwd.dport));
-	json_set(o, "protocol", json_new_int(si->fwd.proto));
-	json_set(o, "peer", json_new_str(si->peer));
-	json_set(o, "service", json_new_str(si->service));
-	json_set(o, "direction",
-		 json_new_str(si->transit   ? "transit"
-			      : si->ingress ? "ingress"
-					    : "egress"));
-	json_set(o, "waypoint-port", json_new_int(si->port));
-	json_set(o, "handshake",
-		 json_new_str(si->transit	   ? "relayed"
-			      : si->handshake_done ? "done"
-						   : "metadata"));
-	json_set(o, "packets-out", json_new_int((int64_t)si->packets_out));
-	json_set(o, "packets-in", json_new_int((int64_t)si->packets_in));
-	json_set(o, "idle-seconds", json_new_int((int64_t)(si->idle_ms / 1000)));
-	json_set(o, "payload-key-rotations", json_new_int(si->rekeys));
-	return o;
-}
-
-/* A page of the sessions: args "cursor" (0, or "next" of the page
- * before) and "limit" (DATAPLANE_SESSIONS_PAGE by default, at most
- * DATAPLANE_SESSIONS_MAX, so that a reply stays far below a frame's
- * limit).  The reply has "sessions", "total" (all of them now), "more"
- * (how many were not in this page: 0 when it is the last) and "next"
- * (the cursor to ask for them). */
-struct json *dataplane_sessions(const struct dataplane *p, const struct json *args)
-{
-	struct json *o = json_new_object(), *list = json_new_array();
-	int64_t limit = json_get_int(args, "limit", DATAPLANE_SESSIONS_PAGE);
-	int64_t from = json_get_int(args, "cursor", 0);
-	size_t cursor = from > 0 ? (size_t)from : 0, total = p ? dp_session_count(p->dp) : 0;
-	size_t shown = 0, skipped = 0;
-	struct dp_session_info si;
-	uint64_t now = ev_now_ms();
-
-	if (limit <= 0 || limit > DATAPLANE_SESSIONS_MAX)
-		limit = limit <= 0 ? DATAPLANE_SESSIONS_PAGE : DATAPLANE_SESSIONS_MAX;
-	/* sessions before the cursor: counted for "more", not walked twice */
-	for (size_t c = 0; p && cursor && c < cursor && dp_session_next(p->dp, &c, now, &si);)
-		if (c <= cursor)
-			skipped++;
-	while (p && shown < (size_t)limit && dp_session_next(p->dp, &cursor, now, &si)) {
-		json_append(list, session_json(&si));
-		shown++;
-	}
-	json_set(o, "sessions", list);
-	json_set(o, "total", json_new_int((int64_t)total));
-	json_set(o, "more",
-		 json_new_int((int64_t)(total > skipped + shown ? total - skipped - shown : 0)));
-	json_set(o, "next", json_new_int((int64_t)cursor));
-	return o;
-}
-
-struct json *dataplane_stats(const struct dataplane *p)
-{
-	struct json *o = json_new_object(), *drops = json_new_object();
-	const struct dp_stats *s;
-
-	json_set(o, "forwarder", json_new_str(p && p->fwd ? p->ops->name : "none"));
-	if (!p)
-		return o;
-	s = dp_stats(p->dp);
-	json_set(o, "sessions", json_new_int((int64_t)dp_session_count(p->dp)));
-	json_set(o, "sessions-created", json_new_int((int64_t)s->sessions_created));
-	json_set(o, "sessions-expired", json_new_int((int64_t)s->sessions_expired));
-	json_set(o, "lan-in-packets", json_new_int((int64_t)s->lan_in));
-	json_set(o, "lan-in-bytes", json_new_int((int64_t)s->lan_in_bytes));
-	json_set(o, "wan-out-packets", json_new_int((int64_t)s->wan_out));
-	json_set(o, "wan-out-bytes", json_new_int((int64_t)s->wan_out_bytes));
-	json_set(o, "wan-in-packets", json_new_int((int64_t)s->wan_in));
-	json_set(o, "wan-in-bytes", json_new_int((int64_t)s->wan_in_bytes));
-	json_set(o, "lan-out-packets", json_new_int((int64_t)s->lan_out));
-	json_set(o, "lan-out-bytes", json_new_int((int64_t)s->lan_out_bytes));
-	json_set(o, "relayed-packets", json_new_int((int64_t)s->relayed));
-	json_set(o, "payload-key-rotations", json_new_int((int64_t)s->payload_rekeys));
-	json_set(o, "metadata-requested", json_new_int((int64_t)s->retriggered));
-	json_set(o, "passed", json_new_int((int64_t)s->passed));
-	for (int i = 0; i < DP_DROP_N; i++)
-		json_set(drops, dp_drop_name((enum dp_drop)i), json_new_int((int64_t)s->drops[i]));
-	json_set(o, "drops", drops);
-	return o;
-}
