@@ -8,36 +8,8 @@
 #include <unistd.h>
 
 #include "datastore.h"
+#include "dstest.h"
 #include "pcli.h"
-
-static char dir[64];
-static struct ds *ds;
-static struct pcli_session *ps;
-
-static void setup(void)
-{
-	const char *top = getenv("top_srcdir");
-	char yang[512];
-	struct ds_errs e = {0};
-
-	snprintf(yang, sizeof(yang), "%s/config-model/yang", top ? top : ".");
-	snprintf(dir, sizeof(dir), "/tmp/svrpcli.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	ds = ds_open(yang, dir, 1795000000000LL, &e);
-	cr_assert_not_null(ds, "ds_open: %s", e.n ? e.v[0].msg : "?");
-	ds_errs_free(&e);
-	ps = pcli_session_new(ds, 1);
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-
-	pcli_session_free(ps);
-	ds_close(ds);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_expect_eq(system(cmd), 0);
-}
 
 TestSuite(pcli, .init = setup, .fini = teardown);
 

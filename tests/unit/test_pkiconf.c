@@ -11,17 +11,11 @@
 #include <unistd.h>
 
 #include "datastore.h"
+#include "dstest.h"
 #include "model.h"
 #include "pcli.h"
 #include "pki.h"
 #include "pkiconf.h"
-
-static char dir[64];
-static char yang[512];
-static struct ds *ds;
-static struct pcli_session *ps;
-
-#define T0 1795000000000LL /* a fixed wall clock, in ms */
 
 static int prepare(void *arg, const struct lyd_node *diff, const struct lyd_node *tree,
 		   unsigned flags, struct ds_errs *e)
@@ -43,61 +37,19 @@ static int prepare(void *arg, const struct lyd_node *diff, const struct lyd_node
 	return ds_errs_count(e) ? -1 : 0;
 }
 
-static void setup(void)
+/* The datastore of dstest.c, with the subscriber above. */
+static void setup_certificates(void)
 {
-	const char *top = getenv("top_srcdir");
 	struct ds_errs e = {0};
 	struct ds_sub sub = {
 		.name = "certificates", .path = "/opensvr:authority", .prepare = prepare};
 
-	snprintf(yang, sizeof(yang), "%s/config-model/yang", top ? top : ".");
-	snprintf(dir, sizeof(dir), "/tmp/svrpkiconf.XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
-	ds = ds_open(yang, dir, T0, &e);
-	cr_assert_not_null(ds, "ds_open: %s", e.n ? e.v[0].msg : "?");
+	setup();
 	cr_assert_eq(ds_subscribe(ds, &sub, &e), 0);
 	ds_errs_free(&e);
-	ps = pcli_session_new(ds, 1);
 }
 
-static void teardown(void)
-{
-	char cmd[128];
-
-	pcli_session_free(ps);
-	ds_close(ds);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_expect_eq(system(cmd), 0);
-}
-
-TestSuite(pkiconf, .init = setup, .fini = teardown);
-
-static size_t apply(const char *text, char *msg, size_t len)
-{
-	struct ds_errs e = {0};
-	size_t n;
-
-	pcli_reset(ps);
-	pcli_apply_text(ps, text, &e);
-	n = ds_errs_count(&e);
-	if (msg)
-		snprintf(msg, len, "%s", n ? e.v[0].msg : "");
-	ds_errs_free(&e);
-	return n;
-}
-
-static uint32_t commit(const char *comment, uint32_t confirm, int64_t now, char *msg, size_t len)
-{
-	struct ds_errs e = {0};
-	uint32_t n = 0;
-	int rc = ds_commit(ds, 1, "tester", comment, confirm, now, &n, &e);
-
-	if (msg)
-		snprintf(msg, len, "%s%s%s", e.n && e.v[0].path ? e.v[0].path : "",
-			 e.n && e.v[0].path ? ": " : "", e.n ? e.v[0].msg : "");
-	ds_errs_free(&e);
-	return rc == 0 ? n : 0;
-}
+TestSuite(pkiconf, .init = setup_certificates, .fini = teardown);
 
 static char *make_cert(const char *extra)
 {
