@@ -337,6 +337,7 @@ static void on_datagram(struct peers *ps, struct path *p, const uint8_t *b, size
 		if (authed)
 			p->unauth_since = 0;
 		bfd_in(ps, p, b, len, now);
+		pp_arm_sooner(ps, bfd_next_deadline(&p->bfd));
 	}
 	if (!ps->kex || peerpkt_parse(b, len, &pk) < 0 || !pk.kmsg)
 		return; /* without key management the metadata is not ours to read */
@@ -376,5 +377,4 @@ static void on_packet(struct ev_io *io, int fd, unsigned events, void *arg)
 			on_datagram(ps, p, buf, (size_t)n);
 		fl = sizeof(from);
 	}
-	pp_arm(ps); /* what came in may move a deadline (a BFD final, a retransmission) */
 }

@@ -77,7 +77,7 @@ static void on_crl_dir(struct ev_io *io, int fd, unsigned events, void *arg)
 			p += sizeof(*e) + e->len;
 		}
 	if (ps->crl_changed)
-		ev_timer_arm(ps->timer, 0, 0); /* read it at once */
+		pp_arm_sooner(ps, ev_now_ms()); /* read it at once */
 }
 
 /* Watch the folder of a file:// revocation list for the file being

@@ -443,7 +443,23 @@ void pp_arm(struct peers *ps)
 		next = ps->mkey_since_ms + ps->mkey_interval_ms;
 	if (ps->kex && ps->crl_poll_ms && ps->crl_polled_ms + ps->crl_poll_ms < next)
 		next = ps->crl_polled_ms + ps->crl_poll_ms;
+	ps->due = next;
 	ev_timer_arm(ps->timer, next > now ? next - now : 0, 0);
+}
+
+/* What a datagram changes is one path's BFD (a Final to send, a new
+ * detection time) and the key exchange, whose messages go out at once
+ * (flush) and whose later deadlines (retransmissions, timeouts) only move
+ * away; the once-a-second floor of pp_arm covers the rest.  So a datagram
+ * costs one comparison here, not a walk over every path and peer. */
+void pp_arm_sooner(struct peers *ps, uint64_t deadline)
+{
+	uint64_t now = ev_now_ms();
+
+	if (!deadline || deadline >= ps->due)
+		return;
+	ps->due = deadline;
+	ev_timer_arm(ps->timer, deadline > now ? deadline - now : 0, 0);
 }
 
 static void tick(struct peers *ps)

@@ -88,6 +88,7 @@ struct peers {
 	 * from any address cost one short probe */
 	int16_t *slots;
 	uint64_t hash_key;
+	uint64_t due;		 /* when the timer goes off (pp_arm) */
 	struct peers_next *next; /* what a commit prepared */
 	struct peers_view view;	 /* what the listeners were told */
 	struct {
@@ -100,6 +101,8 @@ struct peers {
 /* peers.c: configuration, the key engine, the timer */
 void pp_now(struct peers *ps, bool always);
 void pp_arm(struct peers *ps);
+/* The timer brought forward to deadline when it is earlier (0: none). */
+void pp_arm_sooner(struct peers *ps, uint64_t deadline);
 void pp_rebuild(struct peers *ps, const struct lyd_node *running);
 void pp_teardown(struct peers *ps);
 
