@@ -22,6 +22,7 @@ export SVRLAB_NAME="e2ecl$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 need_probe
+command -v tcpdump >/dev/null || { echo "SKIP: no tcpdump"; exit 77; }
 RUN=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME
 batch_() { printf '%s\n' "$2" | "$SVRLAB" exec "$1" svrsh 2>&1; }
 
@@ -227,7 +228,18 @@ lab_until 10 routerA 'show alarms' "CRITICAL .*Peer routerB certificate is revok
 	fail "fail-hard: the revocation was not read: $(sh_ routerA 'show alarms')"
 lab_until 5 routerA 'show sessions' "routerB" 0 ||
 	fail "fail-hard: the session with a revoked peer stayed: $(sh_ routerA 'show sessions')"
+# routerA still routes the service to routerB: its packets are dropped,
+# never passed in clear (a control ping from routerA, which is not the
+# LAN's traffic, shows in clear once the marker would have)
+lab_capture routerA wan0 "$ca/revoked.pcap" || fail "fail-hard: no capture on routerA wan0"
+rcap=$CAPTURE_PID
 udp_ok after && fail "fail-hard: traffic still carried to a revoked peer"
+x routerA ping -c 1 -W 1 -p 636c636f6e74726f6c 198.51.100.2 >/dev/null 2>&1 # "clcontrol"
+capture_until 5 "$ca/revoked.pcap" clcontrol || fail "fail-hard: control ping not seen on the WAN"
+kill "$rcap" 2>/dev/null
+wait "$rcap" 2>/dev/null
+capture_has "$ca/revoked.pcap" "crl-after" &&
+	fail "fail-hard: a packet for the revoked peer's service crossed the WAN in clear"
 cp "$ca/crl-before.pem" "$ca/crl.new" && mv "$ca/crl.new" "$ca/crl.pem"
 lab_until 10 routerA 'show alarms' "CRITICAL .*Peer routerB certificate is revoked" 0 ||
 	fail "fail-hard: the old list back, the alarm did not clear: $(sh_ routerA 'show alarms')"
