@@ -57,6 +57,7 @@
 #include "csum.h"
 #include "datapath.h"
 #include "dpharness.h"
+#include "keyring.h"
 #include "svrmeta.h"
 
 #define NPEERS	     8 /* a peer has 24,576 waypoint ports of its parity: 100,000 sessions need 5 */
@@ -292,6 +293,8 @@ static struct {
 	struct svr_session_meta m, m2;
 	uint8_t wrapped[256], meta[1024], pkt[256], pt[2048];
 	size_t wlen, mlen, plen;
+	struct kex_mkey to_b; /* routerB's metadata key, as routerA holds it */
+	struct keyring *b;    /* routerB's keys, as its datapath holds them */
 } ps;
 
 /* One operation of a part, the i-th; 0 or -1.  Each part leaves what
@@ -311,12 +314,12 @@ static int part_op(enum part op, size_t i)
 		crypto_pkt_key_free(ps.keys[i]);
 		return 0;
 	case P_WRAP:
-		n = dph_wrap(&ka, 0, (const uint8_t *)&ps.pk, sizeof(ps.pk), ps.wrapped,
-			     sizeof(ps.wrapped));
+		n = keyring_wrap_with(&ps.to_b, (const uint8_t *)&ps.pk, sizeof(ps.pk), ps.wrapped,
+				      sizeof(ps.wrapped));
 		ps.wlen = n < 0 ? 0 : (size_t)n;
 		return n < 0 ? -1 : 0;
 	case P_UNWRAP:
-		return dph_unwrap(&kb, ps.wrapped, ps.wlen, ps.pt, sizeof(ps.pt)) ==
+		return keyring_unwrap(ps.b, ps.wrapped, ps.wlen, ps.pt, sizeof(ps.pt)) ==
 				       (ssize_t)sizeof(ps.pk)
 			       ? 0
 			       : -1;
@@ -354,6 +357,11 @@ static void parts(double us[P_N], double *key_bytes)
 
 	crypto_random(&ps.pk, sizeof(ps.pk));
 	memset(ps.pt, 'x', sizeof(ps.pt));
+	ps.to_b = (struct kex_mkey){kb.own_index, kb.own};
+	ps.b = keyring_new();
+	if (!ps.b ||
+	    keyring_take(ps.b, &(struct kex_key_event){KEX_KEY_OWN, -1, true, ps.to_b}) < 0)
+		exit(1);
 	ps.m.key_index = kb.own_index;
 	ps.m.time_ms = NOW_MS;
 	ps.m.fwd.family = 4;

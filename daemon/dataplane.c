@@ -69,40 +69,15 @@
 
 /* ---- keys, from the key engine ------------------------------------------- */
 
-static int k_peer_mkey(void *arg, int peer, struct crypto_seal_key *k, uint32_t *index)
-{
-	struct dataplane *p = arg;
-	struct kex_mkey m;
-
-	if (kex_peer_mkey(peers_kex(p->d->peers), peer, &m) < 0)
-		return -1;
-	*k = m.key;
-	*index = m.index;
-	crypto_wipe(&m, sizeof(m));
-	return 0;
-}
-
-static int k_own_mkey(void *arg, uint32_t index, struct crypto_seal_key *k)
+/* The key engine's key changes, held by the datapath (ev NULL: all gone). */
+static void on_keys(void *arg, const struct kex_key_event *ev)
 {
 	struct dataplane *p = arg;
 
-	return kex_own_mkey(peers_kex(p->d->peers), index, k);
-}
-
-static ssize_t k_wrap(void *arg, int peer, const uint8_t *key, size_t len, uint8_t *out, size_t cap)
-{
-	struct dataplane *p = arg;
-	const struct kex_engine *e = peers_kex(p->d->peers);
-
-	return e ? kex_wrap(e, peer, key, len, out, cap) : -1;
-}
-
-static ssize_t k_unwrap(void *arg, const uint8_t *in, size_t len, uint8_t *key, size_t cap)
-{
-	struct dataplane *p = arg;
-	const struct kex_engine *e = peers_kex(p->d->peers);
-
-	return e ? kex_unwrap(e, in, len, key, cap) : -1;
+	if (!ev)
+		dp_keys_clear(p->dp);
+	else if (dp_key_event(p->dp, ev) < 0)
+		log_warnx("data plane: a key for peer %d could not be taken", ev->peer);
 }
 
 /* ---- packets ---------------------------------------------------------------- */
@@ -628,19 +603,19 @@ struct dataplane *dataplane_start(struct svrd *d)
 		.arg = p,
 	};
 	struct ds_errs e = {0};
-	struct dp_keys keys = {p, k_peer_mkey, k_own_mkey, k_wrap, k_unwrap};
 
 	if (!p)
 		return NULL;
 	p->d = d;
-	p->dp = dp_new(&keys, d->router);
+	p->dp = dp_new(d->router);
 	if (!p->dp) {
 		free(p);
 		return NULL;
 	}
 	dp_set_wallclock(p->dp, ev_now_ms(), ev_wallclock_ms());
 	refill_epochs(p);
-	if (ds_subscribe(d->ds, &sub, &e) < 0 || peers_listen(d->peers, on_peers, p) < 0)
+	if (ds_subscribe(d->ds, &sub, &e) < 0 || peers_listen(d->peers, on_peers, p) < 0 ||
+	    peers_listen_keys(d->peers, on_keys, p) < 0)
 		log_warnx("data plane: %s", e.n ? e.v[0].msg : "cannot subscribe");
 	ds_errs_free(&e);
 	p->timer = ev_timer_add(d->loop, on_timer, p);

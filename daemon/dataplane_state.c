@@ -16,7 +16,6 @@
 #include "event.h"
 #include "fwd.h"
 #include "json.h"
-#include "kex.h"
 #include "log.h"
 #include "model.h"
 #include "pcounter.h"

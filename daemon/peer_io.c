@@ -273,6 +273,7 @@ void pp_flush_kex(struct peers *ps)
 		for (int i = 0; i < ps->npaths; i++)
 			if (ps->paths[i].peer == peer)
 				pp_send_path(ps, &ps->paths[i], m, len);
+	pp_push_keys(ps);
 }
 
 static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)

@@ -119,6 +119,37 @@ int peers_listen(struct peers *ps, peers_listener fn, void *arg)
 	return 0;
 }
 
+int peers_listen_keys(struct peers *ps, peers_key_listener fn, void *arg)
+{
+	if (!ps ||
+	    ps->nkey_listeners == (int)(sizeof(ps->key_listeners) / sizeof(ps->key_listeners[0])))
+		return -1;
+	ps->key_listeners[ps->nkey_listeners].fn = fn;
+	ps->key_listeners[ps->nkey_listeners++].arg = arg;
+	/* what it missed: every key the engine holds comes again (the
+	 * others take the same keys twice, which changes nothing) */
+	kex_key_resend(ps->kex);
+	pp_push_keys(ps);
+	return 0;
+}
+
+void pp_push_keys(struct peers *ps)
+{
+	struct kex_key_event ev;
+
+	while (ps->kex && kex_key_event(ps->kex, &ev)) {
+		for (int i = 0; i < ps->nkey_listeners; i++)
+			ps->key_listeners[i].fn(ps->key_listeners[i].arg, &ev);
+		crypto_wipe(&ev, sizeof(ev));
+	}
+}
+
+void pp_keys_gone(struct peers *ps)
+{
+	for (int i = 0; i < ps->nkey_listeners; i++)
+		ps->key_listeners[i].fn(ps->key_listeners[i].arg, NULL);
+}
+
 const struct peers_view *peers_view(const struct peers *ps)
 {
 	return ps ? &ps->view : NULL;
@@ -177,21 +208,4 @@ int peers_regenerate(struct peers *ps, uint32_t *index)
 	ps->mkey_changes++;
 	pp_arm(ps);
 	return 0;
-}
-
-const struct kex_engine *peers_kex(const struct peers *ps)
-{
-	return ps ? ps->kex : NULL;
-}
-
-bool peers_path(const struct peers *ps, int i, int *peer, const char **name, const char **dst,
-		const char **src)
-{
-	if (!ps || i < 0 || i >= ps->npaths)
-		return false;
-	*peer = ps->paths[i].peer;
-	*name = ps->paths[i].peer_name;
-	*dst = ps->paths[i].dst_text;
-	*src = ps->socks[ps->paths[i].sock].addr;
-	return true;
 }

@@ -70,6 +70,8 @@ void pp_teardown(struct peers *ps)
 	ps->socks = NULL;
 	ps->paths = NULL;
 	ps->nsocks = ps->npaths = 0;
+	if (ps->kex)
+		pp_keys_gone(ps); /* its keys go with it, wherever they were pushed */
 	kex_free(ps->kex);
 	ps->kex = NULL;
 	pki_identity_free(ps->id);
@@ -406,6 +408,7 @@ static void apply_next(struct peers *ps, const struct lyd_node *running, struct 
 	if (ps->plan &&
 	    (!eskm || start_engine(ps, auth, model_leaf(me, "peering-common-name"), n))) {
 		add_peers(ps, auth, me, mynode, eskm);
+		pp_push_keys(ps); /* the new engine's metadata key */
 		log_info("peer paths: %d path(s) on %d socket(s)%s%s", ps->npaths, ps->nsocks,
 			 eskm ? " as " : ", without key management", eskm ? ps->pcn : "");
 	}

@@ -96,6 +96,11 @@ struct peers {
 		void *arg;
 	} listeners[4];
 	int nlisteners;
+	struct {
+		peers_key_listener fn;
+		void *arg;
+	} key_listeners[4];
+	int nkey_listeners;
 };
 
 /* peers.c: configuration, the key engine, the timer */
@@ -105,6 +110,11 @@ void pp_arm(struct peers *ps);
 void pp_arm_sooner(struct peers *ps, uint64_t deadline);
 void pp_rebuild(struct peers *ps, const struct lyd_node *running);
 void pp_teardown(struct peers *ps);
+
+/* peer_ops.c: the key listeners told what the engine's key events say
+ * (pp_flush_kex takes them with its messages); ev NULL: forget all. */
+void pp_push_keys(struct peers *ps);
+void pp_keys_gone(struct peers *ps);
 
 /* peer_io.c: sockets, paths and datagrams */
 void pp_add_paths(struct peers *ps, const struct lyd_node *node, const char *peer_name, int peer);

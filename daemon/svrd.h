@@ -106,13 +106,6 @@ int peers_reload(struct peers *ps);
  * (trust on first use): it is pinned and persisted; fp gets its hex
  * fingerprint.  -1 when no key was refused for that peer. */
 int peers_accept_key(struct peers *ps, const char *peer, char *fp, size_t fplen);
-/* The key engine (NULL without key management) and the paths: path i's
- * peer (the engine's number), the peer's router name, its address and
- * ours. */
-struct kex_engine;
-const struct kex_engine *peers_kex(const struct peers *ps);
-bool peers_path(const struct peers *ps, int i, int *peer, const char **name, const char **dst,
-		const char **src);
 
 /* What the peers are, for the subsystems that act on them (the data
  * plane), which learn it from events rather than by asking: PEERS_NEXT
@@ -139,6 +132,14 @@ typedef void (*peers_listener)(void *arg, enum peers_event ev, const struct peer
 int peers_listen(struct peers *ps, peers_listener fn, void *arg);
 /* The view as it is now (for a listener that starts late). */
 const struct peers_view *peers_view(const struct peers *ps);
+/* The metadata keys, pushed down as the key engine changes them (kex.h's
+ * key events) to whatever holds them for the packets (the data plane);
+ * ev NULL: forget every key (key management stopped, or started over
+ * with a new engine, whose keys follow).  A listener is given every key
+ * held now when it registers.  0, or -1 when there are too many. */
+struct kex_key_event;
+typedef void (*peers_key_listener)(void *arg, const struct kex_key_event *ev);
+int peers_listen_keys(struct peers *ps, peers_key_listener fn, void *arg);
 
 /* dataplane.c: the datapath and its forwarder */
 struct dataplane;

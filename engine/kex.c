@@ -55,6 +55,7 @@ struct kex_engine *kex_new(const struct kex_config *cfg, uint64_t now_ms)
 		kex_free(e);
 		return NULL;
 	}
+	e->own_changed = true; /* the first key event gives it */
 	return e;
 }
 
@@ -106,6 +107,9 @@ int kex_add_peer(struct kex_engine *e, const char *pcn)
 	memset(&np[e->npeers], 0, sizeof(np[0]));
 	np[e->npeers].pcn = strdup(pcn);
 	snprintf(np[e->npeers].verdict, sizeof(np[0].verdict), "none");
+	/* an event says it has no key yet: whatever held keys of an earlier
+	 * engine for that number holds none now */
+	kx_mkey_changed(e, &np[e->npeers]);
 	return e->npeers++;
 }
 
@@ -191,7 +195,7 @@ static void fresh_salt(struct kex_engine *e, struct kex_peer *pr)
 }
 
 /* Forget the keys and the certificate they rest on (not the key pin). */
-void kx_reset_peer(struct kex_peer *pr)
+void kx_reset_peer(struct kex_engine *e, struct kex_peer *pr)
 {
 	pki_peer_free(pr->pinned);
 	pr->pinned = NULL;
@@ -210,12 +214,13 @@ void kx_reset_peer(struct kex_peer *pr)
 	pr->prev_until = 0;
 	pr->cert_rec = pr->cert_ack = pr->salt_rec = pr->salt_ack = false;
 	pr->key_rec = pr->key_ack = pr->have_key = false;
+	kx_mkey_changed(e, pr);
 	/* our next SALT answers nothing: a peer still keyed must send its own */
 	pr->salt_echo = 0;
 }
 
 /* The keys made with the peer, not the certificate: a new one came. */
-void kx_reset_keys(struct kex_peer *pr)
+void kx_reset_keys(struct kex_engine *e, struct kex_peer *pr)
 {
 	crypto_kex_free(pr->eph);
 	pr->eph = NULL;
@@ -227,6 +232,7 @@ void kx_reset_keys(struct kex_peer *pr)
 	pr->prev_until = 0;
 	pr->salt_rec = pr->salt_ack = pr->key_rec = pr->key_ack = pr->have_key = false;
 	pr->salt_echo = 0;
+	kx_mkey_changed(e, pr);
 }
 
 static void on_cert_ack(struct kex_engine *e, int p, const uint8_t *body, size_t len)
@@ -279,7 +285,7 @@ static void on_salt(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b,
 	if (!pr->pinned || !pki_peer_verify(pr->pinned, tbs, tlen, sig, siglen)) {
 		if (!pr->pending || !pki_peer_verify(pr->pending, tbs, tlen, sig, siglen))
 			goto drop;
-		kx_promote(pr);
+		kx_promote(e, pr);
 	}
 	if (pr->salt_rec && gen < pr->peer_gen)
 		goto drop;     /* older than what we have: a replay */
@@ -368,6 +374,7 @@ static void on_mkey(struct kex_engine *e, int p, uint32_t gen, const uint8_t *b,
 	memcpy(pr->peer_mkey.key.mac, pt + 4 + CRYPTO_AES_KEY_LEN, CRYPTO_SHA384_LEN);
 	crypto_wipe(pt, sizeof(pt));
 	pr->key_rec = true;
+	kx_mkey_changed(e, pr);
 	kx_queue(e, p, KEX_MKEY_ACK, index, NULL, 0);
 	return;
 drop:
@@ -460,6 +467,7 @@ int kex_regenerate(struct kex_engine *e, uint64_t now)
 	e->prev_mkey = e->mkey;
 	e->have_prev = true;
 	e->mkey = k;
+	e->own_changed = true;
 	crypto_wipe(&k, sizeof(k));
 	for (int p = 0; p < e->npeers; p++) {
 		struct kex_peer *pr = &e->peers[p];

@@ -175,19 +175,27 @@ struct kex_peer_state {
 void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *out);
 const char *kex_peer_pcn(const struct kex_engine *e, int p);
 
-/* Payload keys: seal a session key for peer p with p's current metadata
- * key; open one sealed for us (by our key index, the previous one still
- * accepted).  out holds index (4 bytes, big-endian) | sealed key. */
-ssize_t kex_wrap(const struct kex_engine *e, int p, const uint8_t *key, size_t len, uint8_t *out,
-		 size_t cap);
-ssize_t kex_unwrap(const struct kex_engine *e, const uint8_t *in, size_t len, uint8_t *key,
-		   size_t cap);
-
-/* The datapath's keys: peer p's current metadata key (to seal metadata
- * for it), and ours of an index (the current or the previous one).  0, or
- * -1 when there is none.  The caller wipes the copy. */
-int kex_peer_mkey(const struct kex_engine *e, int p, struct kex_mkey *out);
-int kex_own_mkey(const struct kex_engine *e, uint32_t index, struct crypto_seal_key *out);
+/* Key events: the engine says when the metadata keys the datapath needs
+ * change, and the datapath holds them (engine/keyring.h) rather than
+ * asking.  Each event gives one slot's new content: our current key
+ * (KEX_KEY_OWN), our previous one, still opening what was sealed before
+ * the switch-over reached a peer (KEX_KEY_OWN_PREV), or peer p's current
+ * key (KEX_KEY_PEER).  have false: the slot is empty now, its key retired
+ * (wipe the copy).  Take them after every call that may change keys, as
+ * kex_output's messages (kex_input, kex_tick, kex_regenerate, kex_rekey,
+ * kex_enforce, kex_set_trust, ...).  A new engine's events say what each
+ * of its slots holds: its metadata key, no previous one, and no key for
+ * each peer as it is added.  false: none left. */
+enum kex_key_slot { KEX_KEY_OWN, KEX_KEY_OWN_PREV, KEX_KEY_PEER };
+struct kex_key_event {
+	enum kex_key_slot slot;
+	int peer; /* KEX_KEY_PEER: whose */
+	bool have;
+	struct kex_mkey key; /* when have; the taker wipes its copy */
+};
+bool kex_key_event(struct kex_engine *e, struct kex_key_event *out);
+/* Every slot that holds a key gives an event again (a new taker). */
+void kex_key_resend(struct kex_engine *e);
 
 /* The peer key (doc/protocol.md): HKDF-SHA-384 with
  *   IKM  the (EC)DH secret of eph and peer_pub,

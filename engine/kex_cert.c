@@ -212,13 +212,13 @@ void kx_set_der(uint8_t **der, size_t *len, const uint8_t *from, size_t flen)
 /* The peer signed a SALT with the key of its pending certificate: it
  * holds that key, so the certificate replaces the pinned one and the
  * exchange starts over from the salts with it. */
-void kx_promote(struct kex_peer *pr)
+void kx_promote(struct kex_engine *e, struct kex_peer *pr)
 {
 	uint8_t h[CRYPTO_SHA384_LEN];
 	const uint8_t *fp = pki_peer_fingerprint(pr->pending);
 
 	crypto_sha384(pr->pending_der, pr->pending_der_len, h);
-	kx_reset_keys(pr);
+	kx_reset_keys(e, pr);
 	pki_peer_free(pr->pinned);
 	pr->pinned = pr->pending;
 	pr->pending = NULL;
@@ -255,7 +255,7 @@ int kex_enforce(struct kex_engine *e, int64_t wall_s, uint64_t now)
 		}
 		if (!e->cfg.fail_hard)
 			continue;
-		kx_reset_peer(pr);
+		kx_reset_peer(e, pr);
 		pr->next_send = now;
 		dropped++;
 	}
@@ -364,7 +364,7 @@ void kex_set_trust(struct kex_engine *e, const struct pki_trust *t, int64_t wall
 		snprintf(pr->verdict, sizeof(pr->verdict), "%s", pki_verdict_name(v));
 		snprintf(pr->detail, sizeof(pr->detail), "%s", detail);
 		if (e->cfg.fail_hard) {
-			kx_reset_peer(pr);
+			kx_reset_peer(e, pr);
 			pr->next_send = now;
 		}
 	}

@@ -109,6 +109,7 @@ struct kex_peer {
 	uint8_t auth[2][CRYPTO_SHA384_LEN], prev_auth[2][CRYPTO_SHA384_LEN];
 	bool auth_heard; /* the peer has shown it holds the current key */
 	struct kex_mkey peer_mkey;
+	bool mkey_changed;   /* since the last key event for it (kex_key_event) */
 	uint32_t mkey_under; /* the peer generation of the key peer_mkey came under */
 	/* timers */
 	uint64_t next_send;  /* retransmission of what is unacknowledged */
@@ -123,6 +124,10 @@ struct kex_engine {
 	char *pcn;
 	struct kex_mkey mkey, prev_mkey;
 	bool have_prev;
+	/* key events not taken yet (kex_key_event): ours changed, and how
+	 * many peers' changed (each marked mkey_changed) */
+	bool own_changed, prev_changed;
+	int peers_changed;
 	struct kex_peer *peers;
 	int npeers;
 	struct out_msg *q;
@@ -170,9 +175,16 @@ static inline uint64_t get64(const uint8_t *p)
 /* Must the peer's datagrams carry a tag? (see kex.c) */
 bool kx_peer_keyed(const struct kex_peer *pr, uint64_t now);
 /* Forget the keys and the certificate they rest on (not the key pin). */
-void kx_reset_peer(struct kex_peer *pr);
+void kx_reset_peer(struct kex_engine *e, struct kex_peer *pr);
 /* The keys made with the peer, not the certificate: a new one came. */
-void kx_reset_keys(struct kex_peer *pr);
+void kx_reset_keys(struct kex_engine *e, struct kex_peer *pr);
+/* The peer's metadata key came or went: a key event is due. */
+static inline void kx_mkey_changed(struct kex_engine *e, struct kex_peer *pr)
+{
+	if (!pr->mkey_changed)
+		e->peers_changed++;
+	pr->mkey_changed = true;
+}
 /* Our ephemeral and salt for the peer, made once per generation. */
 void kx_start_salt(struct kex_engine *e, struct kex_peer *pr);
 
@@ -202,7 +214,7 @@ int kx_derive(struct kex_engine *e, struct kex_peer *pr);
 void kx_on_cert(struct kex_engine *e, int p, const uint8_t *der, size_t len, uint64_t now,
 		bool is_reply);
 /* The pending certificate replaces the pinned one (see kex_cert.c). */
-void kx_promote(struct kex_peer *pr);
+void kx_promote(struct kex_engine *e, struct kex_peer *pr);
 /* A key pin in hex. */
 void kx_hexfp(const uint8_t *fp, char *out, size_t cap);
 /* *der becomes a copy of from (NULL, 0: nothing). */

@@ -88,59 +88,57 @@ int kx_derive(struct kex_engine *e, struct kex_peer *pr)
 	return 0;
 }
 
-ssize_t kex_wrap(const struct kex_engine *e, int p, const uint8_t *key, size_t len, uint8_t *out,
-		 size_t cap)
+/* One slot's event: its content now. */
+static void key_event(struct kex_key_event *out, enum kex_key_slot slot, int peer, bool have,
+		      const struct kex_mkey *k)
 {
-	const struct kex_peer *pr;
-	ssize_t n;
-
-	if (p < 0 || p >= e->npeers || cap < 4)
-		return -1;
-	pr = &e->peers[p];
-	if (!pr->key_rec)
-		return -1; /* no metadata key from this peer yet */
-	put32(out, pr->peer_mkey.index);
-	n = crypto_seal(&pr->peer_mkey.key, out, 4, key, len, out + 4, cap - 4);
-	return n < 0 ? -1 : n + 4;
+	memset(out, 0, sizeof(*out));
+	out->slot = slot;
+	out->peer = peer;
+	out->have = have;
+	if (have)
+		out->key = *k;
 }
 
-ssize_t kex_unwrap(const struct kex_engine *e, const uint8_t *in, size_t len, uint8_t *key,
-		   size_t cap)
-{
-	const struct kex_mkey *k;
-	uint32_t index;
-
-	if (len < 4)
-		return -1;
-	index = get32(in);
-	if (index == e->mkey.index)
-		k = &e->mkey;
-	else if (e->have_prev && index == e->prev_mkey.index)
-		k = &e->prev_mkey; /* sealed before our switch-over reached the sender */
-	else
-		return -1;
-	return crypto_open(&k->key, in, 4, in + 4, len - 4, key, cap);
-}
-
-int kex_peer_mkey(const struct kex_engine *e, int p, struct kex_mkey *out)
-{
-	if (!e || p < 0 || p >= e->npeers || !e->peers[p].key_rec)
-		return -1;
-	*out = e->peers[p].peer_mkey;
-	return 0;
-}
-
-int kex_own_mkey(const struct kex_engine *e, uint32_t index, struct crypto_seal_key *out)
+bool kex_key_event(struct kex_engine *e, struct kex_key_event *out)
 {
 	if (!e)
-		return -1;
-	if (index == e->mkey.index)
-		*out = e->mkey.key;
-	else if (e->have_prev && index == e->prev_mkey.index)
-		*out = e->prev_mkey.key;
-	else
-		return -1;
-	return 0;
+		return false;
+	if (e->own_changed) {
+		/* ours, then the previous one it pushed down */
+		e->own_changed = false;
+		e->prev_changed = true;
+		key_event(out, KEX_KEY_OWN, -1, true, &e->mkey);
+		return true;
+	}
+	if (e->prev_changed) {
+		e->prev_changed = false;
+		key_event(out, KEX_KEY_OWN_PREV, -1, e->have_prev, &e->prev_mkey);
+		return true;
+	}
+	/* a walk over the peers only when one changed: this runs after every
+	 * datagram */
+	for (int p = 0; e->peers_changed > 0 && p < e->npeers; p++) {
+		struct kex_peer *pr = &e->peers[p];
+
+		if (!pr->mkey_changed)
+			continue;
+		pr->mkey_changed = false;
+		e->peers_changed--;
+		key_event(out, KEX_KEY_PEER, p, pr->key_rec, &pr->peer_mkey);
+		return true;
+	}
+	return false;
+}
+
+void kex_key_resend(struct kex_engine *e)
+{
+	if (!e)
+		return;
+	e->own_changed = true;
+	for (int p = 0; p < e->npeers; p++)
+		if (e->peers[p].key_rec)
+			kx_mkey_changed(e, &e->peers[p]);
 }
 
 static void auth_tag(const uint8_t key[CRYPTO_SHA384_LEN], const uint8_t *data, size_t len,

@@ -89,7 +89,7 @@ struct svr_session_meta {
 	uint8_t uuid[16];
 	char service[64], src_router[64], dst_router[64];
 	bool encrypted, tcp_syn;
-	uint8_t wrapped_key[256]; /* TLV 46: kex_wrap() output */
+	uint8_t wrapped_key[256]; /* TLV 46: keyring_wrap() output */
 	size_t wrapped_len;
 };
 

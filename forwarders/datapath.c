@@ -51,13 +51,13 @@ const char *dp_drop_name(enum dp_drop d)
 	return (unsigned)d < DP_DROP_N ? n[d] : "?";
 }
 
-struct dp *dp_new(const struct dp_keys *keys, const char *router)
+struct dp *dp_new(const char *router)
 {
 	struct dp *dp = calloc(1, sizeof(*dp));
 
 	if (!dp)
 		return NULL;
-	dp->keys = *keys;
+	dp->keys = keyring_new();
 	snprintf(dp->router, sizeof(dp->router), "%s", router ? router : "");
 	dp->by_fwd = malloc(BUCKETS * sizeof(int));
 	dp->by_rev = malloc(BUCKETS * sizeof(int));
@@ -68,7 +68,7 @@ struct dp *dp_new(const struct dp_keys *keys, const char *router)
 	dp->services = calloc(MAX_SERVICES, sizeof(*dp->services));
 	dp->locals = calloc(MAX_LOCALS, sizeof(*dp->locals));
 	dp->peer_slot = malloc(PEER_SLOTS * sizeof(int));
-	if (!dp->by_fwd || !dp->by_rev || !dp->by_port || !dp->by_src || !dp->peers ||
+	if (!dp->keys || !dp->by_fwd || !dp->by_rev || !dp->by_port || !dp->by_src || !dp->peers ||
 	    !dp->ext_slot || !dp->services || !dp->locals || !dp->peer_slot ||
 	    crypto_random(dp->hkey, sizeof(dp->hkey)) < 0) {
 		dp_free(dp);
@@ -89,6 +89,17 @@ struct dp *dp_new(const struct dp_keys *keys, const char *router)
 	return dp;
 }
 
+int dp_key_event(struct dp *dp, const struct kex_key_event *ev)
+{
+	return dp ? keyring_take(dp->keys, ev) : -1;
+}
+
+void dp_keys_clear(struct dp *dp)
+{
+	if (dp)
+		keyring_clear(dp->keys);
+}
+
 void dp_free(struct dp *dp)
 {
 	if (!dp)
@@ -101,6 +112,7 @@ void dp_free(struct dp *dp)
 		}
 	for (int i = 0; dp->peers && i < dp->nslots; i++)
 		free(dp->peers[i].ports);
+	keyring_free(dp->keys);
 	free(dp->s);
 	free(dp->by_fwd);
 	free(dp->by_rev);
@@ -223,10 +235,8 @@ static int lan_session(struct dp *dp, const struct service *svc, const struct pk
 	if ((*why = sess_room(dp, &k->t)) != DP_DROP_N)
 		return -1;
 	*why = DP_DROP_NO_KEY;
-	if (dp->keys.peer_mkey(dp->keys.arg, peer_ext(dp, slot), &pk, &(uint32_t){0}) < 0) {
-		crypto_wipe(&pk, sizeof(pk));
+	if (!peer_mkey(dp, slot))
 		return -1;
-	}
 	*why = DP_DROP_NO_PORT;
 	if (port_alloc(dp, slot, &port) < 0) {
 		crypto_wipe(&pk, sizeof(pk));
@@ -327,17 +337,15 @@ static int wan_frame(struct wan_pkt *w)
  * index, or -1 with why. */
 static int wan_first(struct dp *dp, struct wan_pkt *w, uint64_t now, enum dp_drop *why)
 {
-	struct crypto_seal_key mk;
+	const struct crypto_seal_key *mk = keyring_own(dp->keys, w->m.key_index);
 	const char *err;
-	int rc, si;
+	int si;
 
-	if (dp->keys.own_mkey(dp->keys.arg, w->m.key_index, &mk) < 0) {
+	if (!mk) {
 		*why = DP_DROP_UNKNOWN_INDEX;
 		return -1;
 	}
-	rc = svrmeta_session_open(w->data, &w->f, &mk, &w->m, &err);
-	crypto_wipe(&mk, sizeof(mk));
-	if (rc < 0) {
+	if (svrmeta_session_open(w->data, &w->f, mk, &w->m, &err) < 0) {
 		*why = DP_DROP_BAD_METADATA;
 		return -1;
 	}

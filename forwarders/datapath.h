@@ -61,6 +61,7 @@
 #include <sys/types.h>
 
 #include "crypto.h"
+#include "kex.h"
 #include "svrmeta.h"
 
 #define DP_PORT_MIN 16384
@@ -72,21 +73,6 @@
  * options) = 1356, rounded down.  SYNs that offer more are clamped, so
  * no segment is ever fragmented on the way. */
 #define DP_TCP_MSS 1340
-
-/* Where the keys are: svrd maps these onto the key engine. */
-struct dp_keys {
-	void *arg;
-	/* Peer p's current metadata key (to seal metadata for it): 0, or -1
-	 * when the key exchange with p has not given one yet. */
-	int (*peer_mkey)(void *arg, int peer, struct crypto_seal_key *k, uint32_t *index);
-	/* Our metadata key of that index (the current or the previous). */
-	int (*own_mkey)(void *arg, uint32_t index, struct crypto_seal_key *k);
-	/* A payload key sealed for peer p, and opened when sealed for us
-	 * (kex_wrap / kex_unwrap). */
-	ssize_t (*wrap)(void *arg, int peer, const uint8_t *key, size_t len, uint8_t *out,
-			size_t cap);
-	ssize_t (*unwrap)(void *arg, const uint8_t *in, size_t len, uint8_t *key, size_t cap);
-};
 
 enum dp_drop {
 	DP_DROP_MALFORMED, /* not a packet we can read */
@@ -127,7 +113,15 @@ const char *dp_drop_name(enum dp_drop d);
 
 struct dp;
 
-struct dp *dp_new(const struct dp_keys *keys, const char *router);
+struct dp *dp_new(const char *router);
+/* The metadata keys, pushed as the key engine changes them (kex.h's key
+ * events; engine/keyring.h holds them): the datapath never asks for a
+ * key.  A peer's number is the key engine's (struct dp_peer's ext).
+ * dp_key_event: 0, or -1 when it could not be taken (the slot is then
+ * empty: what needs it is dropped as DP_DROP_NO_KEY).  dp_keys_clear:
+ * every key forgotten (key management stopped or started over). */
+int dp_key_event(struct dp *dp, const struct kex_key_event *ev);
+void dp_keys_clear(struct dp *dp);
 void dp_free(struct dp *dp);
 
 /* Configuration (svrd calls these on every commit, after dp_reset_config). */

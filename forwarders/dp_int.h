@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "datapath.h"
+#include "keyring.h"
 #include "replay.h"
 #include "siphash.h"
 
@@ -113,7 +114,7 @@ struct src {
 };
 
 struct dp {
-	struct dp_keys keys;
+	struct keyring *keys; /* pushed by svrd (dp_key_event) */
 	char router[64];
 	uint8_t hkey[SIPHASH_KEY];
 	struct peer *peers; /* MAX_PEERS slots */
@@ -212,6 +213,12 @@ static inline size_t wan_hl(const struct peer *pr)
 
 int peer_find(const struct dp *dp, int family, const uint8_t *theirs, const uint8_t *ours);
 int peer_ext(const struct dp *dp, int slot);
+
+/* The current metadata key of the peer in slot, NULL when it has none. */
+static inline const struct kex_mkey *peer_mkey(const struct dp *dp, int slot)
+{
+	return keyring_peer(dp->keys, peer_ext(dp, slot));
+}
 const struct service *service_for(const struct dp *dp, int family, const uint8_t *dst);
 int service_slot(const struct dp *dp, const struct service *svc);
 bool is_local(const struct dp *dp, int family, const uint8_t *dst);

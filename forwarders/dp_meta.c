@@ -36,15 +36,15 @@ size_t meta_first(struct dp *dp, const struct sess *s, const char *src_router, b
 		  bool meta_only, uint64_t time_ms, uint8_t *frame, enum dp_drop *why)
 {
 	struct svr_session_meta m;
-	struct crypto_seal_key mk;
-	int ext = peer_ext(dp, s->peer);
+	const struct kex_mkey *mk = peer_mkey(dp, s->peer);
 	size_t mlen;
 	ssize_t w;
 
 	memset(&m, 0, sizeof(m));
 	*why = DP_DROP_NO_KEY;
-	if (ext < 0 || dp->keys.peer_mkey(dp->keys.arg, ext, &mk, &m.key_index) < 0)
+	if (!mk)
 		return 0;
+	m.key_index = mk->index;
 	m.time_ms = time_ms;
 	m.fwd = s->fwd;
 	memcpy(m.uuid, s->uuid, 16);
@@ -54,15 +54,12 @@ size_t meta_first(struct dp *dp, const struct sess *s, const char *src_router, b
 	m.encrypted = true;
 	m.tcp_syn = syn;
 	m.meta_only = meta_only;
-	w = dp->keys.wrap(dp->keys.arg, ext, (const uint8_t *)&s->pk, sizeof(s->pk), m.wrapped_key,
-			  sizeof(m.wrapped_key));
-	if (w < 0) {
-		crypto_wipe(&mk, sizeof(mk));
+	w = keyring_wrap_with(mk, (const uint8_t *)&s->pk, sizeof(s->pk), m.wrapped_key,
+			      sizeof(m.wrapped_key));
+	if (w < 0)
 		return 0;
-	}
 	m.wrapped_len = (size_t)w;
-	mlen = svrmeta_session_encode(&m, &mk, frame, 1024);
-	crypto_wipe(&mk, sizeof(mk));
+	mlen = svrmeta_session_encode(&m, &mk->key, frame, 1024);
 	crypto_wipe(&m, sizeof(m));
 	*why = DP_DROP_MALFORMED;
 	return mlen;
@@ -181,26 +178,20 @@ size_t meta_retrigger_frame(struct dp *dp, int peer, uint16_t port, uint64_t now
 {
 	uint8_t pt[RETRIGGER_TAG_LEN + 2 + 64];
 	size_t nlen = strlen(dp->router), ptlen = RETRIGGER_TAG_LEN + 2 + nlen, hlen, plen;
-	struct crypto_seal_key mk;
-	uint32_t index;
+	const struct kex_mkey *mk = peer_mkey(dp, peer);
 	ssize_t n = -1;
 
-	if (peer_ext(dp, peer) < 0)
+	if (!mk)
 		return 0;
-	if (dp->keys.peer_mkey(dp->keys.arg, peer_ext(dp, peer), &mk, &index) < 0) {
-		crypto_wipe(&mk, sizeof(mk));
-		return 0;
-	}
-	hlen = retrigger_header(frame, cap, index, wall(dp, now));
+	hlen = retrigger_header(frame, cap, mk->index, wall(dp, now));
 	plen = crypto_sealed_len(ptlen);
 	memcpy(pt, RETRIGGER_TAG, RETRIGGER_TAG_LEN);
 	put16(pt + RETRIGGER_TAG_LEN, port);
 	memcpy(pt + RETRIGGER_TAG_LEN + 2, dp->router, nlen);
 	if (hlen && hlen + plen <= cap) {
 		put16(frame + 10, (uint16_t)plen);
-		n = crypto_seal(&mk, frame, hlen, pt, ptlen, frame + hlen, cap - hlen);
+		n = crypto_seal(&mk->key, frame, hlen, pt, ptlen, frame + hlen, cap - hlen);
 	}
-	crypto_wipe(&mk, sizeof(mk));
 	return n == (ssize_t)plen ? hlen + plen : 0;
 }
 
@@ -231,17 +222,12 @@ static bool retrigger_ok(struct dp *dp, const struct wan_pkt *w, uint64_t now)
 	uint8_t pt[RETRIGGER_TAG_LEN + 2 + 64 + CRYPTO_AES_BLOCK];
 	const char *name = dp->peers[w->peer].name;
 	size_t nlen = strlen(name);
-	struct crypto_seal_key mk;
+	const struct crypto_seal_key *mk = keyring_own(dp->keys, w->m.key_index);
 	ssize_t n;
 
-	if (!w->f.plen || !fresh(dp, w->m.time_ms, now))
+	if (!w->f.plen || !fresh(dp, w->m.time_ms, now) || !mk)
 		return false;
-	if (dp->keys.own_mkey(dp->keys.arg, w->m.key_index, &mk) < 0) {
-		crypto_wipe(&mk, sizeof(mk));
-		return false;
-	}
-	n = crypto_open(&mk, w->data, w->f.hlen, w->data + w->f.hlen, w->f.plen, pt, sizeof(pt));
-	crypto_wipe(&mk, sizeof(mk));
+	n = crypto_open(mk, w->data, w->f.hlen, w->data + w->f.hlen, w->f.plen, pt, sizeof(pt));
 	return n == (ssize_t)(RETRIGGER_TAG_LEN + 2 + nlen) &&
 	       !memcmp(pt, RETRIGGER_TAG, RETRIGGER_TAG_LEN) &&
 	       get16(pt + RETRIGGER_TAG_LEN) == w->port &&
@@ -283,7 +269,7 @@ enum dp_verdict meta_take_retrigger(struct dp *dp, const struct wan_pkt *w, uint
 static int unwrap_key(struct dp *dp, const struct svr_session_meta *m, struct crypto_seal_key *pk)
 {
 	uint8_t raw[sizeof(*pk) + 2 * CRYPTO_AES_BLOCK]; /* room for the padding */
-	ssize_t n = dp->keys.unwrap(dp->keys.arg, m->wrapped_key, m->wrapped_len, raw, sizeof(raw));
+	ssize_t n = keyring_unwrap(dp->keys, m->wrapped_key, m->wrapped_len, raw, sizeof(raw));
 
 	memcpy(pk, raw, sizeof(*pk));
 	crypto_wipe(raw, sizeof(raw));

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "keyring.h"
 #include "kex.h"
 #include "kexpair.h"
 #include "kextest.h"
@@ -16,6 +17,18 @@ char dir[64];
 struct pki_identity *ida, *idb;
 struct kex_engine *a, *b;
 uint64_t now;
+static struct keyring *ring_a, *ring_b;
+
+struct keyring *ring(struct kex_engine *e)
+{
+	struct keyring *r = e == a ? ring_a : e == b ? ring_b : NULL;
+	struct kex_key_event ev;
+
+	cr_assert_not_null(r, "not a or b");
+	while (kex_key_event(e, &ev))
+		cr_assert_eq(keyring_take(r, &ev), 0);
+	return r;
+}
 
 /* How the network treats the next message: 0 deliver, 1 drop. */
 int (*policy)(const struct kex_engine *from, const uint8_t *msg, size_t len);
@@ -86,6 +99,9 @@ void setup(void)
 	idb = identity("peer-b");
 	a = engine("peer-a", ida, "peer-b");
 	b = engine("peer-b", idb, "peer-a");
+	ring_a = keyring_new();
+	ring_b = keyring_new();
+	cr_assert(ring_a && ring_b);
 }
 
 void teardown(void)
@@ -94,6 +110,8 @@ void teardown(void)
 
 	kex_free(a);
 	kex_free(b);
+	keyring_free(ring_a);
+	keyring_free(ring_b);
 	pki_identity_free(ida);
 	pki_identity_free(idb);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -165,11 +183,11 @@ void assert_payload_keys_flow(void)
 
 	for (size_t i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)(i * 13);
-	n = kex_wrap(a, 0, key, sizeof(key), wrapped, sizeof(wrapped));
+	n = keyring_wrap(ring(a), 0, key, sizeof(key), wrapped, sizeof(wrapped));
 	cr_assert_gt(n, 0);
-	m = kex_unwrap(b, wrapped, (size_t)n, back, sizeof(back));
+	m = keyring_unwrap(ring(b), wrapped, (size_t)n, back, sizeof(back));
 	cr_assert_eq(m, (ssize_t)sizeof(key));
 	cr_assert(memcmp(key, back, sizeof(key)) == 0);
-	cr_assert_eq(kex_unwrap(a, wrapped, (size_t)n, back, sizeof(back)), -1,
+	cr_assert_eq(keyring_unwrap(ring(a), wrapped, (size_t)n, back, sizeof(back)), -1,
 		     "a key for b opened at a");
 }

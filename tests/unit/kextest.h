@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "keyring.h"
 #include "kex.h"
 #include "pki.h"
 
@@ -45,6 +46,9 @@ void deliver(void);
 void run(uint64_t ms);
 /* Is e's peer MKEY_EXCH_COMP with all six flags? */
 bool comp(const struct kex_engine *e);
+/* What a datapath holding a's (or b's) keys holds: every key event the
+ * engine gave so far taken (engine/keyring.h). */
+struct keyring *ring(struct kex_engine *e);
 /* A payload key wrapped by a opens at b, and only there. */
 void assert_payload_keys_flow(void);
 

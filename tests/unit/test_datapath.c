@@ -266,20 +266,24 @@ Test(dp, no_keys_unknown_flows_stale_and_expired_sessions)
 	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_PASS);
 	/* a service, but no metadata key from the peer yet: dropped, never in clear */
 	ka.have_peer[0] = false;
+	dph_push(&ka);
 	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "x", 1);
 	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_DROP);
 	cr_assert_eq(o1.drop, DP_DROP_NO_KEY);
 	ka.have_peer[0] = true;
+	dph_push(&ka);
 	/* a first packet that arrives a minute late */
 	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
 	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1000 + 60000, &o2), DP_DROP);
 	cr_assert_eq(o2.drop, DP_DROP_STALE);
 	/* sealed for a metadata key routerB does not hold */
 	kb.own_index = 201;
+	dph_push(&kb);
 	cr_assert_eq(dp_lan_in(A, in, n, 1001, &o1), DP_SEND);
 	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1001, &o2), DP_DROP);
 	cr_assert_eq(o2.drop, DP_DROP_UNKNOWN_INDEX);
 	kb.own_index = 200;
+	dph_push(&kb);
 	cr_assert_eq(dp_wan_in(B, o1.pkt, o1.len, 1001, &o2), DP_SEND);
 	/* hostB answers: idle UDP sessions go after a minute */
 	n = ip4(in, "203.0.113.2", "192.0.2.2", 17, 5201, 40000, "y", 1);

@@ -70,6 +70,7 @@ Test(dp, a_commit_that_renumbers_peers_keeps_sessions_with_their_router)
 		ka.peer_index[0] = ka.peer_index[1];
 		ka.peer[1] = k;
 		ka.peer_index[1] = i;
+		dph_push(&ka);
 	}
 	for (int i = 0; i < 3; i++) {
 		enum dp_verdict v = dp_lan_in(A, in, n, 1001 + i, &o1);

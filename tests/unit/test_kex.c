@@ -200,7 +200,7 @@ Test(kex, regenerate_moves_the_index_and_keeps_the_old_one_for_a_while)
 	run(1000);
 	cr_assert(comp(a) && comp(b));
 	/* a key wrapped for b with b's index 1 ... */
-	n = kex_wrap(a, 0, key, sizeof(key), wrapped, sizeof(wrapped));
+	n = keyring_wrap(ring(a), 0, key, sizeof(key), wrapped, sizeof(wrapped));
 	kex_regenerate(b, now);
 	cr_assert_eq(kex_local_index(b), 2);
 	run(30000);
@@ -208,7 +208,8 @@ Test(kex, regenerate_moves_the_index_and_keeps_the_old_one_for_a_while)
 	cr_assert_eq(s.peer_key_index, 2, "a did not learn b's new index");
 	cr_assert(comp(a) && comp(b));
 	/* ... still opens at b after the switch-over */
-	cr_assert_eq(kex_unwrap(b, wrapped, (size_t)n, back, sizeof(back)), (ssize_t)sizeof(key));
+	cr_assert_eq(keyring_unwrap(ring(b), wrapped, (size_t)n, back, sizeof(back)),
+		     (ssize_t)sizeof(key));
 	assert_payload_keys_flow();
 }
 
@@ -222,9 +223,11 @@ Test(kex, a_retired_metadata_key_leaves_the_seal_cache)
 
 	run(1000);
 	cr_assert(comp(a) && comp(b));
-	cr_assert_eq(kex_own_mkey(b, kex_local_index(b), &old), 0);
-	n = kex_wrap(a, 0, key, sizeof(key), wrapped, sizeof(wrapped));
-	cr_assert_eq(kex_unwrap(b, wrapped, (size_t)n, back, sizeof(back)), (ssize_t)sizeof(key));
+	cr_assert_not_null(keyring_own(ring(b), kex_local_index(b)));
+	old = *keyring_own(ring(b), kex_local_index(b));
+	n = keyring_wrap(ring(a), 0, key, sizeof(key), wrapped, sizeof(wrapped));
+	cr_assert_eq(keyring_unwrap(ring(b), wrapped, (size_t)n, back, sizeof(back)),
+		     (ssize_t)sizeof(key));
 	cr_assert(crypto_seal_cached(&old));
 	kex_regenerate(b, now);
 	run(30000);
@@ -366,9 +369,9 @@ Test(kex, thirty_days_of_hourly_rekeys_without_a_gap, .timeout = 120)
 
 				key[0] = (uint8_t)hour;
 				key[1] = (uint8_t)tenth;
-				n = kex_wrap(from, 0, key, sizeof(key), w, sizeof(w));
+				n = keyring_wrap(ring(from), 0, key, sizeof(key), w, sizeof(w));
 				if (n < 0 ||
-				    kex_unwrap(to, w, (size_t)n, back, sizeof(back)) !=
+				    keyring_unwrap(ring(to), w, (size_t)n, back, sizeof(back)) !=
 					    (ssize_t)sizeof(key) ||
 				    memcmp(back, key, sizeof(key)) != 0)
 					failures++;

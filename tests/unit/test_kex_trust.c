@@ -41,9 +41,9 @@ static void assert_never_taken(const char *verdict)
 	cr_assert_not(comp(a), "peered with a certificate that is %s", verdict);
 	cr_assert_not(s.cert_rec, "pinned a certificate that is %s", verdict);
 	cr_assert_str_eq(s.cert_verdict, verdict);
-	cr_assert_eq(kex_wrap(a, 0, key, sizeof(key), w, sizeof(w)), -1, "a metadata key from it");
-	cr_assert_eq(kex_peer_mkey(b, 0, &(struct kex_mkey){0}), -1,
-		     "the peer obtained our metadata key");
+	cr_assert_eq(keyring_wrap(ring(a), 0, key, sizeof(key), w, sizeof(w)), -1,
+		     "a metadata key from it");
+	cr_assert_null(keyring_peer(ring(b), 0), "the peer obtained our metadata key");
 }
 
 Test(kex, an_expired_certificate_is_never_taken_under_either_behaviour)
@@ -91,7 +91,7 @@ Test(kex, an_expiring_certificate_keeps_its_keys_under_fail_soft_only)
 		cr_assert_str_eq(s.cert_verdict, "expired");
 		if (hard) {
 			cr_assert_not(comp(a));
-			cr_assert_eq(kex_wrap(a, 0, key, sizeof(key), w, sizeof(w)), -1,
+			cr_assert_eq(keyring_wrap(ring(a), 0, key, sizeof(key), w, sizeof(w)), -1,
 				     "keys kept under fail-hard");
 		} else {
 			cr_assert(comp(a), "fail-soft dropped an authenticated peer");
@@ -262,7 +262,7 @@ Test(kex, a_changed_key_is_refused_until_the_operator_accepts_it)
 	cr_assert_str_eq(s.pinned_fp, first, "the pin moved by itself");
 	cr_assert_neq(strcmp(s.offered_fp, first), 0);
 	cr_assert_not(comp(b), "b completed with a key a never accepted");
-	cr_assert_eq(kex_peer_mkey(b, 0, &(struct kex_mkey){0}), -1, "b obtained a's metadata key");
+	cr_assert_null(keyring_peer(ring(b), 0), "b obtained a's metadata key");
 	cr_assert_eq(kex_accept_key(a, 0, now), 0);
 	cr_assert(kex_take_learned_pin(a, &p, fp), "the accepted key was not offered for saving");
 	run(31000);
@@ -447,7 +447,7 @@ static void revocation_undone(bool b_rekeyed)
 	kex_set_trust(a, revoking, (int64_t)time(NULL), now);
 	run(5000);
 	cr_assert_not(comp(a), "a revoked peer kept its keys under fail-hard");
-	cr_assert_lt(kex_wrap(a, 0, (const uint8_t *)"k", 1, (uint8_t[256]){0}, 256), 0);
+	cr_assert_lt(keyring_wrap(ring(a), 0, (const uint8_t *)"k", 1, (uint8_t[256]){0}, 256), 0);
 
 	kex_set_trust(a, plain, (int64_t)time(NULL), now);
 	run(5000);
