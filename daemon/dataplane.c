@@ -615,7 +615,7 @@ struct dataplane *dataplane_start(struct svrd *d)
 	dp_set_wallclock(p->dp, ev_now_ms(), ev_wallclock_ms());
 	refill_epochs(p);
 	if (ds_subscribe(d->ds, &sub, &e) < 0 || peers_listen(d->peers, on_peers, p) < 0 ||
-	    peers_listen_keys(d->peers, on_keys, p) < 0)
+	    peers_listen_keys(d->peers, on_keys, p) < 0 || dp_register_state(p) < 0)
 		log_warnx("data plane: %s", e.n ? e.v[0].msg : "cannot subscribe");
 	ds_errs_free(&e);
 	p->timer = ev_timer_add(d->loop, on_timer, p);

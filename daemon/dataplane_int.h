@@ -79,5 +79,7 @@ struct dataplane {
 void dpconf_read(const struct ly_ctx *ctx, const char *router, const char *node,
 		 const struct lyd_node *tree, struct dp_conf *c);
 void dpconf_free(struct dp_conf *c);
+/* dataplane_state.c: the forwarding state filled in get-state's tree. */
+int dp_register_state(struct dataplane *p);
 
 #endif

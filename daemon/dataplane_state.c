@@ -1,5 +1,6 @@
 /* The data plane's state for the management operations: sessions, a
- * page at a time, and the datapath's counters (dataplane_int.h). */
+ * page at a time (get-sessions), and the forwarding counters in
+ * get-state's YANG tree (dataplane_int.h). */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -22,6 +23,7 @@
 #include "segment.h"
 #include "skmconf.h"
 #include "sock.h"
+#include "state.h"
 #include "strbuf.h"
 #include "svrd.h"
 #include "dataplane_int.h"
@@ -98,32 +100,54 @@ struct json *dataplane_sessions(const struct dataplane *p, const struct json *ar
 	return o;
 }
 
-struct json *dataplane_stats(const struct dataplane *p)
+/* The forwarding container of get-state (state.h): the forwarder, the
+ * datapath's counters and drops by reason, the forwarder's own. */
+static int fill(void *arg, struct lyd_node *router, struct lyd_node *node)
 {
-	struct json *o = json_new_object(), *drops = json_new_object();
-	const struct dp_stats *s;
+	const struct dataplane *p = arg;
+	struct lyd_node *o = st_inner(node, "forwarding"), *d;
+	const struct dp_stats *s = dp_stats(p->dp);
+	struct fwd_stats f = {0};
+	int rc = 0;
 
-	json_set(o, "forwarder", json_new_str(p && p->fwd ? p->ops->name : "none"));
-	if (!p)
-		return o;
-	s = dp_stats(p->dp);
-	json_set(o, "sessions", json_new_int((int64_t)dp_session_count(p->dp)));
-	json_set(o, "sessions-created", json_new_int((int64_t)s->sessions_created));
-	json_set(o, "sessions-expired", json_new_int((int64_t)s->sessions_expired));
-	json_set(o, "lan-in-packets", json_new_int((int64_t)s->lan_in));
-	json_set(o, "lan-in-bytes", json_new_int((int64_t)s->lan_in_bytes));
-	json_set(o, "wan-out-packets", json_new_int((int64_t)s->wan_out));
-	json_set(o, "wan-out-bytes", json_new_int((int64_t)s->wan_out_bytes));
-	json_set(o, "wan-in-packets", json_new_int((int64_t)s->wan_in));
-	json_set(o, "wan-in-bytes", json_new_int((int64_t)s->wan_in_bytes));
-	json_set(o, "lan-out-packets", json_new_int((int64_t)s->lan_out));
-	json_set(o, "lan-out-bytes", json_new_int((int64_t)s->lan_out_bytes));
-	json_set(o, "relayed-packets", json_new_int((int64_t)s->relayed));
-	json_set(o, "payload-key-rotations", json_new_int((int64_t)s->payload_rekeys));
-	json_set(o, "metadata-requested", json_new_int((int64_t)s->retriggered));
-	json_set(o, "passed", json_new_int((int64_t)s->passed));
-	for (int i = 0; i < DP_DROP_N; i++)
-		json_set(drops, dp_drop_name((enum dp_drop)i), json_new_int((int64_t)s->drops[i]));
-	json_set(o, "drops", drops);
-	return o;
+	(void)router;
+	if (!o)
+		return -1;
+	if (p->fwd)
+		p->ops->stats(p->fwd, &f);
+	rc |= st_leaf(o, "forwarder", "%s", p->fwd ? p->ops->name : "none");
+	rc |= st_u64(o, "sessions", (uint64_t)dp_session_count(p->dp));
+	rc |= st_u64(o, "sessions-created", s->sessions_created);
+	rc |= st_u64(o, "sessions-expired", s->sessions_expired);
+	rc |= st_u64(o, "lan-in-packets", s->lan_in);
+	rc |= st_u64(o, "lan-in-bytes", s->lan_in_bytes);
+	rc |= st_u64(o, "wan-out-packets", s->wan_out);
+	rc |= st_u64(o, "wan-out-bytes", s->wan_out_bytes);
+	rc |= st_u64(o, "wan-in-packets", s->wan_in);
+	rc |= st_u64(o, "wan-in-bytes", s->wan_in_bytes);
+	rc |= st_u64(o, "lan-out-packets", s->lan_out);
+	rc |= st_u64(o, "lan-out-bytes", s->lan_out_bytes);
+	rc |= st_u64(o, "relayed-packets", s->relayed);
+	rc |= st_u64(o, "payload-key-rotations", s->payload_rekeys);
+	rc |= st_u64(o, "metadata-requested", s->retriggered);
+	rc |= st_u64(o, "passed", s->passed);
+	rc |= st_u64(o, "received-packets", f.rx_packets);
+	rc |= st_u64(o, "received-bytes", f.rx_bytes);
+	rc |= st_u64(o, "unusable-packets", f.rx_dropped);
+	rc |= st_u64(o, "kernel-drops", f.kernel_drops);
+	rc |= st_u64(o, "sent-packets", f.tx_packets);
+	rc |= st_u64(o, "sent-bytes", f.tx_bytes);
+	rc |= st_u64(o, "send-errors", f.tx_errors);
+	for (int i = 0; i < DP_DROP_N; i++) {
+		if (lyd_new_list(o, NULL, "drop", 0, &d, dp_drop_name((enum dp_drop)i)) !=
+		    LY_SUCCESS)
+			return -1;
+		rc |= st_u64(d, "packets", s->drops[i]);
+	}
+	return rc;
+}
+
+int dp_register_state(struct dataplane *p)
+{
+	return svrd_state_register(p->d, fill, p);
 }

@@ -15,37 +15,78 @@
 
 #include "datastore.h"
 #include "json.h"
+#include "log.h"
 #include "mgmt.h"
 #include "model.h"
 #include "pcli.h"
 #include "strbuf.h"
 #include "svrd.h"
 
-/* Operational state, YANG-modelled (authority-state).  Subsystems add their
- * parts as they land; the node's own identity is always there. */
+int svrd_state_register(struct svrd *d, svrd_state_fn fn, void *arg)
+{
+	if (d->nstates == SVRD_MAX_STATE)
+		return -1;
+	d->states[d->nstates].fn = fn;
+	d->states[d->nstates++].arg = arg;
+	return 0;
+}
+
+/* authority-state for this router and node, filled by every registered
+ * filler and validated against the model; NULL with err set. */
+static struct lyd_node *build_state(struct svrd *d, char *err, size_t errlen)
+{
+	const struct ly_ctx *ctx = ds_ctx(d->ds);
+	const struct lys_module *mod = ly_ctx_get_module_implemented(ctx, "opensvr");
+	struct lyd_node *top = NULL, *router = NULL, *node = NULL;
+	const struct ly_err_item *it;
+
+	if (!mod || lyd_new_inner(NULL, mod, "authority-state", 0, &top) != LY_SUCCESS ||
+	    lyd_new_list(top, NULL, "router", 0, &router, d->router) != LY_SUCCESS ||
+	    lyd_new_list(router, NULL, "node", 0, &node, d->node) != LY_SUCCESS) {
+		snprintf(err, errlen, "router or node name is not a valid YANG name");
+		goto fail;
+	}
+	for (int i = 0; i < d->nstates; i++)
+		if (d->states[i].fn(d->states[i].arg, router, node) < 0) {
+			it = ly_err_last(ctx);
+			snprintf(err, errlen, "state does not fit the model: %s",
+				 it ? it->msg : "a value out of its type");
+			goto fail;
+		}
+	if (lyd_validate_all(&top, NULL, LYD_VALIDATE_PRESENT, NULL) != LY_SUCCESS) {
+		it = ly_err_last(ctx);
+		snprintf(err, errlen, "state does not validate: %s", it ? it->msg : "?");
+		goto fail;
+	}
+	return top;
+fail:
+	ly_err_clean((struct ly_ctx *)ctx, NULL);
+	lyd_free_all(top);
+	return NULL;
+}
+
+/* Operational state, YANG data (state.h): "state" is the
+ * authority-state as libyang prints it in JSON (RFC 7951). */
 static int op_get_state(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
 			struct json **data, struct json **error)
 {
-	struct lyd_node *state = NULL;
-	char path[512], *text = NULL;
+	char err[512], *text = NULL;
+	struct lyd_node *state = build_state(d, err, sizeof(err));
+	struct json *parsed = NULL;
 
 	(void)peer;
 	(void)args;
-	snprintf(path, sizeof(path), "/opensvr:authority-state/router[name='%s']/node[name='%s']",
-		 d->router, d->node);
-	if (lyd_new_path(NULL, ds_ctx(d->ds), path, NULL, 0, &state) != LY_SUCCESS ||
-	    lyd_print_mem(&text, lyd_first_sibling(state), LYD_JSON, LYD_PRINT_WITHSIBLINGS) !=
-		    LY_SUCCESS) {
-		ly_err_clean((struct ly_ctx *)ds_ctx(d->ds), NULL);
-		lyd_free_all(state);
-		*error = mgmt_error_obj(MGMT_E_INTERNAL, NULL,
-					"router or node name is not a valid YANG name");
+	if (state && lyd_print_mem(&text, state, LYD_JSON, LYD_PRINT_WITHSIBLINGS) == LY_SUCCESS)
+		parsed = json_parse(text, strlen(text), err, sizeof(err)); /* our own text */
+	lyd_free_all(state);
+	free(text);
+	if (!parsed) {
+		log_warnx("get-state: %s", err);
+		*error = mgmt_error_obj(MGMT_E_INTERNAL, NULL, "%s", err);
 		return -1;
 	}
-	lyd_free_all(state);
 	*data = json_new_object();
-	json_set(*data, "state", json_new_str(text));
-	free(text);
+	json_set(*data, "state", parsed);
 	return 0;
 }
 

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <libyang/libyang.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -65,27 +67,6 @@ static int op_version(struct svrd *d, const struct mgmt_peer *peer, const struct
 	return 0;
 }
 
-static int op_get_peers(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
-			struct json **data, struct json **error)
-{
-	(void)peer;
-	(void)args;
-	(void)error;
-	*data = json_new_object();
-	json_set(*data, "peer-paths", peers_state(d->peers));
-	return 0;
-}
-
-static int op_get_key_status(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
-			     struct json **data, struct json **error)
-{
-	(void)peer;
-	(void)args;
-	(void)error;
-	*data = peers_key_status(d->peers);
-	return 0;
-}
-
 static struct json *alarm_json(const struct alarm_store *as, const struct alarm *a)
 {
 	struct json *o = json_new_object();
@@ -100,6 +81,54 @@ static struct json *alarm_json(const struct alarm_store *as, const struct alarm 
 	json_set(o, "process", json_new_str(a->process));
 	json_set(o, "message", json_new_str(a->message));
 	return o;
+}
+
+/* An alarm's category as the model's enumeration. */
+static const char *category(const char *c)
+{
+	static const char *const map[][2] = {
+		{"PEER", "peer"},	    {"CERTIFICATE", "certificate"},
+		{"DATAPLANE", "dataplane"}, {"CONFIG", "configuration"},
+		{"INTERFACE", "interface"}, {"KEY-MANAGEMENT", "key-management"},
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(c, map[i][0]) == 0)
+			return map[i][1];
+	return "system";
+}
+
+/* The active alarms in get-state's tree (state.h). */
+static int alarm_fill(void *arg, struct lyd_node *router, struct lyd_node *node)
+{
+	const struct alarm_store *as = arg;
+	int rc = 0;
+
+	(void)node;
+	for (size_t i = 0; i < alarm_count(as); i++) {
+		const struct alarm *a = alarm_at(as, i);
+		struct lyd_node *o = NULL;
+		char id[96], sev[16];
+
+		snprintf(id, sizeof(id), "%s:%u", alarm_node(as), a->number);
+		snprintf(sev, sizeof(sev), "%s", alarm_severity_name(a->severity));
+		for (char *c = sev; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		if (lyd_new_list(router, NULL, "alarm", 0, &o, id) != LY_SUCCESS)
+			return -1;
+		rc |= st_time(o, "time", a->time_s);
+		rc |= st_leaf(o, "severity", "%s", sev);
+		rc |= st_leaf(o, "source", "%s", a->source);
+		rc |= st_leaf(o, "category", "%s", category(a->category));
+		rc |= st_leaf(o, "process", "%s", a->process);
+		rc |= st_leaf(o, "message", "%s", a->message);
+	}
+	return rc;
+}
+
+int alarms_register_state(struct svrd *d)
+{
+	return d->alarms ? svrd_state_register(d, alarm_fill, d->alarms) : -1;
 }
 
 static int op_get_alarms(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
@@ -132,15 +161,12 @@ static int op_get_sessions(struct svrd *d, const struct mgmt_peer *peer, const s
 	(void)peer;
 	(void)error;
 	*data = dataplane_sessions(d->dataplane, args);
-	json_set(*data, "stats", dataplane_stats(d->dataplane));
 	return 0;
 }
 
 static const struct mgmt_op ops[] = {
 	{"get-sessions", false, op_get_sessions},
 	{"get-alarms", false, op_get_alarms},
-	{"get-key-status", false, op_get_key_status},
-	{"get-peers", false, op_get_peers},
 	{"hello", false, op_hello},
 	{"get-version", false, op_version},
 };

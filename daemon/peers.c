@@ -585,6 +585,8 @@ struct peers *peers_start(struct svrd *d)
 	ds_errs_free(&e);
 	ps->timer = ev_timer_add(d->loop, on_timer, ps);
 	pp_register_rpcs(ps);
+	if (pp_register_state(ps) < 0)
+		log_warnx("peer paths: no room for their state");
 	pp_rebuild(ps, ds_running(d->ds));
 	return ps;
 }

@@ -114,6 +114,9 @@ void pp_teardown(struct peers *ps);
 /* peer_ops.c: the key listeners told what the engine's key events say
  * (pp_flush_kex takes them with its messages); ev NULL: forget all. */
 void pp_push_keys(struct peers *ps);
+
+/* peer_yang.c: their operational state, filled in get-state's tree */
+int pp_register_state(struct peers *ps);
 void pp_keys_gone(struct peers *ps);
 
 /* peer_io.c: sockets, paths and datagrams */

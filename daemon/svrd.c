@@ -386,6 +386,8 @@ int main(int argc, char **argv)
 	if (ds_unreadable(d.ds))
 		alarm_raise(d.alarms, "config-unreadable", ALARM_CRITICAL, d.node, "CONFIG", "svrd",
 			    ds_unreadable(d.ds), (int64_t)(ev_wallclock_ms() / 1000));
+	if (alarms_register_state(&d) < 0)
+		log_warnx("alarms: not in the operational state");
 	d.peers = peers_start(&d);
 	d.dataplane = dataplane_start(&d);
 	d.mgmt = mgmt_server_start(&d, err, sizeof(err));

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "state.h"
+
 struct ds;
 struct ds_errs;
 struct ev_loop;
@@ -27,11 +29,19 @@ struct svrd_rpc {
 	svrd_rpc_fn fn;
 	void *arg;
 };
+/* The fillers of the operational state (state.h), in registration order. */
+#define SVRD_MAX_STATE 8
+struct svrd_state {
+	svrd_state_fn fn;
+	void *arg;
+};
 
 struct svrd {
 	struct ev_loop *loop;
 	struct svrd_rpc rpcs[SVRD_MAX_RPCS];
 	int nrpcs;
+	struct svrd_state states[SVRD_MAX_STATE];
+	int nstates;
 	struct mgmt_server *mgmt;
 	char *state_dir;
 	char *socket_path;
@@ -71,9 +81,14 @@ struct mgmt_op {
 };
 
 const struct mgmt_op *mgmt_op_find(const char *name);
+/* The active alarms in get-state's tree (ops.c). */
+int alarms_register_state(struct svrd *d);
 /* Serve the model's RPC name (without the module prefix) with fn: 0, or
  * -1 when the model has no such RPC, it is taken, or the table is full. */
 int svrd_rpc_register(struct svrd *d, const char *name, svrd_rpc_fn fn, void *arg);
+/* Add fn to the fillers of get-state's authority-state: 0, or -1 when
+ * the table is full. */
+int svrd_state_register(struct svrd *d, svrd_state_fn fn, void *arg);
 const struct mgmt_op *config_op_find(const char *name);
 const struct mgmt_op *model_op_find(const char *name);
 /* Finish an operation: errors make the reply an error, warnings ride in
@@ -93,8 +108,6 @@ struct json *mgmt_server_stats(const struct mgmt_server *s);
 struct peers;
 struct peers *peers_start(struct svrd *d);
 void peers_stop(struct peers *ps);
-struct json *peers_state(const struct peers *ps);
-struct json *peers_key_status(const struct peers *ps);
 int peers_regenerate(struct peers *ps, uint32_t *index);
 /* New peer keys with every peer (peer-key-rekey-interval, or an operator),
  * then a new metadata key: 0, or -1 when key management is not running. */
@@ -150,7 +163,6 @@ void dataplane_stop(struct dataplane *dp);
 #define DATAPLANE_SESSIONS_PAGE 5000
 #define DATAPLANE_SESSIONS_MAX	5000
 struct json *dataplane_sessions(const struct dataplane *dp, const struct json *args);
-struct json *dataplane_stats(const struct dataplane *dp);
 
 int pidfile_acquire(const char *path, char *err, size_t errlen);
 /* Written after daemonising, when the PID is final. */

@@ -18,6 +18,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <libcli.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -152,6 +153,66 @@ void render_duration(char *buf, int len, int64_t s)
 		s = 0;
 	snprintf(buf, (size_t)len, "%lld hrs %lld min %lld sec", (long long)(s / 3600),
 		 (long long)(s / 60 % 60), (long long)(s % 60));
+}
+
+int render_state(struct cli_def *cli, const char *part, bool of_node, struct json **out,
+		 const struct json **router, const struct json **node)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	const struct json *top;
+
+	*out = NULL;
+	*router = *node = NULL;
+	render_begin(cli);
+	*out = svrsh_call(sh, "get-state", NULL);
+	if (!*out)
+		return CLI_ERROR;
+	top = json_get(json_get(*out, "state"), "opensvr:authority-state");
+	*router = json_at(json_get(top, "router"), 0);
+	*node = json_at(json_get(*router, "node"), 0);
+	if (sh->display_json) {
+		const struct json *v = json_get(of_node ? *node : *router, part);
+		struct json *none = v ? NULL : json_new_object();
+
+		print_json(cli, v ? v : none); /* the part as the model has it */
+		json_free(none);
+		json_free(*out);
+		*out = NULL;
+	}
+	return CLI_OK;
+}
+
+uint64_t state_u64(const struct json *o, const char *key, uint64_t def)
+{
+	const struct json *v = json_get(o, key);
+	const char *s = json_str(v);
+	char *end;
+	uint64_t n;
+
+	if (json_is_int(v))
+		return (uint64_t)json_int(v);
+	if (!s || !*s)
+		return def;
+	n = strtoull(s, &end, 10);
+	return *end ? def : n;
+}
+
+bool state_bool(const struct json *o, const char *key)
+{
+	return json_get_bool(o, key, false);
+}
+
+const char *state_words(const char *value, char *buf, size_t len)
+{
+	bool start = true;
+	size_t i = 0;
+
+	for (; value && *value && i + 1 < len; value++, i++) {
+		buf[i] = *value == '-' ? ' ' : start ? (char)toupper((unsigned char)*value) : *value;
+		start = *value == '-';
+	}
+	buf[len ? i : 0] = '\0';
+	return buf;
 }
 
 int render_fetch(struct cli_def *cli, const char *op, struct json **out)

@@ -1,9 +1,10 @@
 /* DOC: security commands
  *
  * show peers security (the seed's layout: one block per peer path) and
- * security metadata-key regenerate.  svrd returns the data; the text is
- * made here only.  No key material ever reaches the shell: svrd sends
- * salts (their first four bytes, as the seed shows), indexes and flags.
+ * security metadata-key regenerate.  svrd returns the data, the YANG
+ * operational state (get-state: values, booleans, enumerations); the
+ * words are made here only.  No key material ever reaches the shell:
+ * svrd sends salts, indexes, fingerprints and flags.
  */
 #include "config.h"
 
@@ -15,32 +16,31 @@
 #include "json.h"
 #include "svrsh.h"
 
+/* A path's BFD status in the seed's words. */
+static const char *path_status(const struct json *p)
+{
+	const char *s = json_get_str(p, "status", "down");
+
+	return strcmp(s, "admin-down") == 0 ? "out-of-service" : s;
+}
+
+/* The first four bytes of a salt, as the seed shows it. */
+static long long salt_shown(const struct json *p, const char *key)
+{
+	return (long long)(state_u64(p, key, 0) >> 32);
+}
+
 static int cmd_show_peers_security(struct cli_def *cli, const char *command, char **argv, int argc)
 {
-	struct json *data, *paths;
-	int rc;
 	static const struct {
 		const char *label, *key;
-	} fields[] = {
-		{"Peer", "peer"},
-		{"Node", "node"},
-		{"Network Interface", "network-interface"},
-		{"Destination", "destination"},
-		{"Status", "status"},
-		{"Hostname", NULL},
-		{"Path Mtu", "path-mtu"},
-		{"Security Status", "security-status"},
-		{"Salt", "salt"},
-		{"Peer Salt", "peer-salt"},
-		{"Key Index", "key-index"},
-		{"Peer Ki", "peer-key-index"},
-		{"Cert Rec", "cert-rec"},
-		{"Cert Ack", "cert-ack"},
-		{"Salt Rec", "salt-rec"},
-		{"Salt Ack", "salt-ack"},
-		{"Key Rec", "key-rec"},
-		{"Key Ack", "key-ack"},
+	} flags[] = {
+		{"Cert Rec", "cert-rec"}, {"Cert Ack", "cert-ack"}, {"Salt Rec", "salt-rec"},
+		{"Salt Ack", "salt-ack"}, {"Key Rec", "key-rec"},   {"Key Ack", "key-ack"},
 	};
+	const struct json *router, *node, *paths;
+	struct json *data;
+	int rc;
 
 	(void)command;
 	(void)argv;
@@ -48,10 +48,10 @@ static int cmd_show_peers_security(struct cli_def *cli, const char *command, cha
 		cli_error(cli, "%% Error: show peers security takes no argument");
 		return CLI_ERROR;
 	}
-	rc = render_fetch(cli, "get-peers", &data);
+	rc = render_state(cli, "peer-path", false, &data, &router, &node);
 	if (!data)
 		return rc;
-	paths = json_get(data, "peer-paths");
+	paths = json_get(router, "peer-path");
 	render_header(cli, "peer paths");
 	cli_print(cli, "%s", "");
 	for (size_t i = 0; i < json_len(paths); i++) {
@@ -60,15 +60,28 @@ static int cmd_show_peers_security(struct cli_def *cli, const char *command, cha
 
 		snprintf(title, sizeof(title), "Peer: %s", json_get_str(p, "peer", "?"));
 		render_banner(cli, title);
-		for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
-			const struct json *v = fields[f].key ? json_get(p, fields[f].key) : NULL;
-
-			if (json_is_int(v))
-				render_field(cli, fields[f].label, "%lld", (long long)json_int(v));
-			else
-				render_field(cli, fields[f].label, "%s",
-					     json_str(v) ? json_str(v) : "unavailable");
-		}
+		render_field(cli, "Peer", "%s", json_get_str(p, "peer", "?"));
+		render_field(cli, "Node", "%s", json_get_str(p, "node", "?"));
+		render_field(cli, "Network Interface", "%s",
+			     json_get_str(p, "network-interface", "?"));
+		render_field(cli, "Destination", "%s", json_get_str(p, "destination", "?"));
+		render_field(cli, "Status", "%s", path_status(p));
+		render_field(cli, "Hostname", "%s", json_get_str(p, "hostname", "unavailable"));
+		if (json_get(p, "path-mtu"))
+			render_field(cli, "Path Mtu", "%llu",
+				     (unsigned long long)state_u64(p, "path-mtu", 0));
+		else
+			render_field(cli, "Path Mtu", "%s", "unavailable");
+		render_field(cli, "Security Status", "%s", json_get_str(p, "security-status", "?"));
+		render_field(cli, "Salt", "%lld", salt_shown(p, "salt"));
+		render_field(cli, "Peer Salt", "%lld", salt_shown(p, "peer-salt"));
+		render_field(cli, "Key Index", "%llu",
+			     (unsigned long long)state_u64(p, "key-index", 0));
+		render_field(cli, "Peer Ki", "%llu",
+			     (unsigned long long)state_u64(p, "peer-key-index", 0));
+		for (size_t f = 0; f < sizeof(flags) / sizeof(flags[0]); f++)
+			render_field(cli, flags[f].label, "%s",
+				     state_bool(p, flags[f].key) ? "True" : "False");
 		cli_print(cli, "%s", "");
 		cli_print(cli, "%s", "");
 	}
@@ -77,37 +90,48 @@ static int cmd_show_peers_security(struct cli_def *cli, const char *command, cha
 	return CLI_OK;
 }
 
-/* "0 hrs 20 min 24 sec", or "never" for a negative count */
-static void seconds_field(struct cli_def *cli, const char *label, int64_t s)
+/* "0 hrs 20 min 24 sec"; "never" when the leaf is absent (no schedule) */
+static void seconds_field(struct cli_def *cli, const char *label, const struct json *o,
+			  const char *key)
 {
-	char buf[64], key[64];
+	char buf[64], k[64];
 
-	if (s < 0)
+	if (!json_get(o, key))
 		snprintf(buf, sizeof(buf), "never");
 	else
-		render_duration(buf, sizeof(buf), s);
-	snprintf(key, sizeof(key), "%s:", label);
-	cli_print(cli, "                  %-26s%s", key, buf);
+		render_duration(buf, sizeof(buf), (int64_t)state_u64(o, key, 0));
+	snprintf(k, sizeof(k), "%s:", label);
+	cli_print(cli, "                  %-26s%s", k, buf);
 }
 
-static void count_field(struct cli_def *cli, const char *label, const struct json *v)
+static void count_field(struct cli_def *cli, const char *label, const struct json *o,
+			const char *key)
 {
-	char key[64];
+	char k[64];
 
-	snprintf(key, sizeof(key), "%s:", label);
-	if (json_is_int(v))
-		cli_print(cli, "                  %-26s%lld", key, (long long)json_int(v));
+	snprintf(k, sizeof(k), "%s:", label);
+	if (json_get(o, key))
+		cli_print(cli, "                  %-26s%llu", k,
+			  (unsigned long long)state_u64(o, key, 0));
 	else
-		cli_print(cli, "                  %-26s%s", key,
-			  json_str(v) ? json_str(v) : "none");
+		cli_print(cli, "                  %-26s%s", k, "none");
+}
+
+static void text_field(struct cli_def *cli, const char *label, const char *v)
+{
+	char k[64];
+
+	snprintf(k, sizeof(k), "%s:", label);
+	cli_print(cli, "                  %-26s%s", k, v);
 }
 
 static int cmd_show_key_status(struct cli_def *cli, const char *command, char **argv, int argc)
 {
+	const struct json *router, *node, *ks;
+	struct json *data;
+	const char *mgr;
+	char rule[49], words[64];
 	int rc;
-	struct svrsh *sh = svrsh_of(cli);
-	struct json *d;
-	char rule[49];
 
 	(void)command;
 	(void)argv;
@@ -115,34 +139,36 @@ static int cmd_show_key_status(struct cli_def *cli, const char *command, char **
 		cli_error(cli, "%% Error: show security key-status takes no argument");
 		return CLI_ERROR;
 	}
-	rc = render_fetch(cli, "get-key-status", &d);
-	if (!d)
+	rc = render_state(cli, "key-status", true, &data, &router, &node);
+	if (!data)
 		return rc;
+	ks = json_get(node, "key-status");
 	render_header(cli, "key status");
 	cli_print(cli, "%s", "");
 	memset(rule, '=', 48);
 	rule[48] = '\0';
 	cli_print(cli, "                %s", rule);
-	cli_print(cli, "                 %s", json_get_str(d, "node", sh->node));
+	cli_print(cli, "                 %s", json_get_str(node, "name", svrsh_of(cli)->node));
 	cli_print(cli, "                %s", rule);
-	count_field(cli, "Key Manager State", json_get(d, "key-manager-state"));
-	if (json_get(d, "metadata-rekey-index")) {
-		count_field(cli, "Rekey Index", json_get(d, "rekey-index"));
-		seconds_field(cli, "Last Rekey", json_get_int(d, "last-rekey", -1));
-		seconds_field(cli, "Next Rekey", json_get_int(d, "next-rekey", -1));
-		count_field(cli, "Key Change Count", json_get(d, "key-change-count"));
-		count_field(cli, "Config Key Change Count", json_get(d, "config-key-change-count"));
-		count_field(cli, "Key Change Error", json_get(d, "key-change-error"));
-		count_field(cli, "Config Key Change Error", json_get(d, "config-key-change-error"));
-		count_field(cli, "Metadata Rekey Index", json_get(d, "metadata-rekey-index"));
-		seconds_field(cli, "Metadata Last Rekey",
-			      json_get_int(d, "metadata-last-rekey", -1));
-		seconds_field(cli, "Metadata Next Rekey",
-			      json_get_int(d, "metadata-next-rekey", -1));
+	mgr = json_get_str(ks, "key-manager-state", "inactive");
+	text_field(cli, "Key Manager State",
+		   strcmp(mgr, "inactive") == 0 ? mgr : state_words(mgr, words, sizeof(words)));
+	if (json_get(ks, "metadata-rekey-index")) {
+		count_field(cli, "Rekey Index", ks, "rekey-index");
+		seconds_field(cli, "Last Rekey", ks, "last-rekey");
+		seconds_field(cli, "Next Rekey", ks, "next-rekey");
+		count_field(cli, "Key Change Count", ks, "key-change-count");
+		count_field(cli, "Config Key Change Count", ks, "config-key-change-count");
+		text_field(cli, "Key Change Error", json_get_str(ks, "key-change-error", "none"));
+		text_field(cli, "Config Key Change Error",
+			   json_get_str(ks, "config-key-change-error", "none"));
+		count_field(cli, "Metadata Rekey Index", ks, "metadata-rekey-index");
+		seconds_field(cli, "Metadata Last Rekey", ks, "metadata-last-rekey");
+		seconds_field(cli, "Metadata Next Rekey", ks, "metadata-next-rekey");
 	}
 	cli_print(cli, "%s", "");
 	render_footer(cli);
-	json_free(d);
+	json_free(data);
 	return CLI_OK;
 }
 
@@ -208,120 +234,133 @@ static int cmd_peer_accept(struct cli_def *cli, const char *command, char **argv
 	return CLI_OK;
 }
 
-static void header_sa(struct cli_def *cli)
+/* The detail block of one security association. */
+static void sa_detail(struct cli_def *cli, const struct json *sa)
 {
-	char date[64];
+	const char *cert = json_get_str(sa, "peer-certificate", "none");
+	char words[64], in[64];
 
-	/* this view's header is one line in the seed's layout */
-	render_date(date, sizeof(date));
-	cli_print(cli, "%s Retrieving security associations...", date);
+	cli_print(cli, "Peer Name: %s", json_get_str(sa, "peer-name", "?"));
+	cli_print(cli, "State: %s", strcmp(json_get_str(sa, "state", ""), "up") == 0 ? "UP" : "DOWN");
+	cli_print(cli, "Peer Certificate: %s",
+		  strcmp(cert, "valid") == 0 ? "Valid" : state_words(cert, words, sizeof(words)));
+	cli_print(cli, "Public Key: %s",
+		  strcmp(json_get_str(sa, "public-key", ""), "valid") == 0 ? "Valid" : "None");
+	if (json_get(sa, "peer-key-fingerprint"))
+		cli_print(cli, "Peer Key Fingerprint: %s (%s)",
+			  json_get_str(sa, "peer-key-fingerprint", ""),
+			  strcmp(json_get_str(sa, "certificate-authority", ""), "trusted-ca") == 0
+				  ? "a trusted CA vouches for it"
+				  : "pinned");
+	if (json_get(sa, "refused-key-fingerprint"))
+		cli_print(cli, "Refused Key Fingerprint: %s (security peer-key accept %s)",
+			  json_get_str(sa, "refused-key-fingerprint", ""),
+			  json_get_str(sa, "peer-name", "PEER"));
+	cli_print(cli, "Local salt: %016llx, Remote salt: %016llx",
+		  (unsigned long long)state_u64(sa, "local-salt", 0),
+		  (unsigned long long)state_u64(sa, "remote-salt", 0));
+	if (json_get(sa, "peer-key-rekey-in"))
+		render_duration(in, sizeof(in), (int64_t)state_u64(sa, "peer-key-rekey-in", 0));
+	else
+		snprintf(in, sizeof(in), "never");
+	cli_print(cli, "Peer Key Rekey In: %s", in);
+	cli_print(cli, "Peer Rekey Count: %llu",
+		  (unsigned long long)state_u64(sa, "peer-rekey-count", 0));
+	if (json_get(sa, "metadata-key-rekey-in"))
+		render_duration(in, sizeof(in),
+				(int64_t)state_u64(sa, "metadata-key-rekey-in", 0));
+	else
+		snprintf(in, sizeof(in), "never");
+	cli_print(cli, "Metadata Key Rekey In: %s", in);
+	cli_print(cli, "Local Metadata Key Index: %llu, Remote Metadata Key Index: %llu",
+		  (unsigned long long)state_u64(sa, "local-metadata-key-index", 0),
+		  (unsigned long long)state_u64(sa, "remote-metadata-key-index", 0));
+}
+
+/* The peering common name of a path's peer (its security association). */
+static const char *peer_id(const struct json *router, const char *peer)
+{
+	const struct json *sas = json_get(router, "security-association");
+
+	for (size_t i = 0; i < json_len(sas); i++)
+		if (strcmp(json_get_str(json_at(sas, i), "peer-name", ""), peer) == 0)
+			return json_get_str(json_at(sas, i), "peer-id", "?");
+	return "?";
+}
+
+/* One line per path, the seed's column widths, wider where a value needs it. */
+static void sa_table(struct cli_def *cli, const struct json *router, const char *only)
+{
+	const struct json *paths = json_get(router, "peer-path");
+	int w[6] = {14, 11, 7, 19, 16, 8};
+	char rule[256];
+	size_t o = 0;
+
+	for (size_t i = 0; i < json_len(paths); i++) {
+		const struct json *p = json_at(paths, i);
+		const char *v[6] = {peer_id(router, json_get_str(p, "peer", "")),
+				    json_get_str(p, "peer", ""),
+				    json_get_str(p, "node", ""),
+				    json_get_str(p, "network-interface", ""),
+				    json_get_str(p, "destination", ""),
+				    path_status(p)};
+
+		for (int c = 0; c < 6; c++)
+			if ((int)strlen(v[c]) + 2 > w[c])
+				w[c] = (int)strlen(v[c]) + 2;
+	}
+	for (int c = 0; c < 6; c++) {
+		memset(rule + o, '=', (size_t)w[c]);
+		o += (size_t)w[c];
+		rule[o++] = ' ';
+	}
+	rule[o - 1] = '\0';
+	cli_print(cli, "%s", rule);
+	cli_print(cli, " %-*s %-*s %-*s %-*s %-*s %s", w[0] - 1, "Peer", w[1], "Peer Name", w[2],
+		  "Node", w[3], "Network Interface", w[4], "Destination", "Status");
+	cli_print(cli, "%s", rule);
+	for (size_t i = 0; i < json_len(paths); i++) {
+		const struct json *p = json_at(paths, i);
+		const char *name = json_get_str(p, "peer", "?");
+
+		if (only && strcmp(only, name) != 0)
+			continue;
+		cli_print(cli, " %-*s %-*s %-*s %-*s %-*s %s", w[0] - 1, peer_id(router, name),
+			  w[1], name, w[2], json_get_str(p, "node", "?"), w[3],
+			  json_get_str(p, "network-interface", "?"), w[4],
+			  json_get_str(p, "destination", "?"), path_status(p));
+	}
 }
 
 static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, int argc)
 {
-	int rc;
 	struct svrsh *sh = svrsh_of(cli);
 	const char *only = argc > 0 ? argv[0] : NULL;
-	bool detail = argc == 2 && strcmp(argv[1], "detail") == 0;
-	struct json *data, *paths;
-	bool found = false;
-	int w[6] = {14, 11, 7, 19, 16, 8};
+	bool detail = argc == 2 && strcmp(argv[1], "detail") == 0, found = false;
+	const struct json *router, *node, *sas;
+	struct json *data;
+	char date[64];
+	int rc;
 
 	(void)command;
 	if (argc > 2 || (argc == 2 && !detail)) {
 		cli_error(cli, "%% Error: show security security-associations [PEER [detail]]");
 		return CLI_ERROR;
 	}
-	rc = render_fetch(cli, "get-peers", &data);
+	rc = render_state(cli, "security-association", false, &data, &router, &node);
 	if (!data)
 		return rc;
-	paths = json_get(data, "peer-paths");
-	header_sa(cli);
-	/* the seed's column widths, wider where a value needs it */
-	{
-		static const char *const col[] = {"peering-common-name", "peer",	"node",
-						  "network-interface",	 "destination", "status"};
-		char rule[256];
-		size_t o = 0;
-
-		for (size_t i = 0; i < json_len(paths); i++)
-			for (int c = 0; c < 6; c++) {
-				int l = (int)strlen(json_get_str(json_at(paths, i), col[c], "")) +
-					2;
-
-				if (l > w[c])
-					w[c] = l;
-			}
-		for (int c = 0; c < 6; c++) {
-			memset(rule + o, '=', (size_t)w[c]);
-			o += (size_t)w[c];
-			rule[o++] = ' ';
-		}
-		rule[o - 1] = '\0';
-		if (!detail) {
-			cli_print(cli, "%s", rule);
-			cli_print(cli, " %-*s %-*s %-*s %-*s %-*s %s", w[0] - 1, "Peer", w[1],
-				  "Peer Name", w[2], "Node", w[3], "Network Interface", w[4],
-				  "Destination", "Status");
-			cli_print(cli, "%s", rule);
-		}
-	}
-	for (size_t i = 0; i < json_len(paths); i++) {
-		const struct json *p = json_at(paths, i);
-		const char *name = json_get_str(p, "peer", "?");
-		char in[64];
-
-		if (only && strcmp(only, name) != 0)
-			continue;
-		if (!detail) {
-			cli_print(cli, " %-*s %-*s %-*s %-*s %-*s %s", w[0] - 1,
-				  json_get_str(p, "peering-common-name", "?"), w[1], name, w[2],
-				  json_get_str(p, "node", "?"), w[3],
-				  json_get_str(p, "network-interface", "?"), w[4],
-				  json_get_str(p, "destination", "?"),
-				  json_get_str(p, "status", "?"));
-			found = true;
-			continue;
-		}
-		if (found)
-			continue; /* one detail block per peer, not per path */
-		found = true;
-		cli_print(cli, "Peer Name: %s", name);
-		cli_print(cli, "State: %s",
-			  strcmp(json_get_str(p, "security-status", ""), "MKEY_EXCH_COMP") == 0
-				  ? "UP"
-				  : "DOWN");
-		cli_print(cli, "Peer Certificate: %s",
-			  strcmp(json_get_str(p, "peer-certificate", ""), "valid") == 0
-				  ? "Valid"
-				  : json_get_str(p, "peer-certificate", "unknown"));
-		cli_print(cli, "Public Key: %s",
-			  strcmp(json_get_str(p, "cert-rec", ""), "True") == 0 ? "Valid" : "None");
-		if (*json_get_str(p, "peer-key-fingerprint", ""))
-			cli_print(cli, "Peer Key Fingerprint: %s (%s)",
-				  json_get_str(p, "peer-key-fingerprint", ""),
-				  strcmp(json_get_str(p, "peer-certificate-authority", ""),
-					 "trusted-ca") == 0
-					  ? "a trusted CA vouches for it"
-					  : "pinned");
-		if (*json_get_str(p, "refused-key-fingerprint", ""))
-			cli_print(cli, "Refused Key Fingerprint: %s (security peer-key accept %s)",
-				  json_get_str(p, "refused-key-fingerprint", ""),
-				  json_get_str(p, "peer", "PEER"));
-		cli_print(cli, "Local salt: %s, Remote salt: %s", json_get_str(p, "salt-hex", "?"),
-			  json_get_str(p, "peer-salt-hex", "?"));
-		if (json_get_int(p, "rekey-in", -1) < 0)
-			snprintf(in, sizeof(in), "never");
-		else
-			render_duration(in, sizeof(in), json_get_int(p, "rekey-in", 0));
-		cli_print(cli, "Peer Key Rekey In: %s", in);
-		cli_print(cli, "Peer Rekey Count: %lld",
-			  (long long)json_get_int(p, "peer-rekey-count", 0));
-		cli_print(cli, "Metadata Key Rekey In: %s", in);
-		cli_print(cli, "Local Metadata Key Index: %lld, Remote Metadata Key Index: %lld",
-			  (long long)json_get_int(p, "key-index", 0),
-			  (long long)json_get_int(p, "peer-key-index", 0));
-	}
+	sas = json_get(router, "security-association");
+	for (size_t i = 0; i < json_len(sas); i++)
+		found |= !only || strcmp(json_get_str(json_at(sas, i), "peer-name", ""), only) == 0;
+	/* this view's header is one line in the seed's layout */
+	render_date(date, sizeof(date));
+	cli_print(cli, "%s Retrieving security associations...", date);
+	if (!detail)
+		sa_table(cli, router, only);
+	for (size_t i = 0; detail && i < json_len(sas); i++)
+		if (strcmp(json_get_str(json_at(sas, i), "peer-name", ""), only) == 0)
+			sa_detail(cli, json_at(sas, i));
 	json_free(data);
 	pager_end(sh);
 	if (only && !found) {

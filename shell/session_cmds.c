@@ -93,8 +93,14 @@ static int cmd_show_stats(struct cli_def *cli, const char *command, char **argv,
 		{"payload-key-rotations", "Payload Key Rotations"},
 		{"metadata-requested", "Metadata Asked Again"},
 		{"passed", "Passed To The Kernel"},
+		{"received-packets", "Forwarder Received"},
+		{"unusable-packets", "Forwarder Unusable"},
+		{"kernel-drops", "Lost By The Kernel"},
+		{"sent-packets", "Forwarder Sent"},
+		{"send-errors", "Send Errors"},
 	};
-	struct json *d, *st, *drops;
+	const struct json *router, *node, *st, *drops;
+	struct json *d;
 	int rc;
 
 	(void)command;
@@ -103,24 +109,27 @@ static int cmd_show_stats(struct cli_def *cli, const char *command, char **argv,
 		cli_error(cli, "%% Error: show stats takes no argument");
 		return CLI_ERROR;
 	}
-	rc = render_fetch(cli, "get-sessions", &d);
+	rc = render_state(cli, "forwarding", true, &d, &router, &node);
 	if (!d)
 		return rc;
-	st = json_get(d, "stats");
+	st = json_get(node, "forwarding");
 	render_header(cli, "data plane statistics");
 	cli_print(cli, "  %-28s %s", "Forwarder:", json_get_str(st, "forwarder", "none"));
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		char label[64];
 
 		snprintf(label, sizeof(label), "%s:", rows[i][1]);
-		cli_print(cli, "  %-28s %lld", label, (long long)json_get_int(st, rows[i][0], 0));
+		cli_print(cli, "  %-28s %llu", label,
+			  (unsigned long long)state_u64(st, rows[i][0], 0));
 	}
-	drops = json_get(st, "drops");
+	drops = json_get(st, "drop");
 	for (size_t i = 0; i < json_len(drops); i++) {
 		char label[64];
 
-		snprintf(label, sizeof(label), "Dropped, %s:", json_key_at(drops, i));
-		cli_print(cli, "  %-28s %lld", label, (long long)json_int(json_at(drops, i)));
+		snprintf(label, sizeof(label), "Dropped, %s:",
+			 json_get_str(json_at(drops, i), "reason", "?"));
+		cli_print(cli, "  %-28s %llu", label,
+			  (unsigned long long)state_u64(json_at(drops, i), "packets", 0));
 	}
 	render_footer(cli);
 	json_free(d);

@@ -79,6 +79,20 @@ bool render_is_clean(const char *s);
  * itself, which is then printed; CLI_OK with the data to render otherwise. */
 struct json;
 int render_fetch(struct cli_def *cli, const char *op, struct json **out);
+/* The operational state (get-state, YANG data) for a view: *out the reply
+ * (free it), *router and *node this router's and this node's entries
+ * (NULL when absent).  With "| display json" the view's part alone (the
+ * member part of the node's entry, or of the router's when of_node is
+ * false: a container or a list, as libyang prints it) is printed and
+ * *out is NULL.  CLI_ERROR when it failed. */
+int render_state(struct cli_def *cli, const char *part, bool of_node, struct json **out,
+		 const struct json **router, const struct json **node);
+/* A leaf of the state: 64-bit numbers come as strings (RFC 7951). */
+uint64_t state_u64(const struct json *o, const char *key, uint64_t def);
+bool state_bool(const struct json *o, const char *key);
+/* An enumeration's value in words for people: "active-leader" is
+ * "Active Leader"; into buf. */
+const char *state_words(const char *value, char *buf, size_t len);
 
 /* alarm_cmds.c */
 void alarm_commands_register(struct svrsh *sh, struct cli_command *show);

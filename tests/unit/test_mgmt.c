@@ -326,7 +326,19 @@ Test(mgmt, state_and_rpc_are_checked_against_the_model)
 	struct json *r;
 
 	r = call(fd, "{\"op\":\"get-state\",\"args\":{}}");
-	cr_assert(strstr(json_get_str(json_get(r, "data"), "state", ""), "\"node-1\"") != NULL);
+	{
+		const struct json *st = json_get(json_get(json_get(r, "data"), "state"),
+						 "opensvr:authority-state"),
+				  *router = json_at(json_get(st, "router"), 0),
+				  *node = json_at(json_get(router, "node"), 0);
+
+		cr_assert_str_eq(json_get_str(node, "name", ""), "node-1", "%s", json_print(r));
+		/* YANG data: enumerations by name, booleans as booleans */
+		cr_assert_str_eq(json_get_str(json_get(node, "key-status"), "key-manager-state", ""),
+				 "inactive");
+		cr_assert_str_eq(json_get_str(json_get(node, "forwarding"), "forwarder", ""),
+				 "none");
+	}
 	json_free(r);
 	r = call(fd, "{\"op\":\"rpc\",\"args\":{\"name\":\"no-such-rpc\"}}");
 	cr_assert_not(json_get_bool(r, "ok", true));
