@@ -60,6 +60,24 @@ static int cmd_show_version(struct cli_def *cli, const char *command, char **arg
 	return CLI_OK;
 }
 
+/* The node's whole operational state as the model has it (YANG data in
+ * JSON, RFC 7951): what every show command renders a part of, for tools
+ * and for a check against the model. */
+static int cmd_show_state(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct json *v;
+
+	render_begin(cli);
+	if (no_args(cli, command, argc, argv) < 0)
+		return CLI_ERROR;
+	v = svrsh_call(svrsh_of(cli), "get-state", NULL);
+	if (!v)
+		return CLI_ERROR;
+	print_json(cli, json_get(v, "state"));
+	json_free(v);
+	return CLI_OK;
+}
+
 void print_json(struct cli_def *cli, const struct json *data)
 {
 	char *text = json_print_pretty(data);
@@ -76,6 +94,8 @@ void commands_register(struct svrsh *sh)
 				    "Show operational state");
 	cli_register_command(sh->cli, show, "version", cmd_show_version, PRIVILEGE_UNPRIVILEGED,
 			     MODE_ANY, "Software versions of this router node");
+	cli_register_command(sh->cli, show, "state", cmd_show_state, PRIVILEGE_UNPRIVILEGED,
+			     MODE_ANY, "This node's operational state as YANG data (JSON)");
 	config_commands_register(sh, show);
 	security_commands_register(sh, show);
 	session_commands_register(sh, show);

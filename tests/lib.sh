@@ -35,6 +35,23 @@ need_probe() {
 	[ -x "$PROBE" ] || { echo "FAIL: no $PROBE (make check builds it)"; exit 1; }
 }
 
+# state_valid ROUTER FILE: ROUTER's whole operational state ("show state")
+# in FILE is valid YANG data of the model (yanglint, as NETCONF <get>
+# data: a part of the datastore), and every view that renders a part of
+# it answers, as text and as JSON.
+state_valid() {
+	"$SVRLAB" exec "$1" svrsh -c 'show state' >"$2" || { echo "$1: show state failed"; return 1; }
+	yanglint -t get -p "$top_srcdir/config-model/yang" \
+		"$top_srcdir/config-model/yang/opensvr.yang" "$2" ||
+		{ echo "$1: its state is not valid YANG data"; return 1; }
+	for v in 'show peers security' 'show security key-status' \
+		'show security security-associations' 'show stats' 'show alarms'; do
+		"$SVRLAB" exec "$1" svrsh -c "$v" >/dev/null || { echo "$1: $v failed"; return 1; }
+		"$SVRLAB" exec "$1" svrsh -c "$v | display json" >/dev/null ||
+			{ echo "$1: $v | display json failed"; return 1; }
+	done
+}
+
 test_tmpdir() {
 	d=$(mktemp -d "${TMPDIR:-/tmp}/svrtest.XXXXXX") || exit 99
 	TEST_DIRS="$TEST_DIRS $d"

@@ -33,6 +33,11 @@ for r in spoke1 spoke2; do
 		fail "$r: key exchange not complete"
 done
 "$SVRLAB" exec host1 ping -c 2 -W 2 203.0.113.130 >/dev/null || fail "host1 -> host2"
+# The operational state of a hub and its spokes is YANG data of the model.
+for r in hub spoke1 spoke2; do
+	state_valid "$r" "$tmp/$r-state.json" || fail "$r: state"
+done
+grep -q '"relayed-packets": "[1-9]' "$tmp/hub-state.json" || fail "the hub counted no relayed packet"
 "$SVRLAB" exec host2 ping -c 2 -W 2 2001:db8:1::2 >/dev/null || fail "host2 -> host1 (IPv6)"
 "$SVRLAB" exec hostH ping -c 2 -W 2 203.0.113.2 >/dev/null || fail "hostH -> host1"
 sh_ hub 'show sessions' | grep -q "^transit icmp .*203.0.113.130:.* spoke2 .*host2-lan" ||

@@ -35,6 +35,23 @@ done
 # The one WAN link is shared: both routers see each other directly.
 "$SVRLAB" exec routerA ping -c 1 -W 2 198.51.100.2 >/dev/null || fail "WAN link"
 
+# The operational state is YANG data of the model, values not words: the
+# key exchange's flags as booleans, enumerations by name, counters that
+# moved with the pings.
+tmp=$(test_tmpdir)
+for r in routerA routerB; do
+	lab_until 15 "$r" 'show peers security' "Security Status: *MKEY_EXCH_COMP" 1 ||
+		fail "$r: key exchange not complete"
+	state_valid "$r" "$tmp/$r.json" || fail "$r: state"
+	for want in '"security-status": "MKEY_EXCH_COMP"' '"cert-rec": true' '"key-ack": true' \
+		'"status": "up"' '"state": "up"' '"peer-certificate": "valid"' \
+		'"key-manager-state": "active-leader"' '"forwarder": "nfqueue"'; do
+		grep -qF "$want" "$tmp/$r.json" || fail "$r: no $want in its state: $(cat "$tmp/$r.json")"
+	done
+	grep -qE '"(True|False|Active Leader)"' "$tmp/$r.json" && fail "$r: words in its state"
+	grep -q '"wan-out-packets": "[1-9]' "$tmp/$r.json" || fail "$r: no packets counted"
+done
+
 pid=$(cat "/run/svrlab/$SVRLAB_NAME/routerA/state/svrd.pid")
 "$SVRLAB" up two-routers >/dev/null 2>&1 && fail "a second 'up' of the same lab succeeded"
 "$SVRLAB" down >/dev/null || fail "svrlab down"

@@ -37,6 +37,34 @@
 	"31m\x7f\xe2\x80\xae"
 #define EVIL_ALARM "peer \x1b[1;31mcritical\x1b[0m \xff"
 
+static struct json *fake_state(void)
+{
+	struct json *out = json_new_object(), *st = json_new_object(), *top = json_new_object();
+	struct json *routers = json_new_array(), *r = json_new_object();
+	struct json *paths = json_new_array(), *p = json_new_object();
+	struct json *sas = json_new_array(), *sa = json_new_object();
+
+	json_set(p, "peer", json_new_str(EVIL_PEER));
+	json_set(p, "node", json_new_str("node-1"));
+	json_set(p, "network-interface", json_new_str(EVIL_SERVICE));
+	json_set(p, "destination", json_new_str("198.51.100.2"));
+	json_set(p, "status", json_new_str("up"));
+	json_set(p, "security-status", json_new_str(EVIL_ALARM));
+	json_append(paths, p);
+	json_set(sa, "peer-name", json_new_str(EVIL_PEER));
+	json_set(sa, "peer-id", json_new_str(EVIL_SERVICE));
+	json_set(sa, "peer-certificate", json_new_str(EVIL_ALARM));
+	json_append(sas, sa);
+	json_set(r, "name", json_new_str("RTR_FAKE"));
+	json_set(r, "peer-path", paths);
+	json_set(r, "security-association", sas);
+	json_append(routers, r);
+	json_set(top, "router", routers);
+	json_set(st, "opensvr:authority-state", top);
+	json_set(out, "state", st);
+	return out;
+}
+
 static struct json *fake_data(const char *op)
 {
 	struct json *out = json_new_object(), *list = json_new_array(), *o = json_new_object();
@@ -70,6 +98,12 @@ static struct json *fake_data(const char *op)
 		json_set(out, "alarms", list);
 		list = NULL;
 		json_set(out, "events", json_new_array());
+	} else if (strcmp(op, "get-state") == 0) {
+		/* a peer's name in its paths and its association, as svrd's YANG
+		 * data carries it */
+		json_free(list);
+		json_free(o);
+		return fake_state();
 	} else if (strcmp(op, "get-schema") == 0) {
 		json_set(out, "nodes", list);
 		list = NULL;
@@ -185,6 +219,24 @@ Test(svrsh_render, escapes_in_alarms_are_shown_not_obeyed)
 	assert_harmless(out, "show alarms | display json");
 	cr_assert(strstr(out, "\\u001b[1;31mcritical"), "%s", out);
 	free(out);
+}
+
+Test(svrsh_render, escapes_in_a_peers_names_in_the_state_are_shown_not_obeyed)
+{
+	static const char *const views[] = {
+		"show peers security",
+		"show security security-associations",
+		"show state",
+	};
+
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		char *out = svrsh_output(views[i]);
+
+		assert_harmless(out, views[i]);
+		cr_assert(strstr(out, "rtr\\u009b31m\\x7f\\u202e") || strstr(out, "\\u009b"),
+			  "'%s' did not show the peer: %s", views[i], out);
+		free(out);
+	}
 }
 
 Test(svrsh_render, escapes_in_svrds_names_stay_out_of_the_prompt)
