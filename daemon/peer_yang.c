@@ -19,7 +19,10 @@
 
 static const char *bfd_word(enum bfd_state s)
 {
-	return s == BFD_UP ? "up" : s == BFD_INIT ? "init" : s == BFD_ADMIN_DOWN ? "admin-down" : "down";
+	return s == BFD_UP	     ? "up"
+	       : s == BFD_INIT	     ? "init"
+	       : s == BFD_ADMIN_DOWN ? "admin-down"
+				     : "down";
 }
 
 /* A verdict ("not yet valid") as the model's enumeration (not-yet-valid). */
@@ -108,7 +111,9 @@ static int sa_state(const struct peers *ps, int i, struct lyd_node *router)
 		      up && strcmp(s.status, "MKEY_EXCH_COMP") == 0 ? "up" : "down");
 	rc |= verdict_leaf(o, "peer-certificate", s.cert_verdict);
 	rc |= st_leaf(o, "certificate-authority", "%s",
-		      s.chained ? "trusted-ca" : s.pinned_fp[0] ? "pinned" : "none");
+		      s.chained	       ? "trusted-ca"
+		      : s.pinned_fp[0] ? "pinned"
+				       : "none");
 	if (s.pinned_fp[0])
 		rc |= st_leaf(o, "peer-key-fingerprint", "%s", s.pinned_fp);
 	if (s.key_conflict)
@@ -119,7 +124,9 @@ static int sa_state(const struct peers *ps, int i, struct lyd_node *router)
 	rc |= st_u64(o, "certificates-received", s.certs_in);
 	rc |= st_u64(o, "certificates-answered", s.certs_answered);
 	rc |= st_leaf(o, "public-key", "%s",
-		      s.key_conflict ? "invalid" : s.cert_rec ? "valid" : "unknown");
+		      s.key_conflict ? "invalid"
+		      : s.cert_rec   ? "valid"
+				     : "unknown");
 	rc |= st_u64(o, "local-salt", s.salt);
 	rc |= st_u64(o, "remote-salt", s.peer_salt);
 	rc |= rekey_in(ps, o, "peer-key-rekey-in");

@@ -41,8 +41,7 @@ struct lyd_node *st_inner(struct lyd_node *parent, const char *name)
 	return n;
 }
 
-int st_seconds_until(struct lyd_node *parent, const char *name, uint64_t due_ms,
-		     uint64_t now_ms)
+int st_seconds_until(struct lyd_node *parent, const char *name, uint64_t due_ms, uint64_t now_ms)
 {
 	uint64_t s = due_ms > now_ms ? (due_ms - now_ms) / 1000 : 0;
 

@@ -34,8 +34,7 @@ int st_bool(struct lyd_node *parent, const char *name, bool v);
 /* A container (NULL on error). */
 struct lyd_node *st_inner(struct lyd_node *parent, const char *name);
 /* Seconds from now_ms until due_ms (0 when past), as a uint32 leaf. */
-int st_seconds_until(struct lyd_node *parent, const char *name, uint64_t due_ms,
-		     uint64_t now_ms);
+int st_seconds_until(struct lyd_node *parent, const char *name, uint64_t due_ms, uint64_t now_ms);
 /* A date-and-time leaf from seconds since the epoch (UTC). */
 int st_time(struct lyd_node *parent, const char *name, int64_t t);
 

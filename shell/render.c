@@ -208,7 +208,9 @@ const char *state_words(const char *value, char *buf, size_t len)
 	size_t i = 0;
 
 	for (; value && *value && i + 1 < len; value++, i++) {
-		buf[i] = *value == '-' ? ' ' : start ? (char)toupper((unsigned char)*value) : *value;
+		buf[i] = *value == '-' ? ' '
+			 : start       ? (char)toupper((unsigned char)*value)
+				       : *value;
 		start = *value == '-';
 	}
 	buf[len ? i : 0] = '\0';

@@ -241,7 +241,8 @@ static void sa_detail(struct cli_def *cli, const struct json *sa)
 	char words[64], in[64];
 
 	cli_print(cli, "Peer Name: %s", json_get_str(sa, "peer-name", "?"));
-	cli_print(cli, "State: %s", strcmp(json_get_str(sa, "state", ""), "up") == 0 ? "UP" : "DOWN");
+	cli_print(cli, "State: %s",
+		  strcmp(json_get_str(sa, "state", ""), "up") == 0 ? "UP" : "DOWN");
 	cli_print(cli, "Peer Certificate: %s",
 		  strcmp(cert, "valid") == 0 ? "Valid" : state_words(cert, words, sizeof(words)));
 	cli_print(cli, "Public Key: %s",
@@ -267,8 +268,7 @@ static void sa_detail(struct cli_def *cli, const struct json *sa)
 	cli_print(cli, "Peer Rekey Count: %llu",
 		  (unsigned long long)state_u64(sa, "peer-rekey-count", 0));
 	if (json_get(sa, "metadata-key-rekey-in"))
-		render_duration(in, sizeof(in),
-				(int64_t)state_u64(sa, "metadata-key-rekey-in", 0));
+		render_duration(in, sizeof(in), (int64_t)state_u64(sa, "metadata-key-rekey-in", 0));
 	else
 		snprintf(in, sizeof(in), "never");
 	cli_print(cli, "Metadata Key Rekey In: %s", in);

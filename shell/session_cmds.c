@@ -126,8 +126,8 @@ static int cmd_show_stats(struct cli_def *cli, const char *command, char **argv,
 	for (size_t i = 0; i < json_len(drops); i++) {
 		char label[64];
 
-		snprintf(label, sizeof(label), "Dropped, %s:",
-			 json_get_str(json_at(drops, i), "reason", "?"));
+		snprintf(label, sizeof(label),
+			 "Dropped, %s:", json_get_str(json_at(drops, i), "reason", "?"));
 		cli_print(cli, "  %-28s %llu", label,
 			  (unsigned long long)state_u64(json_at(drops, i), "packets", 0));
 	}

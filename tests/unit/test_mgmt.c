@@ -334,8 +334,9 @@ Test(mgmt, state_and_rpc_are_checked_against_the_model)
 
 		cr_assert_str_eq(json_get_str(node, "name", ""), "node-1", "%s", json_print(r));
 		/* YANG data: enumerations by name, booleans as booleans */
-		cr_assert_str_eq(json_get_str(json_get(node, "key-status"), "key-manager-state", ""),
-				 "inactive");
+		cr_assert_str_eq(
+			json_get_str(json_get(node, "key-status"), "key-manager-state", ""),
+			"inactive");
 		cr_assert_str_eq(json_get_str(json_get(node, "forwarding"), "forwarder", ""),
 				 "none");
 	}
