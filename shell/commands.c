@@ -78,14 +78,6 @@ static int cmd_show_state(struct cli_def *cli, const char *command, char **argv,
 	return CLI_OK;
 }
 
-void print_json(struct cli_def *cli, const struct json *data)
-{
-	char *text = json_print_pretty(data);
-
-	print_text(cli, text ? text : "{}");
-	free(text);
-}
-
 void commands_register(struct svrsh *sh)
 {
 	struct cli_command *show;

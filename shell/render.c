@@ -8,7 +8,7 @@
  *
  * Strings in svrd's replies are not all the operator's own: service and
  * router names come in SVR metadata from other routers, certificate names
- * from peers, alarm messages quote both.  render_clean() makes every
+ * from peers, alarm messages quote both.  svrsh_clean() (clean.c) makes every
  * character a terminal would act on visible instead: the C0 controls but TAB
  * (ESC included), DEL and bytes that are not UTF-8 become \xHH, the C1
  * controls and the bidirectional overrides become \uHHHH.  The shell's two
@@ -31,60 +31,6 @@
 #include "strbuf.h"
 #include "svrsh.h"
 #include "utf8.h"
-
-static unsigned utf8_decode(const unsigned char *p, size_t n)
-{
-	unsigned cp = n == 1 ? p[0] : p[0] & (0x7fu >> n);
-
-	for (size_t i = 1; i < n; i++)
-		cp = cp << 6 | (p[i] & 0x3fu);
-	return cp;
-}
-
-/* Code points a terminal acts on or that reorder what is shown. */
-static bool is_control_cp(unsigned cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
-	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
-}
-
-char *render_clean(const char *s)
-{
-	struct strbuf sb = STRBUF_INIT;
-	size_t n = s ? strlen(s) : 0;
-
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t k;
-
-		if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
-			strbuf_addc(&sb, (char)c);
-			i++;
-			continue;
-		}
-		k = c < 0x80 ? 0 : utf8_valid_prefix(s + i, n - i);
-		if (k == 0) {
-			strbuf_addf(&sb, "\\x%02x", c);
-			i++;
-			continue;
-		}
-		if (is_control_cp(utf8_decode((const unsigned char *)s + i, k)))
-			strbuf_addf(&sb, "\\u%04x", utf8_decode((const unsigned char *)s + i, k));
-		else
-			strbuf_addn(&sb, s + i, k);
-		i += k;
-	}
-	return strbuf_steal(&sb);
-}
-
-bool render_is_clean(const char *s)
-{
-	char *c = render_clean(s);
-	bool same = c && strcmp(c, s ? s : "") == 0;
-
-	free(c);
-	return same;
-}
 
 void render_begin(struct cli_def *cli)
 {
@@ -234,4 +180,27 @@ int render_fetch(struct cli_def *cli, const char *op, struct json **out)
 	}
 	*out = data;
 	return CLI_OK;
+}
+
+/* Text line by line: filters and the pager apply. */
+void print_text(struct cli_def *cli, const char *text)
+{
+	const char *p = text;
+
+	pager_begin(svrsh_of(cli));
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		cli_print(cli, "%.*s", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	pager_end(svrsh_of(cli));
+}
+
+void print_json(struct cli_def *cli, const struct json *data)
+{
+	char *text = json_print_pretty(data);
+
+	print_text(cli, text ? text : "{}");
+	free(text);
 }

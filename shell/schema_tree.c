@@ -189,7 +189,7 @@ static int config_cb(struct cli_def *cli, const char *command, char **argv, int 
 	}
 	for (int i = 0; i < argc; i++)
 		add_quoted(&line, argv[i]);
-	rc = svrsh_config_line(sh, strbuf_str(&line));
+	rc = sh->config_line(sh, strbuf_str(&line));
 	strbuf_free(&line);
 	free(typed);
 	return rc == CLI_OK ? CLI_OK : CLI_ERROR;
@@ -226,7 +226,7 @@ static int complete(struct cli_def *cli, const char *name, const char *word,
 			const char *k = json_str(json_at(keys, i));
 
 			/* libcli prints these itself: nothing a terminal acts on */
-			if (k && strncmp(k, word ? word : "", wl) == 0 && render_is_clean(k))
+			if (k && strncmp(k, word ? word : "", wl) == 0 && svrsh_is_clean(k))
 				cli_add_comphelp_entry(ch, k);
 		}
 		json_free(data);

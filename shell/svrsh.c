@@ -28,153 +28,6 @@
 
 #define BATCH_LINE_MAX (CLI_MAX_LINE_LENGTH - 1)
 
-struct svrsh *svrsh_of(struct cli_def *cli)
-{
-	return cli_get_context(cli);
-}
-
-static int connect_svrd(struct svrsh *sh, char *err, size_t errlen)
-{
-	struct json *hello;
-
-	mgmt_close(sh->mc);
-	sh->mc = mgmt_connect(sh->socket_path, err, errlen);
-	if (!sh->mc)
-		return -1;
-	hello = mgmt_call(sh->mc, "hello", NULL, err, errlen);
-	if (!hello || !json_get_bool(hello, "ok", false)) {
-		if (hello)
-			snprintf(
-				err, errlen, "svrd refused the session: %s",
-				json_get_str(json_get(hello, "error"), "message", "unknown error"));
-		json_free(hello);
-		mgmt_close(sh->mc);
-		sh->mc = NULL;
-		return -1;
-	}
-	free(sh->router);
-	free(sh->node);
-	/* the prompt is printed by libcli, not through the print callbacks */
-	sh->router = render_clean(json_get_str(json_get(hello, "data"), "router", "?"));
-	sh->node = render_clean(json_get_str(json_get(hello, "data"), "node", "?"));
-	json_free(hello);
-	return 0;
-}
-
-static struct json *call(struct svrsh *sh, const char *op, struct json *args, bool loud)
-{
-	char err[512] = "not connected to svrd";
-	struct json *reply = NULL, *data, *e, *list, *warn;
-
-	if (sh->mc)
-		reply = mgmt_call(sh->mc, op, args, err, sizeof(err));
-	/* The connection died (svrd restarted): reconnect once and retry. */
-	if (!reply && connect_svrd(sh, err, sizeof(err)) == 0)
-		reply = mgmt_call(sh->mc, op, args, err, sizeof(err));
-	json_free(args);
-	if (!reply) {
-		if (loud)
-			cli_error(sh->cli, "%% Error: %s", err);
-		return NULL;
-	}
-	if (!json_get_bool(reply, "ok", false)) {
-		e = json_get(reply, "error");
-		list = json_get(e, "errors");
-		for (size_t i = 0; loud && i < json_len(list); i++) {
-			const struct json *it = json_at(list, i);
-			const char *path = json_get_str(it, "path", NULL);
-
-			cli_error(sh->cli, "%% %s: %s%s%s",
-				  json_get_bool(it, "warning", false) ? "Warning" : "Error",
-				  path ? path : "", path ? ": " : "",
-				  json_get_str(it, "message", "failed"));
-		}
-		if (loud && !list) {
-			const char *path = json_get_str(e, "path", NULL);
-
-			cli_error(sh->cli, "%% Error: %s%s%s", path ? path : "", path ? ": " : "",
-				  json_get_str(e, "message", "failed"));
-		}
-		json_free(reply);
-		return NULL;
-	}
-	data = json_take(reply, "data");
-	json_free(reply);
-	warn = json_get(data, "warnings");
-	for (size_t i = 0; loud && i < json_len(warn); i++) {
-		const struct json *it = json_at(warn, i);
-		const char *path = json_get_str(it, "path", NULL);
-
-		cli_error(sh->cli, "%% Warning: %s%s%s", path ? path : "", path ? ": " : "",
-			  json_get_str(it, "message", ""));
-	}
-	return data ? data : json_new_object();
-}
-
-struct json *svrsh_call(struct svrsh *sh, const char *op, struct json *args)
-{
-	return call(sh, op, args, true);
-}
-
-struct json *svrsh_call_quiet(struct svrsh *sh, const char *op, struct json *args)
-{
-	return call(sh, op, args, false);
-}
-
-bool svrsh_confirm(struct svrsh *sh, const char *question)
-{
-	char answer[16];
-	size_t n = 0;
-	char c;
-
-	if (sh->batch)
-		return true;
-	dprintf(STDOUT_FILENO, "%s [y/N]: ", question);
-	while (read(STDIN_FILENO, &c, 1) == 1) {
-		if (c == '\r' || c == '\n')
-			break;
-		if (c == 3 || c == 4) { /* Ctrl-C, Ctrl-D: no */
-			n = 0;
-			break;
-		}
-		if ((c == 127 || c == 8) && n) {
-			n--;
-			dprintf(STDOUT_FILENO, "\b \b");
-			continue;
-		}
-		if (n + 1 < sizeof(answer) && c >= ' ') {
-			answer[n++] = c;
-			dprintf(STDOUT_FILENO, "%c", c);
-		}
-	}
-	dprintf(STDOUT_FILENO, "\r\n");
-	answer[n] = '\0';
-	return strcmp(answer, "y") == 0 || strcmp(answer, "Y") == 0 || strcmp(answer, "yes") == 0;
-}
-
-void svrsh_update_prompt(struct svrsh *sh)
-{
-	char host[256];
-
-	if (sh->config_mode)
-		snprintf(host, sizeof(host), "%s%s@%s.%s (%s)", sh->changed ? "*" : "", sh->user,
-			 sh->node, sh->router, sh->level ? sh->level : "config");
-	else
-		snprintf(host, sizeof(host), "%s%s@%s.%s", sh->changed ? "*" : "", sh->user,
-			 sh->node, sh->router);
-	cli_set_hostname(sh->cli, host);
-	cli_set_promptchar(sh->cli, "# ");
-}
-
-const char *svrsh_prompt(struct svrsh *sh)
-{
-	static char prompt[512];
-
-	snprintf(prompt, sizeof(prompt), "%s%s%s", sh->cli->hostname,
-		 sh->cli->modestring ? sh->cli->modestring : "", sh->cli->promptchar);
-	return prompt;
-}
-
 /* libcli reports its own parse errors in its own words; say them the way
  * every other svrsh error is said. */
 static const char *translate(const char *line, char *buf, size_t len)
@@ -200,12 +53,12 @@ static const char *translate(const char *line, char *buf, size_t len)
 	return line;
 }
 
-/* Both print callbacks print lines as render_clean() leaves them: what
+/* Both print callbacks print lines as svrsh_clean() leaves them: what
  * svrd sends may quote other routers. */
 static void print_batch(struct cli_def *cli, const char *line)
 {
 	char buf[CLI_MAX_LINE_LENGTH + 64];
-	char *clean = render_clean(line);
+	char *clean = svrsh_clean(line);
 
 	(void)cli;
 	fputs(translate(clean ? clean : "", buf, sizeof(buf)), stdout);
@@ -217,7 +70,7 @@ static void print_batch(struct cli_def *cli, const char *line)
 static void print_tty(struct cli_def *cli, const char *line)
 {
 	char buf[CLI_MAX_LINE_LENGTH + 64];
-	char *clean = render_clean(line);
+	char *clean = svrsh_clean(line);
 	const char *out = translate(clean ? clean : "", buf, sizeof(buf));
 
 	if (pager_allow(svrsh_of(cli)) && sock_write_all(STDOUT_FILENO, out, strlen(out)) == 0)
@@ -474,8 +327,9 @@ int main(int argc, char **argv)
 	pw = getpwuid(getuid());
 	sh.user = strdup(pw ? pw->pw_name : "unknown");
 	sh.batch = command || file || !isatty(STDIN_FILENO);
+	sh.config_line = svrsh_config_line;
 
-	if (connect_svrd(&sh, err, sizeof(err)) < 0) {
+	if (svrsh_connect(&sh, err, sizeof(err)) < 0) {
 		fprintf(stderr, "svrsh: %s\n", err);
 		rc = 1;
 		goto out;

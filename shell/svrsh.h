@@ -1,4 +1,21 @@
-/* svrsh internals shared by the shell's files. */
+/* svrsh internals shared by the shell's files, by layer.  Each layer
+ * calls only the layers above it in this header, never one below, so no
+ * two files call each other:
+ *
+ *   tty.c          the terminal's raw mode
+ *   clean.c        text made safe for a terminal
+ *   conn.c         the connection to svrd (svrsh_call)
+ *   prompt.c       the prompt and yes/no questions
+ *   pipes.c        "| match", "| display json", the pager
+ *   render.c       the frame of every view, text, JSON, the state's values
+ *   schema_tree.c  configuration mode's commands, made from svrd's schema
+ *   config_line.c  where a line goes, and configuration lines carried out
+ *   *_cmds.c       the commands, each file a family of them
+ *   commands.c     the command table: every family registered
+ *   svrsh.c        main: options, batch and interactive loops
+ *
+ * The schema's commands reach config_line.c through sh->config_line,
+ * set by main, as they are made before it. */
 #ifndef SVR_SVRSH_H
 #define SVR_SVRSH_H
 
@@ -27,8 +44,27 @@ struct svrsh {
 	int pager_lines, pager_rows;
 	bool pager_quit;
 	uint64_t cmd_start_ms;
+	/* carries out a configuration line (config_line.c's
+	 * svrsh_config_line): how the schema's commands reach it */
+	int (*config_line)(struct svrsh *sh, const char *line);
 };
 
+/* ---- tty.c ---- */
+int tty_raw_begin(int fd);
+void tty_raw_end(void);
+
+/* ---- clean.c ---- */
+
+/* s with every control character made visible (\x1b, \u009b); malloc'd,
+ * NULL only when out of memory.  Every printed line goes through it. */
+char *svrsh_clean(const char *s);
+/* s has nothing svrsh_clean() would change. */
+bool svrsh_is_clean(const char *s);
+
+/* ---- conn.c ---- */
+
+/* Connect (again) and say hello: 0, or -1 with err set. */
+int svrsh_connect(struct svrsh *sh, char *err, size_t errlen);
 /* The shell of a libcli callback. */
 struct svrsh *svrsh_of(struct cli_def *cli);
 
@@ -38,6 +74,8 @@ struct svrsh *svrsh_of(struct cli_def *cli);
 struct json *svrsh_call(struct svrsh *sh, const char *op, struct json *args);
 /* The same without printing errors (NULL on any failure). */
 struct json *svrsh_call_quiet(struct svrsh *sh, const char *op, struct json *args);
+/* ---- prompt.c ---- */
+
 /* Ask a yes/no question; batch mode answers yes. */
 bool svrsh_confirm(struct svrsh *sh, const char *question);
 
@@ -45,20 +83,19 @@ bool svrsh_confirm(struct svrsh *sh, const char *question);
 const char *svrsh_prompt(struct svrsh *sh);
 void svrsh_update_prompt(struct svrsh *sh);
 
-void commands_register(struct svrsh *sh);
+/* ---- pipes.c ---- */
+void pipes_register(struct svrsh *sh);
+int pager_rows(void);
+/* Every command that may print a lot calls this first. */
+void pager_begin(struct svrsh *sh);
+bool pager_allow(struct svrsh *sh);
+void pager_end(struct svrsh *sh);
+
+/* ---- render.c: the frame every show command shares (seed layout) ---- */
+
 /* Print text line by line (filters and pager apply); JSON, indented. */
 void print_text(struct cli_def *cli, const char *text);
 void print_json(struct cli_def *cli, const struct json *data);
-
-/* config_cmds.c */
-struct cli_command;
-void config_commands_register(struct svrsh *sh, struct cli_command *show);
-enum line_kind { LINE_SHELL, LINE_CONFIG, LINE_AMBIGUOUS };
-enum line_kind svrsh_classify(struct svrsh *sh, const char *line, char *cands, size_t len);
-bool svrsh_is_config_line(struct svrsh *sh, const char *line);
-int svrsh_config_line(struct svrsh *sh, const char *line);
-
-/* render.c: the frame every show command shares (seed layout). */
 /* Call first in every show command: starts the "Completed in" clock. */
 void render_begin(struct cli_def *cli);
 void render_header(struct cli_def *cli, const char *what);
@@ -69,11 +106,6 @@ void render_banner(struct cli_def *cli, const char *title);
 void render_field(struct cli_def *cli, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void render_duration(char *buf, int len, int64_t seconds);
-/* s with every control character made visible (\x1b, \u009b); malloc'd,
- * NULL only when out of memory.  Every printed line goes through it. */
-char *render_clean(const char *s);
-/* s has nothing render_clean() would change. */
-bool render_is_clean(const char *s);
 /* Fetch op's data for a show command into *out.  CLI_ERROR when it
  * failed; CLI_OK with *out NULL when "| display json" asked for the data
  * itself, which is then printed; CLI_OK with the data to render otherwise. */
@@ -94,6 +126,30 @@ bool state_bool(const struct json *o, const char *key);
  * "Active Leader"; into buf. */
 const char *state_words(const char *value, char *buf, size_t len);
 
+/* ---- schema_tree.c: configuration mode's commands, from svrd's schema ---- */
+struct snode;
+int schema_tree_load(struct svrsh *sh);	 /* the model only (batch) */
+int schema_tree_build(struct svrsh *sh); /* and the command tree (terminal) */
+struct strbuf;
+int schema_tree_names(const struct svrsh *sh, const char *prefix, struct strbuf *out);
+void schema_tree_free(void);
+void schema_tree_set_level(struct svrsh *sh, const char *schema_path);
+
+/* ---- config_line.c ---- */
+
+enum line_kind { LINE_SHELL, LINE_CONFIG, LINE_AMBIGUOUS };
+enum line_kind svrsh_classify(struct svrsh *sh, const char *line, char *cands, size_t len);
+/* CLI_OK, CLI_ERROR, or 1 when the line opened a quoted value that
+ * continues on the next line. */
+int svrsh_config_line(struct svrsh *sh, const char *line);
+/* The prompt's level and '*' from svrd again (after an error, a commit). */
+void svrsh_refresh_status(struct svrsh *sh);
+
+/* ---- the commands ---- */
+
+struct cli_command;
+/* config_cmds.c: show config, compare, commit, ... */
+void config_commands_register(struct svrsh *sh, struct cli_command *show);
 /* alarm_cmds.c */
 void alarm_commands_register(struct svrsh *sh, struct cli_command *show);
 
@@ -103,25 +159,8 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show);
 /* session_cmds.c: show sessions, show stats */
 void session_commands_register(struct svrsh *sh, struct cli_command *show);
 
-/* schema_tree.c: configuration mode's commands, from svrd's schema */
-struct snode;
-int schema_tree_load(struct svrsh *sh);	 /* the model only (batch) */
-int schema_tree_build(struct svrsh *sh); /* and the command tree (terminal) */
-struct strbuf;
-int schema_tree_names(const struct svrsh *sh, const char *prefix, struct strbuf *out);
-void schema_tree_free(void);
-void schema_tree_set_level(struct svrsh *sh, const char *schema_path);
+/* ---- commands.c: the command table ---- */
 
-/* pipes.c */
-void pipes_register(struct svrsh *sh);
-int pager_rows(void);
-/* Every command that may print a lot calls this first. */
-void pager_begin(struct svrsh *sh);
-bool pager_allow(struct svrsh *sh);
-void pager_end(struct svrsh *sh);
-
-/* tty.c */
-int tty_raw_begin(int fd);
-void tty_raw_end(void);
+void commands_register(struct svrsh *sh);
 
 #endif

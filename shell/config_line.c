@@ -1,0 +1,117 @@
+/* DOC: configuration lines
+ *
+ * Where a line goes (the shell's own commands, or svrd's configuration
+ * interpreter) and how a configuration line is carried out: svrd keeps
+ * the session's level and edits the shared candidate, and its reply says
+ * where we are now, which is all the prompt needs.  Above the connection
+ * and the schema tree; the commands the schema makes reach it through
+ * sh->config_line.
+ */
+#include "config.h"
+
+#include <libcli.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "strbuf.h"
+#include "svrsh.h"
+
+/* Words that are commands of the shell, never configuration. */
+static const char *const shell_words[] = {
+	"show", "compare", "validate", "commit", "rollback", "restore", "export",   "import",
+	"quit", "logout",  "history",  "help",	 "do",	     "where",	"security", "reload",
+};
+
+/* Where a batch line goes: the shell's own commands, or svrd's
+ * configuration interpreter.  Exact words decide; an abbreviation goes
+ * where it fits, and one that fits both a shell command and a
+ * configuration item is an error naming them all (cands). */
+enum line_kind svrsh_classify(struct svrsh *sh, const char *line, char *cands, size_t len)
+{
+	struct strbuf shell = STRBUF_INIT, cfg = STRBUF_INIT;
+	char first[64];
+	size_t n;
+	enum line_kind kind;
+
+	cands[0] = '\0';
+	while (*line == ' ' || *line == '\t')
+		line++;
+	n = strcspn(line, " \t");
+	if (n == 0 || n >= sizeof(first))
+		return sh->config_mode && n > 0 ? LINE_CONFIG : LINE_SHELL;
+	memcpy(first, line, n);
+	first[n] = '\0';
+	for (size_t i = 0; i < sizeof(shell_words) / sizeof(shell_words[0]); i++) {
+		if (strcmp(first, shell_words[i]) == 0)
+			return LINE_SHELL;
+		if (strncmp(first, shell_words[i], n) == 0)
+			strbuf_addf(&shell, "%s%s", shell.len ? ", " : "", shell_words[i]);
+	}
+	if (!sh->config_mode) {
+		strbuf_free(&shell);
+		return strcmp(first, "config") == 0 || strcmp(first, "configure") == 0 ||
+				       strcmp(first, "set") == 0 || strcmp(first, "delete") == 0
+			       ? LINE_CONFIG
+			       : LINE_SHELL;
+	}
+	if (schema_tree_names(sh, first, &cfg) == 1) {
+		kind = LINE_CONFIG; /* an exact configuration word */
+	} else if (shell.len && cfg.len) {
+		snprintf(cands, len, "%s, %s", strbuf_str(&shell), strbuf_str(&cfg));
+		kind = LINE_AMBIGUOUS;
+	} else {
+		kind = shell.len ? LINE_SHELL : LINE_CONFIG;
+	}
+	strbuf_free(&shell);
+	strbuf_free(&cfg);
+	return kind;
+}
+
+static void update_state(struct svrsh *sh, const struct json *data)
+{
+	const char *level = json_get_str(data, "level", NULL);
+
+	sh->changed = json_get_bool(data, "candidate-changed", sh->changed);
+	if (json_get(data, "config-mode"))
+		sh->config_mode = json_get_bool(data, "config-mode", false);
+	if (level) {
+		free(sh->level);
+		sh->level = strdup(level);
+	}
+	if (json_get(data, "config-mode"))
+		schema_tree_set_level(sh, json_get_str(data, "schema-path", ""));
+	svrsh_update_prompt(sh);
+}
+
+/* Ask svrd where this session is and whether the candidate changed. */
+void svrsh_refresh_status(struct svrsh *sh)
+{
+	struct json *st = svrsh_call_quiet(sh, "config-status", NULL);
+
+	if (st)
+		update_state(sh, st);
+	json_free(st);
+}
+
+/* Returns CLI_OK, CLI_ERROR, or 1 when the line opened a quoted value that
+ * continues on the next line. */
+int svrsh_config_line(struct svrsh *sh, const char *line)
+{
+	struct json *args = json_new_object(), *data;
+	int rc = CLI_OK;
+
+	json_set(args, "line", json_new_str(line));
+	data = svrsh_call(sh, "cli-config", args);
+	if (!data) {
+		/* The error left the level as it was; refresh the prompt's '*'. */
+		svrsh_refresh_status(sh);
+		return CLI_ERROR;
+	}
+	if (strcmp(json_get_str(data, "result", ""), "more") == 0)
+		rc = 1;
+	update_state(sh, data);
+	json_free(data);
+	return rc;
+}
