@@ -172,14 +172,23 @@ static int key_status(const struct peers *ps, struct lyd_node *node)
 static int local_certificate(const struct peers *ps, struct lyd_node *node)
 {
 	struct lyd_node *o;
+	struct pki_cert_info ci;
+	const uint8_t *der;
+	size_t len;
 	int rc = 0;
 
 	if (!ps->id)
 		return 0;
-	if (!(o = st_inner(node, "local-certificate")))
+	der = pki_identity_der(ps->id, &len);
+	if (!(o = st_inner(node, "local-certificate")) || pki_cert_info(der, len, &ci) < 0)
 		return -1;
-	rc |= st_time(o, "not-after", pki_identity_not_after(ps->id));
+	rc |= st_leaf(o, "subject", "%s", ci.subject);
+	rc |= st_leaf(o, "issuer", "%s", ci.issuer);
+	rc |= st_leaf(o, "serial", "%s", ci.serial);
+	rc |= st_time(o, "not-before", ci.not_before);
+	rc |= st_time(o, "not-after", ci.not_after);
 	rc |= st_bool(o, "self-signed", pki_identity_self_signed(ps->id));
+	rc |= st_leaf(o, "fingerprint", "%s", ci.fingerprint);
 	return rc;
 }
 

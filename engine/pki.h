@@ -59,6 +59,17 @@ bool pki_identity_self_signed(const struct pki_identity *id);
 bool pki_identity_names(const struct pki_identity *id, const char *pcn);
 /* Seconds since the epoch when the identity's certificate expires. */
 int64_t pki_identity_not_after(const struct pki_identity *id);
+/* What a certificate says, for people and the operational state
+ * (pki_info.c): names as RFC 2253 strings, the serial in hexadecimal,
+ * validity in seconds since the epoch, the SHA-256 fingerprint of the
+ * whole certificate as colon-separated hexadecimal bytes. */
+struct pki_cert_info {
+	char subject[256], issuer[256], serial[80];
+	int64_t not_before, not_after;
+	char fingerprint[3 * 32];
+};
+/* 0, or -1 when der is not a certificate. */
+int pki_cert_info(const uint8_t *der, size_t len, struct pki_cert_info *out);
 /* Sign data with the identity's key (ECDSA or RSA with SHA-384, or Ed25519). */
 int pki_sign(const struct pki_identity *id, const uint8_t *data, size_t len, uint8_t *sig,
 	     size_t cap, size_t *siglen);

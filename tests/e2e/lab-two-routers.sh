@@ -45,11 +45,14 @@ for r in routerA routerB; do
 	state_valid "$r" "$tmp/$r.json" || fail "$r: state"
 	for want in '"security-status": "MKEY_EXCH_COMP"' '"cert-rec": true' '"key-ack": true' \
 		'"status": "up"' '"state": "up"' '"peer-certificate": "valid"' \
-		'"key-manager-state": "active-leader"' '"forwarder": "nfqueue"'; do
+		'"key-manager-state": "active-leader"' '"forwarder": "nfqueue"' \
+		'"self-signed": true' "\"subject\": \"CN=$r.lab\""; do
 		grep -qF "$want" "$tmp/$r.json" || fail "$r: no $want in its state: $(cat "$tmp/$r.json")"
 	done
 	grep -qE '"(True|False|Active Leader)"' "$tmp/$r.json" && fail "$r: words in its state"
 	grep -q '"wan-out-packets": "[1-9]' "$tmp/$r.json" || fail "$r: no packets counted"
+	grep -qE '"fingerprint": "([0-9A-F]{2}:){31}[0-9A-F]{2}"' "$tmp/$r.json" ||
+		fail "$r: no fingerprint of its certificate"
 done
 
 pid=$(cat "/run/svrlab/$SVRLAB_NAME/routerA/state/svrd.pid")

@@ -2,8 +2,11 @@
  * a certificate and a key (the input up to its first NUL is the
  * certificate's text, the rest the key's; without a NUL one text holds
  * both, as a configured client-certificate file may), and the same text
- * as a trusted CA and as a revocation list.  Nothing may crash, and an
- * identity that loads must give PEM back that loads as the same one. */
+ * as a trusted CA and as a revocation list; the same bytes as a DER
+ * certificate to describe (pki_cert_info), and the certificate of an
+ * identity that loads.  Nothing may crash, an identity that loads must
+ * give PEM back that loads as the same one, and its certificate must be
+ * described, with text that ends within its fields. */
 #include "config.h"
 
 #include <stdint.h>
@@ -41,14 +44,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text = malloc(size + 1), *key, err[256];
 	struct pki_identity *id;
 	struct pki_trust *t;
+	struct pki_cert_info ci;
+	size_t dl;
 
 	if (!text)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
 	key = memchr(text, '\0', size) ? text + strlen(text) + 1 : text;
+	(void)pki_cert_info(data, size, &ci);
 	id = pki_identity_from_pem(text, key, "c", "k", err, sizeof(err));
 	if (id) {
+		const uint8_t *der = pki_identity_der(id, &dl);
+
+		if (pki_cert_info(der, dl, &ci) < 0 || !memchr(ci.subject, 0, sizeof(ci.subject)) ||
+		    !memchr(ci.issuer, 0, sizeof(ci.issuer)) ||
+		    !memchr(ci.fingerprint, 0, sizeof(ci.fingerprint)) ||
+		    strlen(ci.fingerprint) != sizeof(ci.fingerprint) - 1)
+			__builtin_trap();
 		round_trip(id);
 		(void)pki_identity_names(id, "peer-a");
 		(void)pki_identity_renew_due(id, 0);

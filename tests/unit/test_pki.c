@@ -112,6 +112,32 @@ Test(pki, identity_is_made_and_given_back_as_pem)
 
 /* Made again with the same key 30 days before its end: a peer that pinned
  * the key on first use keeps trusting the new certificate. */
+/* What the operational state shows of a certificate: its names, serial,
+ * validity and fingerprint, from the DER; anything else is refused. */
+Test(pki, a_certificate_is_described_from_its_der)
+{
+	char err[256];
+	struct pki_identity *a = pki_identity_make(NULL, "peer-a", NOW, 365, err, sizeof(err));
+	struct pki_cert_info ci;
+	const uint8_t *der;
+	size_t len;
+
+	cr_assert_not_null(a, "%s", err);
+	der = pki_identity_der(a, &len);
+	cr_assert_eq(pki_cert_info(der, len, &ci), 0);
+	cr_assert(strstr(ci.subject, "CN=peer-a"), "subject %s", ci.subject);
+	cr_assert_str_eq(ci.subject, ci.issuer, "a self-signed certificate");
+	cr_assert_neq(ci.serial[0], '\0');
+	cr_assert_leq(ci.not_before, NOW);
+	cr_assert_eq(ci.not_after, pki_identity_not_after(a));
+	cr_assert_eq(strlen(ci.fingerprint), 95, "%s", ci.fingerprint);
+	cr_assert_eq(ci.fingerprint[2], ':');
+	cr_assert_eq(pki_cert_info(der, len - 1, &ci), -1, "a cut certificate described");
+	cr_assert_eq(pki_cert_info((const uint8_t *)"not a certificate", 17, &ci), -1);
+	cr_assert_eq(pki_cert_info(NULL, 0, &ci), -1);
+	pki_identity_free(a);
+}
+
 Test(pki, a_renewed_identity_keeps_its_key)
 {
 	char err[256], detail[256];
