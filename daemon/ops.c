@@ -134,13 +134,11 @@ int alarms_register_state(struct svrd *d)
 static int op_get_alarms(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
 			 struct json **data, struct json **error)
 {
-	struct json *list = json_new_array(), *ev = json_new_array();
+	struct json *ev = json_new_array();
 
 	(void)peer;
 	(void)args;
 	(void)error;
-	for (size_t i = 0; d->alarms && i < alarm_count(d->alarms); i++)
-		json_append(list, alarm_json(d->alarms, alarm_at(d->alarms, i)));
 	for (size_t i = 0; d->alarms && i < alarm_event_count(d->alarms); i++) {
 		const struct alarm_event *e = alarm_event_at(d->alarms, i);
 		struct json *o = alarm_json(d->alarms, &e->alarm);
@@ -150,7 +148,6 @@ static int op_get_alarms(struct svrd *d, const struct mgmt_peer *peer, const str
 		json_append(ev, o);
 	}
 	*data = json_new_object();
-	json_set(*data, "alarms", list);
 	json_set(*data, "events", ev);
 	return 0;
 }

@@ -1,9 +1,13 @@
 /* DOC: alarm commands
  *
- * show alarms, show alarms id ID (the seed's layouts) and show events.
+ * show alarms, show alarms id ID (the seed's layouts) from the active
+ * alarms of the operational state (YANG data: severities and categories
+ * by the model's names, times as date-and-time), and show events from
+ * svrd's history of raised and cleared alarms.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <libcli.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +23,23 @@ static void when(int64_t t, char *buf, size_t len)
 
 	gmtime_r(&tt, &tm);
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* A date-and-time (2026-12-01T20:00:00Z) as the tables show it. */
+static void when_text(const char *dt, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.10s %.8s", dt, strlen(dt) > 11 ? dt + 11 : "");
+}
+
+/* An enumeration as the seed shows it: CRITICAL, CERTIFICATE. */
+static const char *upper(const char *v, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; v && v[i] && i + 1 < len; i++)
+		buf[i] = (char)toupper((unsigned char)v[i]);
+	buf[len ? i : 0] = '\0';
+	return buf;
 }
 
 static struct json *fetch_alarms(struct cli_def *cli)
@@ -37,8 +58,10 @@ static const char RULE[] =
 static int cmd_show_alarms(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct svrsh *sh = svrsh_of(cli);
-	struct json *d, *list;
-	char t[32];
+	const struct json *router, *node, *list;
+	struct json *d;
+	char t[32], sev[16], cat[32];
+	int rc;
 
 	(void)command;
 	if (argc == 2 && strcmp(argv[0], "id") == 0)
@@ -47,15 +70,10 @@ static int cmd_show_alarms(struct cli_def *cli, const char *command, char **argv
 		cli_error(cli, "%% Error: show alarms [id ID]");
 		return CLI_ERROR;
 	}
-	d = fetch_alarms(cli);
+	rc = render_state(cli, "alarm", false, true, &d, &router, &node);
 	if (!d)
-		return CLI_ERROR;
-	list = json_get(d, "alarms");
-	if (sh->display_json) {
-		print_json(cli, list);
-		json_free(d);
-		return CLI_OK;
-	}
+		return rc;
+	list = json_get(router, "alarm");
 	cli_print(cli, "%s", RULE);
 	cli_print(cli, "%s", "");
 	cli_print(cli, "      %-15s %-17s %-11s %-19s %-15s %s", "ID", "Time", "Severity", "Source",
@@ -66,55 +84,65 @@ static int cmd_show_alarms(struct cli_def *cli, const char *command, char **argv
 	for (size_t i = 0; i < json_len(list); i++) {
 		const struct json *a = json_at(list, i);
 
-		when(json_get_int(a, "time", 0), t, sizeof(t));
+		when_text(json_get_str(a, "time", ""), t, sizeof(t));
 		cli_print(cli, "%-16s %-21s %-11s %-20s %-16s %s", json_get_str(a, "id", ""), t,
-			  json_get_str(a, "severity", ""), json_get_str(a, "source", ""),
-			  json_get_str(a, "category", ""), json_get_str(a, "message", ""));
+			  upper(json_get_str(a, "severity", ""), sev, sizeof(sev)),
+			  json_get_str(a, "source", ""),
+			  upper(json_get_str(a, "category", ""), cat, sizeof(cat)),
+			  json_get_str(a, "message", ""));
 	}
 	pager_end(sh);
 	json_free(d);
 	return CLI_OK;
 }
 
+static void alarm_detail(struct cli_def *cli, const char *id, const struct json *a)
+{
+	char t[32], rule[93], w[32];
+
+	render_header(cli, "alarms");
+	memset(rule, '=', 92);
+	rule[92] = '\0';
+	cli_print(cli, "%s", rule);
+	cli_print(cli, "%s", id);
+	cli_print(cli, "%s", rule);
+	when_text(json_get_str(a, "time", ""), t, sizeof(t));
+	cli_print(cli, "Time: %s", t);
+	cli_print(cli, "Severity: %s", upper(json_get_str(a, "severity", ""), w, sizeof(w)));
+	cli_print(cli, "Source: %s", json_get_str(a, "source", ""));
+	cli_print(cli, "Category: %s", upper(json_get_str(a, "category", ""), w, sizeof(w)));
+	cli_print(cli, "Process: %s", json_get_str(a, "process", ""));
+	cli_print(cli, "Message: %s", json_get_str(a, "message", ""));
+	render_footer(cli);
+}
+
 static int cmd_show_alarm_id(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct svrsh *sh = svrsh_of(cli);
-	struct json *d, *list;
-	char t[32], rule[93];
+	const struct json *router, *node, *list;
+	struct json *d;
+	bool json = sh->display_json;
 
 	(void)command;
 	if (argc != 1) {
 		cli_error(cli, "%% Error: show alarms id ID (NODE:N, see show alarms)");
 		return CLI_ERROR;
 	}
-	d = fetch_alarms(cli);
+	sh->display_json = false; /* the one alarm, not the list */
+	render_state(cli, "alarm", false, true, &d, &router, &node);
+	sh->display_json = json;
 	if (!d)
 		return CLI_ERROR;
-	list = json_get(d, "alarms");
+	list = json_get(router, "alarm");
 	for (size_t i = 0; i < json_len(list); i++) {
 		const struct json *a = json_at(list, i);
 
 		if (strcmp(json_get_str(a, "id", ""), argv[0]) != 0)
 			continue;
-		if (sh->display_json) {
+		if (json)
 			print_json(cli, a);
-			json_free(d);
-			return CLI_OK;
-		}
-		render_header(cli, "alarms");
-		memset(rule, '=', 92);
-		rule[92] = '\0';
-		cli_print(cli, "%s", rule);
-		cli_print(cli, "%s", argv[0]);
-		cli_print(cli, "%s", rule);
-		when(json_get_int(a, "time", 0), t, sizeof(t));
-		cli_print(cli, "Time: %s", t);
-		cli_print(cli, "Severity: %s", json_get_str(a, "severity", ""));
-		cli_print(cli, "Source: %s", json_get_str(a, "source", ""));
-		cli_print(cli, "Category: %s", json_get_str(a, "category", ""));
-		cli_print(cli, "Process: %s", json_get_str(a, "process", ""));
-		cli_print(cli, "Message: %s", json_get_str(a, "message", ""));
-		render_footer(cli);
+		else
+			alarm_detail(cli, argv[0], a);
 		json_free(d);
 		return CLI_OK;
 	}

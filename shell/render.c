@@ -101,7 +101,7 @@ void render_duration(char *buf, int len, int64_t s)
 		 (long long)(s / 60 % 60), (long long)(s % 60));
 }
 
-int render_state(struct cli_def *cli, const char *part, bool of_node, struct json **out,
+int render_state(struct cli_def *cli, const char *part, bool of_node, bool list, struct json **out,
 		 const struct json **router, const struct json **node)
 {
 	struct svrsh *sh = svrsh_of(cli);
@@ -118,7 +118,7 @@ int render_state(struct cli_def *cli, const char *part, bool of_node, struct jso
 	*node = json_at(json_get(*router, "node"), 0);
 	if (sh->display_json) {
 		const struct json *v = json_get(of_node ? *node : *router, part);
-		struct json *none = v ? NULL : json_new_object();
+		struct json *none = v ? NULL : list ? json_new_array() : json_new_object();
 
 		print_json(cli, v ? v : none); /* the part as the model has it */
 		json_free(none);

@@ -48,7 +48,7 @@ static int cmd_show_peers_security(struct cli_def *cli, const char *command, cha
 		cli_error(cli, "%% Error: show peers security takes no argument");
 		return CLI_ERROR;
 	}
-	rc = render_state(cli, "peer-path", false, &data, &router, &node);
+	rc = render_state(cli, "peer-path", false, true, &data, &router, &node);
 	if (!data)
 		return rc;
 	paths = json_get(router, "peer-path");
@@ -139,7 +139,7 @@ static int cmd_show_key_status(struct cli_def *cli, const char *command, char **
 		cli_error(cli, "%% Error: show security key-status takes no argument");
 		return CLI_ERROR;
 	}
-	rc = render_state(cli, "key-status", true, &data, &router, &node);
+	rc = render_state(cli, "key-status", true, false, &data, &router, &node);
 	if (!data)
 		return rc;
 	ks = json_get(node, "key-status");
@@ -347,7 +347,7 @@ static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, in
 		cli_error(cli, "%% Error: show security security-associations [PEER [detail]]");
 		return CLI_ERROR;
 	}
-	rc = render_state(cli, "security-association", false, &data, &router, &node);
+	rc = render_state(cli, "security-association", false, true, &data, &router, &node);
 	if (!data)
 		return rc;
 	sas = json_get(router, "security-association");

@@ -109,7 +109,7 @@ static int cmd_show_stats(struct cli_def *cli, const char *command, char **argv,
 		cli_error(cli, "%% Error: show stats takes no argument");
 		return CLI_ERROR;
 	}
-	rc = render_state(cli, "forwarding", true, &d, &router, &node);
+	rc = render_state(cli, "forwarding", true, false, &d, &router, &node);
 	if (!d)
 		return rc;
 	st = json_get(node, "forwarding");

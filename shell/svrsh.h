@@ -115,9 +115,9 @@ int render_fetch(struct cli_def *cli, const char *op, struct json **out);
  * (free it), *router and *node this router's and this node's entries
  * (NULL when absent).  With "| display json" the view's part alone (the
  * member part of the node's entry, or of the router's when of_node is
- * false: a container or a list, as libyang prints it) is printed and
- * *out is NULL.  CLI_ERROR when it failed. */
-int render_state(struct cli_def *cli, const char *part, bool of_node, struct json **out,
+ * false: a container, or a list when list is set, as libyang prints it;
+ * an empty one when there is none) is printed and *out is NULL.  CLI_ERROR when it failed. */
+int render_state(struct cli_def *cli, const char *part, bool of_node, bool list, struct json **out,
 		 const struct json **router, const struct json **node);
 /* A leaf of the state: 64-bit numbers come as strings (RFC 7951). */
 uint64_t state_u64(const struct json *o, const char *key, uint64_t def);

@@ -20,3 +20,5 @@ s/\(202[1-9]\|20[3-9][0-9]\|21[0-9][0-9]\)-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9
 s/"time": [0-9][0-9]*/"time": EPOCH/
 # the user in tables is whoever ran the test
 s/^\([0-9][0-9]*  *\)[a-z_][a-z0-9_-]* \( *YYYY\)/\1admin\2/
+# times in the operational state (YANG date-and-time): "time": "2026-12-01T20:00:00Z"
+s/"time": "[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[^"]*"/"time": "DATE-AND-TIME"/

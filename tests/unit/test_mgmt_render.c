@@ -55,6 +55,18 @@ static struct json *fake_state(void)
 	json_set(sa, "peer-id", json_new_str(EVIL_SERVICE));
 	json_set(sa, "peer-certificate", json_new_str(EVIL_ALARM));
 	json_append(sas, sa);
+	{
+		struct json *alarms = json_new_array(), *a = json_new_object();
+
+		json_set(a, "id", json_new_str("node-1:1"));
+		json_set(a, "time", json_new_str("2026-12-01T20:00:00+00:00"));
+		json_set(a, "severity", json_new_str("critical"));
+		json_set(a, "source", json_new_str(EVIL_PEER));
+		json_set(a, "category", json_new_str("peer"));
+		json_set(a, "message", json_new_str(EVIL_ALARM));
+		json_append(alarms, a);
+		json_set(r, "alarm", alarms);
+	}
 	json_set(r, "name", json_new_str("RTR_FAKE"));
 	json_set(r, "peer-path", paths);
 	json_set(r, "security-association", sas);
@@ -89,15 +101,15 @@ static struct json *fake_data(const char *op)
 		json_set(out, "stats", json_new_object());
 	} else if (strcmp(op, "get-alarms") == 0) {
 		json_set(o, "id", json_new_str("node-1:1"));
+		json_set(o, "event", json_new_str("raised"));
 		json_set(o, "severity", json_new_str("CRITICAL"));
 		json_set(o, "source", json_new_str(EVIL_PEER));
 		json_set(o, "category", json_new_str("PEER"));
 		json_set(o, "message", json_new_str(EVIL_ALARM));
 		json_append(list, o);
 		o = NULL;
-		json_set(out, "alarms", list);
+		json_set(out, "events", list);
 		list = NULL;
-		json_set(out, "events", json_new_array());
 	} else if (strcmp(op, "get-state") == 0) {
 		/* a peer's name in its paths and its association, as svrd's YANG
 		 * data carries it */
@@ -218,6 +230,10 @@ Test(svrsh_render, escapes_in_alarms_are_shown_not_obeyed)
 	out = svrsh_output("show alarms | display json");
 	assert_harmless(out, "show alarms | display json");
 	cr_assert(strstr(out, "\\u001b[1;31mcritical"), "%s", out);
+	free(out);
+	out = svrsh_output("show events");
+	assert_harmless(out, "show events");
+	cr_assert(strstr(out, "peer \\x1b[1;31mcritical\\x1b[0m \xef\xbf\xbd"), "%s", out);
 	free(out);
 }
 
