@@ -113,15 +113,6 @@ void kexpair_init(struct kexpair *kp, uint64_t now)
 	kex_tick(kp->b, now);
 }
 
-void kexpair_fini(struct kexpair *kp)
-{
-	kex_free(kp->a);
-	kex_free(kp->b);
-	pki_identity_free(kp->ida);
-	pki_identity_free(kp->idb);
-	memset(kp, 0, sizeof(*kp));
-}
-
 /* To the other engine of the pair, authenticated. */
 static void to_other(void *arg, struct kex_engine *from, int p, const uint8_t *msg, size_t len)
 {

@@ -43,9 +43,9 @@ struct kexpair {
 };
 
 /* peer-a and peer-b, their certificates valid from now for a year, each
- * ticked once at now (their first messages queued). */
+ * ticked once at now (their first messages queued); a fuzz target keeps
+ * them for the whole run. */
 void kexpair_init(struct kexpair *kp, uint64_t now);
-void kexpair_fini(struct kexpair *kp);
 /* Carry a's and b's messages to each other, as authenticated datagrams,
  * until none is left. */
 void kexpair_settle(struct kexpair *kp);
