@@ -197,6 +197,40 @@ static int batch_line(struct svrsh *sh, char *line, const char *where, long line
 	return 0;
 }
 
+/* Does the shared candidate differ from running?  (false when svrd
+ * cannot say) */
+static bool candidate_changed(struct svrsh *sh)
+{
+	struct json *st = svrsh_call_quiet(sh, "config-status", NULL);
+	bool changed = json_get_bool(st, "candidate-changed", false);
+
+	json_free(st);
+	return changed;
+}
+
+/* All or nothing: a batch that stops at a failed line leaves the
+ * candidate as it found it.  When it found it changed (someone's edits
+ * not committed yet), they are not ours to throw away: say so. */
+static void batch_undo(struct svrsh *sh, bool was_changed, const char *where, long lineno)
+{
+	struct json *d;
+
+	if (!candidate_changed(sh))
+		return;
+	if (was_changed) {
+		printf("%% Error: %s stopped at line %ld; the candidate had changes before it, so "
+		       "its earlier lines stay in it (show config candidate, compare)\n",
+		       where, lineno);
+		return;
+	}
+	d = svrsh_call(sh, "discard", NULL);
+	if (d)
+		printf("%% %s stopped at line %ld: the candidate is back as it was before it\n",
+		       where, lineno);
+	json_free(d);
+	svrsh_refresh_status(sh);
+}
+
 static int run_batch(struct svrsh *sh, FILE *in, const char *where)
 {
 	char *line = NULL;
@@ -204,7 +238,7 @@ static int run_batch(struct svrsh *sh, FILE *in, const char *where)
 	ssize_t n;
 	long lineno = 0;
 	int failed = 0;
-	bool more = false;
+	bool more = false, was_changed = candidate_changed(sh);
 
 	while ((n = getline(&line, &cap, in)) >= 0) {
 		int rc;
@@ -235,6 +269,10 @@ static int run_batch(struct svrsh *sh, FILE *in, const char *where)
 				break;
 		}
 	}
+	if (ferror(in)) {
+		printf("%% Error: cannot read %s: %s\n", where, strerror(errno));
+		failed++;
+	}
 	if (more) {
 		printf("%% Error: the quoted value opened before line %ld is never closed\n",
 		       lineno);
@@ -242,7 +280,51 @@ static int run_batch(struct svrsh *sh, FILE *in, const char *where)
 		fprintf(stderr, "svrsh: %s line %ld failed\n", where, lineno);
 		failed++;
 	}
+	if (failed && !sh->keep_going)
+		batch_undo(sh, was_changed, where, lineno);
 	free(line);
+	fflush(stdout);
+	return failed ? 1 : 0;
+}
+
+/* One -c command: 0, -1 failed, 1 quit. */
+static int run_command(struct svrsh *sh, const char *cmd, int i)
+{
+	char *line = strdup(cmd);
+	int rc = -1;
+
+	if (line && line_ok(line, strlen(line), i))
+		rc = batch_line(sh, line, "command", i);
+	free(line);
+	if (rc == 2) {
+		/* a -c command is one line: nothing can close its quote */
+		printf("%% Error: command %d opens a quoted value that it never closes\n", i);
+		fprintf(stderr, "svrsh: command %d failed: %s\n", i, cmd);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* -c, as often as given: the commands in order, as the lines of a file. */
+static int run_commands(struct svrsh *sh, char **cmds, int n)
+{
+	int failed = 0;
+	bool was_changed = n > 1 && candidate_changed(sh);
+
+	for (int i = 0; i < n; i++) {
+		int rc = run_command(sh, cmds[i], i + 1);
+
+		if (rc > 0)
+			break;
+		if (rc < 0) {
+			failed++;
+			if (sh->keep_going)
+				continue;
+			if (n > 1)
+				batch_undo(sh, was_changed, "the commands", i + 1);
+			break;
+		}
+	}
 	fflush(stdout);
 	return failed ? 1 : 0;
 }
@@ -267,7 +349,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: svrsh [--socket PATH] [-c COMMAND | -f FILE] [--echo] [--keep-going]\n"
 		   "\n"
-		   "  -c, --command CMD  run one command and exit\n"
+		   "  -c, --command CMD  run CMD and exit; several run in order\n"
 		   "  -f, --file FILE    run the commands of FILE (- for standard input)\n"
 		   "  -e, --echo         print each batch command after its prompt\n"
 		   "  -k, --keep-going   batch: run the remaining commands after a failure\n"
@@ -285,7 +367,9 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
 	};
 	struct svrsh sh = {0};
-	const char *command = NULL, *file = NULL, *sockopt = NULL;
+	const char *file = NULL, *sockopt = NULL;
+	char **commands = calloc((size_t)argc + 1, sizeof(char *));
+	int ncommands = 0;
 	struct passwd *pw;
 	char err[512];
 	int ch, rc;
@@ -293,7 +377,7 @@ int main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "c:f:ekS:Vh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			command = optarg;
+			commands[ncommands++] = optarg;
 			break;
 		case 'f':
 			file = optarg;
@@ -309,24 +393,28 @@ int main(int argc, char **argv)
 			break;
 		case 'V':
 			printf("svrsh (opensvr) %s\n", PACKAGE_VERSION);
+			free(commands);
 			return 0;
 		case 'h':
 			usage(stdout);
+			free(commands);
 			return 0;
 		default:
 			usage(stderr);
+			free(commands);
 			return 2;
 		}
 	}
-	if (optind != argc || (command && file)) {
+	if (!commands || optind != argc || (ncommands && file)) {
 		usage(stderr);
+		free(commands);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	sh.socket_path = strdup(mgmt_socket_path(sockopt));
 	pw = getpwuid(getuid());
 	sh.user = strdup(pw ? pw->pw_name : "unknown");
-	sh.batch = command || file || !isatty(STDIN_FILENO);
+	sh.batch = ncommands || file || !isatty(STDIN_FILENO);
 	sh.config_line = svrsh_config_line;
 
 	if (svrsh_connect(&sh, err, sizeof(err)) < 0) {
@@ -348,12 +436,8 @@ int main(int argc, char **argv)
 
 	if (sh.batch) {
 		cli_print_callback(sh.cli, print_batch);
-		if (command) {
-			char *line = strdup(command);
-
-			rc = !line_ok(line, strlen(line), 1) ||
-			     batch_line(&sh, line, "command", 1) < 0;
-			free(line);
+		if (ncommands) {
+			rc = run_commands(&sh, commands, ncommands);
 		} else if (file && strcmp(file, "-") != 0) {
 			FILE *in = fopen(file, "r");
 
@@ -377,6 +461,7 @@ out:
 	mgmt_close(sh.mc);
 	free(sh.socket_path);
 	free(sh.user);
+	free(commands);
 	free(sh.router);
 	free(sh.node);
 	free(sh.level);
