@@ -423,6 +423,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	sh.cli = cli_init();
+	/* libcli's privilege levels are not ours: svrd decides what a user
+	 * may do, so its "enable" would only pretend */
+	cli_unregister_command(sh.cli, "enable");
 	cli_set_context(sh.cli, &sh);
 	svrsh_update_prompt(&sh);
 	commands_register(&sh);

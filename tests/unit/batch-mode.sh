@@ -15,7 +15,7 @@ no() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; shift; for l in "$@"; do e
 # run CMD...: output in $out, exit status in $st
 run() { out=$("$SVRSH" "$@" 2>&1); st=$?; }
 unchanged() { run -c 'compare'; echo "$out" | grep -q "No differences"; }
-echo "1..8"
+echo "1..9"
 
 run -c 'set authority router R1 description "never closed'
 if [ "$st" -ne 0 ] && echo "$out" | grep -q "never closes" && unchanged; then
@@ -59,4 +59,9 @@ run --keep-going -f "$dir/half"
 if [ "$st" -ne 0 ] && "$SVRSH" -c 'compare' | grep -q "R2"; then
 	ok "--keep-going runs the rest and keeps what succeeded"
 else no "--keep-going: status $st" "$out" "$("$SVRSH" -c compare)"; fi
+# libcli's privilege levels are not svrsh's: no silent "enable"
+run -c 'enable'
+if [ "$st" -ne 0 ] && echo "$out" | grep -q 'unknown command "enable"'; then
+	ok "enable is not a command"
+else no "enable: status $st" "$out"; fi
 exit $failed
