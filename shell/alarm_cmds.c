@@ -91,6 +91,8 @@ static int cmd_show_alarms(struct cli_def *cli, const char *command, char **argv
 			  upper(json_get_str(a, "category", ""), cat, sizeof(cat)),
 			  json_get_str(a, "message", ""));
 	}
+	if (!json_len(list))
+		cli_print(cli, "No active alarms.");
 	pager_end(sh);
 	json_free(d);
 	return CLI_OK;
