@@ -137,12 +137,48 @@ static int cmd_validate(struct cli_def *cli, const char *command, char **argv, i
 	return simple_call(cli, "validate", NULL, "Candidate configuration validated");
 }
 
+/* When a pending commit confirmed rolls back (wall-clock ms), 0: none. */
+static int64_t confirm_deadline(struct svrsh *sh)
+{
+	struct json *st = svrsh_call_quiet(sh, "config-status", NULL);
+	int64_t dl = json_get_int(st, "confirm-deadline-ms", 0);
+
+	json_free(st);
+	return dl;
+}
+
+/* What a commit did: a new commit (that rolls back at its deadline unless
+ * confirmed), the confirmation of a pending one, or nothing. */
+static void commit_said(struct cli_def *cli, int64_t number, int64_t deadline, int64_t pending)
+{
+	char at[64];
+	time_t t = (time_t)(deadline / 1000);
+	struct tm tm;
+
+	if (number && deadline) {
+		localtime_r(&t, &tm);
+		strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S %Z", &tm);
+		cli_print(cli,
+			  "Configuration committed (commit %lld); it rolls back at %s unless "
+			  "another commit confirms it before",
+			  (long long)number, at);
+	} else if (number) {
+		cli_print(cli, "Configuration committed (commit %lld)%s", (long long)number,
+			  pending ? "; the pending commit confirmed is confirmed with it" : "");
+	} else if (pending && !deadline) {
+		cli_print(cli, "Commit confirmed: the configuration stays, no rollback is pending");
+	} else if (!deadline) {
+		cli_print(cli, "No changes to commit");
+	}
+}
+
 static int cmd_commit(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct svrsh *sh = svrsh_of(cli);
 	struct json *args = json_new_object(), *data;
 	bool force = false, check = false;
 	struct strbuf comment = STRBUF_INIT;
+	int64_t pending;
 
 	(void)command;
 	for (int i = 0; i < argc; i++) {
@@ -185,17 +221,12 @@ static int cmd_commit(struct cli_def *cli, const char *command, char **argv, int
 	}
 	json_set(args, "comment", json_new_str(strbuf_str(&comment)));
 	strbuf_free(&comment);
+	pending = confirm_deadline(sh);
 	data = svrsh_call(sh, "commit", args);
 	if (!data)
 		return CLI_ERROR;
-	if (json_get_int(data, "number", 0))
-		cli_print(cli, "Configuration committed (commit %lld)%s",
-			  (long long)json_get_int(data, "number", 0),
-			  json_get_int(data, "confirm-deadline-ms", 0)
-				  ? "; it rolls back unless confirmed by another commit"
-				  : "");
-	else if (json_get_int(data, "confirm-deadline-ms", 0) == 0)
-		cli_print(cli, "No changes to commit%s", "");
+	commit_said(cli, json_get_int(data, "number", 0),
+		    json_get_int(data, "confirm-deadline-ms", 0), pending);
 	json_free(data);
 	svrsh_refresh_status(sh);
 	return CLI_OK;

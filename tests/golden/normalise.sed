@@ -22,3 +22,5 @@ s/"time": [0-9][0-9]*/"time": EPOCH/
 s/^\([0-9][0-9]*  *\)[a-z_][a-z0-9_-]* \( *YYYY\)/\1admin\2/
 # times in the operational state (YANG date-and-time): "time": "2026-12-01T20:00:00Z"
 s/"time": "[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[^"]*"/"time": "DATE-AND-TIME"/
+# the deadline of a commit confirmed, in local time:  rolls back at 2026-12-01 20:50:00 UTC
+s/rolls back at YYYY-MM-DD HH:MM:SS [A-Z+0-9-]*/rolls back at YYYY-MM-DD HH:MM:SS TZ/
