@@ -223,7 +223,8 @@ static int check_lock(struct ds *ds, uint64_t session, struct ds_errs *e)
 {
 	if (ds->lock && ds->lock != session) {
 		ds_errs_add(e, false, NULL,
-			    "the configuration is locked by another session (configure exclusive)");
+			    "the configuration is locked by %s (configure exclusive)",
+			    ds->lock_holder[0] ? ds->lock_holder : "another session");
 		return -1;
 	}
 	return 0;
@@ -300,11 +301,11 @@ int ds_discard(struct ds *ds, uint64_t session, struct ds_errs *e)
 	return 0;
 }
 
-int ds_lock(struct ds *ds, uint64_t session, struct ds_errs *e)
+int ds_lock(struct ds *ds, uint64_t session, const char *holder, struct ds_errs *e)
 {
 	if (ds->lock && ds->lock != session) {
-		ds_errs_add(e, false, NULL,
-			    "the configuration is already locked by another session");
+		ds_errs_add(e, false, NULL, "the configuration is already locked by %s",
+			    ds->lock_holder[0] ? ds->lock_holder : "another session");
 		return -1;
 	}
 	if (ds->cand_dirty && ds_candidate_changed(ds)) {
@@ -314,6 +315,7 @@ int ds_lock(struct ds *ds, uint64_t session, struct ds_errs *e)
 		return -1;
 	}
 	ds->lock = session;
+	snprintf(ds->lock_holder, sizeof(ds->lock_holder), "%s", holder ? holder : "");
 	return 0;
 }
 

@@ -123,7 +123,9 @@ int ds_replace_candidate(struct ds *ds, uint64_t session, struct lyd_node *tree,
 /* Discard uncommitted changes. */
 int ds_discard(struct ds *ds, uint64_t session, struct ds_errs *e);
 
-int ds_lock(struct ds *ds, uint64_t session, struct ds_errs *e);
+/* holder: who the session is ("admin, pid 1234, since 20:45:01 UTC"),
+ * named in the errors the other sessions get; NULL: "another session". */
+int ds_lock(struct ds *ds, uint64_t session, const char *holder, struct ds_errs *e);
 void ds_unlock(struct ds *ds, uint64_t session); /* also when a session ends */
 
 /* Full validation of the candidate (the subscribers' checks included);

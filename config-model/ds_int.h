@@ -31,6 +31,7 @@ struct ds {
 	struct lyd_node *cand;
 	bool cand_dirty;	/* edited since the last commit/discard */
 	uint64_t lock;		/* session holding "configure exclusive", or 0 */
+	char lock_holder[128];	/* who that is, for the others' errors */
 	struct ds_commit *hist; /* newest first */
 	size_t nhist;
 	struct ds_sub subs[MAX_SUB];

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -244,6 +245,19 @@ static int op_edit(struct svrd *d, const struct mgmt_peer *peer, const struct js
 	return config_finish(&e, data, error);
 }
 
+/* Who a session is, for the errors of those its lock keeps out. */
+static const char *lock_holder(const struct mgmt_peer *peer, char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char at[32];
+
+	gmtime_r(&now, &tm);
+	strftime(at, sizeof(at), "%H:%M:%S UTC", &tm);
+	snprintf(buf, len, "%s (svrsh pid %d, since %s)", peer->user, (int)peer->pid, at);
+	return buf;
+}
+
 static int op_cli_config(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
 			 struct json **data, struct json **error)
 {
@@ -259,12 +273,13 @@ static int op_cli_config(struct svrd *d, const struct mgmt_peer *peer, const str
 	}
 	/* "configure exclusive": the lock, held until configuration mode ends */
 	if (strncmp(line + strspn(line, " \t"), "conf", 4) == 0 && strstr(line, " exclusive")) {
-		char w1[16], w2[16], extra[2];
+		char w1[16], w2[16], extra[2], holder[128];
 
 		if (sscanf(line, "%15s %15s %1s", w1, w2, extra) == 2 &&
 		    (strcmp(w1, "config") == 0 || strcmp(w1, "configure") == 0) &&
 		    strcmp(w2, "exclusive") == 0) {
-			if (ds_lock(d->ds, peer->id, &e) < 0)
+			if (ds_lock(d->ds, peer->id, lock_holder(peer, holder, sizeof(holder)),
+				    &e) < 0)
 				return config_finish(&e, data, error);
 			line = "configure";
 		}
@@ -391,11 +406,12 @@ static int op_lock(struct svrd *d, const struct mgmt_peer *peer, const struct js
 		   struct json **data, struct json **error)
 {
 	struct ds_errs e = {0};
+	char holder[128];
 
 	if (json_get_bool(args, "unlock", false))
 		ds_unlock(d->ds, peer->id);
 	else
-		ds_lock(d->ds, peer->id, &e);
+		ds_lock(d->ds, peer->id, lock_holder(peer, holder, sizeof(holder)), &e);
 	return config_finish(&e, data, error);
 }
 

@@ -375,9 +375,12 @@ Test(ds, exclusive_lock_keeps_other_sessions_out)
 {
 	struct ds_errs e = {0};
 
-	cr_assert_eq(ds_lock(ds, 7, &e), 0);
+	cr_assert_eq(ds_lock(ds, 7, "alice, pid 42", &e), 0);
 	cr_assert_eq(ds_set(ds, 8, "/opensvr:authority/name", "x", &e), -1);
-	cr_assert(strstr(e.v[0].msg, "locked") != NULL);
+	cr_assert(strstr(e.v[0].msg, "locked by alice, pid 42") != NULL, "%s", e.v[0].msg);
+	ds_errs_free(&e);
+	cr_assert_eq(ds_lock(ds, 8, NULL, &e), -1, "a second lock");
+	cr_assert(strstr(e.v[0].msg, "alice, pid 42") != NULL, "%s", e.v[0].msg);
 	ds_errs_free(&e);
 	cr_assert_eq(ds_set(ds, 7, "/opensvr:authority/name", "x", &e), 0);
 	ds_unlock(ds, 7);

@@ -306,7 +306,14 @@ Test(mgmt, configure_exclusive_locks_out_other_sessions)
 	cr_assert(json_get_bool(r, "ok", false));
 	json_free(r);
 	r = call(b, "{\"op\":\"cli-config\",\"args\":{\"line\":\"set authority name x\"}}");
-	cr_assert(strstr(json_get_str(json_get(r, "error"), "message", ""), "locked") != NULL);
+	{
+		/* it says who holds the lock: the user and their process */
+		const char *m = json_get_str(json_get(r, "error"), "message", "");
+		char pid[32];
+
+		snprintf(pid, sizeof(pid), "pid %d,", (int)getpid());
+		cr_assert(strstr(m, "locked by ") && strstr(m, pid), "%s", m);
+	}
 	json_free(r);
 	r = call(a, "{\"op\":\"cli-config\",\"args\":{\"line\":\"set authority name mine\"}}");
 	cr_assert(json_get_bool(r, "ok", false));
