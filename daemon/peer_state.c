@@ -154,6 +154,28 @@ bool pp_rejected(const struct peers *ps, int peer)
 	       strcmp(s.cert_verdict, "none") != 0;
 }
 
+void pp_peer_health(const struct peers *ps, int i, uint64_t mono, struct peer_health *h)
+{
+	const struct path *p = &ps->paths[i];
+	bool heard = false, long_up = false, bare = false;
+
+	memset(h, 0, sizeof(*h));
+	for (int k = i; k < ps->npaths && ps->paths[k].peer == p->peer; k++) {
+		const struct path *q = &ps->paths[k];
+
+		h->any_up |= q->bfd.state == BFD_UP;
+		h->any_was |= q->was_up;
+		heard |= q->kex_heard;
+		long_up |= q->bfd.state == BFD_UP && mono - q->bfd.up_since_ms >= ESKM_SILENCE_MS;
+		/* keyed, and the peer has been sending bare BFD (no tag, no
+		 * key exchange) for as long: it stopped speaking it */
+		bare |= q->bfd.state != BFD_UP && q->unauth_since && !q->unauth_kex &&
+			mono - q->unauth_since >= ESKM_SILENCE_MS && mono - q->unauth_last < 3000;
+	}
+	h->silent = ps->kex && ((long_up && !heard) || bare);
+	h->refused = pp_rejected(ps, p->peer);
+}
+
 /* Raise or clear the alarms of what the paths and peers show now. */
 void pp_evaluate_alarms(struct peers *ps)
 {
@@ -181,28 +203,15 @@ void pp_evaluate_alarms(struct peers *ps)
 	for (int i = 0; i < ps->npaths; i++) {
 		struct path *p = &ps->paths[i];
 		struct kex_peer_state s;
-		bool any_up = false, any_was = false, heard = false, long_up = false, bare = false;
+		struct peer_health h;
 
 		if (i > 0 && ps->paths[i - 1].peer == p->peer)
 			continue; /* once per peer */
-		for (int k = i; k < ps->npaths && ps->paths[k].peer == p->peer; k++) {
-			const struct path *q = &ps->paths[k];
-
-			any_up |= q->bfd.state == BFD_UP;
-			any_was |= q->was_up;
-			heard |= q->kex_heard;
-			long_up |= q->bfd.state == BFD_UP &&
-				   mono - q->bfd.up_since_ms >= ESKM_SILENCE_MS;
-			/* keyed, and the peer has been sending bare BFD (no tag, no
-			 * key exchange) for as long: it stopped speaking it */
-			bare |= q->bfd.state != BFD_UP && q->unauth_since && !q->unauth_kex &&
-				mono - q->unauth_since >= ESKM_SILENCE_MS &&
-				mono - q->unauth_last < 3000;
-		}
-		alarm_eval_peer_reachable(as, p->peer_name, any_up, any_was, now);
+		pp_peer_health(ps, i, mono, &h);
+		alarm_eval_peer_reachable(as, p->peer_name, h.any_up, h.any_was, now);
 		if (!ps->kex)
 			continue;
-		alarm_eval_peer_eskm(as, p->peer_name, (long_up && !heard) || bare, now);
+		alarm_eval_peer_eskm(as, p->peer_name, h.silent, now);
 		kex_peer_state(ps->kex, p->peer, &s);
 		alarm_eval_peer_cert(as, p->peer_name, s.cert_verdict, s.cert_detail,
 				     s.cert_not_after, now);

@@ -92,23 +92,43 @@ static int rekey_in(const struct peers *ps, struct lyd_node *o, const char *name
 	return st_seconds_until(o, name, ps->mkey_since_ms + ps->mkey_interval_ms, ev_now_ms());
 }
 
+/* Why the association cannot carry traffic, NULL when it can: what the
+ * peer's alarms say, from the same health (pp_peer_health). */
+static const char *down_reason(const struct peers *ps, const struct peer_health *h,
+			       const struct kex_peer_state *s)
+{
+	if (!ps->kex)
+		return "enhanced security key management is not running here";
+	if (h->refused)
+		return "its certificate was refused (invalid-certificate-behavior fail-hard)";
+	if (h->silent) /* its BFD comes bare, so ours is down too: this says why */
+		return "the peer does not speak enhanced security key management";
+	if (!h->any_up)
+		return "no path to it is up";
+	if (strcmp(s->status, "MKEY_EXCH_COMP") != 0)
+		return "the key exchange has not completed";
+	return NULL;
+}
+
 /* The security association with the peer of path i (its first path). */
 static int sa_state(const struct peers *ps, int i, struct lyd_node *router)
 {
 	const struct path *p = &ps->paths[i];
 	struct lyd_node *o = NULL;
 	struct kex_peer_state s;
-	bool up = false;
+	struct peer_health h;
+	const char *why;
 	int rc = 0;
 
-	for (int k = i; k < ps->npaths && ps->paths[k].peer == p->peer; k++)
-		up |= ps->paths[k].bfd.state == BFD_UP;
 	if (lyd_new_list(router, NULL, "security-association", 0, &o, p->peer_name) != LY_SUCCESS)
 		return -1;
 	peer_state_of(ps, p->peer, &s);
+	pp_peer_health(ps, i, ev_now_ms(), &h);
+	why = down_reason(ps, &h, &s);
 	rc |= st_leaf(o, "peer-id", "%s", ps->kex ? kex_peer_pcn(ps->kex, p->peer) : "");
-	rc |= st_leaf(o, "state", "%s",
-		      up && strcmp(s.status, "MKEY_EXCH_COMP") == 0 ? "up" : "down");
+	rc |= st_leaf(o, "state", "%s", why ? "down" : "up");
+	if (why)
+		rc |= st_leaf(o, "state-reason", "%s", why);
 	rc |= verdict_leaf(o, "peer-certificate", s.cert_verdict);
 	rc |= st_leaf(o, "certificate-authority", "%s",
 		      s.chained	       ? "trusted-ca"

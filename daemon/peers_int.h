@@ -115,6 +115,15 @@ void pp_teardown(struct peers *ps);
  * (pp_flush_kex takes them with its messages); ev NULL: forget all. */
 void pp_push_keys(struct peers *ps);
 
+/* peer_state.c: how a peer is, from its paths (first path i), which
+ * its alarms and its security association both say: a path up now or
+ * once, silent (BFD up for long with no key exchange, or bare BFD while
+ * keyed: it does not speak key management), refused under fail-hard. */
+struct peer_health {
+	bool any_up, any_was, silent, refused;
+};
+void pp_peer_health(const struct peers *ps, int i, uint64_t mono, struct peer_health *h);
+
 /* peer_yang.c: their operational state, filled in get-state's tree */
 int pp_register_state(struct peers *ps);
 void pp_keys_gone(struct peers *ps);

@@ -241,8 +241,12 @@ static void sa_detail(struct cli_def *cli, const struct json *sa)
 	char words[64], in[64];
 
 	cli_print(cli, "Peer Name: %s", json_get_str(sa, "peer-name", "?"));
-	cli_print(cli, "State: %s",
-		  strcmp(json_get_str(sa, "state", ""), "up") == 0 ? "UP" : "DOWN");
+	if (strcmp(json_get_str(sa, "state", ""), "up") == 0)
+		cli_print(cli, "State: UP");
+	else if (json_get(sa, "state-reason"))
+		cli_print(cli, "State: DOWN (%s)", json_get_str(sa, "state-reason", ""));
+	else
+		cli_print(cli, "State: DOWN");
 	cli_print(cli, "Peer Certificate: %s",
 		  strcmp(cert, "valid") == 0 ? "Valid" : state_words(cert, words, sizeof(words)));
 	cli_print(cli, "Public Key: %s",

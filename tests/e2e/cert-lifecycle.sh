@@ -228,6 +228,10 @@ lab_until 10 routerA 'show alarms' "CRITICAL .*Peer routerB certificate is revok
 	fail "fail-hard: the revocation was not read: $(sh_ routerA 'show alarms')"
 lab_until 5 routerA 'show sessions' "routerB" 0 ||
 	fail "fail-hard: the session with a revoked peer stayed: $(sh_ routerA 'show sessions')"
+sa=$(sh_ routerA 'show security security-associations routerB detail')
+echo "$sa" | grep -q "^State: DOWN (its certificate was refused" ||
+	fail "fail-hard: the association of a revoked peer: $sa"
+echo "$sa" | grep -q "^Peer Certificate: Revoked$" || fail "fail-hard: the certificate verdict: $sa"
 # routerA still routes the service to routerB: its packets are dropped,
 # never passed in clear (a control ping from routerA, which is not the
 # LAN's traffic, shows in clear once the marker would have)
@@ -269,10 +273,16 @@ batch_ routerB 'set authority enhanced-security-key-management false
 commit' >/dev/null || fail "turning key management off on routerB"
 lab_until 20 routerA 'show alarms' "CRITICAL .*Peering with routerB failed: the peer does not speak enhanced security key management" 1 ||
 	fail "no alarm for a peer without key management: $(sh_ routerA 'show alarms')"
+# the security association says what the alarm says
+sa=$(sh_ routerA 'show security security-associations routerB detail')
+echo "$sa" | grep -q "^State: DOWN (the peer does not speak enhanced security key management)$" ||
+	fail "the association of a peer without key management: $sa"
 batch_ routerB 'set authority enhanced-security-key-management true
 commit' >/dev/null || fail "turning key management on again on routerB"
 lab_until 20 routerA 'show alarms' "does not speak" 0 ||
 	fail "the key management alarm did not clear: $(sh_ routerA 'show alarms')"
 lab_until 20 routerA 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 	fail "not complete after key management came back"
+lab_until 10 routerA 'show security security-associations routerB detail' "^State: UP$" 1 ||
+	fail "the association did not come back up: $(sh_ routerA 'show security security-associations routerB detail')"
 echo "PASS"
