@@ -82,8 +82,8 @@ void commands_register(struct svrsh *sh)
 {
 	struct cli_command *show;
 
-	show = cli_register_command(sh->cli, NULL, "show", NULL, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-				    "Show operational state");
+	show = cli_register_command(sh->cli, NULL, "show", config_show_level,
+				    PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Show operational state");
 	cli_register_command(sh->cli, show, "version", cmd_show_version, PRIVILEGE_UNPRIVILEGED,
 			     MODE_ANY, "Software versions of this router node");
 	cli_register_command(sh->cli, show, "state", cmd_show_state, PRIVILEGE_UNPRIVILEGED,

@@ -395,6 +395,43 @@ static int cmd_level(struct cli_def *cli, const char *command, char **argv, int 
 	return forward(cli, command, argv, argc);
 }
 
+int config_show_level(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *st, *args;
+	const char *where;
+	int rc;
+
+	if (argc) {
+		/* as libcli says it of any other unknown command */
+		struct strbuf line = STRBUF_INIT;
+
+		strbuf_adds(&line, command);
+		for (int i = 0; i < argc; i++)
+			strbuf_addf(&line, " %s", argv[i]);
+		cli_error(cli, "%% Error: unknown command \"%s\"", strbuf_str(&line));
+		strbuf_free(&line);
+		return CLI_ERROR;
+	}
+	if (!sh->config_mode) {
+		cli_error(cli, "%% Error: %s what? (show ? lists what it shows)", command);
+		return CLI_ERROR;
+	}
+	st = svrsh_call(sh, "config-status", NULL);
+	if (!st)
+		return CLI_ERROR;
+	where = json_get_str(st, "where", "");
+	args = json_new_object();
+	json_set(args, "datastore", json_new_str("candidate"));
+	if (*where)
+		json_set(args, "path", json_new_str(where));
+	if (sh->display_json)
+		json_set(args, "format", json_new_str("json"));
+	rc = call_print_text(cli, "get-config", args);
+	json_free(st);
+	return rc;
+}
+
 static int cmd_where(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct json *st = svrsh_call(svrsh_of(cli), "config-status", NULL);

@@ -150,6 +150,9 @@ void svrsh_refresh_status(struct svrsh *sh);
 struct cli_command;
 /* config_cmds.c: show config, compare, commit, ... */
 void config_commands_register(struct svrsh *sh, struct cli_command *show);
+/* "show" alone: in configuration mode, the candidate at the current
+ * level (as Junos does); elsewhere an error that says what to add. */
+int config_show_level(struct cli_def *cli, const char *command, char **argv, int argc);
 /* alarm_cmds.c */
 void alarm_commands_register(struct svrsh *sh, struct cli_command *show);
 
