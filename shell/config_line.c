@@ -72,10 +72,16 @@ enum line_kind svrsh_classify(struct svrsh *sh, const char *line, char *cands, s
 static void update_state(struct svrsh *sh, const struct json *data)
 {
 	const char *level = json_get_str(data, "level", NULL);
+	bool was_config = sh->config_mode;
 
 	sh->changed = json_get_bool(data, "candidate-changed", sh->changed);
 	if (json_get(data, "config-mode"))
 		sh->config_mode = json_get_bool(data, "config-mode", false);
+	if (was_config && !sh->config_mode && sh->changed && !sh->batch)
+		/* at a terminal, leaving changes behind is worth a word; a batch
+		 * goes on to commit them or not as its file says */
+		cli_print(sh->cli, "The candidate has uncommitted changes: commit them, or "
+				   "restore config running to drop them");
 	if (level) {
 		free(sh->level);
 		sh->level = strdup(level);
