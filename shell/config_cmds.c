@@ -364,13 +364,32 @@ static int cmd_set(struct cli_def *cli, const char *command, char **argv, int ar
 	return forward(cli, "set", argv, argc);
 }
 
+/* Is there something at the words of a delete in the candidate?  (true
+ * when svrd cannot say: the delete itself will) */
+static bool delete_target_exists(struct svrsh *sh, char **argv, int argc)
+{
+	struct json *args = json_new_object(), *d;
+	struct strbuf path = STRBUF_INIT;
+
+	for (int i = 0; i < argc; i++)
+		strbuf_addf(&path, "%s%s", i ? " " : "", argv[i]);
+	json_set(args, "datastore", json_new_str("candidate"));
+	json_set(args, "path", json_new_str(strbuf_str(&path)));
+	strbuf_free(&path);
+	d = svrsh_call_quiet(sh, "get-config", args);
+	json_free(d);
+	return d != NULL;
+}
+
 static int cmd_delete(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct svrsh *sh = svrsh_of(cli);
 
 	(void)command;
-	/* a whole entry goes only when the operator says so */
-	if (argc >= 2 && strcmp(argv[argc - 1], "force") != 0 &&
+	/* a whole entry goes only when the operator says so; nothing there
+	 * is said by svrd's error at once, without the question */
+	if (argc >= 2 && strcmp(argv[argc - 1], "force") != 0 && !sh->batch &&
+	    delete_target_exists(sh, argv, argc) &&
 	    !svrsh_confirm(sh, "Are you sure you want to delete it?")) {
 		cli_print(cli, "Delete aborted");
 		return CLI_OK;
