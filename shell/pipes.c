@@ -1,6 +1,8 @@
 /* DOC: pipes and the pager
  *
- * "| include RE" and "| exclude RE" are libcli's own filters.  "| count",
+ * "| include RE" and "| exclude RE" are libcli's own filters; "| match
+ * RE" and "| except RE" are Junos's names for them (POSIX extended
+ * expressions, as Junos takes them, not case-sensitive).  "| count",
  * "| no-more" and "| display json" are ours: libcli's count writes past the
  * print callback (so batch output lost it), no-more switches the pager off
  * for one command, and display json makes the show commands print the
@@ -12,6 +14,7 @@
 #include "config.h"
 
 #include <libcli.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +82,68 @@ static int nomore_init(struct cli_def *cli, int argc, char **argv, struct cli_fi
 	return CLI_OK;
 }
 
+struct re_filter {
+	regex_t re;
+	bool keep; /* match: keep what matches; except: drop it */
+};
+
+static int re_filter(struct cli_def *cli, const char *line, void *data)
+{
+	struct re_filter *f = data;
+	bool hit;
+
+	(void)cli;
+	if (!line) {
+		regfree(&f->re);
+		free(f);
+		return CLI_OK;
+	}
+	hit = regexec(&f->re, line, 0, NULL, 0) == 0;
+	return hit == f->keep ? CLI_OK : CLI_ERROR;
+}
+
+/* match and except: the expression is the words after the filter's name. */
+static int re_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt, bool keep)
+{
+	const char *name = keep ? "match" : "except";
+	int first = argc && strcmp(argv[0], name) == 0, rc;
+	struct re_filter *f;
+	char expr[512] = "", err[160];
+	size_t n = 0;
+
+	for (int i = first; i < argc && n < sizeof(expr); i++)
+		n += (size_t)snprintf(expr + n, sizeof(expr) - n, "%s%s", i > first ? " " : "",
+				      argv[i]);
+	if (!*expr) {
+		cli_error(cli, "%% Error: %s needs a regular expression (| %s TEXT)", name, name);
+		return CLI_ERROR;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return CLI_ERROR;
+	if ((rc = regcomp(&f->re, expr, REG_EXTENDED | REG_ICASE | REG_NOSUB)) != 0) {
+		regerror(rc, &f->re, err, sizeof(err));
+		cli_error(cli, "%% Error: %s: '%s' is not a regular expression: %s", name, expr,
+			  err);
+		free(f);
+		return CLI_ERROR;
+	}
+	f->keep = keep;
+	filt->filter = re_filter;
+	filt->data = f;
+	return CLI_OK;
+}
+
+static int match_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt)
+{
+	return re_init(cli, argc, argv, filt, true);
+}
+
+static int except_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt)
+{
+	return re_init(cli, argc, argv, filt, false);
+}
+
 static int display_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt)
 {
 	if (argc < 1 || strcmp(argv[argc - 1], "json") != 0 ||
@@ -101,6 +166,19 @@ void pipes_register(struct svrsh *sh)
 			    MODE_ANY, "Count the lines of output");
 	cli_register_filter(sh->cli, "no-more", nomore_init, pass_filter, PRIVILEGE_UNPRIVILEGED,
 			    MODE_ANY, "Do not page the output");
+	c = cli_register_filter(sh->cli, "match", match_init, re_filter, PRIVILEGE_UNPRIVILEGED,
+				MODE_ANY, "Only the lines that match a regular expression (Junos)");
+	if (c)
+		cli_register_optarg(c, "expression", CLI_CMD_ARGUMENT | CLI_CMD_REMAINDER_OF_LINE,
+				    PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Regular expression", NULL,
+				    NULL, NULL);
+	c = cli_register_filter(sh->cli, "except", except_init, re_filter, PRIVILEGE_UNPRIVILEGED,
+				MODE_ANY,
+				"The lines that do not match a regular expression (Junos)");
+	if (c)
+		cli_register_optarg(c, "expression", CLI_CMD_ARGUMENT | CLI_CMD_REMAINDER_OF_LINE,
+				    PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Regular expression", NULL,
+				    NULL, NULL);
 	c = cli_register_filter(sh->cli, "display", display_init, pass_filter,
 				PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 				"display json: the YANG-modelled data behind the output");
