@@ -471,11 +471,10 @@ static int cmd_do(struct cli_def *cli, const char *command, char **argv, int arg
 	struct strbuf line = STRBUF_INIT;
 	int rc;
 
-	(void)command;
 	for (int i = 0; i < argc; i++)
 		strbuf_addf(&line, "%s%s", i ? " " : "", argv[i]);
 	if (!line.len) {
-		cli_error(cli, "%% Error: do COMMAND: which operational command?");
+		cli_error(cli, "%% Error: %s COMMAND: which operational command?", command);
 		return CLI_ERROR;
 	}
 	rc = cli_run_command(cli, strbuf_str(&line));
@@ -508,6 +507,8 @@ void config_commands_register(struct svrsh *sh, struct cli_command *show)
 			     "Print the current level as a command");
 	cli_register_command(cli, NULL, "do", cmd_do, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "do COMMAND: run an operational command from configuration mode");
+	cli_register_command(cli, NULL, "run", cmd_do, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "run COMMAND: as do (Junos's name)");
 
 	c = cli_register_command(cli, show, "config", cmd_show_config, PRIVILEGE_UNPRIVILEGED,
 				 MODE_ANY, "Configuration: running | candidate [verbose] [flat]");

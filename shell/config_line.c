@@ -20,8 +20,9 @@
 
 /* Words that are commands of the shell, never configuration. */
 static const char *const shell_words[] = {
-	"show", "compare", "validate", "commit", "rollback", "restore", "export",   "import",
-	"quit", "logout",  "history",  "help",	 "do",	     "where",	"security", "reload",
+	"show",	  "compare", "validate", "commit", "rollback", "restore",
+	"export", "import",  "quit",	 "logout", "history",  "help",
+	"do",	  "where",   "security", "reload", "run",
 };
 
 /* Where a batch line goes: the shell's own commands, or svrd's
