@@ -204,3 +204,42 @@ void print_json(struct cli_def *cli, const struct json *data)
 	print_text(cli, text ? text : "{}");
 	free(text);
 }
+
+/* The command of full name words ("show security") in cli's tree. */
+static struct cli_command *command_named(struct cli_def *cli, const char *words)
+{
+	struct cli_command *c = cli->commands, *hit = NULL;
+	const char *w = words;
+
+	while (*w) {
+		size_t n = strcspn(w, " ");
+
+		for (hit = NULL; c; c = c->next)
+			if (strlen(c->command) == n && strncmp(c->command, w, n) == 0)
+				break;
+		if (!(hit = c))
+			return NULL;
+		w += n + strspn(w + n, " ");
+		c = hit->children;
+	}
+	return hit;
+}
+
+int render_needs_more(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct cli_command *c = command_named(cli, command);
+	struct strbuf sb = STRBUF_INIT;
+
+	if (argc) {
+		cli_error(cli, "%% Error: unknown command \"%s %s\"", command, argv[0]);
+		return CLI_ERROR;
+	}
+	for (struct cli_command *k = c ? c->children : NULL; k; k = k->next)
+		if ((k->mode == MODE_ANY || k->mode == cli->mode) &&
+		    k->command_type != CLI_FILTER_COMMAND)
+			strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", k->command);
+	cli_error(cli, "%% Error: %s needs one of: %s", command,
+		  sb.len ? strbuf_str(&sb) : "(nothing here)");
+	strbuf_free(&sb);
+	return CLI_ERROR;
+}

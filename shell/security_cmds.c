@@ -391,15 +391,15 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_command *peers, *sec, *mk;
 
-	peers = cli_register_command(sh->cli, show, "peers", NULL, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-				     "Peers of this router");
+	peers = cli_register_command(sh->cli, show, "peers", render_needs_more,
+				     PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Peers of this router");
 	cli_register_command(sh->cli, peers, "security", cmd_show_peers_security,
 			     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "Key exchange state of every peer path");
 	{
-		struct cli_command *ss = cli_register_command(sh->cli, show, "security", NULL,
-							      PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-							      "Security state of this node");
+		struct cli_command *ss = cli_register_command(
+			sh->cli, show, "security", render_needs_more, PRIVILEGE_UNPRIVILEGED,
+			MODE_ANY, "Security state of this node");
 
 		cli_register_command(sh->cli, ss, "key-status", cmd_show_key_status,
 				     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
@@ -409,27 +409,28 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show)
 				     "Security associations: [PEER [detail]]");
 	}
 	{
-		struct cli_command *rl =
-			cli_register_command(sh->cli, NULL, "reload", NULL, PRIVILEGE_UNPRIVILEGED,
-					     MODE_EXEC, "Read something again");
+		struct cli_command *rl = cli_register_command(
+			sh->cli, NULL, "reload", render_needs_more, PRIVILEGE_UNPRIVILEGED,
+			MODE_EXEC, "Read something again");
 		struct cli_command *lo =
-			cli_register_command(sh->cli, rl, "local", NULL, PRIVILEGE_UNPRIVILEGED,
-					     MODE_EXEC, "This node's own");
+			cli_register_command(sh->cli, rl, "local", render_needs_more,
+					     PRIVILEGE_UNPRIVILEGED, MODE_EXEC, "This node's own");
 
 		cli_register_command(
 			sh->cli, lo, "certificates", cmd_reload_certs, PRIVILEGE_UNPRIVILEGED,
 			MODE_EXEC,
 			"Read this node's certificate again and redo every key exchange");
 	}
-	sec = cli_register_command(sh->cli, NULL, "security", NULL, PRIVILEGE_UNPRIVILEGED,
-				   MODE_ANY, "Security operations");
-	mk = cli_register_command(sh->cli, sec, "metadata-key", NULL, PRIVILEGE_UNPRIVILEGED,
-				  MODE_ANY, "The metadata key of this router");
+	sec = cli_register_command(sh->cli, NULL, "security", render_needs_more,
+				   PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Security operations");
+	mk = cli_register_command(sh->cli, sec, "metadata-key", render_needs_more,
+				  PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+				  "The metadata key of this router");
 	cli_register_command(sh->cli, mk, "regenerate", cmd_regenerate, PRIVILEGE_UNPRIVILEGED,
 			     MODE_ANY,
 			     "Make a new metadata key (index + 1) and send it to every peer");
-	mk = cli_register_command(sh->cli, sec, "peer-key", NULL, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-				  "The peer keys of this router");
+	mk = cli_register_command(sh->cli, sec, "peer-key", render_needs_more,
+				  PRIVILEGE_UNPRIVILEGED, MODE_ANY, "The peer keys of this router");
 	cli_register_command(sh->cli, mk, "rekey", cmd_peer_rekey, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "Renew the peer key with every peer now, then the metadata key");
 	cli_register_command(sh->cli, mk, "accept", cmd_peer_accept, PRIVILEGE_UNPRIVILEGED,

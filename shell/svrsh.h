@@ -119,6 +119,10 @@ int render_fetch(struct cli_def *cli, const char *op, struct json **out);
  * an empty one when there is none) is printed and *out is NULL.  CLI_ERROR when it failed. */
 int render_state(struct cli_def *cli, const char *part, bool of_node, bool list, struct json **out,
 		 const struct json **router, const struct json **node);
+/* The callback of a command that only leads to others ("show security"):
+ * an error listing what may follow, rather than libcli's "incomplete
+ * command". */
+int render_needs_more(struct cli_def *cli, const char *command, char **argv, int argc);
 /* A leaf of the state: 64-bit numbers come as strings (RFC 7951). */
 uint64_t state_u64(const struct json *o, const char *key, uint64_t def);
 bool state_bool(const struct json *o, const char *key);
