@@ -342,6 +342,11 @@ static int run_interactive(struct svrsh *sh)
 	/* cli_loop closes the descriptor it is given. */
 	cli_loop(sh->cli, fd);
 	tty_raw_end();
+	/* the shared candidate outlives the session: say what is left in it */
+	svrsh_refresh_status(sh);
+	if (sh->changed)
+		printf("The candidate still has uncommitted changes; they stay in svrd for the "
+		       "next session (compare config shows them)\n");
 	return 0;
 }
 
