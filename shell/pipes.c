@@ -209,7 +209,7 @@ int pager_rows(void)
 void pager_begin(struct svrsh *sh)
 {
 	sh->pager_lines = 0;
-	sh->pager_quit = false;
+	sh->pager_quit = sh->pager_all = sh->pager_seeking = false;
 	sh->pager_rows = sh->batch ? 0 : pager_rows();
 }
 
@@ -218,33 +218,101 @@ void pager_begin(struct svrsh *sh)
 void pager_end(struct svrsh *sh)
 {
 	sh->pager_rows = 0;
-	sh->pager_quit = false;
+	sh->pager_quit = sh->pager_all = sh->pager_seeking = false;
+	/* the expression stays for the next output's "/" Enter */
 }
 
 /* Called before each terminal line: false when the line must be dropped. */
-bool pager_allow(struct svrsh *sh)
+/* "/" at --More--: the expression typed after it (Enter ends it, an empty
+ * one searches again for the last), compiled into sh->pager_find. */
+static void read_search(struct svrsh *sh)
+{
+	char expr[128];
+	size_t n = 0;
+	char c;
+
+	dprintf(STDOUT_FILENO, "/");
+	while (read(STDIN_FILENO, &c, 1) == 1 && c != '\r' && c != '\n') {
+		if (c == 3) { /* Ctrl-C: no search */
+			n = 0;
+			break;
+		}
+		if ((c == 127 || c == 8) && n) {
+			n--;
+			dprintf(STDOUT_FILENO, "\b \b");
+		} else if (c >= ' ' && n + 1 < sizeof(expr)) {
+			expr[n++] = c;
+			dprintf(STDOUT_FILENO, "%c", c);
+		}
+	}
+	expr[n] = '\0';
+	dprintf(STDOUT_FILENO, "\r%*s\r", (int)n + 1, "");
+	if (!n && sh->pager_find)
+		return; /* the last expression again */
+	if (sh->pager_find) {
+		regfree(sh->pager_find);
+		free(sh->pager_find);
+		sh->pager_find = NULL;
+	}
+	if (n && (sh->pager_find = malloc(sizeof(regex_t))) &&
+	    regcomp(sh->pager_find, expr, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
+		free(sh->pager_find);
+		sh->pager_find = NULL;
+		dprintf(STDOUT_FILENO, "(not a regular expression: %s)\r\n", expr);
+	}
+}
+
+/* --More--: space a page, Enter a line, q the rest dropped, G the rest
+ * without stopping, /RE the lines up to the next that matches skipped. */
+static bool pager_ask(struct svrsh *sh)
 {
 	char c = 0;
 
-	if (sh->batch || sh->no_more || sh->pager_rows <= 2)
-		return true;
-	if (sh->pager_quit)
-		return false;
-	if (sh->pager_lines < sh->pager_rows - 1) {
-		sh->pager_lines++;
-		return true;
-	}
 	dprintf(STDOUT_FILENO, "--More--");
-	while (read(STDIN_FILENO, &c, 1) == 1) {
-		if (c == ' ' || c == '\r' || c == '\n' || c == 'q' || c == 'Q' || c == 3)
+	while (read(STDIN_FILENO, &c, 1) == 1)
+		if (strchr(" \r\nqQG/", c) || c == 3)
 			break;
-	}
 	dprintf(STDOUT_FILENO, "\r        \r");
 	if (c == 'q' || c == 'Q' || c == 3) {
 		sh->pager_quit = true;
 		return false;
 	}
-	/* space: a whole page more; Enter: one line */
-	sh->pager_lines = c == ' ' ? 1 : sh->pager_rows - 1;
+	sh->pager_all = c == 'G';
+	sh->pager_seeking = c == '/';
+	if (c == '/')
+		read_search(sh);
+	/* space: a whole page more; Enter: one line (counted as this one) */
+	sh->pager_lines = c == ' ' ? 0 : sh->pager_rows - 2;
 	return true;
+}
+
+bool pager_allow(struct svrsh *sh, const char *line)
+{
+	if (sh->batch || sh->no_more || sh->pager_all || sh->pager_rows <= 2)
+		return true;
+	if (sh->pager_quit)
+		return false;
+	if (!sh->pager_seeking && sh->pager_lines >= sh->pager_rows - 1 && !pager_ask(sh))
+		return false;
+	if (sh->pager_all)
+		return true;
+	if (sh->pager_seeking) {
+		if (!sh->pager_find || !line || regexec(sh->pager_find, line, 0, NULL, 0) != 0)
+			return false; /* skipped on the way to a match */
+		sh->pager_seeking = false;
+		sh->pager_lines = 1;
+		dprintf(STDOUT_FILENO, "...skipping\r\n");
+		return true;
+	}
+	sh->pager_lines++;
+	return true;
+}
+
+void pager_free(struct svrsh *sh)
+{
+	if (sh && sh->pager_find) {
+		regfree(sh->pager_find);
+		free(sh->pager_find);
+		sh->pager_find = NULL;
+	}
 }

@@ -73,7 +73,8 @@ static void print_tty(struct cli_def *cli, const char *line)
 	char *clean = svrsh_clean(line);
 	const char *out = translate(clean ? clean : "", buf, sizeof(buf));
 
-	if (pager_allow(svrsh_of(cli)) && sock_write_all(STDOUT_FILENO, out, strlen(out)) == 0)
+	if (pager_allow(svrsh_of(cli), line) &&
+	    sock_write_all(STDOUT_FILENO, out, strlen(out)) == 0)
 		sock_write_all(STDOUT_FILENO, "\r\n", 2);
 	free(clean);
 }
@@ -470,6 +471,7 @@ out:
 	free(sh.socket_path);
 	free(sh.user);
 	free(commands);
+	pager_free(&sh);
 	free(sh.router);
 	free(sh.node);
 	free(sh.level);

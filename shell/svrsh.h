@@ -43,6 +43,9 @@ struct svrsh {
 	bool display_json;	  /* "| display json" on this command */
 	int pager_lines, pager_rows;
 	bool pager_quit;
+	bool pager_all;	    /* G at --More--: the rest without stopping */
+	bool pager_seeking; /* / at --More--: skipping to a line that matches */
+	void *pager_find;   /* that expression (a regex_t) */
 	uint64_t cmd_start_ms;
 	/* carries out a configuration line (config_line.c's
 	 * svrsh_config_line): how the schema's commands reach it */
@@ -88,7 +91,10 @@ void pipes_register(struct svrsh *sh);
 int pager_rows(void);
 /* Every command that may print a lot calls this first. */
 void pager_begin(struct svrsh *sh);
-bool pager_allow(struct svrsh *sh);
+/* Whether line (what the print callback is about to write) is shown:
+ * the pager's --More-- and its keys (pipes.c). */
+bool pager_allow(struct svrsh *sh, const char *line);
+void pager_free(struct svrsh *sh);
 void pager_end(struct svrsh *sh);
 
 /* ---- render.c: the frame every show command shares (seed layout) ---- */
