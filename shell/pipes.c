@@ -9,7 +9,8 @@
  * YANG-modelled data behind them instead of text.  The pager lives in the
  * terminal print callback: it counts lines against the terminal's real size
  * and stops at --More-- (space: a page, Enter: a line, q: the rest is
- * dropped).  Batch mode never pages.
+ * dropped, G: the rest without stopping, /RE: skip to a line that
+ * matches).  Batch mode never pages.
  */
 #include "config.h"
 
