@@ -267,6 +267,13 @@ static int cmd_rollback(struct cli_def *cli, const char *command, char **argv, i
 	long n;
 
 	(void)command;
+	if (argc == 1 && strcmp(argv[0], "0") == 0) {
+		/* Junos counts back from now; these are the history's numbers */
+		cli_error(cli, "%% Error: rollback takes a commit number from show config history "
+			       "(1 is the first commit, not the last); to drop uncommitted changes "
+			       "as Junos's rollback 0 does: restore config running");
+		return CLI_ERROR;
+	}
 	if (argc != 1 || (n = strtol(argv[0], &end, 10)) <= 0 || *end) {
 		cli_error(cli, "%% Error: rollback needs a commit number (show config history)");
 		return CLI_ERROR;
