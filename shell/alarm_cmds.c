@@ -125,8 +125,12 @@ static int cmd_show_alarm_id(struct cli_def *cli, const char *command, char **ar
 	struct json *d;
 	bool json = sh->display_json;
 
+	const char *id = cli_get_optarg_value(cli, "alarm-id", NULL);
+
 	(void)command;
-	if (argc != 1) {
+	if (argc == 1 && !id)
+		id = argv[0];
+	if (!id || argc > 1) {
 		cli_error(cli, "%% Error: show alarms id ID (NODE:N, see show alarms)");
 		return CLI_ERROR;
 	}
@@ -139,17 +143,17 @@ static int cmd_show_alarm_id(struct cli_def *cli, const char *command, char **ar
 	for (size_t i = 0; i < json_len(list); i++) {
 		const struct json *a = json_at(list, i);
 
-		if (strcmp(json_get_str(a, "id", ""), argv[0]) != 0)
+		if (strcmp(json_get_str(a, "id", ""), id) != 0)
 			continue;
 		if (json)
 			print_json(cli, a);
 		else
-			alarm_detail(cli, argv[0], a);
+			alarm_detail(cli, id, a);
 		json_free(d);
 		return CLI_OK;
 	}
 	json_free(d);
-	cli_error(cli, "%% Error: no active alarm %s (show alarms lists them)", argv[0]);
+	cli_error(cli, "%% Error: no active alarm %s (show alarms lists them)", id);
 	return CLI_ERROR;
 }
 
@@ -190,14 +194,25 @@ static int cmd_show_events(struct cli_def *cli, const char *command, char **argv
 	return CLI_OK;
 }
 
+static int complete_alarm_id(struct cli_def *cli, const char *name, const char *word,
+			     struct cli_comphelp *ch)
+{
+	(void)name;
+	return state_complete(cli, "alarm", "id", word, ch);
+}
+
 void alarm_commands_register(struct svrsh *sh, struct cli_command *show)
 {
-	struct cli_command *al;
+	struct cli_command *al, *id;
 
 	al = cli_register_command(sh->cli, show, "alarms", cmd_show_alarms, PRIVILEGE_UNPRIVILEGED,
 				  MODE_ANY, "Active alarms of this node");
-	cli_register_command(sh->cli, al, "id", cmd_show_alarm_id, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			     "One alarm in detail: id NODE:N");
+	id = cli_register_command(sh->cli, al, "id", cmd_show_alarm_id, PRIVILEGE_UNPRIVILEGED,
+				  MODE_ANY, "One alarm in detail: id NODE:N");
+	if (id)
+		cli_register_optarg(id, "alarm-id", CLI_CMD_ARGUMENT, PRIVILEGE_UNPRIVILEGED,
+				    MODE_ANY, "An active alarm, NODE:N (TAB: the active ones)",
+				    complete_alarm_id, NULL, NULL);
 	cli_register_command(sh->cli, show, "events", cmd_show_events, PRIVILEGE_UNPRIVILEGED,
 			     MODE_ANY, "Alarms raised and cleared, oldest first");
 }

@@ -243,3 +243,28 @@ int render_needs_more(struct cli_def *cli, const char *command, char **argv, int
 	strbuf_free(&sb);
 	return CLI_ERROR;
 }
+
+int state_complete(struct cli_def *cli, const char *list, const char *key, const char *word,
+		   struct cli_comphelp *ch)
+{
+	struct json *d = svrsh_call_quiet(svrsh_of(cli), "get-state", NULL);
+	const struct json *top = json_get(json_get(d, "state"), "opensvr:authority-state");
+	const struct json *items = json_get(json_at(json_get(top, "router"), 0), list);
+	size_t wl = word ? strlen(word) : 0;
+
+	for (size_t i = 0; i < json_len(items); i++) {
+		const char *v = json_get_str(json_at(items, i), key, NULL);
+
+		/* once each (a peer has several paths); nothing a terminal acts on */
+		if (v && strncmp(v, word ? word : "", wl) == 0 && svrsh_is_clean(v)) {
+			bool seen = false;
+
+			for (int k = 0; k < ch->num_entries && !seen; k++)
+				seen = strcmp(ch->entries[k], v) == 0;
+			if (!seen)
+				cli_add_comphelp_entry(ch, v);
+		}
+	}
+	json_free(d);
+	return CLI_OK;
+}

@@ -129,6 +129,11 @@ int render_state(struct cli_def *cli, const char *part, bool of_node, bool list,
  * an error listing what may follow, rather than libcli's "incomplete
  * command". */
 int render_needs_more(struct cli_def *cli, const char *command, char **argv, int argc);
+/* TAB on an operational argument: the values of key in the router's
+ * list of the state (alarm ids, peer names) that start with word. */
+struct cli_comphelp;
+int state_complete(struct cli_def *cli, const char *list, const char *key, const char *word,
+		   struct cli_comphelp *ch);
 /* A leaf of the state: 64-bit numbers come as strings (RFC 7951). */
 uint64_t state_u64(const struct json *o, const char *key, uint64_t def);
 bool state_bool(const struct json *o, const char *key);
