@@ -339,15 +339,19 @@ static void sa_table(struct cli_def *cli, const struct json *router, const char 
 static int cmd_show_sa(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct svrsh *sh = svrsh_of(cli);
-	const char *only = argc > 0 ? argv[0] : NULL;
-	bool detail = argc == 2 && strcmp(argv[1], "detail") == 0, found = false;
+	const char *only = cli_get_optarg_value(cli, "peer", NULL);
+	bool detail = cli_get_optarg_value(cli, "detail", NULL) != NULL, found = false;
 	const struct json *router, *node, *sas;
 	struct json *data;
 	char date[64];
 	int rc;
 
 	(void)command;
-	if (argc > 2 || (argc == 2 && !detail)) {
+	if (argc > 0 && !only)
+		only = argv[0]; /* words libcli left as they were */
+	if (argc == 2 && strcmp(argv[1], "detail") == 0)
+		detail = true;
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "detail") != 0) || (detail && !only)) {
 		cli_error(cli, "%% Error: show security security-associations [PEER [detail]]");
 		return CLI_ERROR;
 	}
@@ -387,6 +391,13 @@ static int cmd_reload_certs(struct cli_def *cli, const char *command, char **arg
 	return CLI_OK;
 }
 
+static int complete_peer(struct cli_def *cli, const char *name, const char *word,
+			 struct cli_comphelp *ch)
+{
+	(void)name;
+	return state_complete(cli, "security-association", "peer-name", word, ch);
+}
+
 void security_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_command *peers, *sec, *mk;
@@ -404,9 +415,20 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show)
 		cli_register_command(sh->cli, ss, "key-status", cmd_show_key_status,
 				     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 				     "Key manager state, rekey indexes and schedules");
-		cli_register_command(sh->cli, ss, "security-associations", cmd_show_sa,
-				     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-				     "Security associations: [PEER [detail]]");
+		struct cli_command *sa = cli_register_command(
+			sh->cli, ss, "security-associations", cmd_show_sa, PRIVILEGE_UNPRIVILEGED,
+			MODE_ANY, "Security associations: [PEER [detail]]");
+
+		if (sa) {
+			cli_register_optarg(sa, "peer", CLI_CMD_OPTIONAL_ARGUMENT,
+					    PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+					    "A peer router (TAB: this router's peers)",
+					    complete_peer, NULL, NULL);
+			cli_register_optarg(sa, "detail", CLI_CMD_OPTIONAL_FLAG,
+					    PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+					    "Everything about the peer's association", NULL, NULL,
+					    NULL);
+		}
 	}
 	{
 		struct cli_command *rl = cli_register_command(
