@@ -135,6 +135,24 @@ void alarm_eval_peer_eskm(struct alarm_store *s, const char *peer, bool silent, 
 	alarm_raise(s, key, ALARM_CRITICAL, peer, "PEER", "svrd", msg, now);
 }
 
+void alarm_eval_peer_refuses_us(struct alarm_store *s, const char *peer, const char *router,
+				uint64_t secs, int64_t now)
+{
+	char key[160], msg[400];
+
+	KEY(key, "peer-refuses-us:%s", peer);
+	if (!secs) {
+		alarm_clear(s, key, now);
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "Peer %s has not accepted the certificate of %s although its datagrams "
+		 "arrive: it refuses it, most likely (its alarms say why); nothing is carried "
+		 "with it",
+		 peer, router);
+	alarm_raise(s, key, ALARM_MAJOR, peer, "PEER", "svrd", msg, now);
+}
+
 void alarm_eval_peer_key(struct alarm_store *s, const char *peer, bool conflict,
 			 const char *offered, const char *pinned, int64_t now)
 {

@@ -61,6 +61,13 @@ void alarm_eval_peer_eskm(struct alarm_store *s, const char *peer, bool silent, 
 void alarm_eval_peer_key(struct alarm_store *s, const char *peer, bool conflict,
 			 const char *offered, const char *pinned, int64_t now);
 
+/* The refused side learns it: a peer whose datagrams keep arriving has not
+ * acknowledged this router's certificate for secs seconds (0: it has, or
+ * not for long).  It refuses it, most likely; its own alarms say why.
+ * MAJOR while it lasts. */
+void alarm_eval_peer_refuses_us(struct alarm_store *s, const char *peer, const char *router,
+				uint64_t secs, int64_t now);
+
 /* A certificate refused for a peer that has an authenticated one pinned
  * (anyone can send one: the peering is kept): MAJOR, cleared when a valid
  * one is taken. */

@@ -41,6 +41,9 @@
  * before we say it does not speak it: our certificate goes out the moment
  * a path comes up and a peer that speaks it answers at once. */
 #define ESKM_SILENCE_MS 10000
+/* Our certificate not acknowledged for this long while the peer's
+ * datagrams arrive: it refuses it. */
+#define REFUSED_US_MS 12000
 
 void pp_unwatch_crls(struct peers *ps)
 {
@@ -174,6 +177,30 @@ void pp_peer_health(const struct peers *ps, int i, uint64_t mono, struct peer_he
 	}
 	h->silent = ps->kex && ((long_up && !heard) || bare);
 	h->refused = pp_rejected(ps, p->peer);
+	h->refuses_us = ps->kex && p->unacked_since && mono - p->unacked_since >= REFUSED_US_MS;
+}
+
+/* How long (ms) the peer of path i has left our certificate without an
+ * acknowledgement while its datagrams keep arriving; 0 once it acks.
+ * Called once a second (the alarms' round), which is what "keep
+ * arriving" is measured against. */
+static uint64_t unacked_for(struct peers *ps, int i, const struct kex_peer_state *s, uint64_t mono)
+{
+	struct path *p = &ps->paths[i];
+	uint64_t rx = 0;
+	bool heard;
+
+	for (int k = i; k < ps->npaths && ps->paths[k].peer == p->peer; k++)
+		rx += ps->paths[k].nrx;
+	heard = rx != p->rx_seen;
+	p->rx_seen = rx;
+	if (s->cert_ack) {
+		p->unacked_since = 0;
+		return 0;
+	}
+	if (heard && !p->unacked_since)
+		p->unacked_since = mono;
+	return p->unacked_since ? mono - p->unacked_since : 0;
 }
 
 /* Raise or clear the alarms of what the paths and peers show now. */
@@ -219,6 +246,13 @@ void pp_evaluate_alarms(struct peers *ps)
 				    now);
 		alarm_eval_peer_refused(as, p->peer_name, s.refused, s.refused_detail,
 					s.cert_not_after != 0, now);
+		{
+			/* normally acknowledged within a retransmission or two */
+			uint64_t u = unacked_for(ps, i, &s, mono);
+
+			alarm_eval_peer_refuses_us(as, p->peer_name, ps->d->router,
+						   u >= REFUSED_US_MS ? u / 1000 : 0, now);
+		}
 	}
 	alarm_eval_key_management(as, ps->d->router, ps->km_problem, now);
 	alarm_eval_crl(as, ps->d->router, ps->crl_problem, kex_fail_hard(ps->kex), now);

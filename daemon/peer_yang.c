@@ -101,6 +101,8 @@ static const char *down_reason(const struct peers *ps, const struct peer_health 
 		return "enhanced security key management is not running here";
 	if (h->refused)
 		return "its certificate was refused (invalid-certificate-behavior fail-hard)";
+	if (h->refuses_us)
+		return "the peer does not accept this router's certificate (its alarms say why)";
 	if (h->silent) /* its BFD comes bare, so ours is down too: this says why */
 		return "the peer does not speak enhanced security key management";
 	if (!h->any_up)

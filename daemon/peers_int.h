@@ -31,7 +31,11 @@ struct path {
 	socklen_t dstlen;
 	char dst_text[64];
 	struct bfd_session bfd;
-	bool was_up;		  /* BFD has been up on this path */
+	bool was_up; /* BFD has been up on this path */
+	/* a peer's first path: since when its datagrams arrive while our
+	 * certificate is not acknowledged (0: it is), and the count of
+	 * datagrams from it seen at the last look */
+	uint64_t unacked_since, rx_seen;
 	bool kex_heard;		  /* a key exchange message came in on this path ... */
 	uint32_t peer_disc;	  /* ... since the peer's BFD session had this discriminator */
 	struct peerpkt_replay rx; /* authenticated datagrams seen */
@@ -121,6 +125,7 @@ void pp_push_keys(struct peers *ps);
  * keyed: it does not speak key management), refused under fail-hard. */
 struct peer_health {
 	bool any_up, any_was, silent, refused;
+	bool refuses_us; /* it has not accepted our certificate for long */
 };
 void pp_peer_health(const struct peers *ps, int i, uint64_t mono, struct peer_health *h);
 

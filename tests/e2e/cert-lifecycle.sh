@@ -160,6 +160,8 @@ recover() { # KIND BEHAVIOUR
 		fail "$2 $1: paths not up again: $(sh_ routerA 'show peers security')"
 	lab_until 10 routerA 'show alarms' "\(CRITICAL\|MAJOR\) .*routerB" 0 ||
 		fail "$2 $1: the alarms did not clear: $(sh_ routerA 'show alarms')"
+	lab_until 10 routerB 'show alarms' "has not accepted the certificate" 0 ||
+		fail "$2 $1: routerB's refused alarm did not clear: $(sh_ routerB 'show alarms')"
 }
 
 for how in fail-soft fail-hard; do
@@ -172,6 +174,17 @@ for how in fail-soft fail-hard; do
 		# none from routerA
 		lab_until 10 routerB 'show peers security' "Security Status: *MKEY_EXCH_COMP" 0 ||
 			fail "$how $kind: routerB keyed with a refused certificate: $(sh_ routerB 'show peers security')"
+		case $kind in
+		revoked)
+			# the refused side learns it: routerA's datagrams arrive, our
+			# certificate is never acknowledged
+			lab_until 25 routerB 'show alarms' "MAJOR .*Peer routerA has not accepted the certificate of routerB" 1 ||
+				fail "$how $kind: routerB does not know it is refused: $(sh_ routerB 'show alarms')"
+			sa=$(sh_ routerB 'show security security-associations routerA detail')
+			echo "$sa" | grep -q "^State: DOWN (the peer does not accept this router's certificate" ||
+				fail "$how $kind: routerB's association with routerA: $sa"
+			;;
+		esac
 		case $kind in
 		expired | wrong-name)
 			# routerB tells its own operator what it presents
