@@ -177,7 +177,8 @@ void pp_peer_health(const struct peers *ps, int i, uint64_t mono, struct peer_he
 	}
 	h->silent = ps->kex && ((long_up && !heard) || bare);
 	h->refused = pp_rejected(ps, p->peer);
-	h->refuses_us = ps->kex && p->unacked_since && mono - p->unacked_since >= REFUSED_US_MS;
+	h->refuses_us = ps->kex && !h->silent && p->unacked_since &&
+			mono - p->unacked_since >= REFUSED_US_MS;
 }
 
 /* How long (ms) the peer of path i has left our certificate without an
@@ -250,8 +251,11 @@ void pp_evaluate_alarms(struct peers *ps)
 			/* normally acknowledged within a retransmission or two */
 			uint64_t u = unacked_for(ps, i, &s, mono);
 
+			/* a peer that does not speak key management acknowledges
+			 * nothing: its own alarm says that */
 			alarm_eval_peer_refuses_us(as, p->peer_name, ps->d->router,
-						   u >= REFUSED_US_MS ? u / 1000 : 0, now);
+						   u >= REFUSED_US_MS && !h.silent ? u / 1000 : 0,
+						   now);
 		}
 	}
 	alarm_eval_key_management(as, ps->d->router, ps->km_problem, now);

@@ -286,7 +286,10 @@ batch_ routerB 'set authority enhanced-security-key-management false
 commit' >/dev/null || fail "turning key management off on routerB"
 lab_until 20 routerA 'show alarms' "CRITICAL .*Peering with routerB failed: the peer does not speak enhanced security key management" 1 ||
 	fail "no alarm for a peer without key management: $(sh_ routerA 'show alarms')"
-# the security association says what the alarm says
+# the security association says what the alarm says, and a peer that
+# does not speak key management is not said to refuse our certificate
+sh_ routerA 'show alarms' | grep -q "has not accepted" &&
+	fail "a peer without key management said to refuse our certificate: $(sh_ routerA 'show alarms')"
 sa=$(sh_ routerA 'show security security-associations routerB detail')
 echo "$sa" | grep -q "^State: DOWN (the peer does not speak enhanced security key management)$" ||
 	fail "the association of a peer without key management: $sa"
