@@ -90,6 +90,58 @@ static int cmd_show_peers_security(struct cli_def *cli, const char *command, cha
 	return CLI_OK;
 }
 
+/* show peers: one line per path, as SSR shows it; the columns as wide as
+ * their values need. */
+static int cmd_show_peers(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	static const char *const head[] = {"Peer",	  "Node",   "Network Interface",
+					   "Destination", "Status", "Path MTU"};
+	const struct json *router, *node, *paths;
+	struct json *data;
+	int w[6], rc;
+
+	if (argc) {
+		cli_error(cli, "%% Error: unknown command \"%s %s\"", command, argv[0]);
+		return CLI_ERROR;
+	}
+	rc = render_state(cli, "peer-path", false, true, &data, &router, &node);
+	if (!data)
+		return rc;
+	paths = json_get(router, "peer-path");
+	for (int c = 0; c < 6; c++)
+		w[c] = (int)strlen(head[c]);
+	for (size_t i = 0; i < json_len(paths); i++) {
+		const struct json *p = json_at(paths, i);
+		const char *v[5] = {json_get_str(p, "peer", ""), json_get_str(p, "node", ""),
+				    json_get_str(p, "network-interface", ""),
+				    json_get_str(p, "destination", ""), path_status(p)};
+
+		for (int c = 0; c < 5; c++)
+			if ((int)strlen(v[c]) > w[c])
+				w[c] = (int)strlen(v[c]);
+	}
+	render_header(cli, "peers");
+	cli_print(cli, " %-*s  %-*s  %-*s  %-*s  %-*s  %s", w[0], head[0], w[1], head[1], w[2],
+		  head[2], w[3], head[3], w[4], head[4], head[5]);
+	for (size_t i = 0; i < json_len(paths); i++) {
+		const struct json *p = json_at(paths, i);
+		char mtu[16] = "unavailable";
+
+		if (json_get(p, "path-mtu"))
+			snprintf(mtu, sizeof(mtu), "%llu",
+				 (unsigned long long)state_u64(p, "path-mtu", 0));
+		cli_print(cli, " %-*s  %-*s  %-*s  %-*s  %-*s  %s", w[0],
+			  json_get_str(p, "peer", "?"), w[1], json_get_str(p, "node", "?"), w[2],
+			  json_get_str(p, "network-interface", "?"), w[3],
+			  json_get_str(p, "destination", "?"), w[4], path_status(p), mtu);
+	}
+	if (!json_len(paths))
+		cli_print(cli, "No peers.");
+	render_footer(cli);
+	json_free(data);
+	return CLI_OK;
+}
+
 /* "0 hrs 20 min 24 sec"; "never" when the leaf is absent (no schedule) */
 static void seconds_field(struct cli_def *cli, const char *label, const struct json *o,
 			  const char *key)
@@ -402,8 +454,8 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_command *peers, *sec, *mk;
 
-	peers = cli_register_command(sh->cli, show, "peers", render_needs_more,
-				     PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Peers of this router");
+	peers = cli_register_command(sh->cli, show, "peers", cmd_show_peers, PRIVILEGE_UNPRIVILEGED,
+				     MODE_ANY, "Peers of this router");
 	cli_register_command(sh->cli, peers, "security", cmd_show_peers_security,
 			     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "Key exchange state of every peer path");

@@ -53,6 +53,10 @@ for r in routerA routerB; do
 	grep -q '"wan-out-packets": "[1-9]' "$tmp/$r.json" || fail "$r: no packets counted"
 	grep -qE '"fingerprint": "([0-9A-F]{2}:){31}[0-9A-F]{2}"' "$tmp/$r.json" ||
 		fail "$r: no fingerprint of its certificate"
+	peer=routerB
+	[ "$r" = routerB ] && peer=routerA
+	sh_ "$r" 'show peers' | grep -qE "^ $peer +$r-1 +wan0 +198\.51\.100\.[12] +up +[0-9]+$" ||
+		fail "$r: show peers does not list $peer up with its path MTU: $(sh_ "$r" 'show peers')"
 done
 
 pid=$(cat "/run/svrlab/$SVRLAB_NAME/routerA/state/svrd.pid")
