@@ -464,6 +464,7 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show)
 			sh->cli, show, "security", render_needs_more, PRIVILEGE_UNPRIVILEGED,
 			MODE_ANY, "Security state of this node");
 
+		cert_commands_register(sh, ss);
 		cli_register_command(sh->cli, ss, "key-status", cmd_show_key_status,
 				     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 				     "Key manager state, rekey indexes and schedules");

@@ -10,7 +10,9 @@
  *   render.c       the frame of every view, text, JSON, the state's values
  *   schema_tree.c  configuration mode's commands, made from svrd's schema
  *   config_line.c  where a line goes, and configuration lines carried out
- *   *_cmds.c       the commands, each file a family of them
+ *   *_cmds.c       the commands, each file a family of them (cert_cmds.c
+ *                  before security_cmds.c, which puts it under show
+ *                  security)
  *   commands.c     the command table: every family registered
  *   svrsh.c        main: options, batch and interactive loops
  *
@@ -170,6 +172,9 @@ void config_commands_register(struct svrsh *sh, struct cli_command *show);
 int config_show_level(struct cli_def *cli, const char *command, char **argv, int argc);
 /* alarm_cmds.c */
 void alarm_commands_register(struct svrsh *sh, struct cli_command *show);
+
+/* cert_cmds.c: show security certificates, under show security */
+void cert_commands_register(struct svrsh *sh, struct cli_command *show_security);
 
 /* security_cmds.c */
 void security_commands_register(struct svrsh *sh, struct cli_command *show);

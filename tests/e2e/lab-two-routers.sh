@@ -57,6 +57,11 @@ for r in routerA routerB; do
 	[ "$r" = routerB ] && peer=routerA
 	sh_ "$r" 'show peers' | grep -qE "^ $peer +$r-1 +wan0 +198\.51\.100\.[12] +up +[0-9]+$" ||
 		fail "$r: show peers does not list $peer up with its path MTU: $(sh_ "$r" 'show peers')"
+	certs=$(sh_ "$r" 'show security certificates')
+	echo "$certs" | grep -q "^  Subject: *CN=$r.lab" || fail "$r: its certificate's subject: $certs"
+	echo "$certs" | grep -q "^Peer $peer ($peer.lab)" || fail "$r: no $peer in its certificates: $certs"
+	echo "$certs" | grep -q "^  Certificate: *Valid" || fail "$r: $peer's verdict: $certs"
+	echo "$certs" | grep -qE "^  Key Fingerprint: *[0-9a-f]{64}" || fail "$r: $peer's key pin: $certs"
 done
 
 pid=$(cat "/run/svrlab/$SVRLAB_NAME/routerA/state/svrd.pid")
