@@ -19,6 +19,7 @@
 #include "crypto.h"
 #include "event.h"
 #include "json.h"
+#include "log.h"
 #include "mgmt.h"
 #include "svrd.h"
 
@@ -152,6 +153,39 @@ static int op_get_alarms(struct svrd *d, const struct mgmt_peer *peer, const str
 	return 0;
 }
 
+/* svrd's recent log lines (lib/log.h), oldest first: the last "lines"
+ * (50 by default, at most all that are kept). */
+static int op_get_log(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+		      struct json **data, struct json **error)
+{
+	int64_t want = json_get_int(args, "lines", 50);
+	size_t n = log_recent_count(), from;
+	struct json *list = json_new_array();
+
+	(void)d;
+	(void)peer;
+	if (want < 1 || want > LOG_RECENT) {
+		json_free(list);
+		*error = mgmt_error_obj(MGMT_E_INVALID, NULL, "lines takes 1..%d, not %lld",
+					LOG_RECENT, (long long)want);
+		return -1;
+	}
+	from = n > (size_t)want ? n - (size_t)want : 0;
+	for (size_t i = from; i < n; i++) {
+		const struct log_line *l = log_recent_at(i);
+		struct json *o = json_new_object();
+
+		json_set(o, "time-ms", json_new_int(l->time_ms));
+		json_set(o, "level", json_new_str(log_level_name(l->pri)));
+		json_set(o, "message", json_new_str(l->text));
+		json_append(list, o);
+	}
+	*data = json_new_object();
+	json_set(*data, "lines", list);
+	json_set(*data, "kept", json_new_int((int64_t)n));
+	return 0;
+}
+
 static int op_get_sessions(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
 			   struct json **data, struct json **error)
 {
@@ -162,9 +196,8 @@ static int op_get_sessions(struct svrd *d, const struct mgmt_peer *peer, const s
 }
 
 static const struct mgmt_op ops[] = {
-	{"get-sessions", false, op_get_sessions},
-	{"get-alarms", false, op_get_alarms},
-	{"hello", false, op_hello},
+	{"get-sessions", false, op_get_sessions}, {"get-alarms", false, op_get_alarms},
+	{"get-log", false, op_get_log},		  {"hello", false, op_hello},
 	{"get-version", false, op_version},
 };
 

@@ -23,11 +23,63 @@ void log_init(const char *ident, enum log_dest dest, int verbose)
 		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+/* The recent lines, a ring (log_recent_*). */
+static struct log_line recent[LOG_RECENT];
+static size_t recent_head, recent_n;
+
+static void keep(int pri, const char *msg, const char *suffix)
+{
+	struct log_line *l = &recent[(recent_head + recent_n) % LOG_RECENT];
+	struct timespec ts;
+
+	if (recent_n == LOG_RECENT)
+		recent_head = (recent_head + 1) % LOG_RECENT;
+	else
+		recent_n++;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	l->time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	l->pri = pri;
+	/* cut to fit: a kept line is for reading, the whole one went out */
+	{
+		size_t n = strnlen(msg, sizeof(l->text) - 1), k;
+
+		memcpy(l->text, msg, n);
+		if (suffix && n + 2 < sizeof(l->text)) {
+			memcpy(l->text + n, ": ", 2);
+			n += 2;
+			k = strnlen(suffix, sizeof(l->text) - 1 - n);
+			memcpy(l->text + n, suffix, k);
+			n += k;
+		}
+		l->text[n] = '\0';
+	}
+}
+
+size_t log_recent_count(void)
+{
+	return recent_n;
+}
+
+const struct log_line *log_recent_at(size_t i)
+{
+	return i < recent_n ? &recent[(recent_head + i) % LOG_RECENT] : NULL;
+}
+
+const char *log_level_name(int pri)
+{
+	return pri <= LOG_CRIT	    ? "critical"
+	       : pri <= LOG_ERR	    ? "error"
+	       : pri == LOG_WARNING ? "warning"
+	       : pri == LOG_DEBUG   ? "debug"
+				    : "info";
+}
+
 static void vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	keep(pri, msg, suffix);
 	if (log_dest == LOG_TO_SYSLOG) {
 		if (suffix)
 			syslog(pri, "%s: %s", msg, suffix);

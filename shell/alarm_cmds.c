@@ -1,5 +1,6 @@
 /* DOC: alarm commands
  *
+ * show log (svrd's recent log lines), and
  * show alarms, show alarms id ID (the seed's layouts) from the active
  * alarms of the operational state (YANG data: severities and categories
  * by the model's names, times as date-and-time), and show events from
@@ -10,6 +11,7 @@
 #include <ctype.h>
 #include <libcli.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -201,6 +203,49 @@ static int complete_alarm_id(struct cli_def *cli, const char *name, const char *
 	return state_complete(cli, "alarm", "id", word, ch);
 }
 
+/* show log [N]: svrd's last N log lines (50), oldest first. */
+static int cmd_show_log(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *args = json_new_object(), *d;
+	const struct json *lines;
+	char *end;
+	long n = 50;
+
+	(void)command;
+	if (argc > 1 || (argc == 1 && ((n = strtol(argv[0], &end, 10)) < 1 || *end))) {
+		json_free(args);
+		cli_error(cli, "%% Error: show log [LINES] (1..500, 50 by default)");
+		return CLI_ERROR;
+	}
+	json_set(args, "lines", json_new_int(n));
+	render_begin(cli);
+	d = svrsh_call(sh, "get-log", args);
+	if (!d)
+		return CLI_ERROR;
+	lines = json_get(d, "lines");
+	if (sh->display_json) {
+		print_json(cli, lines);
+		json_free(d);
+		return CLI_OK;
+	}
+	render_header(cli, "log");
+	for (size_t i = 0; i < json_len(lines); i++) {
+		const struct json *l = json_at(lines, i);
+		time_t t = (time_t)(json_get_int(l, "time-ms", 0) / 1000);
+		struct tm tm;
+		char at[32];
+
+		localtime_r(&t, &tm);
+		strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S", &tm);
+		cli_print(cli, "%s %-8s %s", at, json_get_str(l, "level", ""),
+			  json_get_str(l, "message", ""));
+	}
+	render_footer(cli);
+	json_free(d);
+	return CLI_OK;
+}
+
 void alarm_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_command *al, *id;
@@ -215,4 +260,6 @@ void alarm_commands_register(struct svrsh *sh, struct cli_command *show)
 				    complete_alarm_id, NULL, NULL);
 	cli_register_command(sh->cli, show, "events", cmd_show_events, PRIVILEGE_UNPRIVILEGED,
 			     MODE_ANY, "Alarms raised and cleared, oldest first");
+	cli_register_command(sh->cli, show, "log", cmd_show_log, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "svrd's last log lines: [LINES] (50 by default)");
 }
