@@ -149,6 +149,12 @@ const struct alarm *alarm_at(const struct alarm_store *s, size_t i)
 	return i < s->n ? &s->v[i] : NULL;
 }
 
+void alarm_events_clear(struct alarm_store *s)
+{
+	if (s)
+		s->ev_head = s->ev_n = 0;
+}
+
 size_t alarm_event_count(const struct alarm_store *s)
 {
 	return s->ev_n;

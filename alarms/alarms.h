@@ -62,6 +62,8 @@ size_t alarm_count(const struct alarm_store *s);
 const struct alarm *alarm_at(const struct alarm_store *s, size_t i); /* by number */
 const struct alarm *alarm_find(const struct alarm_store *s, const char *key);
 size_t alarm_event_count(const struct alarm_store *s);
+/* Forget the history (clear events); the active alarms stay. */
+void alarm_events_clear(struct alarm_store *s);
 const struct alarm_event *alarm_event_at(const struct alarm_store *s, size_t i); /* oldest first */
 
 const char *alarm_severity_name(enum alarm_severity sev);

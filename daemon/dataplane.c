@@ -233,6 +233,7 @@ static void stop_fwd(struct dataplane *p)
 	}
 	p->fwd = NULL;
 	p->send_errors = 0;
+	memset(&p->fwd_base, 0, sizeof(p->fwd_base)); /* the next one counts from 0 */
 }
 
 static void close_fwd(struct dataplane *p)

@@ -71,6 +71,7 @@ struct dataplane {
 	uint64_t send_errors;	 /* the forwarder's tx_errors at the last report */
 	struct pcounter *epochs; /* STATE/dp-epoch: the datapath's sequence epochs */
 	bool epoch_alarm;
+	struct fwd_stats fwd_base; /* the forwarder's counters at the last clear stats */
 };
 
 /* dp_conf.c: what the data plane takes from a configuration tree, for

@@ -113,8 +113,17 @@ static int fill(void *arg, struct lyd_node *router, struct lyd_node *node)
 	(void)router;
 	if (!o)
 		return -1;
-	if (p->fwd)
+	if (p->fwd) {
 		p->ops->stats(p->fwd, &f);
+		/* since the last clear stats */
+		f.rx_packets -= p->fwd_base.rx_packets;
+		f.rx_bytes -= p->fwd_base.rx_bytes;
+		f.rx_dropped -= p->fwd_base.rx_dropped;
+		f.kernel_drops -= p->fwd_base.kernel_drops;
+		f.tx_packets -= p->fwd_base.tx_packets;
+		f.tx_bytes -= p->fwd_base.tx_bytes;
+		f.tx_errors -= p->fwd_base.tx_errors;
+	}
 	rc |= st_leaf(o, "forwarder", "%s", p->fwd ? p->ops->name : "none");
 	rc |= st_u64(o, "sessions", (uint64_t)dp_session_count(p->dp));
 	rc |= st_u64(o, "sessions-created", s->sessions_created);
@@ -145,6 +154,15 @@ static int fill(void *arg, struct lyd_node *router, struct lyd_node *node)
 		rc |= st_u64(d, "packets", s->drops[i]);
 	}
 	return rc;
+}
+
+void dataplane_clear_stats(struct dataplane *p)
+{
+	if (!p)
+		return;
+	dp_stats_clear(p->dp);
+	if (p->fwd)
+		p->ops->stats(p->fwd, &p->fwd_base);
 }
 
 int dp_register_state(struct dataplane *p)

@@ -186,6 +186,27 @@ static int op_get_log(struct svrd *d, const struct mgmt_peer *peer, const struct
 	return 0;
 }
 
+/* clear: the alarm history ("events") or the data plane's counters
+ * ("stats"); what is active (alarms, sessions) stays. */
+static int op_clear(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+		    struct json **data, struct json **error)
+{
+	const char *what = json_get_str(args, "what", "");
+
+	if (strcmp(what, "events") == 0) {
+		alarm_events_clear(d->alarms);
+	} else if (strcmp(what, "stats") == 0) {
+		dataplane_clear_stats(d->dataplane);
+	} else {
+		*error = mgmt_error_obj(MGMT_E_INVALID, NULL,
+					"clear takes \"what\": events or stats, not '%s'", what);
+		return -1;
+	}
+	log_info("%s cleared %s", peer->user, what);
+	*data = json_new_object();
+	return 0;
+}
+
 static int op_get_sessions(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
 			   struct json **data, struct json **error)
 {
@@ -196,8 +217,11 @@ static int op_get_sessions(struct svrd *d, const struct mgmt_peer *peer, const s
 }
 
 static const struct mgmt_op ops[] = {
-	{"get-sessions", false, op_get_sessions}, {"get-alarms", false, op_get_alarms},
-	{"get-log", false, op_get_log},		  {"hello", false, op_hello},
+	{"get-sessions", false, op_get_sessions},
+	{"get-alarms", false, op_get_alarms},
+	{"get-log", false, op_get_log},
+	{"clear", true, op_clear},
+	{"hello", false, op_hello},
 	{"get-version", false, op_version},
 };
 

@@ -163,6 +163,8 @@ void dataplane_stop(struct dataplane *dp);
 #define DATAPLANE_SESSIONS_PAGE 5000
 #define DATAPLANE_SESSIONS_MAX	5000
 struct json *dataplane_sessions(const struct dataplane *dp, const struct json *args);
+/* clear stats: the data plane's counters from zero (sessions untouched). */
+void dataplane_clear_stats(struct dataplane *dp);
 
 int pidfile_acquire(const char *path, char *err, size_t errlen);
 /* Written after daemonising, when the PID is final. */

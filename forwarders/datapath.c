@@ -133,6 +133,12 @@ const struct dp_stats *dp_stats(const struct dp *dp)
 	return &dp->st;
 }
 
+void dp_stats_clear(struct dp *dp)
+{
+	if (dp)
+		memset(&dp->st, 0, sizeof(dp->st));
+}
+
 /* ---- LAN to WAN ---------------------------------------------------------------- */
 
 /* Seal what packet k carries (body, blen) for session s behind the

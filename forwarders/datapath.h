@@ -220,6 +220,8 @@ enum dp_verdict dp_wan_in(struct dp *dp, const uint8_t *pkt, size_t len, uint64_
 size_t dp_tick(struct dp *dp, uint64_t now_ms);
 
 const struct dp_stats *dp_stats(const struct dp *dp);
+/* The counters from zero again (clear stats); sessions are untouched. */
+void dp_stats_clear(struct dp *dp);
 size_t dp_session_count(const struct dp *dp);
 
 /* One session, as show sessions prints it (no key material). */

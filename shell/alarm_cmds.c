@@ -246,6 +246,29 @@ static int cmd_show_log(struct cli_def *cli, const char *command, char **argv, i
 	return CLI_OK;
 }
 
+/* clear events | clear stats: svrd forgets the alarm history, or counts
+ * the data plane from zero; what is active stays. */
+static int cmd_clear(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	const char *what = strrchr(command, ' ') ? strrchr(command, ' ') + 1 : command;
+	struct json *args, *d;
+
+	if (argc) {
+		cli_error(cli, "%% Error: %s takes no argument, not '%s'", command, argv[0]);
+		return CLI_ERROR;
+	}
+	args = json_new_object();
+	json_set(args, "what", json_new_str(what));
+	d = svrsh_call(svrsh_of(cli), "clear", args);
+	if (!d)
+		return CLI_ERROR;
+	cli_print(cli, "%s",
+		  strcmp(what, "events") == 0 ? "Alarm history cleared; the active alarms stay"
+					      : "Data plane counters cleared; the sessions stay");
+	json_free(d);
+	return CLI_OK;
+}
+
 void alarm_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_command *al, *id;
@@ -262,4 +285,14 @@ void alarm_commands_register(struct svrsh *sh, struct cli_command *show)
 			     MODE_ANY, "Alarms raised and cleared, oldest first");
 	cli_register_command(sh->cli, show, "log", cmd_show_log, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "svrd's last log lines: [LINES] (50 by default)");
+	{
+		struct cli_command *cl =
+			cli_register_command(sh->cli, NULL, "clear", render_needs_more,
+					     PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Clear a history");
+
+		cli_register_command(sh->cli, cl, "events", cmd_clear, PRIVILEGE_UNPRIVILEGED,
+				     MODE_ANY, "Forget the alarm history (active alarms stay)");
+		cli_register_command(sh->cli, cl, "stats", cmd_clear, PRIVILEGE_UNPRIVILEGED,
+				     MODE_ANY, "Count the data plane from zero (sessions stay)");
+	}
 }

@@ -22,7 +22,7 @@
 static const char *const shell_words[] = {
 	"show",	  "compare", "validate", "commit", "rollback", "restore",
 	"export", "import",  "quit",	 "logout", "history",  "help",
-	"do",	  "where",   "security", "reload", "run",
+	"do",	  "where",   "security", "reload", "run",      "clear",
 };
 
 /* Where a batch line goes: the shell's own commands, or svrd's

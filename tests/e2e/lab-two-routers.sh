@@ -51,6 +51,10 @@ for r in routerA routerB; do
 	done
 	grep -qE '"(True|False|Active Leader)"' "$tmp/$r.json" && fail "$r: words in its state"
 	grep -q '"wan-out-packets": "[1-9]' "$tmp/$r.json" || fail "$r: no packets counted"
+	# clear stats counts from zero; the sessions stay
+	sh_ "$r" 'clear stats' | grep -q "counters cleared" || fail "$r: clear stats"
+	sh_ "$r" 'show stats' | grep -q "^  Sessions Created: *0$" ||
+		fail "$r: counters not cleared: $(sh_ "$r" 'show stats')"
 	grep -qE '"fingerprint": "([0-9A-F]{2}:){31}[0-9A-F]{2}"' "$tmp/$r.json" ||
 		fail "$r: no fingerprint of its certificate"
 	peer=routerB
