@@ -16,6 +16,7 @@
 #include "datastore.h"
 #include "event.h"
 #include "fwd.h"
+#include "ifstate.h"
 #include "json.h"
 #include "log.h"
 #include "model.h"
@@ -113,6 +114,10 @@ static int fill(void *arg, struct lyd_node *router, struct lyd_node *node)
 	(void)router;
 	if (!o)
 		return -1;
+	for (int i = 0; i < p->conf.c.nlan; i++)
+		rc |= ifstate_fill(node, p->conf.c.lan[i], "lan");
+	for (int i = 0; i < p->conf.c.nwan; i++)
+		rc |= ifstate_fill(node, p->conf.c.wan[i], "wan");
 	if (p->fwd) {
 		p->ops->stats(p->fwd, &f);
 		/* since the last clear stats */

@@ -136,10 +136,53 @@ static int cmd_show_stats(struct cli_def *cli, const char *command, char **argv,
 	return CLI_OK;
 }
 
+/* show network-interface: the kernel interfaces the data plane uses, from
+ * the operational state. */
+static int cmd_show_interfaces(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	const struct json *router, *node, *ifs;
+	struct json *d;
+	int rc;
+
+	if (argc) {
+		cli_error(cli, "%% Error: unknown command \"%s %s\"", command, argv[0]);
+		return CLI_ERROR;
+	}
+	rc = render_state(cli, "interface", true, true, &d, &router, &node);
+	if (!d)
+		return rc;
+	ifs = json_get(node, "interface");
+	render_header(cli, "network interfaces");
+	cli_print(cli, " %-16s %-5s %-8s %-6s %s", "Interface", "Role", "Status", "MTU",
+		  "Addresses");
+	for (size_t i = 0; i < json_len(ifs); i++) {
+		const struct json *f = json_at(ifs, i), *addrs = json_get(f, "address");
+		char mtu[16] = "-";
+
+		if (json_get(f, "mtu"))
+			snprintf(mtu, sizeof(mtu), "%llu",
+				 (unsigned long long)state_u64(f, "mtu", 0));
+		cli_print(cli, " %-16s %-5s %-8s %-6s %s", json_get_str(f, "name", "?"),
+			  json_get_str(f, "role", "?"), json_get_str(f, "oper-status", "?"), mtu,
+			  json_len(addrs) ? json_str(json_at(addrs, 0)) : "-");
+		for (size_t k = 1; k < json_len(addrs); k++)
+			cli_print(cli, " %-16s %-5s %-8s %-6s %s", "", "", "", "",
+				  json_str(json_at(addrs, k)));
+	}
+	if (!json_len(ifs))
+		cli_print(cli, "No interfaces: the data plane uses none.");
+	render_footer(cli);
+	json_free(d);
+	return CLI_OK;
+}
+
 void session_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	cli_register_command(sh->cli, show, "sessions", cmd_show_sessions, PRIVILEGE_UNPRIVILEGED,
 			     MODE_ANY, "SVR sessions of this node's data plane");
+	cli_register_command(sh->cli, show, "network-interface", cmd_show_interfaces,
+			     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "The interfaces of the data plane: role, link, MTU, addresses");
 	cli_register_command(sh->cli, show, "stats", cmd_show_stats, PRIVILEGE_UNPRIVILEGED,
 			     MODE_ANY, "Data plane counters, drops by reason");
 }

@@ -63,6 +63,8 @@ for r in routerA routerB; do
 		fail "$r: show peers does not list $peer up with its path MTU: $(sh_ "$r" 'show peers')"
 	sh_ "$r" 'show log' | grep -qE "^[0-9-]+ [0-9:]+ info +peer paths: [0-9]+ path\(s\)" ||
 		fail "$r: show log has no line about its peer paths: $(sh_ "$r" 'show log')"
+	sh_ "$r" 'show network-interface' | grep -qE "^ wan0 +wan +up +[0-9]+ +198\.51\.100\.[12]/24" ||
+		fail "$r: show network-interface: $(sh_ "$r" 'show network-interface')"
 	certs=$(sh_ "$r" 'show security certificates')
 	echo "$certs" | grep -q "^  Subject: *CN=$r.lab" || fail "$r: its certificate's subject: $certs"
 	echo "$certs" | grep -q "^Peer $peer ($peer.lab)" || fail "$r: no $peer in its certificates: $certs"
