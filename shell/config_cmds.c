@@ -41,13 +41,27 @@ static int cmd_show_config(struct cli_def *cli, const char *command, char **argv
 
 	(void)command;
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "running") == 0 || strcmp(argv[i], "candidate") == 0)
-			ds = argv[i];
-		else if (strcmp(argv[i], "verbose") == 0)
+		static const char *const words[] = {"running", "candidate", "verbose",
+						    "flat",    "json",	    NULL};
+		bool amb;
+		const char *w = svrsh_keyword(argv[i], words, &amb);
+
+		if (amb) {
+			cli_error(cli,
+				  "%% Error: show config: '%s' is ambiguous (running, candidate, "
+				  "verbose, flat, json)",
+				  argv[i]);
+			json_free(args);
+			strbuf_free(&path);
+			return CLI_ERROR;
+		}
+		if (w && (strcmp(w, "running") == 0 || strcmp(w, "candidate") == 0))
+			ds = w;
+		else if (w && strcmp(w, "verbose") == 0)
 			json_set(args, "verbose", json_new_bool(true));
-		else if (strcmp(argv[i], "flat") == 0)
+		else if (w && strcmp(w, "flat") == 0)
 			json_set(args, "format", json_new_str("flat"));
-		else if (strcmp(argv[i], "json") == 0)
+		else if (w && strcmp(w, "json") == 0)
 			json_set(args, "format", json_new_str("json"));
 		else if (i == 0) {
 			cli_error(cli,
@@ -182,11 +196,21 @@ static int cmd_commit(struct cli_def *cli, const char *command, char **argv, int
 
 	(void)command;
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "force") == 0) {
+		static const char *const words[] = {"force", "check", "confirmed", "comment", NULL};
+		bool amb;
+		const char *w = svrsh_keyword(argv[i], words, &amb);
+
+		if (amb) {
+			cli_error(cli,
+				  "%% Error: commit: '%s' is ambiguous (check, confirmed, comment)",
+				  argv[i]);
+			goto fail;
+		}
+		if (w && strcmp(w, "force") == 0) {
 			force = true;
-		} else if (strcmp(argv[i], "check") == 0) {
+		} else if (w && strcmp(w, "check") == 0) {
 			check = true;
-		} else if (strcmp(argv[i], "confirmed") == 0 && i + 1 < argc) {
+		} else if (w && strcmp(w, "confirmed") == 0 && i + 1 < argc) {
 			char *end;
 			long m = strtol(argv[++i], &end, 10);
 
@@ -198,7 +222,7 @@ static int cmd_commit(struct cli_def *cli, const char *command, char **argv, int
 				goto fail;
 			}
 			json_set(args, "confirmed", json_new_int(m));
-		} else if (strcmp(argv[i], "comment") == 0 && i + 1 < argc) {
+		} else if (w && strcmp(w, "comment") == 0 && i + 1 < argc) {
 			/* the rest of the line is the comment */
 			for (i++; i < argc; i++)
 				strbuf_addf(&comment, "%s%s", comment.len ? " " : "", argv[i]);

@@ -122,3 +122,22 @@ int svrsh_config_line(struct svrsh *sh, const char *line)
 	json_free(data);
 	return rc;
 }
+
+const char *svrsh_keyword(const char *arg, const char *const *choices, bool *ambiguous)
+{
+	const char *hit = NULL;
+	size_t n = strlen(arg);
+	int hits = 0;
+
+	*ambiguous = false;
+	for (int i = 0; choices[i]; i++) {
+		if (strcmp(choices[i], arg) == 0)
+			return choices[i]; /* exact beats any abbreviation */
+		if (n && strncmp(choices[i], arg, n) == 0) {
+			hit = choices[i];
+			hits++;
+		}
+	}
+	*ambiguous = hits > 1;
+	return hits == 1 ? hit : NULL;
+}

@@ -159,6 +159,10 @@ enum line_kind svrsh_classify(struct svrsh *sh, const char *line, char *cands, s
 /* CLI_OK, CLI_ERROR, or 1 when the line opened a quoted value that
  * continues on the next line. */
 int svrsh_config_line(struct svrsh *sh, const char *line);
+/* The keyword of choices (NULL-ended) that arg is, or abbreviates
+ * uniquely ("cand" is candidate); NULL otherwise, *ambiguous set when it
+ * abbreviates several. */
+const char *svrsh_keyword(const char *arg, const char *const *choices, bool *ambiguous);
 /* The prompt's level and '*' from svrd again (after an error, a commit). */
 void svrsh_refresh_status(struct svrsh *sh);
 
