@@ -27,12 +27,6 @@ static void when(int64_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-/* A date-and-time (2026-12-01T20:00:00Z) as the tables show it. */
-static void when_text(const char *dt, char *buf, size_t len)
-{
-	snprintf(buf, len, "%.10s %.8s", dt, strlen(dt) > 11 ? dt + 11 : "");
-}
-
 /* An enumeration as the seed shows it: CRITICAL, CERTIFICATE. */
 static const char *upper(const char *v, char *buf, size_t len)
 {
@@ -86,7 +80,7 @@ static int cmd_show_alarms(struct cli_def *cli, const char *command, char **argv
 	for (size_t i = 0; i < json_len(list); i++) {
 		const struct json *a = json_at(list, i);
 
-		when_text(json_get_str(a, "time", ""), t, sizeof(t));
+		state_time_text(json_get_str(a, "time", ""), t, sizeof(t));
 		cli_print(cli, "%-16s %-21s %-11s %-20s %-16s %s", json_get_str(a, "id", ""), t,
 			  upper(json_get_str(a, "severity", ""), sev, sizeof(sev)),
 			  json_get_str(a, "source", ""),
@@ -110,7 +104,7 @@ static void alarm_detail(struct cli_def *cli, const char *id, const struct json 
 	cli_print(cli, "%s", rule);
 	cli_print(cli, "%s", id);
 	cli_print(cli, "%s", rule);
-	when_text(json_get_str(a, "time", ""), t, sizeof(t));
+	state_time_text(json_get_str(a, "time", ""), t, sizeof(t));
 	cli_print(cli, "Time: %s", t);
 	cli_print(cli, "Severity: %s", upper(json_get_str(a, "severity", ""), w, sizeof(w)));
 	cli_print(cli, "Source: %s", json_get_str(a, "source", ""));

@@ -14,12 +14,6 @@
 #include "json.h"
 #include "svrsh.h"
 
-/* date-and-time as "2026-12-01 20:00:00" */
-static void when_text(const char *dt, char *buf, size_t len)
-{
-	snprintf(buf, len, "%.10s %.8s", dt, strlen(dt) > 11 ? dt + 11 : "");
-}
-
 static void local_cert(struct cli_def *cli, const struct json *lc)
 {
 	char a[32], b[32];
@@ -29,8 +23,8 @@ static void local_cert(struct cli_def *cli, const struct json *lc)
 		cli_print(cli, "  none (enhanced security key management is not running)");
 		return;
 	}
-	when_text(json_get_str(lc, "not-before", ""), a, sizeof(a));
-	when_text(json_get_str(lc, "not-after", ""), b, sizeof(b));
+	state_time_text(json_get_str(lc, "not-before", ""), a, sizeof(a));
+	state_time_text(json_get_str(lc, "not-after", ""), b, sizeof(b));
 	render_field(cli, "Subject", "%s", json_get_str(lc, "subject", "?"));
 	render_field(cli, "Issuer", "%s%s", json_get_str(lc, "issuer", "?"),
 		     state_bool(lc, "self-signed") ? " (self-signed, made by this node)" : "");

@@ -128,6 +128,11 @@ int render_state(struct cli_def *cli, const char *part, bool of_node, bool list,
 	return CLI_OK;
 }
 
+void state_time_text(const char *dt, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.10s %.8s", dt ? dt : "", dt && strlen(dt) > 11 ? dt + 11 : "");
+}
+
 uint64_t state_u64(const struct json *o, const char *key, uint64_t def)
 {
 	const struct json *v = json_get(o, key);

@@ -136,6 +136,9 @@ int render_needs_more(struct cli_def *cli, const char *command, char **argv, int
 struct cli_comphelp;
 int state_complete(struct cli_def *cli, const char *list, const char *key, const char *word,
 		   struct cli_comphelp *ch);
+/* A date-and-time leaf (2026-12-01T20:00:00+00:00) as the tables show it:
+ * "2026-12-01 20:00:00". */
+void state_time_text(const char *dt, char *buf, size_t len);
 /* A leaf of the state: 64-bit numbers come as strings (RFC 7951). */
 uint64_t state_u64(const struct json *o, const char *key, uint64_t def);
 bool state_bool(const struct json *o, const char *key);
