@@ -114,10 +114,7 @@ static int fill(void *arg, struct lyd_node *router, struct lyd_node *node)
 	(void)router;
 	if (!o)
 		return -1;
-	for (int i = 0; i < p->conf.c.nlan; i++)
-		rc |= ifstate_fill(node, p->conf.c.lan[i], "lan");
-	for (int i = 0; i < p->conf.c.nwan; i++)
-		rc |= ifstate_fill(node, p->conf.c.wan[i], "wan");
+	rc |= ifstate_fill(node, p->conf.c.lan, p->conf.c.nlan, p->conf.c.wan, p->conf.c.nwan);
 	if (p->fwd) {
 		p->ops->stats(p->fwd, &f);
 		/* since the last clear stats */

@@ -42,14 +42,11 @@ static int prefix_len(const struct sockaddr *mask)
 	return bits;
 }
 
-static int addresses(struct lyd_node *o, const char *name)
+static int addresses(struct lyd_node *o, const char *name, const struct ifaddrs *all)
 {
-	struct ifaddrs *all = NULL;
 	int rc = 0;
 
-	if (getifaddrs(&all) < 0)
-		return 0; /* no addresses to say: not an error of the state */
-	for (struct ifaddrs *a = all; a; a = a->ifa_next) {
+	for (const struct ifaddrs *a = all; a; a = a->ifa_next) {
 		char text[INET6_ADDRSTRLEN];
 		const void *in;
 
@@ -62,11 +59,10 @@ static int addresses(struct lyd_node *o, const char *name)
 		if (inet_ntop(a->ifa_addr->sa_family, in, text, sizeof(text)))
 			rc |= st_leaf(o, "address", "%s/%d", text, prefix_len(a->ifa_netmask));
 	}
-	freeifaddrs(all);
 	return rc;
 }
 
-int ifstate_fill(struct lyd_node *node, const char *name, const char *role)
+static int one(struct lyd_node *node, const char *name, const char *role, const struct ifaddrs *all)
 {
 	struct lyd_node *o = NULL;
 	char oper[32], mtu[32];
@@ -75,6 +71,8 @@ int ifstate_fill(struct lyd_node *node, const char *name, const char *role)
 	if (lyd_new_list(node, NULL, "interface", 0, &o, name) != LY_SUCCESS)
 		return -1;
 	rc |= st_leaf(o, "role", "%s", role);
+	/* the name comes from the configuration: only one the kernel knows as
+	 * an interface goes into a /sys path, so "../x" reads nothing */
 	if (!if_nametoindex(name))
 		return rc | st_leaf(o, "oper-status", "missing");
 	sys_net(name, "operstate", oper, sizeof(oper));
@@ -83,5 +81,24 @@ int ifstate_fill(struct lyd_node *node, const char *name, const char *role)
 	sys_net(name, "mtu", mtu, sizeof(mtu));
 	if (mtu[0] && strspn(mtu, "0123456789") == strlen(mtu))
 		rc |= st_leaf(o, "mtu", "%s", mtu);
-	return rc | addresses(o, name);
+	return rc | addresses(o, name, all);
+}
+
+int ifstate_fill(struct lyd_node *node, const char (*lan)[16], int nlan, const char (*wan)[16],
+		 int nwan)
+{
+	struct ifaddrs *all = NULL;
+	int rc = 0;
+
+	/* the kernel's addresses once for every interface (none to say when it
+	 * cannot list them: not an error of the state) */
+	if (getifaddrs(&all) < 0)
+		all = NULL;
+	for (int i = 0; i < nlan; i++)
+		rc |= one(node, lan[i], "lan", all);
+	for (int i = 0; i < nwan; i++)
+		rc |= one(node, wan[i], "wan", all);
+	if (all)
+		freeifaddrs(all);
+	return rc;
 }

@@ -4,8 +4,9 @@
 
 struct lyd_node;
 
-/* An interface entry named name (role "lan" or "wan") under node: link
- * state, MTU, addresses.  0, or -1 when it does not fit the model. */
-int ifstate_fill(struct lyd_node *node, const char *name, const char *role);
+/* An interface entry under node for each LAN and WAN interface: link
+ * state, MTU, addresses.  0, or -1 when one does not fit the model. */
+int ifstate_fill(struct lyd_node *node, const char (*lan)[16], int nlan, const char (*wan)[16],
+		 int nwan);
 
 #endif
