@@ -247,6 +247,23 @@ Test(mgmt, read_only_users_cannot_write)
 		if (strcmp(err_code(r), MGMT_E_DENIED) != 0)
 			_exit(14);
 		json_free(r);
+		/* clear throws history and counters away: a write */
+		send_msg(fd, "{\"id\":4,\"op\":\"clear\",\"args\":{\"what\":\"events\"}}");
+		r = recv_msg(fd);
+		if (strcmp(err_code(r), MGMT_E_DENIED) != 0)
+			_exit(15);
+		json_free(r);
+		/* the log is for reading, within its bounds */
+		send_msg(fd, "{\"id\":5,\"op\":\"get-log\",\"args\":{\"lines\":5}}");
+		r = recv_msg(fd);
+		if (!json_get_bool(r, "ok", false))
+			_exit(16);
+		json_free(r);
+		send_msg(fd, "{\"id\":6,\"op\":\"get-log\",\"args\":{\"lines\":100000}}");
+		r = recv_msg(fd);
+		if (strcmp(err_code(r), MGMT_E_INVALID) != 0)
+			_exit(17);
+		json_free(r);
 		_exit(0);
 	}
 	waitpid(child, &st, 0);
