@@ -229,7 +229,11 @@ static struct json *schema_json(const struct lysc_node *parent, const struct lys
 				} else {
 					types[nt++] = ty;
 				}
+				bool closed = true;
+
 				for (size_t i = 0; i < nt; i++) {
+					closed = closed && (types[i]->basetype == LY_TYPE_ENUM ||
+							    types[i]->basetype == LY_TYPE_BOOL);
 					if (types[i]->basetype == LY_TYPE_ENUM) {
 						const struct lysc_type_enum *en =
 							(const void *)types[i];
@@ -242,6 +246,10 @@ static struct json *schema_json(const struct lysc_node *parent, const struct lys
 						json_append(enums, json_new_str("false"));
 					}
 				}
+				/* every value is one of enums: the shell may expand
+				 * an abbreviated one */
+				if (closed)
+					json_set(o, "closed", json_new_bool(true));
 			}
 			json_set(o, "enums", enums);
 			/* PEM text is typed over several lines */

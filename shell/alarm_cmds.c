@@ -263,6 +263,11 @@ static int cmd_clear(struct cli_def *cli, const char *command, char **argv, int 
 	return CLI_OK;
 }
 
+static const struct arg_slot log_args[] = {
+	{NULL, "lines", "How many of the last lines (50 by default)", ARG_OPTIONAL, NULL},
+	{0},
+};
+
 void alarm_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_command *al, *id;
@@ -277,8 +282,9 @@ void alarm_commands_register(struct svrsh *sh, struct cli_command *show)
 				    complete_alarm_id, NULL, NULL);
 	cli_register_command(sh->cli, show, "events", cmd_show_events, PRIVILEGE_UNPRIVILEGED,
 			     MODE_ANY, "Alarms raised and cleared, oldest first");
-	cli_register_command(sh->cli, show, "log", cmd_show_log, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			     "svrd's last log lines: [LINES] (50 by default)");
+	svrsh_args(cli_register_command(sh->cli, show, "log", cmd_show_log, PRIVILEGE_UNPRIVILEGED,
+					MODE_ANY, "svrd's last log lines: [LINES] (50 by default)"),
+		   log_args);
 	{
 		struct cli_command *cl =
 			cli_register_command(sh->cli, NULL, "clear", render_needs_more,

@@ -513,15 +513,75 @@ static int cmd_do(struct cli_def *cli, const char *command, char **argv, int arg
 	return rc;
 }
 
+/* What follows each command, for ? and TAB (complete.c). */
+static const struct arg_slot configure_args[] = {
+	{"exclusive", NULL, "Lock the candidate: only you change it until you leave", ARG_OPTIONAL,
+	 NULL},
+	{0},
+};
+static const struct arg_slot show_config_args[] = {
+	{"running|candidate", NULL, "Which configuration (running by default)", ARG_OPTIONAL, NULL},
+	{"verbose", NULL, "With the default values", ARG_OPTIONAL, NULL},
+	{"flat", NULL, "As set commands, one per line", ARG_OPTIONAL, NULL},
+	{"json", NULL, "As YANG data in JSON (RFC 7951)", ARG_OPTIONAL, NULL},
+	{NULL, "path", "Only this part of the configuration", ARG_OPTIONAL | ARG_PATH, NULL},
+	{0},
+};
+static const struct arg_slot compare_args[] = {
+	{"config", NULL, "The configuration", ARG_OPTIONAL, NULL},
+	{NULL, "old", "running, candidate, or a commit number (running by default)", ARG_OPTIONAL,
+	 NULL},
+	{NULL, "new", "running, candidate, or a commit number (candidate by default)", ARG_OPTIONAL,
+	 NULL},
+	{0},
+};
+static const struct arg_slot commit_args[] = {
+	{"force", NULL, "Commit without the question, and with warnings", ARG_OPTIONAL, NULL},
+	{"check", NULL, "Only validate the candidate", ARG_OPTIONAL, NULL},
+	{"confirmed", "minutes", "Roll back unless confirmed within 1..65535 minutes", ARG_OPTIONAL,
+	 NULL},
+	{"comment", "text", "A note for the commit history (the rest of the line)",
+	 ARG_OPTIONAL | ARG_REST, NULL},
+	{0},
+};
+static const struct arg_slot rollback_args[] = {
+	{NULL, "number", "A commit number from show config history", 0, NULL},
+	{0},
+};
+static const struct arg_slot restore_args[] = {
+	{"config", NULL, "The configuration", 0, NULL},
+	{"running", NULL, "Drop uncommitted changes: the candidate is running again", 0, NULL},
+	{0},
+};
+static const struct arg_slot export_args[] = {
+	{"config", NULL, "The configuration", 0, NULL},
+	{"running|candidate", NULL, "Which configuration", 0, NULL},
+	{NULL, "name", "A file name in svrd's export folder", 0, NULL},
+	{"json", NULL, "As YANG data in JSON (RFC 7951)", ARG_OPTIONAL, NULL},
+	{0},
+};
+static const struct arg_slot import_args[] = {
+	{"config", NULL, "The configuration", 0, NULL},
+	{NULL, "name", "A file in svrd's export folder", 0, NULL},
+	{0},
+};
+static const struct arg_slot up_args[] = {
+	{NULL, "levels", "How many levels up (1 by default)", ARG_OPTIONAL, NULL},
+	{0},
+};
+
 void config_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_def *cli = sh->cli;
 	struct cli_command *c;
 
-	cli_register_command(cli, NULL, "configure", cmd_configure, PRIVILEGE_UNPRIVILEGED,
-			     MODE_EXEC, "Enter configuration mode: configure [exclusive]");
-	cli_register_command(cli, NULL, "config", cmd_configure, PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-			     "Enter configuration mode (as configure)");
+	svrsh_args(cli_register_command(cli, NULL, "configure", cmd_configure,
+					PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+					"Enter configuration mode: configure [exclusive]"),
+		   configure_args);
+	svrsh_args(cli_register_command(cli, NULL, "config", cmd_configure, PRIVILEGE_UNPRIVILEGED,
+					MODE_EXEC, "Enter configuration mode (as configure)"),
+		   configure_args);
 	cli_register_command(cli, NULL, "set", cmd_set, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "set PATH VALUE: change one value, from the top");
 	cli_register_command(cli, NULL, "delete", cmd_delete, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
@@ -530,12 +590,14 @@ void config_commands_register(struct svrsh *sh, struct cli_command *show)
 	cli_register_command(
 		cli, NULL, "exit", cmd_exit, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 		"Go up one level (at the top: leave configuration mode, or the shell)");
-	cli_register_command(cli, NULL, "up", cmd_level, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			     "Go up N levels");
+	svrsh_args(cli_register_command(cli, NULL, "up", cmd_level, PRIVILEGE_UNPRIVILEGED,
+					MODE_ANY, "Go up N levels"),
+		   up_args);
 	cli_register_command(cli, NULL, "top", cmd_level, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "Go to the top of the configuration");
 	cli_register_command(cli, NULL, "where", cmd_where, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "Print the current level as a command");
+	/* complete.c reads what follows do and run as an operational line */
 	cli_register_command(cli, NULL, "do", cmd_do, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "do COMMAND: run an operational command from configuration mode");
 	cli_register_command(cli, NULL, "run", cmd_do, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
@@ -543,21 +605,32 @@ void config_commands_register(struct svrsh *sh, struct cli_command *show)
 
 	c = cli_register_command(cli, show, "config", cmd_show_config, PRIVILEGE_UNPRIVILEGED,
 				 MODE_ANY, "Configuration: running | candidate [verbose] [flat]");
+	svrsh_args(c, show_config_args);
 	cli_register_command(cli, c, "history", cmd_show_history, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "The commit log: number, user, time, comment");
-	cli_register_command(cli, NULL, "compare", cmd_compare, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			     "compare config [OLD] [NEW]: commands turning OLD into NEW");
+	svrsh_args(cli_register_command(
+			   cli, NULL, "compare", cmd_compare, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			   "compare config [OLD] [NEW]: commands turning OLD into NEW"),
+		   compare_args);
 	cli_register_command(cli, NULL, "validate", cmd_validate, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "Validate the candidate configuration");
-	cli_register_command(cli, NULL, "commit", cmd_commit, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			     "Commit the candidate: [force] [check] [confirmed MINUTES] [comment "
-			     "TEXT]");
-	cli_register_command(cli, NULL, "rollback", cmd_rollback, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			     "Load commit N into the candidate");
-	cli_register_command(cli, NULL, "restore", cmd_restore, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			     "restore config running: discard uncommitted changes");
-	cli_register_command(cli, NULL, "export", cmd_export, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			     "export config running|candidate NAME [json]");
-	cli_register_command(cli, NULL, "import", cmd_import, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			     "import config NAME: load an export into the candidate");
+	svrsh_args(cli_register_command(cli, NULL, "commit", cmd_commit, PRIVILEGE_UNPRIVILEGED,
+					MODE_ANY,
+					"Commit the candidate: [force] [check] [confirmed MINUTES] "
+					"[comment TEXT]"),
+		   commit_args);
+	svrsh_args(cli_register_command(cli, NULL, "rollback", cmd_rollback, PRIVILEGE_UNPRIVILEGED,
+					MODE_ANY, "Load commit N into the candidate"),
+		   rollback_args);
+	svrsh_args(cli_register_command(cli, NULL, "restore", cmd_restore, PRIVILEGE_UNPRIVILEGED,
+					MODE_ANY,
+					"restore config running: discard uncommitted changes"),
+		   restore_args);
+	svrsh_args(cli_register_command(cli, NULL, "export", cmd_export, PRIVILEGE_UNPRIVILEGED,
+					MODE_ANY, "export config running|candidate NAME [json]"),
+		   export_args);
+	svrsh_args(cli_register_command(cli, NULL, "import", cmd_import, PRIVILEGE_UNPRIVILEGED,
+					MODE_ANY,
+					"import config NAME: load an export into the candidate"),
+		   import_args);
 }

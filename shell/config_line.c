@@ -3,9 +3,8 @@
  * Where a line goes (the shell's own commands, or svrd's configuration
  * interpreter) and how a configuration line is carried out: svrd keeps
  * the session's level and edits the shared candidate, and its reply says
- * where we are now, which is all the prompt needs.  Above the connection
- * and the schema tree; the commands the schema makes reach it through
- * sh->config_line.
+ * where we are now, which is all the prompt needs.  A value that
+ * abbreviates one of its leaf's enum values goes to svrd whole.
  */
 #include "config.h"
 
@@ -102,14 +101,56 @@ void svrsh_refresh_status(struct svrsh *sh)
 	json_free(st);
 }
 
+/* line with the enum values it abbreviates written whole ("fail-h" is
+ * fail-hard), as the schema walk finds them (malloc'd; NULL: as it is).
+ * Only unquoted values of closed leaves: anything else goes to svrd as
+ * typed, and svrd says what is wrong with it. */
+static char *expand_values(struct svrsh *sh, const char *line)
+{
+	struct svrsh_words w;
+	struct schema_walk sw;
+	struct strbuf out = STRBUF_INIT;
+	size_t done = 0;
+	int i = 0;
+	char why[256];
+	const char *full;
+	char *r = NULL;
+
+	if (svrsh_split(line, &w) < 0)
+		return NULL;
+	if (w.n && (strcmp(w.w[0].text, "set") == 0 || strcmp(w.w[0].text, "delete") == 0))
+		i = 1;
+	schema_walk_begin(sh, i == 1, &sw);
+	for (; i < w.n && !w.open_quote; i++) {
+		enum walk_want was = sw.want;
+
+		if (schema_walk_word(&sw, w.w[i].text, why, sizeof(why), &full) < 0)
+			break;
+		if (full && was == WALK_VALUE && !w.w[i].quoted) {
+			strbuf_addn(&out, line + done, w.w[i].start - done);
+			strbuf_adds(&out, full);
+			done = w.w[i].end;
+		}
+	}
+	if (done) {
+		strbuf_adds(&out, line + done);
+		r = strbuf_steal(&out);
+	}
+	strbuf_free(&out);
+	svrsh_words_free(&w);
+	return r;
+}
+
 /* Returns CLI_OK, CLI_ERROR, or 1 when the line opened a quoted value that
  * continues on the next line. */
 int svrsh_config_line(struct svrsh *sh, const char *line)
 {
 	struct json *args = json_new_object(), *data;
+	char *whole = expand_values(sh, line);
 	int rc = CLI_OK;
 
-	json_set(args, "line", json_new_str(line));
+	json_set(args, "line", json_new_str(whole ? whole : line));
+	free(whole);
 	data = svrsh_call(sh, "cli-config", args);
 	if (!data) {
 		/* The error left the level as it was; refresh the prompt's '*'. */

@@ -1,15 +1,16 @@
-/* DOC: the configuration command tree
+/* DOC: the configuration schema in the shell
  *
- * svrsh builds configuration mode from the schema svrd sends ("get-schema"),
- * so the shell and the model cannot disagree.  Every container and list
- * gets a libcli mode; a mode holds the children of its node and, for words
- * that are not children, those of its ancestors (typing "router b" inside
- * router a closes a's level, as PCLI does).  A container is a command, a
- * list a command whose argument is its key (TAB offers the existing
- * entries), a leaf a command whose argument is its value (TAB offers enum
- * values; ? shows the type, units and default).  Commands do not edit
- * anything themselves: they rebuild the line and send it to svrd, which
- * keeps this session's level and answers with the new one.
+ * svrsh reads the model from svrd ("get-schema"), so the shell and the
+ * model cannot disagree.  A walk follows a line's words through it, as
+ * svrd's interpreter does: a container's or list's children, from the
+ * current level (where the first word may also be an ancestor's child:
+ * typing "router b" inside router a closes a's level, as PCLI does) or
+ * from the top (set, delete); a list's key values; a leaf's value.  Words
+ * abbreviate, and so do the values of leaves whose every value is an
+ * enum (closed).  Help and completion (complete.c) ask the walk what may
+ * come next: children with the first sentence of their description, the
+ * configured entries of a list (from the candidate), enum values, a
+ * value's type with its units and default.
  */
 #include "config.h"
 
@@ -29,14 +30,11 @@ struct snode {
 	const struct json *j; /* in the schema document */
 	const char *name, *kind, *path;
 	struct snode *parent;
-	int mode;	  /* containers and lists: the libcli mode of their level */
-	char argname[80]; /* lists: the key argument; leaves: the value argument */
 };
 
 static struct json *schema_doc;
 static struct snode nodes[MAX_NODES];
 static int nnodes;
-static int next_mode = MODE_CONFIG + 1;
 
 static struct snode *add_nodes(const struct json *list, struct snode *parent)
 {
@@ -49,13 +47,8 @@ static struct snode *add_nodes(const struct json *list, struct snode *parent)
 		n->kind = json_get_str(j, "kind", "");
 		n->path = json_get_str(j, "path", "");
 		n->parent = parent;
-		if (strcmp(n->kind, "list") == 0 || strcmp(n->kind, "container") == 0) {
-			n->mode = next_mode++;
+		if (strcmp(n->kind, "list") == 0 || strcmp(n->kind, "container") == 0)
 			add_nodes(json_get(j, "children"), n);
-		}
-		/* a list's key argument is named after the list; a leaf's value
-		 * argument after the leaf: names completion can tell apart */
-		snprintf(n->argname, sizeof(n->argname), "%s", n->name);
 	}
 	return NULL;
 }
@@ -96,198 +89,222 @@ static void value_help(const struct snode *n, char *buf, size_t len)
 		 units ? units : "", dflt ? " (default " : "", dflt ? dflt : "", dflt ? ")" : "");
 }
 
-static struct snode *node_of_command(struct cli_def *cli, const char *command)
+static bool in_chain(const struct snode *n, const struct snode *lvl)
 {
-	struct svrsh *sh = svrsh_of(cli);
-	const char *word = strrchr(command, ' ');
+	for (;; lvl = lvl->parent) {
+		if (n->parent == lvl)
+			return true;
+		if (!lvl)
+			return false;
+	}
+}
 
-	word = word ? word + 1 : command;
-	/* The command's own word at the current level, else an ancestor's. */
-	for (struct snode *lvl = sh->level_node;; lvl = lvl->parent) {
+void schema_walk_begin(const struct svrsh *sh, bool from_top, struct schema_walk *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->at = from_top ? NULL : sh->level_node;
+	w->first = true;
+	w->want = WALK_NODE;
+}
+
+static bool fits_here(const struct snode *n, const struct schema_walk *w)
+{
+	return w->first ? in_chain(n, w->at) : n->parent == w->at;
+}
+
+/* The node word names where the walk is: an exact name, nearest level
+ * first, else the one name it abbreviates.  NULL with why otherwise. */
+static const struct snode *find_node(const struct schema_walk *w, const char *word, char *why,
+				     size_t len)
+{
+	const struct snode *hit = NULL;
+	struct strbuf amb = STRBUF_INIT;
+	size_t wl = strlen(word);
+	int hits = 0;
+
+	for (const struct snode *lvl = w->at;; lvl = lvl->parent) {
 		for (int i = 0; i < nnodes; i++)
 			if (nodes[i].parent == lvl && strcmp(nodes[i].name, word) == 0)
 				return &nodes[i];
-		if (!lvl)
-			return NULL;
-	}
-}
-
-static void add_quoted(struct strbuf *sb, const char *v)
-{
-	bool q = !*v || strpbrk(v, " \t\"\\#\n");
-
-	strbuf_addc(sb, ' ');
-	if (!q) {
-		strbuf_adds(sb, v);
-		return;
-	}
-	strbuf_addc(sb, '"');
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\')
-			strbuf_addc(sb, '\\');
-		strbuf_addc(sb, *v);
-	}
-	strbuf_addc(sb, '"');
-}
-
-/* Interactive entry of a multi-line value (PEM): lines until Ctrl-D. */
-static char *read_multiline(struct svrsh *sh)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char c;
-
-	(void)sh;
-	dprintf(STDOUT_FILENO, "Enter the text; end it with Ctrl-D on a line of its own.\r\n");
-	while (read(STDIN_FILENO, &c, 1) == 1) {
-		if (c == 4)
+		if (!lvl || !w->first)
 			break;
-		if (c == 3) { /* Ctrl-C: give up */
-			strbuf_free(&sb);
-			dprintf(STDOUT_FILENO, "^C\r\n");
-			return NULL;
-		}
-		if (c == '\r')
-			c = '\n';
-		if ((c == 127 || c == 8)) {
-			if (sb.len && sb.buf[sb.len - 1] != '\n') {
-				sb.buf[--sb.len] = '\0';
-				dprintf(STDOUT_FILENO, "\b \b");
-			}
+	}
+	for (int i = 0; i < nnodes; i++) {
+		if (!fits_here(&nodes[i], w) || strncmp(nodes[i].name, word, wl) != 0 ||
+		    (hit && strcmp(hit->name, nodes[i].name) == 0))
 			continue;
+		strbuf_addf(&amb, "%s%s", hits ? ", " : "", nodes[i].name);
+		hit = &nodes[i];
+		hits++;
+	}
+	if (hits == 1) {
+		strbuf_free(&amb);
+		return hit;
+	}
+	if (hits > 1)
+		snprintf(why, len, "'%s' is ambiguous: %s", word, strbuf_str(&amb));
+	else
+		snprintf(why, len, "'%s' is not a configuration item %s", word,
+			 w->at ? "here" : "at the top");
+	strbuf_free(&amb);
+	return NULL;
+}
+
+/* A closed leaf's value: the enum value word is or abbreviates. */
+static int closed_value(struct schema_walk *w, const char *word, char *why, size_t len,
+			const char **full)
+{
+	const struct json *en = json_get(w->node->j, "enums");
+	const char *hit = NULL;
+	int hits = 0;
+
+	for (size_t i = 0; i < json_len(en); i++) {
+		const char *e = json_str(json_at(en, i));
+
+		if (e && strcmp(e, word) == 0)
+			return 0;
+		if (e && *word && strncmp(e, word, strlen(word)) == 0) {
+			hit = e;
+			hits++;
 		}
-		strbuf_addc(&sb, c);
-		if (c == '\n')
-			dprintf(STDOUT_FILENO, "\r\n");
-		else
-			dprintf(STDOUT_FILENO, "%c", c);
 	}
-	while (sb.len && sb.buf[sb.len - 1] == '\n')
-		sb.buf[--sb.len] = '\0';
-	return strbuf_steal(&sb);
+	if (hits == 1) {
+		*full = hit;
+		return 0;
+	}
+	snprintf(why, len, "'%s' is %s %s: %s", word, hits ? "ambiguous for" : "not a value of",
+		 w->node->name, json_get_str(w->node->j, "type", "?"));
+	return -1;
 }
 
-static int config_cb(struct cli_def *cli, const char *command, char **argv, int argc)
+int schema_walk_word(struct schema_walk *w, const char *word, char *why, size_t len,
+		     const char **full)
 {
-	struct svrsh *sh = svrsh_of(cli);
-	struct snode *n = node_of_command(cli, command);
-	struct strbuf line = STRBUF_INIT;
-	char *typed = NULL;
-	int rc;
+	const struct snode *n;
 
-	if (!n) {
-		cli_error(cli, "%% Error: '%s' is not a configuration item here", command);
-		return CLI_ERROR;
+	*full = NULL;
+	switch (w->want) {
+	case WALK_KEY:
+		if (++w->key == (int)json_len(json_get(w->node->j, "keys"))) {
+			w->at = w->node;
+			w->want = WALK_NODE;
+		}
+		return 0;
+	case WALK_VALUE:
+		if (json_get_bool(w->node->j, "closed", false) &&
+		    closed_value(w, word, why, len, full) < 0)
+			return -1;
+		w->want = WALK_END;
+		return 0;
+	case WALK_END:
+		snprintf(why, len, "nothing follows the value of %s, not '%s'", w->node->name,
+			 word);
+		return -1;
+	case WALK_NODE:
+		break;
 	}
-	strbuf_adds(&line, n->name);
-	if (strcmp(n->kind, "container") != 0) {
-		const char *v = cli_get_optarg_value(cli, n->argname, NULL);
-
-		if (!v && json_get_bool(n->j, "multiline", false) && !sh->batch)
-			v = typed = read_multiline(sh);
-		if (v)
-			add_quoted(&line, v);
+	if (!(n = find_node(w, word, why, len)))
+		return -1;
+	*full = strcmp(n->name, word) ? n->name : NULL;
+	w->node = n;
+	w->first = false;
+	w->named = true;
+	if (strcmp(n->kind, "container") == 0) {
+		w->at = n;
+	} else if (strcmp(n->kind, "list") == 0) {
+		w->key = 0;
+		w->want = json_len(json_get(n->j, "keys")) ? WALK_KEY : WALK_NODE;
+		if (w->want == WALK_NODE)
+			w->at = n;
+	} else {
+		w->want = WALK_VALUE;
 	}
-	for (int i = 0; i < argc; i++)
-		add_quoted(&line, argv[i]);
-	rc = sh->config_line(sh, strbuf_str(&line));
-	strbuf_free(&line);
-	free(typed);
-	return rc == CLI_OK ? CLI_OK : CLI_ERROR;
+	return 0;
 }
 
-static struct snode *node_by_argname(const char *argname)
+bool schema_walk_wants_text(const struct schema_walk *w)
 {
-	for (int i = 0; i < nnodes; i++)
-		if (strcmp(nodes[i].argname, argname) == 0 &&
-		    json_len(json_get(nodes[i].j, "enums")) > 0)
-			return &nodes[i];
-	for (int i = 0; i < nnodes; i++)
-		if (strcmp(nodes[i].argname, argname) == 0)
+	return w->want == WALK_VALUE && json_get_bool(w->node->j, "multiline", false);
+}
+
+static const struct snode *key_leaf(const struct snode *list, int k)
+{
+	const char *name = json_str(json_at(json_get(list->j, "keys"), (size_t)k));
+
+	for (int i = 0; name && i < nnodes; i++)
+		if (nodes[i].parent == list && strcmp(nodes[i].name, name) == 0)
 			return &nodes[i];
 	return NULL;
 }
 
-static int complete(struct cli_def *cli, const char *name, const char *word,
-		    struct cli_comphelp *ch)
+/* The entries of list (from the candidate) starting with prefix. */
+static void list_keys(struct svrsh *sh, const struct snode *list, const char *prefix,
+		      struct comp *c)
 {
-	struct svrsh *sh = svrsh_of(cli);
-	struct snode *n = node_by_argname(name);
-	size_t wl = word ? strlen(word) : 0;
+	struct json *args = json_new_object(), *data, *keys;
+	size_t pl = strlen(prefix);
 
-	if (!n)
-		return CLI_OK;
-	if (strcmp(n->kind, "list") == 0) {
-		struct json *args = json_new_object(), *data, *keys;
+	json_set(args, "schema-path", json_new_str(list->path));
+	data = svrsh_call_quiet(sh, "list-keys", args);
+	keys = json_get(data, "keys");
+	for (size_t i = 0; i < json_len(keys); i++) {
+		const char *k = json_str(json_at(keys, i));
 
-		json_set(args, "schema-path", json_new_str(n->path));
-		data = svrsh_call_quiet(sh, "list-keys", args);
-		keys = json_get(data, "keys");
-		for (size_t i = 0; i < json_len(keys); i++) {
-			const char *k = json_str(json_at(keys, i));
-
-			/* libcli prints these itself: nothing a terminal acts on */
-			if (k && strncmp(k, word ? word : "", wl) == 0 && svrsh_is_clean(k))
-				cli_add_comphelp_entry(ch, k);
-		}
-		json_free(data);
-		return CLI_OK;
+		/* printed as they are: only what a terminal does not act on */
+		if (k && strncmp(k, prefix, pl) == 0 && svrsh_is_clean(k))
+			comp_add(c, k, "(configured)", true);
 	}
-	for (size_t i = 0; i < json_len(json_get(n->j, "enums")); i++) {
-		const char *e = json_str(json_at(json_get(n->j, "enums"), i));
-
-		if (e && strncmp(e, word ? word : "", wl) == 0)
-			cli_add_comphelp_entry(ch, e);
-	}
-	return CLI_OK;
+	json_free(data);
 }
 
-static bool registered(char (*names)[64], int n, const char *name)
+static void value_next(const struct snode *n, const char *prefix, struct comp *c)
 {
-	for (int i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return true;
-	return false;
+	const struct json *en = json_get(n->j, "enums");
+	const char *dflt = json_get_str(n->j, "default", NULL);
+	char help[256], ph[96];
+
+	for (size_t i = 0; i < json_len(en); i++) {
+		const char *e = json_str(json_at(en, i));
+
+		if (e && strncmp(e, prefix, strlen(prefix)) == 0)
+			comp_add(c, e, dflt && strcmp(dflt, e) == 0 ? "(default)" : "", true);
+	}
+	if (json_get_bool(n->j, "closed", false))
+		return;
+	value_help(n, help, sizeof(help));
+	snprintf(ph, sizeof(ph), "<%s>", n->name);
+	comp_add(c, ph, help, false);
 }
 
-/* Register, in mode, the children of lvl and of its ancestors. */
-static void register_level(struct cli_def *cli, struct snode *lvl, int mode)
+void schema_walk_next(struct svrsh *sh, const struct schema_walk *w, const char *prefix,
+		      struct comp *c)
 {
-	char done[128][64];
-	int ndone = 0;
+	size_t pl = strlen(prefix);
+	char help[256];
 
-	for (struct snode *a = lvl;; a = a->parent) {
+	switch (w->want) {
+	case WALK_NODE:
 		for (int i = 0; i < nnodes; i++) {
-			struct snode *n = &nodes[i];
-			struct cli_command *c;
-			char help[256], vhelp[256];
-
-			if (n->parent != a || registered(done, ndone, n->name) || ndone == 128)
+			if (!fits_here(&nodes[i], w) || strncmp(nodes[i].name, prefix, pl) != 0)
 				continue;
-			snprintf(done[ndone++], 64, "%s", n->name);
-			first_sentence(json_get_str(n->j, "description", ""), help, sizeof(help));
-			c = cli_register_command(cli, NULL, n->name, config_cb,
-						 PRIVILEGE_UNPRIVILEGED, mode, help);
-			if (!c)
-				continue;
-			if (strcmp(n->kind, "list") == 0) {
-				snprintf(vhelp, sizeof(vhelp),
-					 "which %s (TAB: the configured ones)", n->name);
-				cli_register_optarg(c, n->argname, CLI_CMD_ARGUMENT,
-						    PRIVILEGE_UNPRIVILEGED, mode, vhelp, complete,
-						    NULL, NULL);
-			} else if (strcmp(n->kind, "leaf") == 0 ||
-				   strcmp(n->kind, "leaf-list") == 0) {
-				value_help(n, vhelp, sizeof(vhelp));
-				cli_register_optarg(c, n->argname,
-						    json_get_bool(n->j, "multiline", false)
-							    ? CLI_CMD_OPTIONAL_ARGUMENT
-							    : CLI_CMD_ARGUMENT,
-						    PRIVILEGE_UNPRIVILEGED, mode, vhelp, complete,
-						    NULL, NULL);
-			}
+			first_sentence(json_get_str(nodes[i].j, "description", ""), help,
+				       sizeof(help));
+			comp_add(c, nodes[i].name, help, true);
 		}
-		if (!a)
-			break;
+		break;
+	case WALK_KEY: {
+		const struct snode *k = key_leaf(w->node, w->key);
+
+		list_keys(sh, w->node, prefix, c);
+		if (k)
+			value_next(k, prefix, c);
+		break;
+	}
+	case WALK_VALUE:
+		value_next(w->node, prefix, c);
+		break;
+	case WALK_END:
+		break;
 	}
 }
 
@@ -300,19 +317,8 @@ int schema_tree_load(struct svrsh *sh)
 	json_free(schema_doc);
 	schema_doc = data;
 	nnodes = 0;
-	next_mode = MODE_CONFIG + 1;
 	add_nodes(json_get(schema_doc, "nodes"), NULL);
 	return 0;
-}
-
-static bool in_chain(const struct snode *n, const struct snode *lvl)
-{
-	for (;; lvl = lvl->parent) {
-		if (n->parent == lvl)
-			return true;
-		if (!lvl)
-			return false;
-	}
 }
 
 /* Configuration words starting with prefix that the current level knows
@@ -339,17 +345,6 @@ int schema_tree_names(const struct svrsh *sh, const char *prefix, struct strbuf 
 	return exact;
 }
 
-int schema_tree_build(struct svrsh *sh)
-{
-	if (schema_tree_load(sh) < 0)
-		return -1;
-	register_level(sh->cli, NULL, MODE_CONFIG);
-	for (int i = 0; i < nnodes; i++)
-		if (nodes[i].mode)
-			register_level(sh->cli, &nodes[i], nodes[i].mode);
-	return 0;
-}
-
 void schema_tree_free(void)
 {
 	json_free(schema_doc);
@@ -363,9 +358,6 @@ void schema_tree_set_level(struct svrsh *sh, const char *schema_path)
 	struct snode *n = schema_path && *schema_path ? by_path(schema_path) : NULL;
 
 	sh->level_node = n;
-	if (!sh->config_mode)
-		cli_set_configmode(sh->cli, MODE_EXEC, NULL);
-	else
-		cli_set_configmode(sh->cli, n ? n->mode : MODE_CONFIG, NULL);
+	cli_set_configmode(sh->cli, sh->config_mode ? MODE_CONFIG : MODE_EXEC, NULL);
 	cli_set_modestring(sh->cli, "");
 }

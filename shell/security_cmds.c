@@ -450,6 +450,11 @@ static int complete_peer(struct cli_def *cli, const char *name, const char *word
 	return state_complete(cli, "security-association", "peer-name", word, ch);
 }
 
+static const struct arg_slot accept_args[] = {
+	{NULL, "peer", "The peer router (TAB: this router's peers)", 0, complete_peer},
+	{0},
+};
+
 void security_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_command *peers, *sec, *mk;
@@ -508,7 +513,8 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show)
 				  PRIVILEGE_UNPRIVILEGED, MODE_ANY, "The peer keys of this router");
 	cli_register_command(sh->cli, mk, "rekey", cmd_peer_rekey, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "Renew the peer key with every peer now, then the metadata key");
-	cli_register_command(sh->cli, mk, "accept", cmd_peer_accept, PRIVILEGE_UNPRIVILEGED,
-			     MODE_ANY,
-			     "Accept the new key a peer was refused for (PEER): pin it and peer");
+	svrsh_args(cli_register_command(
+			   sh->cli, mk, "accept", cmd_peer_accept, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			   "Accept the new key a peer was refused for (PEER): pin it and peer"),
+		   accept_args);
 }

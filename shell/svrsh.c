@@ -23,6 +23,7 @@
 #include "json.h"
 #include "mgmt.h"
 #include "sock.h"
+#include "strbuf.h"
 #include "svrsh.h"
 #include "utf8.h"
 
@@ -158,13 +159,81 @@ static bool shell_ambiguous(struct svrsh *sh, const char *cmd, char *cands, size
 	return hits > 1 && !same;
 }
 
+/* A line that names a leaf typed over several lines (PEM) and no value:
+ * at the terminal, the value is typed now.  The line with it, or NULL
+ * when the operator gave up (Ctrl-C). */
+static char *with_text(struct svrsh *sh, const char *cmd)
+{
+	struct strbuf l = STRBUF_INIT;
+	struct comp c;
+	char *text;
+
+	strbuf_addf(&l, "%s ", cmd);
+	complete_line(sh, strbuf_str(&l), &c);
+	strbuf_free(&l);
+	if (!c.wants_text || c.error) {
+		comp_free(&c);
+		return strdup(cmd);
+	}
+	comp_free(&c);
+	if (!(text = lineedit_text()))
+		return NULL;
+	strbuf_addf(&l, "%s \"", cmd);
+	for (const char *p = text; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			strbuf_addc(&l, '\\');
+		strbuf_addc(&l, *p);
+	}
+	strbuf_addc(&l, '"');
+	free(text);
+	return strbuf_steal(&l);
+}
+
+/* Carry out one command line, batch or interactive: CLI_OK, CLI_ERROR,
+ * CLI_QUIT, or 1 when it opened a quoted value that continues. */
+static int run_line(struct svrsh *sh, const char *cmd)
+{
+	char cands[512];
+	enum line_kind kind = svrsh_classify(sh, cmd, cands, sizeof(cands));
+	int rc;
+
+	if (kind == LINE_AMBIGUOUS ||
+	    (kind == LINE_SHELL && shell_ambiguous(sh, cmd, cands, sizeof(cands)))) {
+		cli_print(sh->cli, "%% Error: '%.*s' is ambiguous: %s", (int)strcspn(cmd, " \t"),
+			  cmd, cands);
+		return CLI_ERROR;
+	}
+	/* at a terminal, delete asks first (cmd_delete) */
+	if (kind == LINE_CONFIG && !sh->batch && strncmp(cmd, "delete", 6) == 0 &&
+	    (cmd[6] == ' ' || cmd[6] == '\t'))
+		kind = LINE_SHELL;
+	if (kind == LINE_CONFIG) {
+		char *line = sh->batch ? strdup(cmd) : with_text(sh, cmd);
+
+		rc = line ? svrsh_config_line(sh, line) : CLI_ERROR;
+		free(line);
+	} else {
+		rc = cli_run_command(sh->cli, cmd);
+		/* only a configuration line continues (1); anything else not
+		 * OK or quit failed */
+		if (rc != CLI_OK && rc != CLI_QUIT)
+			rc = CLI_ERROR;
+	}
+	if (rc != CLI_OK && rc != CLI_QUIT && rc != 1) {
+		char *hint = complete_suggest(sh, cmd);
+
+		if (hint)
+			cli_print(sh->cli, "%% %c%s", hint[0] - 'a' + 'A', hint + 1);
+		free(hint);
+	}
+	return rc;
+}
+
 /* Run one batch line; returns 0, -1 for a failed command, 1 to stop (quit),
  * 2 when the line opened a quoted value that continues. */
 static int batch_line(struct svrsh *sh, char *line, const char *where, long lineno)
 {
 	const char *cmd;
-	char cands[512];
-	enum line_kind kind;
 	int rc;
 
 	rstrip(line);
@@ -175,18 +244,9 @@ static int batch_line(struct svrsh *sh, char *line, const char *where, long line
 		printf("%s%s\n", svrsh_prompt(sh), cmd);
 		fflush(stdout);
 	}
-	kind = svrsh_classify(sh, cmd, cands, sizeof(cands));
-	if (kind == LINE_AMBIGUOUS ||
-	    (kind == LINE_SHELL && shell_ambiguous(sh, cmd, cands, sizeof(cands)))) {
-		printf("%% Error: '%.*s' is ambiguous: %s\n", (int)strcspn(cmd, " \t"), cmd, cands);
-		rc = CLI_ERROR;
-	} else if (kind == LINE_CONFIG) {
-		rc = svrsh_config_line(sh, cmd);
-		if (rc == 1)
-			return 2; /* a quoted value continues on the next lines */
-	} else {
-		rc = cli_run_command(sh->cli, cmd);
-	}
+	rc = run_line(sh, cmd);
+	if (rc == 1)
+		return 2; /* a quoted value continues on the next lines */
 	fflush(stdout);
 	if (rc == CLI_QUIT)
 		return 1;
@@ -330,18 +390,45 @@ static int run_commands(struct svrsh *sh, char **cmds, int n)
 	return failed ? 1 : 0;
 }
 
+/* A line typed at the terminal (a quoted value's lines joined with '\n'):
+ * its first line as a command, the rest as the value's lines. */
+static int interactive_line(struct svrsh *sh, const char *text)
+{
+	char *copy = strdup(text ? text : ""), *nl, *line;
+	int rc;
+
+	if (!copy)
+		return CLI_OK;
+	nl = strchr(copy, '\n');
+	if (nl)
+		*nl = '\0';
+	line = (char *)skip_blanks(copy);
+	rstrip(line);
+	if (!*line || *line == '#' || *line == '!') {
+		free(copy);
+		return CLI_OK;
+	}
+	rc = run_line(sh, line);
+	for (char *p = nl ? nl + 1 : NULL; rc == 1 && p;) {
+		char *next = strchr(p, '\n');
+
+		if (next)
+			*next = '\0';
+		rc = svrsh_config_line(sh, p);
+		p = next ? next + 1 : NULL;
+	}
+	free(copy);
+	return rc == CLI_QUIT ? CLI_QUIT : CLI_OK;
+}
+
 static int run_interactive(struct svrsh *sh)
 {
-	int fd = dup(STDIN_FILENO);
-
-	if (fd < 0 || tty_raw_begin(STDIN_FILENO) < 0) {
+	if (tty_raw_begin(STDIN_FILENO) < 0) {
 		perror("svrsh: terminal");
 		return 1;
 	}
-	cli_telnet_protocol(sh->cli, 0);
 	cli_print_callback(sh->cli, print_tty);
-	/* cli_loop closes the descriptor it is given. */
-	cli_loop(sh->cli, fd);
+	lineedit_loop(sh, interactive_line);
 	tty_raw_end();
 	/* the shared candidate outlives the session: say what is left in it */
 	svrsh_refresh_status(sh);
@@ -421,7 +508,6 @@ int main(int argc, char **argv)
 	pw = getpwuid(getuid());
 	sh.user = strdup(pw ? pw->pw_name : "unknown");
 	sh.batch = ncommands || file || !isatty(STDIN_FILENO);
-	sh.config_line = svrsh_config_line;
 
 	if (svrsh_connect(&sh, err, sizeof(err)) < 0) {
 		fprintf(stderr, "svrsh: %s\n", err);
@@ -436,9 +522,9 @@ int main(int argc, char **argv)
 	svrsh_update_prompt(&sh);
 	commands_register(&sh);
 	pipes_register(&sh);
-	/* Configuration mode's command tree, for the line editor: TAB and ?
-	 * (batch lines go to svrd as they are). */
-	if (sh.batch ? schema_tree_load(&sh) < 0 : schema_tree_build(&sh) < 0) {
+	/* The configuration model, for help, completion and abbreviated
+	 * values. */
+	if (schema_tree_load(&sh) < 0) {
 		rc = 1;
 		goto out;
 	}

@@ -4,20 +4,22 @@
  *
  *   tty.c          the terminal's raw mode
  *   clean.c        text made safe for a terminal
+ *   words.c        a line's words; what may come next (struct comp); the
+ *                  arguments of the shell's commands (svrsh_args)
  *   conn.c         the connection to svrd (svrsh_call)
  *   prompt.c       the prompt and yes/no questions
  *   pipes.c        "| match", "| display json", the pager
  *   render.c       the frame of every view, text, JSON, the state's values
- *   schema_tree.c  configuration mode's commands, made from svrd's schema
+ *   schema_tree.c  svrd's configuration schema, walked word by word
  *   config_line.c  where a line goes, and configuration lines carried out
  *   *_cmds.c       the commands, each file a family of them (cert_cmds.c
  *                  before security_cmds.c, which puts it under show
  *                  security)
  *   commands.c     the command table: every family registered
+ *   complete.c     help (?) and completion (TAB) from the whole line
+ *   lineedit.c     the terminal's line editor
  *   svrsh.c        main: options, batch and interactive loops
- *
- * The schema's commands reach config_line.c through sh->config_line,
- * set by main, as they are made before it. */
+ */
 #ifndef SVR_SVRSH_H
 #define SVR_SVRSH_H
 
@@ -49,9 +51,6 @@ struct svrsh {
 	bool pager_seeking; /* / at --More--: skipping to a line that matches */
 	void *pager_find;   /* that expression (a regex_t) */
 	uint64_t cmd_start_ms;
-	/* carries out a configuration line (config_line.c's
-	 * svrsh_config_line): how the schema's commands reach it */
-	int (*config_line)(struct svrsh *sh, const char *line);
 };
 
 /* ---- tty.c ---- */
@@ -65,6 +64,70 @@ void tty_raw_end(void);
 char *svrsh_clean(const char *s);
 /* s has nothing svrsh_clean() would change. */
 bool svrsh_is_clean(const char *s);
+
+/* ---- words.c: the words of a line, and what may come next ---- */
+
+#define SVRSH_WORDS_MAX 256
+struct svrsh_words {
+	struct {
+		char *text;	   /* unquoted */
+		size_t start, end; /* where it is in the line */
+		bool quoted;
+	} w[SVRSH_WORDS_MAX];
+	int n;
+	bool open_quote; /* the last word's quote is not closed yet */
+	bool blank_end;	 /* a blank follows the last word: a new one starts */
+	bool comment;	 /* the line ends in a # comment */
+};
+/* Split line as svrd's configuration interpreter does: 0, or -1 when it
+ * has more than SVRSH_WORDS_MAX words.  Free with svrsh_words_free. */
+int svrsh_split(const char *line, struct svrsh_words *w);
+void svrsh_words_free(struct svrsh_words *w);
+
+struct comp_item {
+	char *word, *help;
+	bool literal; /* a word to type (else a placeholder: <text>, <[Enter]>) */
+};
+struct comp {
+	struct comp_item *items;
+	size_t n, cap;
+	char *error;	      /* nothing fits here: why (NULL otherwise) */
+	char partial[256];    /* the word being typed ("" after a blank) */
+	size_t partial_start; /* where it starts in the line */
+	bool quoted;	      /* the word being typed opened a quote */
+	bool wants_text;      /* the line ends at a leaf typed over lines (PEM) */
+};
+void comp_add(struct comp *c, const char *word, const char *help, bool literal);
+void comp_error(struct comp *c, const char *msg);
+void comp_free(struct comp *c);
+/* The literal word of c nearest to word, when a slip of a key or two
+ * away ("did you mean"); NULL otherwise. */
+const char *comp_nearest(const struct comp *c, const char *word);
+
+/* What may follow a shell command that reads its own words (not libcli's
+ * optargs): slots in order, ended by one with neither word nor value.  A
+ * required slot must come at its place; optional ones in any order
+ * before it. */
+enum {
+	ARG_OPTIONAL = 1,
+	ARG_REST = 2, /* the value is the rest of the line */
+	ARG_PATH = 4  /* the rest of the line is a configuration path from the top */
+};
+struct cli_command;
+struct cli_def;
+struct cli_comphelp;
+typedef int (*arg_complete_fn)(struct cli_def *cli, const char *name, const char *word,
+			       struct cli_comphelp *ch);
+struct arg_slot {
+	const char *word;  /* a keyword ("running|candidate": one of them); NULL: a value */
+	const char *value; /* the value's placeholder ("<minutes>"), after word; NULL: none */
+	const char *help;
+	unsigned flags;
+	arg_complete_fn complete; /* the value's known values (TAB) */
+};
+/* Register (and look up) cmd's slots; slots must outlive the shell. */
+void svrsh_args(const struct cli_command *cmd, const struct arg_slot *slots);
+const struct arg_slot *svrsh_args_of(const struct cli_command *cmd);
 
 /* ---- conn.c ---- */
 
@@ -148,8 +211,30 @@ const char *state_words(const char *value, char *buf, size_t len);
 
 /* ---- schema_tree.c: configuration mode's commands, from svrd's schema ---- */
 struct snode;
-int schema_tree_load(struct svrsh *sh);	 /* the model only (batch) */
-int schema_tree_build(struct svrsh *sh); /* and the command tree (terminal) */
+int schema_tree_load(struct svrsh *sh);
+/* A walk along a configuration path, word by word: what help, completion
+ * and abbreviated values read. */
+enum walk_want { WALK_NODE, WALK_KEY, WALK_VALUE, WALK_END };
+struct schema_walk {
+	const struct snode *at;	  /* whose children come next (NULL: the top) */
+	const struct snode *node; /* the node named last */
+	enum walk_want want;	  /* what comes next */
+	int key;		  /* WALK_KEY: which of node's keys */
+	bool first;		  /* no word yet: an ancestor's child fits too */
+	bool named;		  /* a node was named */
+};
+/* From the top (set, delete) or from the session's level. */
+void schema_walk_begin(const struct svrsh *sh, bool from_top, struct schema_walk *w);
+/* Take word: 0, with *full the whole keyword or enum value when word
+ * abbreviates one (else NULL); -1 with why when it fits nothing (w is
+ * unchanged). */
+int schema_walk_word(struct schema_walk *w, const char *word, char *why, size_t len,
+		     const char **full);
+/* What may come next, starting with prefix. */
+void schema_walk_next(struct svrsh *sh, const struct schema_walk *w, const char *prefix,
+		      struct comp *c);
+/* The walk ends at a leaf typed over several lines (PEM) without it. */
+bool schema_walk_wants_text(const struct schema_walk *w);
 struct strbuf;
 int schema_tree_names(const struct svrsh *sh, const char *prefix, struct strbuf *out);
 void schema_tree_free(void);
@@ -192,5 +277,26 @@ void session_commands_register(struct svrsh *sh, struct cli_command *show);
 /* ---- commands.c: the command table ---- */
 
 void commands_register(struct svrsh *sh);
+
+/* ---- complete.c: help (?) and completion (TAB) ---- */
+
+/* What may come next at the end of line (the text up to the cursor):
+ * c->items, c->partial, or c->error.  Free with comp_free. */
+void complete_line(struct svrsh *sh, const char *line, struct comp *c);
+/* <[Enter]> first, then placeholders, then words, alphabetically. */
+void complete_sort(struct comp *c);
+/* "did you mean 'X'?" when a word of line is a slip away from a known
+ * one (malloc'd), else NULL: the hint after a failed line. */
+char *complete_suggest(struct svrsh *sh, const char *line);
+
+/* ---- lineedit.c: the terminal's line editor ---- */
+
+#define LINEEDIT_MAX 4095 /* libcli's CLI_MAX_LINE_LENGTH, less its NUL */
+/* Edit lines at the terminal (raw already) and run each with run (the
+ * lines of a quoted value joined with '\n') until it returns CLI_QUIT or
+ * the operator leaves with Ctrl-D. */
+int lineedit_loop(struct svrsh *sh, int (*run)(struct svrsh *sh, const char *text));
+/* A value typed over several lines, ended by Ctrl-D (NULL: Ctrl-C). */
+char *lineedit_text(void);
 
 #endif
