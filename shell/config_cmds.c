@@ -591,16 +591,16 @@ void config_commands_register(struct svrsh *sh, struct cli_command *show)
 		cli, NULL, "exit", cmd_exit, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 		"Go up one level (at the top: leave configuration mode, or the shell)");
 	svrsh_args(cli_register_command(cli, NULL, "up", cmd_level, PRIVILEGE_UNPRIVILEGED,
-					MODE_ANY, "Go up N levels"),
+					MODE_CONFIG, "Go up N levels"),
 		   up_args);
-	cli_register_command(cli, NULL, "top", cmd_level, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+	cli_register_command(cli, NULL, "top", cmd_level, PRIVILEGE_UNPRIVILEGED, MODE_CONFIG,
 			     "Go to the top of the configuration");
-	cli_register_command(cli, NULL, "where", cmd_where, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+	cli_register_command(cli, NULL, "where", cmd_where, PRIVILEGE_UNPRIVILEGED, MODE_CONFIG,
 			     "Print the current level as a command");
 	/* complete.c reads what follows do and run as an operational line */
-	cli_register_command(cli, NULL, "do", cmd_do, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+	cli_register_command(cli, NULL, "do", cmd_do, PRIVILEGE_UNPRIVILEGED, MODE_CONFIG,
 			     "do COMMAND: run an operational command from configuration mode");
-	cli_register_command(cli, NULL, "run", cmd_do, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+	cli_register_command(cli, NULL, "run", cmd_do, PRIVILEGE_UNPRIVILEGED, MODE_CONFIG,
 			     "run COMMAND: as do (Junos's name)");
 
 	c = cli_register_command(cli, show, "config", cmd_show_config, PRIVILEGE_UNPRIVILEGED,
