@@ -219,9 +219,22 @@ static int op_status(struct svrd *d, const struct mgmt_peer *peer, const struct 
 {
 	(void)args;
 	(void)error;
+	const struct ds_commit *h;
+	size_t n = ds_history(d->ds, &h);
+
 	*data = json_new_object();
 	add_status(d, peer, *data);
 	json_set(*data, "confirm-deadline-ms", json_new_int(ds_confirm_deadline(d->ds)));
+	/* the newest commit (the history is newest first): how a shell
+	 * learns of an automatic rollback */
+	if (n) {
+		struct json *c = json_new_object();
+
+		json_set(c, "number", json_new_int(h[0].number));
+		json_set(c, "user", json_new_str(h[0].user));
+		json_set(c, "comment", json_new_str(h[0].comment));
+		json_set(*data, "last-commit", c);
+	}
 	return 0;
 }
 

@@ -91,13 +91,30 @@ static void update_state(struct svrsh *sh, const struct json *data)
 	svrsh_update_prompt(sh);
 }
 
+/* A commit svrd made itself since the last look (an automatic rollback
+ * of a commit confirmed in time): at a terminal, said at once. */
+static void note_commits(struct svrsh *sh, const struct json *st)
+{
+	const struct json *c = json_get(st, "last-commit");
+	int64_t n = json_get_int(c, "number", 0);
+
+	if (sh->last_commit >= 0 && n > sh->last_commit && !sh->batch &&
+	    strcmp(json_get_str(c, "user", ""), "svrd") == 0)
+		cli_print(sh->cli, "%% Notice: %s; the configuration is commit %lld now",
+			  json_get_str(c, "comment", "svrd committed"), (long long)n);
+	sh->last_commit = n;
+}
+
 /* Ask svrd where this session is and whether the candidate changed. */
 void svrsh_refresh_status(struct svrsh *sh)
 {
 	struct json *st = svrsh_call_quiet(sh, "config-status", NULL);
 
-	if (st)
+	if (st) {
 		update_state(sh, st);
+		note_commits(sh, st);
+		sh->confirm_deadline = json_get_int(st, "confirm-deadline-ms", 0);
+	}
 	json_free(st);
 }
 

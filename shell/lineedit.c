@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sock.h"
@@ -595,6 +596,32 @@ static char *line_done(struct svrsh *sh, struct ed *e)
 	return text;
 }
 
+/* Wait for a key.  While a commit confirmed is pending, look once a
+ * second after its deadline: when svrd has rolled it back, say so at once
+ * (above the line being typed, which is drawn again).  false: no key
+ * yet. */
+static bool key_or_rollback(struct svrsh *sh, struct ed *e)
+{
+	struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+	struct timespec ts;
+	int64_t before = sh->last_commit;
+
+	if (!sh->confirm_deadline || poll(&p, 1, 1000) != 0)
+		return true;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 < sh->confirm_deadline)
+		return false;
+	outs("\r\x1b[J");
+	svrsh_refresh_status(sh);
+	if (sh->last_commit != before) {
+		e->prompt = svrsh_prompt(sh);
+		redraw(e);
+	} else {
+		refresh(e);
+	}
+	return false;
+}
+
 int lineedit_loop(struct svrsh *sh, int (*run)(struct svrsh *sh, const char *text))
 {
 	struct ed e = {.hist = -1, .more = STRBUF_INIT};
@@ -608,6 +635,8 @@ int lineedit_loop(struct svrsh *sh, int (*run)(struct svrsh *sh, const char *tex
 		enum key_result k;
 		char *text;
 
+		if (!key_or_rollback(sh, &e))
+			continue;
 		if (read(STDIN_FILENO, &c, 1) != 1)
 			break;
 		k = edit_key(sh, &e, c, &again);
@@ -625,6 +654,10 @@ int lineedit_loop(struct svrsh *sh, int (*run)(struct svrsh *sh, const char *tex
 			if (r == CLI_QUIT)
 				break;
 		}
+		/* another session may have changed the candidate (the prompt's
+		 * '*'), or svrd rolled a commit back: ask before each prompt */
+		if (!e.more.len)
+			svrsh_refresh_status(sh);
 		e.prompt = e.more.len ? "> " : svrsh_prompt(sh);
 		redraw(&e);
 	}

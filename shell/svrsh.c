@@ -428,6 +428,7 @@ static int run_interactive(struct svrsh *sh)
 		return 1;
 	}
 	cli_print_callback(sh->cli, print_tty);
+	svrsh_refresh_status(sh);
 	lineedit_loop(sh, interactive_line);
 	tty_raw_end();
 	/* the shared candidate outlives the session: say what is left in it */
@@ -459,7 +460,7 @@ int main(int argc, char **argv)
 		{"socket", required_argument, NULL, 'S'},  {"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0},
 	};
-	struct svrsh sh = {0};
+	struct svrsh sh = {.last_commit = -1};
 	const char *file = NULL, *sockopt = NULL;
 	char **commands = calloc((size_t)argc + 1, sizeof(char *));
 	int ncommands = 0;

@@ -41,6 +41,8 @@ struct svrsh {
 	bool keep_going;	  /* batch: continue after a failed command */
 	bool config_mode;	  /* in configuration mode (svrd keeps the level) */
 	bool changed;		  /* the candidate differs from running: '*' in the prompt */
+	int64_t last_commit;	  /* the newest commit seen (-1: not asked yet) */
+	int64_t confirm_deadline; /* wall-clock ms of a pending commit confirmed, or 0 */
 	char *level;		  /* "config", "authority", "router[name=x]" */
 	struct snode *level_node; /* the schema node of that level (NULL: top) */
 	bool no_more;		  /* "| no-more" on this command */
