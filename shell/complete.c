@@ -502,13 +502,28 @@ static void line_walk(struct walk *x, int k)
 	}
 }
 
-void complete_line(struct svrsh *sh, const char *line, struct comp *c)
+static void complete_words(struct walk *x, const char *line);
+
+void complete_line(struct svrsh *sh, const char *typed, struct comp *c)
 {
-	struct svrsh_words w;
-	struct walk x = {sh, &w, c, ""};
-	int k;
+	struct walk x = {sh, NULL, c, ""};
+	char *alias = svrsh_alias(typed, true);
+	const char *line = alias ? alias : typed;
 
 	memset(c, 0, sizeof(*c));
+	complete_words(&x, line);
+	/* where the word being typed starts in what was typed */
+	c->partial_start += strlen(typed) - strlen(line);
+	free(alias);
+}
+
+static void complete_words(struct walk *x, const char *line)
+{
+	struct svrsh_words w;
+	struct comp *c = x->c;
+	int k;
+
+	x->w = &w;
 	if (svrsh_split(line, &w) < 0) {
 		comp_error(c, "too many words on one line");
 		return;
@@ -526,8 +541,8 @@ void complete_line(struct svrsh *sh, const char *line, struct comp *c)
 		c->partial_start = w.w[k].start;
 		c->quoted = w.w[k].quoted;
 	}
-	x.prefix = c->partial;
-	line_walk(&x, k);
+	x->prefix = c->partial;
+	line_walk(x, k);
 	svrsh_words_free(&w);
 }
 

@@ -20,14 +20,41 @@
 #include "strbuf.h"
 #include "svrsh.h"
 
+/* The flat configuration ("config authority ...") as Junos's | display
+ * set shows it: set commands, which svrsh takes back as they are. */
+static char *as_set(const char *flat)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (const char *p = flat; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		if (strncmp(p, "config ", 7) == 0) {
+			strbuf_adds(&sb, "set ");
+			strbuf_addn(&sb, p + 7, n - 7);
+		} else {
+			strbuf_addn(&sb, p, n);
+		}
+		p += n;
+		if (*p == '\n')
+			strbuf_addc(&sb, *p++);
+	}
+	return strbuf_steal(&sb);
+}
+
 /* Call op and print the reply's text: show config, compare. */
 static int call_print_text(struct cli_def *cli, const char *op, struct json *args)
 {
-	struct json *data = svrsh_call(svrsh_of(cli), op, args);
+	struct svrsh *sh = svrsh_of(cli);
+	struct json *data = svrsh_call(sh, op, args);
+	char *set;
 
 	if (!data)
 		return CLI_ERROR;
-	print_text(cli, json_get_str(data, "text", ""));
+	set = sh->display_set ? as_set(json_get_str(data, "text", "")) : NULL;
+	sh->display_set = false;
+	print_text(cli, set ? set : json_get_str(data, "text", ""));
+	free(set);
 	json_free(data);
 	return CLI_OK;
 }
@@ -79,6 +106,8 @@ static int cmd_show_config(struct cli_def *cli, const char *command, char **argv
 	json_set(args, "datastore", json_new_str(ds));
 	if (sh->display_json)
 		json_set(args, "format", json_new_str("json"));
+	if (sh->display_set)
+		json_set(args, "format", json_new_str("flat"));
 	return call_print_text(cli, "get-config", args);
 }
 
@@ -477,6 +506,8 @@ int config_show_level(struct cli_def *cli, const char *command, char **argv, int
 		json_set(args, "path", json_new_str(where));
 	if (sh->display_json)
 		json_set(args, "format", json_new_str("json"));
+	if (sh->display_set)
+		json_set(args, "format", json_new_str("flat"));
 	rc = call_print_text(cli, "get-config", args);
 	json_free(st);
 	return rc;
@@ -608,6 +639,7 @@ void config_commands_register(struct svrsh *sh, struct cli_command *show)
 	svrsh_args(c, show_config_args);
 	cli_register_command(cli, c, "history", cmd_show_history, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "The commit log: number, user, time, comment");
+
 	svrsh_args(cli_register_command(
 			   cli, NULL, "compare", cmd_compare, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			   "compare config [OLD] [NEW]: commands turning OLD into NEW"),

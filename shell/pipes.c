@@ -67,6 +67,7 @@ static int pass_filter(struct cli_def *cli, const char *line, void *data)
 
 		sh->no_more = false;
 		sh->display_json = false;
+		sh->display_set = false;
 	}
 	return CLI_OK;
 }
@@ -147,14 +148,32 @@ static int except_init(struct cli_def *cli, int argc, char **argv, struct cli_fi
 
 static int display_init(struct cli_def *cli, int argc, char **argv, struct cli_filter *filt)
 {
-	if (argc < 1 || strcmp(argv[argc - 1], "json") != 0 ||
+	const char *f = argc ? argv[argc - 1] : "";
+
+	if ((strcmp(f, "json") != 0 && strcmp(f, "set") != 0) ||
 	    (argc == 2 && strcmp(argv[0], "display") != 0) || argc > 2) {
-		cli_error(cli, "%% Error: display: only json is supported (| display json)");
+		cli_error(cli, "%% Error: display: json or set (| display json, | display set)");
 		return CLI_ERROR;
 	}
-	svrsh_of(cli)->display_json = true;
+	if (strcmp(f, "json") == 0)
+		svrsh_of(cli)->display_json = true;
+	else
+		svrsh_of(cli)->display_set = true;
 	filt->filter = pass_filter;
 	filt->data = NULL;
+	return CLI_OK;
+}
+
+static int complete_format(struct cli_def *cli, const char *name, const char *word,
+			   struct cli_comphelp *ch)
+{
+	static const char *const formats[] = {"json", "set"};
+
+	(void)cli;
+	(void)name;
+	for (size_t i = 0; i < 2; i++)
+		if (strncmp(formats[i], word ? word : "", strlen(word ? word : "")) == 0)
+			cli_add_comphelp_entry(ch, formats[i]);
 	return CLI_OK;
 }
 
@@ -182,10 +201,11 @@ void pipes_register(struct svrsh *sh)
 				    NULL, NULL);
 	c = cli_register_filter(sh->cli, "display", display_init, pass_filter,
 				PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-				"display json: the YANG-modelled data behind the output");
+				"display json: the YANG-modelled data behind the output; display "
+				"set: show config as set commands");
 	if (c)
 		cli_register_optarg(c, "format", CLI_CMD_ARGUMENT, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-				    "json", NULL, NULL, NULL);
+				    "json, or set (show config)", complete_format, NULL, NULL);
 }
 
 /* ---- the pager --------------------------------------------------------- */

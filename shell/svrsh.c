@@ -189,14 +189,17 @@ static char *with_text(struct svrsh *sh, const char *cmd)
 	return strbuf_steal(&l);
 }
 
-/* Carry out one command line, batch or interactive: CLI_OK, CLI_ERROR,
- * CLI_QUIT, or 1 when it opened a quoted value that continues. */
-static int run_line(struct svrsh *sh, const char *cmd)
+static int run_words(struct svrsh *sh, const char *cmd)
 {
 	char cands[512];
 	enum line_kind kind = svrsh_classify(sh, cmd, cands, sizeof(cands));
+	bool misused;
 	int rc;
 
+	if (svrsh_display_set(cmd, &misused) && misused) {
+		cli_print(sh->cli, "%% Error: | display set is for show config");
+		return CLI_ERROR;
+	}
 	if (kind == LINE_AMBIGUOUS ||
 	    (kind == LINE_SHELL && shell_ambiguous(sh, cmd, cands, sizeof(cands)))) {
 		cli_print(sh->cli, "%% Error: '%.*s' is ambiguous: %s", (int)strcspn(cmd, " \t"),
@@ -226,6 +229,18 @@ static int run_line(struct svrsh *sh, const char *cmd)
 			cli_print(sh->cli, "%% %c%s", hint[0] - 'a' + 'A', hint + 1);
 		free(hint);
 	}
+	return rc;
+}
+
+/* Carry out one command line, batch or interactive: CLI_OK, CLI_ERROR,
+ * CLI_QUIT, or 1 when it opened a quoted value that continues. */
+static int run_line(struct svrsh *sh, const char *cmd)
+{
+	char *alias = svrsh_alias(cmd, false);
+	int rc;
+
+	rc = run_words(sh, alias ? alias : cmd);
+	free(alias);
 	return rc;
 }
 

@@ -47,6 +47,7 @@ struct svrsh {
 	struct snode *level_node; /* the schema node of that level (NULL: top) */
 	bool no_more;		  /* "| no-more" on this command */
 	bool display_json;	  /* "| display json" on this command */
+	bool display_set;	  /* "| display set": show config as set commands */
 	int pager_lines, pager_rows;
 	bool pager_quit;
 	bool pager_all;	    /* G at --More--: the rest without stopping */
@@ -105,6 +106,14 @@ void comp_free(struct comp *c);
 /* The literal word of c nearest to word, when a slip of a key or two
  * away ("did you mean"); NULL otherwise. */
 const char *comp_nearest(const struct comp *c, const char *word);
+
+/* line with a Junos name made ours ("show configuration" is show
+ * config), malloc'd; NULL when it has none.  typing: not the word being
+ * typed (help and completion). */
+char *svrsh_alias(const char *line, bool typing);
+/* Whether line pipes through "| display set", and *misused when its
+ * command is not show config (or show alone). */
+bool svrsh_display_set(const char *line, bool *misused);
 
 /* What may follow a shell command that reads its own words (not libcli's
  * optargs): slots in order, ended by one with neither word nor value.  A

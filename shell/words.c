@@ -219,3 +219,59 @@ const struct arg_slot *svrsh_args_of(const struct cli_command *cmd)
 			return grammar[i].slots;
 	return NULL;
 }
+
+/* Does word abbreviate full at least as far as min characters? */
+static bool abbreviates(const char *word, const char *full, size_t min)
+{
+	size_t n = strlen(word);
+
+	return n >= min && n <= strlen(full) && strncmp(word, full, n) == 0;
+}
+
+char *svrsh_alias(const char *line, bool typing)
+{
+	struct svrsh_words w;
+	char *out = NULL;
+
+	if (svrsh_split(line, &w) < 0)
+		return NULL;
+	/* Junos's "show configuration" is show config ("show conf" already
+	 * is: a second command would make it ambiguous) */
+	if (w.n >= 2 && (!typing || w.n > 2 || w.blank_end) && !w.w[1].quoted &&
+	    abbreviates(w.w[0].text, "show", 2) && abbreviates(w.w[1].text, "configuration", 7)) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addn(&sb, line, w.w[1].start);
+		strbuf_adds(&sb, "config");
+		strbuf_adds(&sb, line + w.w[1].end);
+		out = strbuf_steal(&sb);
+	}
+	svrsh_words_free(&w);
+	return out;
+}
+
+bool svrsh_display_set(const char *line, bool *misused)
+{
+	struct svrsh_words w;
+	int bar = -1;
+	bool set = false;
+
+	*misused = false;
+	if (svrsh_split(line, &w) < 0)
+		return false;
+	for (int i = 0; i < w.n; i++)
+		if (!w.w[i].quoted && strcmp(w.w[i].text, "|") == 0)
+			bar = i;
+	for (int i = 0; i + 2 < w.n; i++)
+		if (!w.w[i].quoted && strcmp(w.w[i].text, "|") == 0 &&
+		    abbreviates(w.w[i + 1].text, "display", 1) &&
+		    strcmp(w.w[i + 2].text, "set") == 0)
+			set = true;
+	/* only show config, or show alone (the level, in configuration mode) */
+	if (set && bar > 0)
+		*misused = !(abbreviates(w.w[0].text, "show", 2) &&
+			     (w.w[1].quoted || strcmp(w.w[1].text, "|") == 0 ||
+			      abbreviates(w.w[1].text, "config", 4)));
+	svrsh_words_free(&w);
+	return set;
+}
