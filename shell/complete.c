@@ -448,6 +448,20 @@ static void shell_walk(struct walk *x, int i, int k)
 		shell_walk(x, i + 1, k);
 		return;
 	}
+	if (strcmp(cmd->command, "config") == 0 || strcmp(cmd->command, "configure") == 0) {
+		/* "config authority ..." is a configuration line (as show
+		 * config flat prints them); else configure [exclusive] */
+		if (i + 1 < k && strcmp(x->w->w[i + 1].text, "exclusive") != 0) {
+			config_walk(x, i + 1, k, CW_SET);
+			return;
+		}
+		if (i + 1 == k) {
+			struct schema_walk sw;
+
+			schema_walk_begin(x->sh, true, &sw);
+			schema_walk_next(x->sh, &sw, x->prefix, x->c);
+		}
+	}
 	if (strcmp(cmd->command, "set") == 0 || strcmp(cmd->command, "delete") == 0) {
 		config_walk(x, i + 1, k, strcmp(cmd->command, "delete") == 0 ? CW_DELETE : CW_SET);
 		return;

@@ -35,6 +35,9 @@
 #include "strbuf.h"
 #include "svrsh.h"
 
+/* Help lists at most this many items (and how many more there are). */
+#define HELP_SHOWN 40
+
 struct ed {
 	char buf[LINEEDIT_MAX + 1];
 	size_t len, pos;
@@ -238,6 +241,12 @@ static void print_items(const struct comp *c)
 		wmax = 28;
 	strbuf_adds(&o, "Possible completions:\r\n");
 	for (size_t i = 0; i < c->n; i++) {
+		if (i == HELP_SHOWN && c->n > HELP_SHOWN + 5) {
+			/* a list of a thousand routers is no help on one screen */
+			strbuf_addf(&o, "  ... and %zu more: type the start of one, then ? or TAB\r\n",
+				    c->n - i);
+			break;
+		}
 		char *w = svrsh_clean(c->items[i].word), *h = svrsh_clean(c->items[i].help);
 		int room = (int)cols - (int)wmax - 5;
 
