@@ -92,4 +92,5 @@ void commands_register(struct svrsh *sh)
 	security_commands_register(sh, show);
 	session_commands_register(sh, show);
 	alarm_commands_register(sh, show);
+	monitor_commands_register(sh);
 }

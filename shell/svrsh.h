@@ -15,6 +15,7 @@
  *   *_cmds.c       the commands, each file a family of them (cert_cmds.c
  *                  before security_cmds.c, which puts it under show
  *                  security)
+ *   monitor_cmds.c monitor: the live full-screen view (ncurses)
  *   commands.c     the command table: every family registered
  *   complete.c     help (?) and completion (TAB) from the whole line
  *   lineedit.c     the terminal's line editor
@@ -284,6 +285,9 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show);
 
 /* session_cmds.c: show sessions, show stats */
 void session_commands_register(struct svrsh *sh, struct cli_command *show);
+
+/* monitor_cmds.c: monitor, the live full-screen view */
+void monitor_commands_register(struct svrsh *sh);
 
 /* ---- commands.c: the command table ---- */
 
