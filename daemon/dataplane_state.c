@@ -167,6 +167,38 @@ void dataplane_clear_stats(struct dataplane *p)
 		p->ops->stats(p->fwd, &p->fwd_base);
 }
 
+int dataplane_end_session(struct dataplane *p, const char *id, char *why, size_t len)
+{
+	struct dp_session_info si, hit;
+	size_t cursor = 0, n = strlen(id ? id : "");
+	int hits = 0;
+	char uuid[33];
+
+	if (n < 8 || n > 32 || strspn(id, "0123456789abcdef") != n) {
+		snprintf(why, len,
+			 "a session is named by its id: 8 to 32 hex digits "
+			 "(show sessions), not '%.40s'",
+			 id ? id : "");
+		return -1;
+	}
+	while (p && dp_session_next(p->dp, &cursor, ev_now_ms(), &si)) {
+		for (int k = 0; k < 16; k++)
+			snprintf(uuid + 2 * k, 3, "%02x", si.uuid[k]);
+		if (strncmp(uuid, id, n) == 0 && hits++ == 0)
+			hit = si;
+	}
+	if (hits == 0) {
+		snprintf(why, len, "no session has the id %s", id);
+		return -1;
+	}
+	if (hits > 1) {
+		snprintf(why, len, "%d sessions have an id starting %s: give more of it", hits, id);
+		return -1;
+	}
+	dp_session_end(p->dp, hit.uuid);
+	return 0;
+}
+
 int dp_register_state(struct dataplane *p)
 {
 	return svrd_state_register(p->d, fill, p);

@@ -197,9 +197,21 @@ static int op_clear(struct svrd *d, const struct mgmt_peer *peer, const struct j
 		alarm_events_clear(d->alarms);
 	} else if (strcmp(what, "stats") == 0) {
 		dataplane_clear_stats(d->dataplane);
+	} else if (strcmp(what, "session") == 0) {
+		char why[160];
+		const char *id = json_get_str(args, "id", "");
+
+		if (dataplane_end_session(d->dataplane, id, why, sizeof(why)) < 0) {
+			*error = mgmt_error_obj(MGMT_E_INVALID, NULL, "%s", why);
+			return -1;
+		}
+		log_info("%s cleared session %s", peer->user, id);
+		*data = json_new_object();
+		return 0;
 	} else {
 		*error = mgmt_error_obj(MGMT_E_INVALID, NULL,
-					"clear takes \"what\": events or stats, not '%s'", what);
+					"clear takes \"what\": events, stats or session, not '%s'",
+					what);
 		return -1;
 	}
 	log_info("%s cleared %s", peer->user, what);

@@ -165,6 +165,9 @@ void dataplane_stop(struct dataplane *dp);
 struct json *dataplane_sessions(const struct dataplane *dp, const struct json *args);
 /* clear stats: the data plane's counters from zero (sessions untouched). */
 void dataplane_clear_stats(struct dataplane *dp);
+/* End the one session whose id starts with id (8 to 32 hex digits): 0, or
+ * -1 with why (no such session, several, not an id). */
+int dataplane_end_session(struct dataplane *dp, const char *id, char *why, size_t len);
 
 int pidfile_acquire(const char *path, char *err, size_t errlen);
 /* Written after daemonising, when the PID is final. */

@@ -241,5 +241,9 @@ struct dp_session_info {
  * made or ended meanwhile may be missed or seen). */
 bool dp_session_next(const struct dp *dp, size_t *cursor, uint64_t now_ms,
 		     struct dp_session_info *info);
+/* End the session whose UUID is uuid at once, as its idle time would
+ * (counted as expired; both legs of a relayed one): its next packet
+ * starts a new session with a new key.  false when there is none. */
+bool dp_session_end(struct dp *dp, const uint8_t uuid[16]);
 
 #endif

@@ -489,3 +489,13 @@ bool dp_session_next(const struct dp *dp, size_t *cursor, uint64_t now,
 	*cursor = dp ? (size_t)dp->ns : 0;
 	return false;
 }
+
+bool dp_session_end(struct dp *dp, const uint8_t uuid[16])
+{
+	for (int i = 0; dp && uuid && i < dp->ns; i++)
+		if (dp->s[i].used && memcmp(dp->s[i].uuid, uuid, 16) == 0) {
+			sess_end(dp, i);
+			return true;
+		}
+	return false;
+}

@@ -51,6 +51,33 @@ static const char RULE[] =
 	"==================== ================ "
 	"========================================================================";
 
+/* The alarms on a terminal narrower than the seed's table: a line of
+ * fields, the message under it, wrapped. */
+static void alarms_narrow(struct cli_def *cli, const struct json *list)
+{
+	char t[32], sev[16], cat[32], rule[256];
+	int w = render_width(cli) < (int)sizeof(rule) ? render_width(cli) : (int)sizeof(rule) - 1;
+
+	memset(rule, '=', (size_t)w);
+	rule[w] = '\0';
+	cli_print(cli, "%s", rule);
+	cli_print(cli, "%-16s %-9s %-12s %-20s %s", "ID", "Severity", "Category", "Time", "Source");
+	cli_print(cli, "    Message");
+	cli_print(cli, "%s", rule);
+	for (size_t i = 0; i < json_len(list); i++) {
+		const struct json *a = json_at(list, i);
+
+		state_time_text(json_get_str(a, "time", ""), t, sizeof(t));
+		cli_print(cli, "%-16s %-9s %-12s %-20s %s", json_get_str(a, "id", ""),
+			  upper(json_get_str(a, "severity", ""), sev, sizeof(sev)),
+			  upper(json_get_str(a, "category", ""), cat, sizeof(cat)), t,
+			  json_get_str(a, "source", ""));
+		render_wrapped(cli, "    ", json_get_str(a, "message", ""));
+	}
+	if (!json_len(list))
+		cli_print(cli, "No active alarms.");
+}
+
 static int cmd_show_alarms(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct svrsh *sh = svrsh_of(cli);
@@ -70,6 +97,12 @@ static int cmd_show_alarms(struct cli_def *cli, const char *command, char **argv
 	if (!d)
 		return rc;
 	list = json_get(router, "alarm");
+	if (render_width(cli) && render_width(cli) < (int)strlen(RULE)) {
+		alarms_narrow(cli, list);
+		pager_end(sh);
+		json_free(d);
+		return CLI_OK;
+	}
 	cli_print(cli, "%s", RULE);
 	cli_print(cli, "%s", "");
 	cli_print(cli, "      %-15s %-17s %-11s %-19s %-15s %s", "ID", "Time", "Severity", "Source",
@@ -157,7 +190,7 @@ static int cmd_show_events(struct cli_def *cli, const char *command, char **argv
 {
 	struct svrsh *sh = svrsh_of(cli);
 	struct json *d, *list;
-	char t[32];
+	char t[32], prefix[160];
 
 	(void)command;
 	(void)argv;
@@ -180,9 +213,10 @@ static int cmd_show_events(struct cli_def *cli, const char *command, char **argv
 		const struct json *e = json_at(list, i);
 
 		when(json_get_int(e, "time", 0), t, sizeof(t));
-		cli_print(cli, "%s  %-7s  %-16s %-8s  %s", t, json_get_str(e, "event", ""),
-			  json_get_str(e, "id", ""), json_get_str(e, "severity", ""),
-			  json_get_str(e, "message", ""));
+		snprintf(prefix, sizeof(prefix), "%s  %-7s  %-16s %-8s  ", t,
+			 json_get_str(e, "event", ""), json_get_str(e, "id", ""),
+			 json_get_str(e, "severity", ""));
+		render_wrapped(cli, prefix, json_get_str(e, "message", ""));
 	}
 	cli_print(cli, "%s", "");
 	render_footer(cli);
@@ -228,12 +262,12 @@ static int cmd_show_log(struct cli_def *cli, const char *command, char **argv, i
 		const struct json *l = json_at(lines, i);
 		time_t t = (time_t)(json_get_int(l, "time-ms", 0) / 1000);
 		struct tm tm;
-		char at[32];
+		char at[32], prefix[64];
 
 		localtime_r(&t, &tm);
 		strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S", &tm);
-		cli_print(cli, "%s %-8s %s", at, json_get_str(l, "level", ""),
-			  json_get_str(l, "message", ""));
+		snprintf(prefix, sizeof(prefix), "%s %-8s ", at, json_get_str(l, "level", ""));
+		render_wrapped(cli, prefix, json_get_str(l, "message", ""));
 	}
 	render_footer(cli);
 	json_free(d);
@@ -268,8 +302,10 @@ static const struct arg_slot log_args[] = {
 	{0},
 };
 
-void alarm_commands_register(struct svrsh *sh, struct cli_command *show)
+struct cli_command *alarm_commands_register(struct svrsh *sh, struct cli_command *show)
 {
+	struct cli_command *cl;
+
 	struct cli_command *al, *id;
 
 	al = cli_register_command(sh->cli, show, "alarms", cmd_show_alarms, PRIVILEGE_UNPRIVILEGED,
@@ -285,14 +321,11 @@ void alarm_commands_register(struct svrsh *sh, struct cli_command *show)
 	svrsh_args(cli_register_command(sh->cli, show, "log", cmd_show_log, PRIVILEGE_UNPRIVILEGED,
 					MODE_ANY, "svrd's last log lines: [LINES] (50 by default)"),
 		   log_args);
-	{
-		struct cli_command *cl =
-			cli_register_command(sh->cli, NULL, "clear", render_needs_more,
-					     PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Clear a history");
-
-		cli_register_command(sh->cli, cl, "events", cmd_clear, PRIVILEGE_UNPRIVILEGED,
-				     MODE_ANY, "Forget the alarm history (active alarms stay)");
-		cli_register_command(sh->cli, cl, "stats", cmd_clear, PRIVILEGE_UNPRIVILEGED,
-				     MODE_ANY, "Count the data plane from zero (sessions stay)");
-	}
+	cl = cli_register_command(sh->cli, NULL, "clear", render_needs_more, PRIVILEGE_UNPRIVILEGED,
+				  MODE_ANY, "Clear a history, the counters, a session");
+	cli_register_command(sh->cli, cl, "events", cmd_clear, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "Forget the alarm history (active alarms stay)");
+	cli_register_command(sh->cli, cl, "stats", cmd_clear, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "Count the data plane from zero (sessions stay)");
+	return cl;
 }

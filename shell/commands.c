@@ -80,7 +80,7 @@ static int cmd_show_state(struct cli_def *cli, const char *command, char **argv,
 
 void commands_register(struct svrsh *sh)
 {
-	struct cli_command *show;
+	struct cli_command *show, *clear;
 
 	show = cli_register_command(sh->cli, NULL, "show", config_show_level,
 				    PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Show operational state");
@@ -90,7 +90,7 @@ void commands_register(struct svrsh *sh)
 			     MODE_ANY, "This node's operational state as YANG data (JSON)");
 	config_commands_register(sh, show);
 	security_commands_register(sh, show);
-	session_commands_register(sh, show);
-	alarm_commands_register(sh, show);
+	clear = alarm_commands_register(sh, show);
+	session_commands_register(sh, show, clear);
 	monitor_commands_register(sh);
 }

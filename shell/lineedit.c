@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,15 +56,6 @@ static void out(const char *s, size_t n)
 static void outs(const char *s)
 {
 	out(s, strlen(s));
-}
-
-static int term_cols(void)
-{
-	struct winsize ws;
-
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	return 80;
 }
 
 /* Columns of text: one per character (UTF-8 continuation bytes take
@@ -243,7 +233,8 @@ static void print_items(const struct comp *c)
 	for (size_t i = 0; i < c->n; i++) {
 		if (i == HELP_SHOWN && c->n > HELP_SHOWN + 5) {
 			/* a list of a thousand routers is no help on one screen */
-			strbuf_addf(&o, "  ... and %zu more: type the start of one, then ? or TAB\r\n",
+			strbuf_addf(&o,
+				    "  ... and %zu more: type the start of one, then ? or TAB\r\n",
 				    c->n - i);
 			break;
 		}

@@ -210,6 +210,15 @@ void pipes_register(struct svrsh *sh)
 
 /* ---- the pager --------------------------------------------------------- */
 
+int term_cols(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
 int pager_rows(void)
 {
 	struct winsize ws;

@@ -79,18 +79,67 @@ void render_banner(struct cli_def *cli, const char *title)
 	cli_print(cli, "%s", rule);
 }
 
+int render_width(struct cli_def *cli)
+{
+	return svrsh_of(cli)->batch ? 0 : term_cols();
+}
+
+/* Where text of at most room columns breaks: after the last blank, or
+ * else the last colon, within room; else at room (a long word). */
+static size_t break_at(const char *text, size_t room)
+{
+	size_t cut = 0;
+
+	for (size_t i = 0; i < room && text[i]; i++)
+		if (text[i] == ' ' || (text[i] == ':' && !cut))
+			cut = i + 1;
+	for (size_t i = 0; i < room && text[i]; i++)
+		if (text[i] == ' ')
+			cut = i + 1;
+	return cut ? cut : room;
+}
+
+void render_wrapped(struct cli_def *cli, const char *prefix, const char *text)
+{
+	int width = render_width(cli);
+	size_t indent = strlen(prefix), len = strlen(text);
+
+	if (!width || indent + len <= (size_t)width) {
+		cli_print(cli, "%s%s", prefix, text);
+		return;
+	}
+	if (indent > (size_t)width / 2) {
+		/* little room beside the prefix: the text under it */
+		cli_print(cli, "%s", prefix);
+		render_wrapped(cli, "    ", text);
+		return;
+	}
+	for (bool first = true; *text; first = false) {
+		size_t room = (size_t)width - indent,
+		       n = strlen(text) <= room ? strlen(text) : break_at(text, room);
+
+		cli_print(cli, "%*s%.*s", first ? 0 : (int)indent, first ? prefix : "", (int)n,
+			  text);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+}
+
 /* "  Label:<pad>value" with values aligned at column 22, as the seed's
- * show peers security. */
+ * show peers security; a value too long for the terminal wraps under
+ * itself. */
 void render_field(struct cli_def *cli, const char *label, const char *fmt, ...)
 {
-	char value[512], key[64];
+	char value[512], key[64], prefix[80];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(value, sizeof(value), fmt, ap);
 	va_end(ap);
 	snprintf(key, sizeof(key), "%s:", label);
-	cli_print(cli, "  %-20s%s", key, value);
+	snprintf(prefix, sizeof(prefix), "  %-20s", key);
+	render_wrapped(cli, prefix, value);
 }
 
 void render_duration(char *buf, int len, int64_t s)

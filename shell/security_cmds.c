@@ -290,7 +290,7 @@ static int cmd_peer_accept(struct cli_def *cli, const char *command, char **argv
 static void sa_detail(struct cli_def *cli, const struct json *sa)
 {
 	const char *cert = json_get_str(sa, "peer-certificate", "none");
-	char words[64], in[64];
+	char words[64], in[64], line[256];
 
 	cli_print(cli, "Peer Name: %s", json_get_str(sa, "peer-name", "?"));
 	if (strcmp(json_get_str(sa, "state", ""), "up") == 0)
@@ -303,16 +303,20 @@ static void sa_detail(struct cli_def *cli, const struct json *sa)
 		  strcmp(cert, "valid") == 0 ? "Valid" : state_words(cert, words, sizeof(words)));
 	cli_print(cli, "Public Key: %s",
 		  strcmp(json_get_str(sa, "public-key", ""), "valid") == 0 ? "Valid" : "None");
-	if (json_get(sa, "peer-key-fingerprint"))
-		cli_print(cli, "Peer Key Fingerprint: %s (%s)",
-			  json_get_str(sa, "peer-key-fingerprint", ""),
-			  strcmp(json_get_str(sa, "certificate-authority", ""), "trusted-ca") == 0
-				  ? "a trusted CA vouches for it"
-				  : "pinned");
-	if (json_get(sa, "refused-key-fingerprint"))
-		cli_print(cli, "Refused Key Fingerprint: %s (security peer-key accept %s)",
-			  json_get_str(sa, "refused-key-fingerprint", ""),
-			  json_get_str(sa, "peer-name", "PEER"));
+	if (json_get(sa, "peer-key-fingerprint")) {
+		snprintf(line, sizeof(line), "%s (%s)",
+			 json_get_str(sa, "peer-key-fingerprint", ""),
+			 strcmp(json_get_str(sa, "certificate-authority", ""), "trusted-ca") == 0
+				 ? "a trusted CA vouches for it"
+				 : "pinned");
+		render_wrapped(cli, "Peer Key Fingerprint: ", line);
+	}
+	if (json_get(sa, "refused-key-fingerprint")) {
+		snprintf(line, sizeof(line), "%s (security peer-key accept %s)",
+			 json_get_str(sa, "refused-key-fingerprint", ""),
+			 json_get_str(sa, "peer-name", "PEER"));
+		render_wrapped(cli, "Refused Key Fingerprint: ", line);
+	}
 	cli_print(cli, "Local salt: %016llx, Remote salt: %016llx",
 		  (unsigned long long)state_u64(sa, "local-salt", 0),
 		  (unsigned long long)state_u64(sa, "remote-salt", 0));
@@ -349,6 +353,7 @@ static void sa_table(struct cli_def *cli, const struct json *router, const char 
 {
 	const struct json *paths = json_get(router, "peer-path");
 	int w[6] = {14, 11, 7, 19, 16, 8};
+	const char *ifhead = "Network Interface";
 	char rule[256];
 	size_t o = 0;
 
@@ -365,6 +370,17 @@ static void sa_table(struct cli_def *cli, const struct json *router, const char 
 			if ((int)strlen(v[c]) + 2 > w[c])
 				w[c] = (int)strlen(v[c]) + 2;
 	}
+	{
+		int total = 5;
+
+		for (int c = 0; c < 6; c++)
+			total += w[c];
+		/* a narrow terminal: "Interface" for "Network Interface" */
+		if (render_width(cli) && total > render_width(cli) && w[3] == 19) {
+			w[3] = 11;
+			ifhead = "Interface";
+		}
+	}
 	for (int c = 0; c < 6; c++) {
 		memset(rule + o, '=', (size_t)w[c]);
 		o += (size_t)w[c];
@@ -373,7 +389,7 @@ static void sa_table(struct cli_def *cli, const struct json *router, const char 
 	rule[o - 1] = '\0';
 	cli_print(cli, "%s", rule);
 	cli_print(cli, " %-*s %-*s %-*s %-*s %-*s %s", w[0] - 1, "Peer", w[1], "Peer Name", w[2],
-		  "Node", w[3], "Network Interface", w[4], "Destination", "Status");
+		  "Node", w[3], ifhead, w[4], "Destination", "Status");
 	cli_print(cli, "%s", rule);
 	for (size_t i = 0; i < json_len(paths); i++) {
 		const struct json *p = json_at(paths, i);

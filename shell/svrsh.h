@@ -166,6 +166,8 @@ void svrsh_update_prompt(struct svrsh *sh);
 /* ---- pipes.c ---- */
 void pipes_register(struct svrsh *sh);
 int pager_rows(void);
+/* The terminal's width in columns (80 when it cannot say). */
+int term_cols(void);
 /* Every command that may print a lot calls this first. */
 void pager_begin(struct svrsh *sh);
 /* Whether line (what the print callback is about to write) is shown:
@@ -188,6 +190,11 @@ void render_footer(struct cli_def *cli);
 void render_banner(struct cli_def *cli, const char *title);
 void render_field(struct cli_def *cli, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The width output must fit: the terminal's, or 0 (no limit) in batch. */
+int render_width(struct cli_def *cli);
+/* prefix then text; at a terminal too narrow for the line, text wraps at
+ * blanks (else colons, else anywhere) onto lines indented under itself. */
+void render_wrapped(struct cli_def *cli, const char *prefix, const char *text);
 void render_duration(char *buf, int len, int64_t seconds);
 /* Fetch op's data for a show command into *out.  CLI_ERROR when it
  * failed; CLI_OK with *out NULL when "| display json" asked for the data
@@ -274,8 +281,9 @@ void config_commands_register(struct svrsh *sh, struct cli_command *show);
 /* "show" alone: in configuration mode, the candidate at the current
  * level (as Junos does); elsewhere an error that says what to add. */
 int config_show_level(struct cli_def *cli, const char *command, char **argv, int argc);
-/* alarm_cmds.c */
-void alarm_commands_register(struct svrsh *sh, struct cli_command *show);
+/* alarm_cmds.c: show alarms, events, log; clear (returned: the other
+ * families add to it) */
+struct cli_command *alarm_commands_register(struct svrsh *sh, struct cli_command *show);
 
 /* cert_cmds.c: show security certificates, under show security */
 void cert_commands_register(struct svrsh *sh, struct cli_command *show_security);
@@ -283,8 +291,9 @@ void cert_commands_register(struct svrsh *sh, struct cli_command *show_security)
 /* security_cmds.c */
 void security_commands_register(struct svrsh *sh, struct cli_command *show);
 
-/* session_cmds.c: show sessions, show stats */
-void session_commands_register(struct svrsh *sh, struct cli_command *show);
+/* session_cmds.c: show sessions, clear session (under clear), show stats */
+void session_commands_register(struct svrsh *sh, struct cli_command *show,
+			       struct cli_command *clear);
 
 /* monitor_cmds.c: monitor, the live full-screen view */
 void monitor_commands_register(struct svrsh *sh);

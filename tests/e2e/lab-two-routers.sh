@@ -72,6 +72,40 @@ for r in routerA routerB; do
 	echo "$certs" | grep -qE "^  Key Fingerprint: *[0-9a-f]{64}" || fail "$r: $peer's key pin: $certs"
 done
 
+# show sessions: filters, the detail view, clear session by its id
+"$SVRLAB" exec hostA ping -c 2 -W 2 203.0.113.2 >/dev/null || fail "a ping for a session"
+out=$(sh_ routerA 'show sessions peer routerB address 203.0.113.2')
+echo "$out" | grep -qE "^[0-9a-f]{8} +fwd +icmp +192\.0\.2\.2:[0-9]+ +203\.0\.113\.2:" ||
+	fail "show sessions with filters: $out"
+sh_ routerA 'show sessions peer nosuch' | grep -q "^0 sessions of [1-9]" ||
+	fail "a filter matching nothing: $(sh_ routerA 'show sessions peer nosuch')"
+id=$(echo "$out" | awk '/ icmp / { print $1; exit }')
+sh_ routerA "show sessions id $id" | grep -q "^  Service: *hostB-lan$" ||
+	fail "show sessions id: $(sh_ routerA "show sessions id $id")"
+sh_ routerA "clear session $id" | grep -q "Session $id ended" || fail "clear session $id"
+sh_ routerA "show sessions id $id" | grep -q "^0 sessions of" ||
+	fail "the session cleared is still there: $(sh_ routerA "show sessions id $id")"
+sh_ routerA "clear session $id" >/dev/null && fail "clearing a session that is gone succeeded"
+sh_ routerA 'clear session xyz' | grep -q "8 to 32 hex digits" || fail "clear session of a non-id"
+
+# Every view fits a terminal of 80 columns (an alarm among them: routerB
+# stopped, so routerA raises that it is not reachable)
+"$SVRLAB" exec hostA ping -c 1 -W 2 203.0.113.2 >/dev/null || fail "a ping for a session"
+kill "$(cat "/run/svrlab/$SVRLAB_NAME/routerB/state/svrd.pid")" || fail "stopping routerB"
+lab_until 15 routerA 'show alarms' "routerB" 1 || fail "routerA raised no alarm for routerB"
+for view in "show alarms" "show events" "show log" "show peers" "show peers security" \
+	"show security security-associations" "show security security-associations routerB detail" \
+	"show security key-status" "show security certificates" "show network-interface" \
+	"show stats" "show sessions" "show config history" "show version"; do
+	/usr/bin/python3 "${top_srcdir:-.}/tests/e2e/tty-lines.py" 80 "$view | no-more" \
+		"$SVRLAB" exec routerA svrsh >"$tmp/view" || fail "$view at 80 columns"
+	[ "$(wc -l <"$tmp/view")" -ge 4 ] || fail "$view printed nothing: $(cat "$tmp/view")"
+	awk 'length($0) > 80 { bad = 1 } END { exit !bad }' "$tmp/view" &&
+		fail "$view does not fit 80 columns: $(cat "$tmp/view")"
+done
+/usr/bin/python3 "${top_srcdir:-.}/tests/e2e/tty-lines.py" 80 "show alarms" "$SVRLAB" exec routerA svrsh |
+	grep -q "^    Peer routerB is not reachable" || fail "the alarm's message under its fields at 80 columns"
+
 pid=$(cat "/run/svrlab/$SVRLAB_NAME/routerA/state/svrd.pid")
 "$SVRLAB" up two-routers >/dev/null 2>&1 && fail "a second 'up' of the same lab succeeded"
 "$SVRLAB" down >/dev/null || fail "svrlab down"

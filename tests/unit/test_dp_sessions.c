@@ -353,3 +353,37 @@ Test(dp, a_peer_removed_by_a_commit_ends_its_sessions)
 	cr_assert_eq(o1.drop, DP_DROP_NO_KEY);
 	cr_assert_eq(dp_session_count(A), 0);
 }
+
+/* An operator ends one session by its UUID ("clear session"): it goes,
+ * counted as expired, the others stay, and its flow's next packet opens a
+ * new session under a new UUID.  An unknown UUID ends nothing. */
+Test(dp, a_session_ended_by_its_uuid_goes_alone)
+{
+	struct dp_session_info si, other;
+	uint8_t in[200], gone[16], none[16] = {0};
+	size_t n, c = 0;
+
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40000, 5201, "a", 1);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, 40001, 5201, "b", 1);
+	cr_assert_eq(dp_lan_in(A, in, n, 1000, &o1), DP_SEND);
+	cr_assert(dp_session_next(A, &c, 1000, &si));
+	cr_assert(dp_session_next(A, &c, 1000, &other));
+	memcpy(gone, si.uuid, 16);
+	cr_assert_not(dp_session_end(A, none), "a UUID no session has ended one");
+	cr_assert_eq(dp_session_count(A), 2);
+	cr_assert(dp_session_end(A, gone));
+	cr_assert_eq(dp_session_count(A), 1);
+	cr_assert_eq(dp_stats(A)->sessions_expired, 1);
+	c = 0;
+	cr_assert(dp_session_next(A, &c, 1000, &si));
+	cr_assert_eq(memcmp(si.uuid, other.uuid, 16), 0, "the other session went too");
+	cr_assert_not(dp_session_end(A, gone), "the same session ended twice");
+	/* the ended flow's next packet: a new session, a new UUID */
+	n = ip4(in, "192.0.2.2", "203.0.113.2", 17, si.fwd.sport == 40000 ? 40001 : 40000, 5201,
+		"c", 1);
+	cr_assert_eq(dp_lan_in(A, in, n, 2000, &o1), DP_SEND);
+	cr_assert_eq(dp_session_count(A), 2);
+	for (c = 0; dp_session_next(A, &c, 2000, &si);)
+		cr_assert_neq(memcmp(si.uuid, gone, 16), 0, "a UUID came back");
+}
