@@ -389,6 +389,18 @@ static int op_history(struct svrd *d, const struct mgmt_peer *peer, const struct
 	return 0;
 }
 
+/* A copy of tree with its generated entries made again, as a commit
+ * would (NULL stays NULL: an empty configuration). */
+static struct lyd_node *as_committed(struct svrd *d, const struct lyd_node *tree)
+{
+	struct lyd_node *copy = NULL;
+
+	if (tree && lyd_dup_siblings(tree, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &copy))
+		return NULL;
+	model_generate(ds_ctx(d->ds), &copy);
+	return copy;
+}
+
 static int op_compare(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
 		      struct json **data, struct json **error)
 {
@@ -403,7 +415,14 @@ static int op_compare(struct svrd *d, const struct mgmt_peer *peer, const struct
 
 	(void)peer;
 	if (!ds_errs_count(&e)) {
-		text = pcli_compare(a, b);
+		/* as each would be committed: generated peers and adjacencies
+		 * are made again from the neighborhoods (an imported file has
+		 * none; that is not a change) */
+		struct lyd_node *ga = as_committed(d, a), *gb = as_committed(d, b);
+
+		text = pcli_compare(ga, gb);
+		lyd_free_all(ga);
+		lyd_free_all(gb);
 		*data = json_new_object();
 		json_set(*data, "text", json_new_str(text ? text : ""));
 	}
