@@ -250,7 +250,10 @@ static void peer_row(const struct mon *m, int y, int namew, const struct json *s
 	     p ? json_get_str(p, "security-status", "-") : "NO PATH",
 	     (long long)json_get_int(p, "key-index", 0),
 	     (long long)json_get_int(p, "peer-key-index", 0), next, pkts, drops);
-	if (COLS >= 100)
+	if (COLS >= 100 && json_get(sa, "refused-certificate"))
+		putf(y, namew + ROW_FIXED, " refused: %s",
+		     json_get_str(sa, "refused-certificate", ""));
+	else if (COLS >= 100)
 		putf(y, namew + ROW_FIXED, " %s", json_get_str(sa, "peer-certificate", "-"));
 }
 

@@ -30,6 +30,34 @@ static long long salt_shown(const struct json *p, const char *key)
 	return (long long)(state_u64(p, key, 0) >> 32);
 }
 
+/* The security association with peer (NULL when there is none). */
+static const struct json *sa_of(const struct json *router, const char *peer)
+{
+	const struct json *sas = json_get(router, "security-association");
+
+	for (size_t i = 0; i < json_len(sas); i++)
+		if (strcmp(json_get_str(json_at(sas, i), "peer-name", ""), peer) == 0)
+			return json_at(sas, i);
+	return NULL;
+}
+
+/* A path's key exchange, and when its keys are of before (the exchange
+ * completed once, but the association is down now), why: the path's
+ * status agrees with the association and the alarms. */
+static void security_status(struct cli_def *cli, const struct json *router, const struct json *p)
+{
+	const char *st = json_get_str(p, "security-status", "?");
+	const struct json *sa = sa_of(router, json_get_str(p, "peer", ""));
+
+	if (strcmp(st, "MKEY_EXCH_COMP") == 0 && sa &&
+	    strcmp(json_get_str(sa, "state", "up"), "down") == 0)
+		render_field(cli, "Security Status",
+			     "%s (keys of before; the association is down: %s)", st,
+			     json_get_str(sa, "state-reason", "see show alarms"));
+	else
+		render_field(cli, "Security Status", "%s", st);
+}
+
 static int cmd_show_peers_security(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	static const struct {
@@ -72,7 +100,7 @@ static int cmd_show_peers_security(struct cli_def *cli, const char *command, cha
 				     (unsigned long long)state_u64(p, "path-mtu", 0));
 		else
 			render_field(cli, "Path Mtu", "%s", "unavailable");
-		render_field(cli, "Security Status", "%s", json_get_str(p, "security-status", "?"));
+		security_status(cli, router, p);
 		render_field(cli, "Salt", "%lld", salt_shown(p, "salt"));
 		render_field(cli, "Peer Salt", "%lld", salt_shown(p, "peer-salt"));
 		render_field(cli, "Key Index", "%llu",
@@ -299,8 +327,17 @@ static void sa_detail(struct cli_def *cli, const struct json *sa)
 		cli_print(cli, "State: DOWN (%s)", json_get_str(sa, "state-reason", ""));
 	else
 		cli_print(cli, "State: DOWN");
-	cli_print(cli, "Peer Certificate: %s",
-		  strcmp(cert, "valid") == 0 ? "Valid" : state_words(cert, words, sizeof(words)));
+	if (json_get(sa, "refused-certificate"))
+		/* the last one it presented was refused: never "Valid" */
+		cli_print(cli, "Peer Certificate: Refused (%s)%s",
+			  state_words(json_get_str(sa, "refused-certificate", ""), words,
+				      sizeof(words)),
+			  strcmp(cert, "valid") == 0 ? "; the one authenticated before is kept"
+						     : "");
+	else
+		cli_print(cli, "Peer Certificate: %s",
+			  strcmp(cert, "valid") == 0 ? "Valid"
+						     : state_words(cert, words, sizeof(words)));
 	cli_print(cli, "Public Key: %s",
 		  strcmp(json_get_str(sa, "public-key", ""), "valid") == 0 ? "Valid" : "None");
 	if (json_get(sa, "peer-key-fingerprint")) {

@@ -28,81 +28,13 @@ batch_() { printf '%s\n' "$2" | "$SVRLAB" exec "$1" svrsh 2>&1; }
 
 # ---- a test CA, and every certificate the test presents ------------------
 ca=$(test_tmpdir)
-(
-	set -e
-	cd "$ca"
-	q() { "$@" >/dev/null 2>&1; }
-	mkdir newcerts
-	: >index.txt
-	echo 1000 >serial
-	echo 01 >crlnumber
-	cat >ca.cnf <<CNF
-[ ca ]
-default_ca = lab
-[ lab ]
-database = $ca/index.txt
-new_certs_dir = $ca/newcerts
-serial = $ca/serial
-crlnumber = $ca/crlnumber
-default_md = sha256
-default_days = 365
-default_crl_days = 30
-policy = any
-unique_subject = no
-x509_extensions = leaf
-[ any ]
-commonName = supplied
-[ leaf ]
-basicConstraints = CA:FALSE
-CNF
-	for c in ca ca2; do
-		q openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout $c.key -out $c.pem -days 3650 -subj "/CN=opensvr lab $c" \
-			-addext basicConstraints=critical,CA:TRUE \
-			-addext keyUsage=critical,keyCertSign,cRLSign
-	done
-	# leaf NAME CN [openssl ca options]: NAME.pem holds certificate and key
-	leaf() {
-		n=$1 cn=$2
-		shift 2
-		q openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout $n.key -out $n.csr -subj "/CN=$cn"
-		q openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -notext \
-			-in $n.csr -out $n.crt "$@"
-		cat $n.crt $n.key >$n.pem
-	}
-	leaf a routerA.lab
-	leaf b routerB.lab
-	leaf expired routerB.lab -startdate 20200101000000Z -enddate 20200201000000Z
-	leaf revoked routerB.lab
-	leaf wrong-name routerX.lab
-	q openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout untrusted.key -out untrusted.csr -subj /CN=routerB.lab
-	q openssl x509 -req -in untrusted.csr -CA ca2.pem -CAkey ca2.key -CAcreateserial \
-		-days 365 -sha256 -out untrusted.crt
-	cat untrusted.crt untrusted.key >untrusted.pem
-	q openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -revoke revoked.crt
-	q openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -gencrl -out crl.pem
-) || fail "making the test CA and certificates"
+. "${top_srcdir:-.}/tests/e2e/lab-ca.sh"
+lab_ca "$ca" || fail "making the test CA and certificates"
 
 "$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"
 cp "$ca/a.pem" "$RUN/routerA/state/local.pem"
 cp "$ca/b.pem" "$RUN/routerB/state/local.pem"
-{
-	echo "config"
-	echo "authority"
-	echo "trusted-ca-certificate lab-ca"
-	printf 'content "%s"\n' "$(cat "$ca/ca.pem")"
-	echo "exit"
-	echo "client-certificate local"
-	echo "file local.pem"
-	echo "validation-mode warn"
-	echo "exit"
-	echo "certificate-revocation-list file://$ca/crl.pem"
-	echo "exit"
-	echo "exit"
-	echo "commit"
-} >"$ca/pki.batch"
+lab_ca_batch "$ca" >"$ca/pki.batch"
 for r in routerA routerB; do
 	"$SVRLAB" exec "$r" svrsh -f "$ca/pki.batch" >"$ca/commit.out" 2>&1 ||
 		fail "$r: committing the PKI configuration: $(cat "$ca/commit.out")"
