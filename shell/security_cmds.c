@@ -327,13 +327,12 @@ static void sa_detail(struct cli_def *cli, const struct json *sa)
 		cli_print(cli, "State: DOWN (%s)", json_get_str(sa, "state-reason", ""));
 	else
 		cli_print(cli, "State: DOWN");
-	if (json_get(sa, "refused-certificate"))
+	if (json_get(sa, "refused-certificate") && strcmp(cert, "valid") == 0)
 		/* the last one it presented was refused: never "Valid" */
-		cli_print(cli, "Peer Certificate: Refused (%s)%s",
+		cli_print(cli,
+			  "Peer Certificate: Refused (%s); the one authenticated before is kept",
 			  state_words(json_get_str(sa, "refused-certificate", ""), words,
-				      sizeof(words)),
-			  strcmp(cert, "valid") == 0 ? "; the one authenticated before is kept"
-						     : "");
+				      sizeof(words)));
 	else
 		cli_print(cli, "Peer Certificate: %s",
 			  strcmp(cert, "valid") == 0 ? "Valid"

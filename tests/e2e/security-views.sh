@@ -40,7 +40,8 @@ views() { # CASE: both routers' views, normalised, against security-views/CASE.o
 			echo "## $r# $v"
 			# alarms raised in the same second come in either order:
 			# their rows sorted, without their numbers
-			sh_ $r "$v" | sed 's/^\(router[AB]-1:\)[0-9][0-9]*/\1N/' |
+			sh_ $r "$v" | sed -f "$here/security-views.sed" \
+				-e 's/^\(router[AB]-1:\)[0-9][0-9]*  */\1N  /' |
 				awk '/^router[AB]-1:N / { a[n++] = $0; next } { print }
 					END { for (i = 0; i < n; i++) print a[i] | "sort" }'
 		done
