@@ -601,68 +601,59 @@ static const struct arg_slot up_args[] = {
 	{0},
 };
 
+/* The top-level commands of this family, in the order help lists them. */
+static const struct {
+	const char *name;
+	int (*cb)(struct cli_def *, const char *, char **, int);
+	int mode;
+	const char *help;
+	const struct arg_slot *args;
+} top_commands[] = {
+	{"configure", cmd_configure, MODE_EXEC, "Enter configuration mode: configure [exclusive]",
+	 configure_args},
+	{"config", cmd_configure, MODE_EXEC, "Enter configuration mode (as configure)",
+	 configure_args},
+	{"set", cmd_set, MODE_ANY, "set PATH VALUE: change one value, from the top", NULL},
+	{"delete", cmd_delete, MODE_ANY,
+	 "delete PATH [force]: remove a value or an entry, from the top", NULL},
+	{"exit", cmd_exit, MODE_ANY,
+	 "Go up one level (at the top: leave configuration mode, or the shell)", NULL},
+	{"up", cmd_level, MODE_CONFIG, "Go up N levels", up_args},
+	{"top", cmd_level, MODE_CONFIG, "Go to the top of the configuration", NULL},
+	{"where", cmd_where, MODE_CONFIG, "Print the current level as a command", NULL},
+	/* complete.c reads what follows do and run as an operational line */
+	{"do", cmd_do, MODE_CONFIG,
+	 "do COMMAND: run an operational command from configuration mode", NULL},
+	{"run", cmd_do, MODE_CONFIG, "run COMMAND: as do (Junos's name)", NULL},
+	{"compare", cmd_compare, MODE_ANY,
+	 "compare config [OLD] [NEW]: commands turning OLD into NEW", compare_args},
+	{"validate", cmd_validate, MODE_ANY, "Validate the candidate configuration", NULL},
+	{"commit", cmd_commit, MODE_ANY,
+	 "Commit the candidate: [force] [check] [confirmed MINUTES] [comment TEXT]", commit_args},
+	{"rollback", cmd_rollback, MODE_ANY, "Load commit N into the candidate", rollback_args},
+	{"restore", cmd_restore, MODE_ANY, "restore config running: discard uncommitted changes",
+	 restore_args},
+	{"export", cmd_export, MODE_ANY, "export config running|candidate NAME [json]",
+	 export_args},
+	{"import", cmd_import, MODE_ANY, "import config NAME: load an export into the candidate",
+	 import_args},
+};
+
 void config_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_def *cli = sh->cli;
 	struct cli_command *c;
 
-	svrsh_args(cli_register_command(cli, NULL, "configure", cmd_configure,
-					PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
-					"Enter configuration mode: configure [exclusive]"),
-		   configure_args);
-	svrsh_args(cli_register_command(cli, NULL, "config", cmd_configure, PRIVILEGE_UNPRIVILEGED,
-					MODE_EXEC, "Enter configuration mode (as configure)"),
-		   configure_args);
-	cli_register_command(cli, NULL, "set", cmd_set, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			     "set PATH VALUE: change one value, from the top");
-	cli_register_command(cli, NULL, "delete", cmd_delete, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			     "delete PATH [force]: remove a value or an entry, from the top");
+	/* libcli's own exit leaves the shell; ours goes up a level first */
 	cli_unregister_command(cli, "exit");
-	cli_register_command(
-		cli, NULL, "exit", cmd_exit, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-		"Go up one level (at the top: leave configuration mode, or the shell)");
-	svrsh_args(cli_register_command(cli, NULL, "up", cmd_level, PRIVILEGE_UNPRIVILEGED,
-					MODE_CONFIG, "Go up N levels"),
-		   up_args);
-	cli_register_command(cli, NULL, "top", cmd_level, PRIVILEGE_UNPRIVILEGED, MODE_CONFIG,
-			     "Go to the top of the configuration");
-	cli_register_command(cli, NULL, "where", cmd_where, PRIVILEGE_UNPRIVILEGED, MODE_CONFIG,
-			     "Print the current level as a command");
-	/* complete.c reads what follows do and run as an operational line */
-	cli_register_command(cli, NULL, "do", cmd_do, PRIVILEGE_UNPRIVILEGED, MODE_CONFIG,
-			     "do COMMAND: run an operational command from configuration mode");
-	cli_register_command(cli, NULL, "run", cmd_do, PRIVILEGE_UNPRIVILEGED, MODE_CONFIG,
-			     "run COMMAND: as do (Junos's name)");
-
+	for (size_t i = 0; i < sizeof(top_commands) / sizeof(top_commands[0]); i++)
+		svrsh_args(cli_register_command(cli, NULL, top_commands[i].name, top_commands[i].cb,
+						PRIVILEGE_UNPRIVILEGED, top_commands[i].mode,
+						top_commands[i].help),
+			   top_commands[i].args);
 	c = cli_register_command(cli, show, "config", cmd_show_config, PRIVILEGE_UNPRIVILEGED,
 				 MODE_ANY, "Configuration: running | candidate [verbose] [flat]");
 	svrsh_args(c, show_config_args);
 	cli_register_command(cli, c, "history", cmd_show_history, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "The commit log: number, user, time, comment");
-
-	svrsh_args(cli_register_command(
-			   cli, NULL, "compare", cmd_compare, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			   "compare config [OLD] [NEW]: commands turning OLD into NEW"),
-		   compare_args);
-	cli_register_command(cli, NULL, "validate", cmd_validate, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
-			     "Validate the candidate configuration");
-	svrsh_args(cli_register_command(cli, NULL, "commit", cmd_commit, PRIVILEGE_UNPRIVILEGED,
-					MODE_ANY,
-					"Commit the candidate: [force] [check] [confirmed MINUTES] "
-					"[comment TEXT]"),
-		   commit_args);
-	svrsh_args(cli_register_command(cli, NULL, "rollback", cmd_rollback, PRIVILEGE_UNPRIVILEGED,
-					MODE_ANY, "Load commit N into the candidate"),
-		   rollback_args);
-	svrsh_args(cli_register_command(cli, NULL, "restore", cmd_restore, PRIVILEGE_UNPRIVILEGED,
-					MODE_ANY,
-					"restore config running: discard uncommitted changes"),
-		   restore_args);
-	svrsh_args(cli_register_command(cli, NULL, "export", cmd_export, PRIVILEGE_UNPRIVILEGED,
-					MODE_ANY, "export config running|candidate NAME [json]"),
-		   export_args);
-	svrsh_args(cli_register_command(cli, NULL, "import", cmd_import, PRIVILEGE_UNPRIVILEGED,
-					MODE_ANY,
-					"import config NAME: load an export into the candidate"),
-		   import_args);
 }

@@ -23,7 +23,6 @@ trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 need_probe
 command -v tcpdump >/dev/null || { echo "SKIP: no tcpdump"; exit 77; }
-RUN=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME
 batch_() { printf '%s\n' "$2" | "$SVRLAB" exec "$1" svrsh 2>&1; }
 
 # ---- a test CA, and every certificate the test presents ------------------
@@ -31,14 +30,7 @@ ca=$(test_tmpdir)
 . "${top_srcdir:-.}/tests/e2e/lab-ca.sh"
 lab_ca "$ca" || fail "making the test CA and certificates"
 
-"$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"
-cp "$ca/a.pem" "$RUN/routerA/state/local.pem"
-cp "$ca/b.pem" "$RUN/routerB/state/local.pem"
-lab_ca_batch "$ca" >"$ca/pki.batch"
-for r in routerA routerB; do
-	"$SVRLAB" exec "$r" svrsh -f "$ca/pki.batch" >"$ca/commit.out" 2>&1 ||
-		fail "$r: committing the PKI configuration: $(cat "$ca/commit.out")"
-done
+lab_ca_up "$ca"
 for r in routerA routerB; do
 	lab_until 15 "$r" 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 		fail "$r: not complete with CA-signed certificates: $(sh_ "$r" 'show peers security')"
@@ -49,10 +41,7 @@ sh_ routerA 'show security security-associations routerB detail' |
 [ -z "$(sh_ routerA 'show alarms' | grep ':[0-9]')" ] ||
 	fail "alarms with valid certificates: $(sh_ routerA 'show alarms')"
 
-present() { # KIND: routerB presents KIND.pem from now on
-	cp "$ca/$1.pem" "$RUN/routerB/state/local.pem"
-	sh_ routerB 'reload local certificates' >/dev/null || fail "reload on routerB ($1)"
-}
+present() { lab_ca_present "$ca" "$1"; } # routerB presents KIND.pem from now on
 
 # alarm text on routerA for each kind
 message() {
@@ -64,12 +53,7 @@ message() {
 	esac
 }
 
-behaviour() {
-	for r in routerA routerB; do
-		batch_ "$r" "set authority security-key-management invalid-certificate-behavior $1
-commit" >"$ca/b.out" || fail "$r: invalid-certificate-behavior $1: $(cat "$ca/b.out")"
-	done
-}
+behaviour() { lab_ca_behaviour "$ca" "$1"; }
 
 # what routerA says when routerB presents KIND, having authenticated
 # routerB's good certificate before

@@ -86,3 +86,34 @@ lab_ca_batch() {
 	echo "exit"
 	echo "commit"
 }
+
+# The two-routers lab up with CA's certificates: routerA presents a.pem,
+# routerB b.pem, both trust the CA (lab_ca_batch).  Uses the caller's
+# fail, and sets RUN, the lab's run folder.
+lab_ca_up() {
+	RUN=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME
+	"$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"
+	cp "$1/a.pem" "$RUN/routerA/state/local.pem"
+	cp "$1/b.pem" "$RUN/routerB/state/local.pem"
+	lab_ca_batch "$1" >"$1/pki.batch"
+	for r in routerA routerB; do
+		"$SVRLAB" exec "$r" svrsh -f "$1/pki.batch" >"$1/commit.out" 2>&1 ||
+			fail "$r: committing the PKI configuration: $(cat "$1/commit.out")"
+	done
+}
+
+# routerB presents CA/KIND.pem from now on: lab_ca_present CA KIND
+lab_ca_present() {
+	cp "$1/$2.pem" "$RUN/routerB/state/local.pem"
+	"$SVRLAB" exec routerB svrsh -c 'reload local certificates' >/dev/null ||
+		fail "reload on routerB ($2)"
+}
+
+# invalid-certificate-behavior HOW on both routers: lab_ca_behaviour CA HOW
+lab_ca_behaviour() {
+	for r in routerA routerB; do
+		printf 'set authority security-key-management invalid-certificate-behavior %s\ncommit\n' \
+			"$2" | "$SVRLAB" exec "$r" svrsh >"$1/b.out" 2>&1 ||
+			fail "$r: invalid-certificate-behavior $2: $(cat "$1/b.out")"
+	done
+}

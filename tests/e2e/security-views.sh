@@ -14,21 +14,13 @@ command -v openssl >/dev/null || { echo "SKIP: no openssl command"; exit 77; }
 export SVRLAB_NAME="e2esv$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-RUN=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME
 here=${top_srcdir:-.}/tests/e2e
 batch_() { printf '%s\n' "$2" | "$SVRLAB" exec "$1" svrsh 2>&1; }
 
 ca=$(test_tmpdir)
 . "$here/lab-ca.sh"
 lab_ca "$ca" || fail "making the test CA and certificates"
-"$SVRLAB" up two-routers >/dev/null || fail "svrlab up two-routers"
-cp "$ca/a.pem" "$RUN/routerA/state/local.pem"
-cp "$ca/b.pem" "$RUN/routerB/state/local.pem"
-lab_ca_batch "$ca" >"$ca/pki.batch"
-for r in routerA routerB; do
-	"$SVRLAB" exec "$r" svrsh -f "$ca/pki.batch" >"$ca/commit.out" 2>&1 ||
-		fail "$r: committing the PKI configuration: $(cat "$ca/commit.out")"
-done
+lab_ca_up "$ca"
 
 failed=0
 views() { # CASE: both routers' views, normalised, against security-views/CASE.out
@@ -66,17 +58,9 @@ complete() { # both routers keyed, both paths up, no alarm about the other
 	done
 }
 
-behaviour() {
-	for r in routerA routerB; do
-		batch_ "$r" "set authority security-key-management invalid-certificate-behavior $1
-commit" >"$ca/b.out" || fail "$r: invalid-certificate-behavior $1: $(cat "$ca/b.out")"
-	done
-}
+behaviour() { lab_ca_behaviour "$ca" "$1"; }
 
-present() { # KIND: routerB presents KIND.pem from now on
-	cp "$ca/$1.pem" "$RUN/routerB/state/local.pem"
-	sh_ routerB 'reload local certificates' >/dev/null || fail "reload on routerB ($1)"
-}
+present() { lab_ca_present "$ca" "$1"; } # routerB presents KIND.pem from now on
 
 complete valid
 views valid
