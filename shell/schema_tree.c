@@ -308,16 +308,21 @@ void schema_walk_next(struct svrsh *sh, const struct schema_walk *w, const char 
 	}
 }
 
+void schema_tree_use(struct json *doc)
+{
+	json_free(schema_doc);
+	schema_doc = doc;
+	nnodes = 0;
+	add_nodes(json_get(schema_doc, "nodes"), NULL);
+}
+
 int schema_tree_load(struct svrsh *sh)
 {
 	struct json *data = svrsh_call(sh, "get-schema", NULL);
 
 	if (!data)
 		return -1;
-	json_free(schema_doc);
-	schema_doc = data;
-	nnodes = 0;
-	add_nodes(json_get(schema_doc, "nodes"), NULL);
+	schema_tree_use(data);
 	return 0;
 }
 

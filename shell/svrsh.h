@@ -231,6 +231,8 @@ const char *state_words(const char *value, char *buf, size_t len);
 /* ---- schema_tree.c: configuration mode's commands, from svrd's schema ---- */
 struct snode;
 int schema_tree_load(struct svrsh *sh);
+/* The same from a get-schema reply already in hand (taken over). */
+void schema_tree_use(struct json *doc);
 /* A walk along a configuration path, word by word: what help, completion
  * and abbreviated values read. */
 enum walk_want { WALK_NODE, WALK_KEY, WALK_VALUE, WALK_END };
