@@ -301,8 +301,14 @@ static int cmd_compare(struct cli_def *cli, const char *command, char **argv, in
 	(void)command;
 	if (argc > 0 && strcmp(argv[0], "config") == 0)
 		i = 1;
+	/* Junos's "compare rollback N": commit N (our numbers, as rollback
+	 * takes them) against the candidate */
+	if (argc - i == 2 && strcmp(argv[i], "rollback") == 0) {
+		json_set(args, "old", json_new_str(argv[i + 1]));
+		return call_print_text(cli, "compare", args);
+	}
 	if (argc - i > 2) {
-		cli_error(cli, "%% Error: compare config [OLD] [NEW]");
+		cli_error(cli, "%% Error: compare config [OLD] [NEW], or compare rollback N");
 		json_free(args);
 		return CLI_ERROR;
 	}
@@ -560,6 +566,9 @@ static const struct arg_slot show_config_args[] = {
 };
 static const struct arg_slot compare_args[] = {
 	{"config", NULL, "The configuration", ARG_OPTIONAL, NULL},
+	{"rollback", "number",
+	 "Commit N (show config history's number, as rollback takes it) against the candidate",
+	 ARG_OPTIONAL, NULL},
 	{NULL, "old", "running, candidate, or a commit number (running by default)", ARG_OPTIONAL,
 	 NULL},
 	{NULL, "new", "running, candidate, or a commit number (candidate by default)", ARG_OPTIONAL,
