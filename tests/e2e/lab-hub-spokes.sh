@@ -40,9 +40,9 @@ done
 grep -q '"relayed-packets": "[1-9]' "$tmp/hub-state.json" || fail "the hub counted no relayed packet"
 "$SVRLAB" exec host2 ping -c 2 -W 2 2001:db8:1::2 >/dev/null || fail "host2 -> host1 (IPv6)"
 "$SVRLAB" exec hostH ping -c 2 -W 2 203.0.113.2 >/dev/null || fail "hostH -> host1"
-sh_ hub 'show sessions' | grep -q "^transit icmp .*203.0.113.130:.* spoke2 .*host2-lan" ||
+sh_ hub 'show sessions' | grep -qE "^[0-9a-f]{8} +transit +icmp .*203.0.113.130:.* spoke2 .*host2-lan" ||
 	fail "the hub does not relay host1's ping: $(sh_ hub 'show sessions')"
-sh_ spoke2 'show sessions' | grep -q "^rev  *icmp .*203.0.113.2:.* hub " ||
+sh_ spoke2 'show sessions' | grep -qE "^[0-9a-f]{8} +rev +icmp .*203.0.113.2:.* hub " ||
 	fail "spoke2 has no session from the hub: $(sh_ spoke2 'show sessions')"
 
 # UDP with a marker from host1 to host2, captured on both of the hub's WANs
