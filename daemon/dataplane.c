@@ -371,6 +371,10 @@ static void fwd_config_of(const struct dp_conf *conf, const struct peers_view *v
 		strbuf_addf(plan, " pfx %s", c->prefixes[i]);
 	for (int i = 0; i < c->nwaypoints; i++)
 		strbuf_addf(plan, " wp %s", c->waypoints[i]);
+	for (int i = 0; i < conf->nlocals && c->nlocals < FWD_MAX_PREFIXES; i++) {
+		snprintf(c->locals[c->nlocals++], 64, "%s", conf->locals[i]);
+		strbuf_addf(plan, " local %s", conf->locals[i]);
+	}
 }
 
 /* Tell the datapath the configuration and the peers.  A refused peer

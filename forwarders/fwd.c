@@ -140,6 +140,8 @@ static bool is_v6(const char *addr)
 	return strchr(addr, ':') != NULL;
 }
 
+#define LOCAL_CHAIN "OPENSVR-LOCAL"
+
 static const char *tool(bool v6)
 {
 	return v6 ? "ip6tables" : "iptables";
@@ -152,16 +154,67 @@ static void remove_family(bool v6)
 	char *flush[] = {(char *)tool(v6), "-w", "-t", "mangle", "-F", "OPENSVR", NULL};
 	char *drop[] = {(char *)tool(v6), "-w", "-t", "mangle", "-X", "OPENSVR", NULL};
 
+	char *del_out[] = {(char *)tool(v6), "-w", "-t",	"mangle", "-D",
+			   "OUTPUT",	     "-j", LOCAL_CHAIN, NULL};
+	char *flush_out[] = {(char *)tool(v6), "-w", "-t", "mangle", "-F", LOCAL_CHAIN, NULL};
+	char *drop_out[] = {(char *)tool(v6), "-w", "-t", "mangle", "-X", LOCAL_CHAIN, NULL};
+
 	while (run(del) == 0)
 		;
 	run(flush);
 	run(drop);
+	while (run(del_out) == 0)
+		;
+	run(flush_out);
+	run(drop_out);
 }
 
 void fwd_rules_remove(void)
 {
 	remove_family(false);
 	remove_family(true);
+}
+
+/* The router's own packets from a LAN prefix to a service: -A
+ * OPENSVR-LOCAL -s LOCAL -d PREFIX -j TARGET (mangle OUTPUT). */
+static int add_local_rule(bool v6, const char *src, const char *dst, bool nfqueue,
+			  const struct fwd_config *c)
+{
+	char queue[8];
+	char *argv[] = {(char *)tool(v6),
+			"-w",
+			"-t",
+			"mangle",
+			"-A",
+			LOCAL_CHAIN,
+			"-s",
+			(char *)src,
+			"-d",
+			(char *)dst,
+			"-j",
+			nfqueue ? "NFQUEUE" : "DROP",
+			nfqueue ? "--queue-num" : NULL,
+			queue,
+			NULL};
+
+	snprintf(queue, sizeof(queue), "%u", c->queue);
+	return run(argv) == 0 ? 0 : -1;
+}
+
+static int add_local_rules(bool v6, bool nfqueue, const struct fwd_config *c)
+{
+	char *mk[] = {(char *)tool(v6), "-w", "-t", "mangle", "-N", LOCAL_CHAIN, NULL};
+	char *jump[] = {(char *)tool(v6), "-w", "-t",	     "mangle", "-I",
+			"OUTPUT",	  "-j", LOCAL_CHAIN, NULL};
+
+	if (run(mk) != 0 || run(jump) != 0)
+		return -1;
+	for (int l = 0; l < c->nlocals; l++)
+		for (int p = 0; p < c->nprefixes; p++)
+			if (is_v6(c->locals[l]) == v6 && is_v6(c->prefixes[p]) == v6 &&
+			    add_local_rule(v6, c->locals[l], c->prefixes[p], nfqueue, c) < 0)
+				return -1;
+	return 0;
 }
 
 /* One rule: -A OPENSVR -i IF [-p udp] -d ADDR [--dport ...] -j TARGET */
@@ -226,6 +279,8 @@ int fwd_rules_install(const struct fwd_config *c, bool nfqueue, char *err, size_
 				if (is_v6(c->waypoints[w]) == (bool)v6 &&
 				    add_rule(v6, c->wan[i], c->waypoints[w], true, nfqueue, c) < 0)
 					goto fail;
+		if (add_local_rules(v6, nfqueue, c) < 0)
+			goto fail;
 	}
 	return 0;
 fail:

@@ -66,6 +66,11 @@ struct fwd_config {
 	int nprefixes;
 	char waypoints[FWD_MAX_IFS][64]; /* our WAN addresses */
 	int nwaypoints;
+	/* the LAN prefixes: the router's own packets from one of them to a
+	 * service (ping -I LAN-ADDRESS) go through SVR too (nfqueue), or are
+	 * dropped (the captures, which cannot see them): never in clear */
+	char locals[FWD_MAX_PREFIXES][64];
+	int nlocals;
 	uint16_t queue; /* nfqueue */
 };
 

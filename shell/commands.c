@@ -92,5 +92,6 @@ void commands_register(struct svrsh *sh)
 	security_commands_register(sh, show);
 	clear = alarm_commands_register(sh, show);
 	session_commands_register(sh, show, clear);
+	ping_commands_register(sh);
 	monitor_commands_register(sh);
 }

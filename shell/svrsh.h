@@ -15,6 +15,7 @@
  *   *_cmds.c       the commands, each file a family of them (cert_cmds.c
  *                  before security_cmds.c, which puts it under show
  *                  security)
+ *   ping_cmds.c    ping and traceroute through SVR
  *   monitor_cmds.c monitor: the live full-screen view (ncurses)
  *   commands.c     the command table: every family registered
  *   complete.c     help (?) and completion (TAB) from the whole line
@@ -296,6 +297,9 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show);
 /* session_cmds.c: show sessions, clear session (under clear), show stats */
 void session_commands_register(struct svrsh *sh, struct cli_command *show,
 			       struct cli_command *clear);
+
+/* ping_cmds.c: ping, traceroute through SVR from the LAN address */
+void ping_commands_register(struct svrsh *sh);
 
 /* monitor_cmds.c: monitor, the live full-screen view */
 void monitor_commands_register(struct svrsh *sh);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # e2e: SVR sessions through the data plane of the two-routers lab, once
 # for each forwarder (nfqueue, pcap, raw-socket), committed on both
-# routers in turn.  For each: ping both ways (IPv4) and one way (IPv6);
+# routers in turn.  For each: ping both ways (IPv4) and one way (IPv6),
+# and svrsh's ping and traceroute from the router's LAN address;
 # UDP with a marker string, captured on the WAN: no plaintext of the
 # marker, and metadata only on the first packets of the session; a TCP
 # transfer whose checksum matches while the metadata keys are regenerated
@@ -43,6 +44,21 @@ for fwd in nfqueue pcap raw-socket; do
 	x hostA ping -c 3 -W 2 2001:db8:b::2 >/dev/null || fail "$fwd: ping hostA -> hostB (IPv6)"
 	sh_ routerA 'show sessions' | grep -q "icmp .*203.0.113.2:.* routerB .*hostB-lan" ||
 		fail "$fwd: the ping is not an SVR session: $(sh_ routerA 'show sessions')"
+	# svrsh's ping from routerA's LAN address: through SVR with nfqueue,
+	# which sees the router's own packets; dropped by the captures, which
+	# do not (never in clear: the session, or no reply)
+	out=$(sh_ routerA 'ping 203.0.113.2 count 2')
+	if [ "$fwd" = nfqueue ]; then
+		echo "$out" | grep -q "2 received" || fail "$fwd: svrsh ping: $out"
+		sh_ routerA 'show sessions address 192.0.2.1' | grep -q "icmp .*routerB .*hostB-lan" ||
+			fail "$fwd: svrsh's ping is not an SVR session: $(sh_ routerA 'show sessions')"
+		out=$(sh_ routerA 'traceroute 2001:db8:b::2')
+		echo "$out" | grep -qE "^ +1 +2001:db8:b::2 " ||
+			fail "$fwd: traceroute through SVR (one hop): $out"
+	else
+		echo "$out" | grep -q "% Error: no reply" ||
+			fail "$fwd: the router's own LAN-sourced ping was not dropped: $out"
+	fi
 
 	# UDP with a marker, captured on routerA's WAN side
 	bg routerA timeout 15 tcpdump -n -i wan0 -U -c 11 -w "$tmp/$fwd.pcap" \

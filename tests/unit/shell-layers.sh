@@ -7,7 +7,7 @@ set -u
 failed=0
 b=${top_builddir:-.}/shell
 order="tty clean words conn prompt pipes render schema_tree config_line alarm_cmds cert_cmds
-	config_cmds security_cmds session_cmds monitor_cmds commands complete lineedit svrsh"
+	config_cmds security_cmds session_cmds ping_cmds monitor_cmds commands complete lineedit svrsh"
 obj() {
 	for o in "$b/libsvrshell_a-$1.o" "$b/svrsh-$1.o" "$b/$1.o"; do
 		[ -f "$o" ] && { echo "$o"; return; }
