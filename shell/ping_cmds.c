@@ -42,7 +42,7 @@ static int probe_args(struct cli_def *cli, const char *command, int argc, char *
 		bool amb;
 		const char *w = svrsh_keyword(argv[i], ping_words, &amb);
 		char *end;
-		long v;
+		long v, max;
 
 		if (!w && !p->dest && !amb && argv[i][0] != '-') {
 			p->dest = argv[i];
@@ -61,10 +61,11 @@ static int probe_args(struct cli_def *cli, const char *command, int argc, char *
 			p->source = argv[++i];
 			continue;
 		}
+		max = strcmp(w, "size") == 0 ? 65000 : 255;
 		v = strtol(argv[++i], &end, 10);
-		if (*end || v < 1 || v > (strcmp(w, "size") == 0 ? 65000 : 255)) {
-			cli_error(cli, "%% Error: %s %s: '%s' is out of range", command, w,
-				  argv[i]);
+		if (*end || v < 1 || v > max) {
+			cli_error(cli, "%% Error: %s %s: '%s' is not 1..%ld", command, w, argv[i],
+				  max);
 			return -1;
 		}
 		*(strcmp(w, "count") == 0  ? &p->count
