@@ -158,13 +158,84 @@ static char *expand_values(struct svrsh *sh, const char *line)
 	return r;
 }
 
+/* Where "up N" goes: N levels up the hierarchy of where (a container is a
+ * level, a list entry with its keys is one), as the length of where's
+ * text that stays; 0 is the top. */
+static size_t up_target(struct svrsh *sh, const char *where, long n)
+{
+	struct svrsh_words w;
+	struct schema_walk sw;
+	size_t ends[SVRSH_WORDS_MAX];
+	int levels = 0;
+	char why[256];
+	const char *full;
+
+	if (svrsh_split(where, &w) < 0)
+		return 0;
+	schema_walk_begin(sh, true, &sw);
+	for (int i = 0; i < w.n; i++) {
+		if (schema_walk_word(&sw, w.w[i].text, why, sizeof(why), &full) < 0)
+			break;
+		if (sw.want == WALK_NODE)
+			ends[levels++] = w.w[i].end;
+	}
+	svrsh_words_free(&w);
+	return levels - n > 0 ? ends[levels - n - 1] : 0;
+}
+
+/* "up [N]": up the hierarchy, not back along the lines that got here
+ * ("authority router west" in one line is three levels from the top, so
+ * up goes to router west's parent, authority).  svrd's session keeps the
+ * level: the shell sends "top", then the words of the level to go to. */
+static int level_up(struct svrsh *sh, const char *line)
+{
+	struct svrsh_words w;
+	struct json *st;
+	char *end = NULL;
+	long n = 1;
+	size_t keep;
+	int rc = CLI_OK;
+
+	if (svrsh_split(line, &w) < 0 || w.n > 2 || w.open_quote ||
+	    (w.n == 2 && ((n = strtol(w.w[1].text, &end, 10)) < 1 || *end))) {
+		svrsh_words_free(&w);
+		cli_print(sh->cli, "%% Error: up takes a number of levels, 1 or more");
+		return CLI_ERROR;
+	}
+	svrsh_words_free(&w);
+	if (!(st = svrsh_call(sh, "config-status", NULL)))
+		return CLI_ERROR;
+	keep = up_target(sh, json_get_str(st, "where", ""), n);
+	if (svrsh_config_line(sh, "top") != CLI_OK)
+		rc = CLI_ERROR;
+	else if (keep) {
+		char *target = strndup(json_get_str(st, "where", ""), keep);
+
+		rc = target ? svrsh_config_line(sh, target) : CLI_ERROR;
+		free(target);
+	}
+	json_free(st);
+	return rc;
+}
+
+static bool is_up(const char *line)
+{
+	line += strspn(line, " \t");
+	return strncmp(line, "up", 2) == 0 && (!line[2] || line[2] == ' ' || line[2] == '\t');
+}
+
 /* Returns CLI_OK, CLI_ERROR, or 1 when the line opened a quoted value that
  * continues on the next line. */
 int svrsh_config_line(struct svrsh *sh, const char *line)
 {
-	struct json *args = json_new_object(), *data;
-	char *whole = expand_values(sh, line);
+	struct json *args, *data;
+	char *whole;
 	int rc = CLI_OK;
+
+	if (sh->config_mode && is_up(line))
+		return level_up(sh, line);
+	args = json_new_object();
+	whole = expand_values(sh, line);
 
 	json_set(args, "line", json_new_str(whole ? whole : line));
 	free(whole);
