@@ -235,6 +235,17 @@ char *svrsh_alias(const char *line, bool typing)
 
 	if (svrsh_split(line, &w) < 0)
 		return NULL;
+	/* Junos's "show | compare [rollback N]" is compare */
+	if (w.n >= 3 && !w.w[1].quoted && abbreviates(w.w[0].text, "show", 2) &&
+	    strcmp(w.w[1].text, "|") == 0 && !w.w[2].quoted &&
+	    abbreviates(w.w[2].text, "compare", 4) && (!typing || w.n > 3 || w.blank_end)) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_adds(&sb, "compare");
+		strbuf_adds(&sb, line + w.w[2].end);
+		svrsh_words_free(&w);
+		return strbuf_steal(&sb);
+	}
 	/* Junos's "show configuration" is show config ("show conf" already
 	 * is: a second command would make it ambiguous) */
 	if (w.n >= 2 && (!typing || w.n > 2 || w.blank_end) && !w.w[1].quoted &&
