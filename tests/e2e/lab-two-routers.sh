@@ -100,7 +100,8 @@ sh_ routerA 'clear session xyz' | grep -q "8 to 32 hex digits" || fail "clear se
 # stopped, so routerA raises that it is not reachable)
 "$SVRLAB" exec hostA ping -c 1 -W 2 203.0.113.2 >/dev/null || fail "a ping for a session"
 kill "$(cat "/run/svrlab/$SVRLAB_NAME/routerB/state/svrd.pid")" || fail "stopping routerB"
-lab_until 15 routerA 'show alarms' "routerB" 1 || fail "routerA raised no alarm for routerB"
+lab_until 20 routerA 'show alarms' "Peer routerB is not reachable" 1 ||
+	fail "routerA raised no alarm for routerB: $(sh_ routerA 'show alarms')"
 for view in "show alarms" "show events" "show log" "show peers" "show peers security" \
 	"show security security-associations" "show security security-associations routerB detail" \
 	"show security key-status" "show security certificates" "show network-interface" \
@@ -111,8 +112,10 @@ for view in "show alarms" "show events" "show log" "show peers" "show peers secu
 	awk 'length($0) > 80 { bad = 1 } END { exit !bad }' "$tmp/view" &&
 		fail "$view does not fit 80 columns: $(cat "$tmp/view")"
 done
-/usr/bin/python3 "${top_srcdir:-.}/tests/e2e/tty-lines.py" 80 "show alarms" "$SVRLAB" exec routerA svrsh |
-	grep -q "^    Peer routerB is not reachable" || fail "the alarm's message under its fields at 80 columns"
+/usr/bin/python3 "${top_srcdir:-.}/tests/e2e/tty-lines.py" 80 "show alarms" "$SVRLAB" exec routerA svrsh \
+	>"$tmp/alarms"
+grep -q "^    Peer routerB is not reachable" "$tmp/alarms" ||
+	fail "the alarm's message under its fields at 80 columns: $(cat "$tmp/alarms")"
 
 pid=$(cat "/run/svrlab/$SVRLAB_NAME/routerA/state/svrd.pid")
 "$SVRLAB" up two-routers >/dev/null 2>&1 && fail "a second 'up' of the same lab succeeded"
