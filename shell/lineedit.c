@@ -665,37 +665,3 @@ int lineedit_loop(struct svrsh *sh, int (*run)(struct svrsh *sh, const char *tex
 	strbuf_free(&e.more);
 	return rc;
 }
-
-char *lineedit_text(void)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char c;
-
-	outs("Enter the text; end it with Ctrl-D on a line of its own.\r\n");
-	while (read(STDIN_FILENO, &c, 1) == 1) {
-		if (c == 4)
-			break;
-		if (c == 3) { /* Ctrl-C: give up */
-			strbuf_free(&sb);
-			outs("^C\r\n");
-			return NULL;
-		}
-		if (c == '\r')
-			c = '\n';
-		if (c == 127 || c == 8) {
-			if (sb.len && sb.buf[sb.len - 1] != '\n') {
-				sb.buf[--sb.len] = '\0';
-				outs("\b \b");
-			}
-			continue;
-		}
-		strbuf_addc(&sb, c);
-		if (c == '\n')
-			outs("\r\n");
-		else
-			out(&c, 1);
-	}
-	while (sb.len && sb.buf[sb.len - 1] == '\n')
-		sb.buf[--sb.len] = '\0';
-	return strbuf_steal(&sb);
-}

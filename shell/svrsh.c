@@ -159,6 +159,46 @@ static bool shell_ambiguous(struct svrsh *sh, const char *cmd, char *cands, size
 	return hits > 1 && !same;
 }
 
+static void tty_puts(const char *s)
+{
+	sock_write_all(STDOUT_FILENO, s, strlen(s));
+}
+
+/* A value typed over several lines, ended by Ctrl-D (NULL: Ctrl-C). */
+static char *typed_text(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char c;
+
+	tty_puts("Enter the text; end it with Ctrl-D on a line of its own.\r\n");
+	while (read(STDIN_FILENO, &c, 1) == 1) {
+		if (c == 4)
+			break;
+		if (c == 3) { /* Ctrl-C: give up */
+			strbuf_free(&sb);
+			tty_puts("^C\r\n");
+			return NULL;
+		}
+		if (c == '\r')
+			c = '\n';
+		if (c == 127 || c == 8) {
+			if (sb.len && sb.buf[sb.len - 1] != '\n') {
+				sb.buf[--sb.len] = '\0';
+				tty_puts("\b \b");
+			}
+			continue;
+		}
+		strbuf_addc(&sb, c);
+		if (c == '\n')
+			tty_puts("\r\n");
+		else
+			sock_write_all(STDOUT_FILENO, &c, 1);
+	}
+	while (sb.len && sb.buf[sb.len - 1] == '\n')
+		sb.buf[--sb.len] = '\0';
+	return strbuf_steal(&sb);
+}
+
 /* A line that names a leaf typed over several lines (PEM) and no value:
  * at the terminal, the value is typed now.  The line with it, or NULL
  * when the operator gave up (Ctrl-C). */
@@ -176,7 +216,7 @@ static char *with_text(struct svrsh *sh, const char *cmd)
 		return strdup(cmd);
 	}
 	comp_free(&c);
-	if (!(text = lineedit_text()))
+	if (!(text = typed_text()))
 		return NULL;
 	strbuf_addf(&l, "%s \"", cmd);
 	for (const char *p = text; *p; p++) {

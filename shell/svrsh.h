@@ -326,7 +326,5 @@ char *complete_suggest(struct svrsh *sh, const char *line);
  * lines of a quoted value joined with '\n') until it returns CLI_QUIT or
  * the operator leaves with Ctrl-D. */
 int lineedit_loop(struct svrsh *sh, int (*run)(struct svrsh *sh, const char *text));
-/* A value typed over several lines, ended by Ctrl-D (NULL: Ctrl-C). */
-char *lineedit_text(void);
 
 #endif
