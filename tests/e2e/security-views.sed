@@ -13,3 +13,5 @@ s/salt: [0-9a-f]\{16\}/salt: SALT/g
 # key fingerprints (the test CA's keys are new each run)
 s/[0-9a-f]\{64\}/FINGERPRINT/g
 s/\([0-9A-F][0-9A-F]:\)\{31\}[0-9A-F][0-9A-F]/FINGERPRINT/g
+# the day before a normalised time:     Tue YYYY-MM-DD HH:MM:SS UTC Retrieving ...
+s/^[A-Z][a-z][a-z] YYYY-MM-DD HH:MM:SS/DAY YYYY-MM-DD HH:MM:SS/
