@@ -22,7 +22,8 @@ i=0
 failed=0
 while read -r c; do
 	i=$((i + 1))
-	if grep -qF -- "$c" "$dir/page"; then
+	# the whole command, not inside a longer word ("xmonitor")
+	if grep -qE -- "(^|[^a-z-])$c([^a-z-]|\$)" "$dir/page"; then
 		echo "ok $i - $c"
 	else
 		echo "not ok $i - svrsh(1) does not name '$c'"
