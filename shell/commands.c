@@ -2,8 +2,8 @@
  *
  * The command tree of operational mode.  Each command asks svrd for
  * structured data over the management socket and renders it (render.c).
- * Configuration-mode commands are generated from the YANG schema and live in
- * their own file once the configuration model exists.
+ * Configuration lines are not commands here: they go to svrd as typed
+ * (config_line.c), and help for them comes from the schema (complete.c).
  */
 #include "config.h"
 

@@ -177,6 +177,13 @@ int render_state(struct cli_def *cli, const char *part, bool of_node, bool list,
 	return CLI_OK;
 }
 
+int state_complete_peer(struct cli_def *cli, const char *name, const char *word,
+			struct cli_comphelp *ch)
+{
+	(void)name;
+	return state_complete(cli, "security-association", "peer-name", word, ch);
+}
+
 void state_time_text(const char *dt, char *buf, size_t len)
 {
 	snprintf(buf, len, "%.10s %.8s", dt ? dt : "", dt && strlen(dt) > 11 ? dt + 11 : "");

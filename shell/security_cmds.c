@@ -495,15 +495,8 @@ static int cmd_reload_certs(struct cli_def *cli, const char *command, char **arg
 	return CLI_OK;
 }
 
-static int complete_peer(struct cli_def *cli, const char *name, const char *word,
-			 struct cli_comphelp *ch)
-{
-	(void)name;
-	return state_complete(cli, "security-association", "peer-name", word, ch);
-}
-
 static const struct arg_slot accept_args[] = {
-	{NULL, "peer", "The peer router (TAB: this router's peers)", 0, complete_peer},
+	{NULL, "peer", "The peer router (TAB: this router's peers)", 0, state_complete_peer},
 	{0},
 };
 
@@ -533,7 +526,7 @@ void security_commands_register(struct svrsh *sh, struct cli_command *show)
 			cli_register_optarg(sa, "peer", CLI_CMD_OPTIONAL_ARGUMENT,
 					    PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 					    "A peer router (TAB: this router's peers)",
-					    complete_peer, NULL, NULL);
+					    state_complete_peer, NULL, NULL);
 			cli_register_optarg(sa, "detail", CLI_CMD_OPTIONAL_FLAG,
 					    PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 					    "Everything about the peer's association", NULL, NULL,

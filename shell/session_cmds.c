@@ -327,13 +327,6 @@ static int complete_session(struct cli_def *cli, const char *name, const char *w
 	return CLI_OK;
 }
 
-static int complete_peer(struct cli_def *cli, const char *name, const char *word,
-			 struct cli_comphelp *ch)
-{
-	(void)name;
-	return state_complete(cli, "security-association", "peer-name", word, ch);
-}
-
 static int cmd_show_stats(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	static const char *const rows[][2] = {
@@ -440,7 +433,7 @@ void session_commands_register(struct svrsh *sh, struct cli_command *show,
 {
 	static const struct arg_slot show_args[] = {
 		{"peer", "peer", "Only the sessions with this peer router", ARG_OPTIONAL,
-		 complete_peer},
+		 state_complete_peer},
 		{"service", "service", "Only the sessions of this service", ARG_OPTIONAL, NULL},
 		{"address", "address", "Only the sessions from or to this address", ARG_OPTIONAL,
 		 NULL},

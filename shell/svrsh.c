@@ -1,11 +1,12 @@
 /* DOC: svrsh
  *
  * The operator's shell.  It holds nothing durable: every command becomes a
- * request to svrd over the management socket.  Interactive use runs libcli's
- * line editor on the terminal in raw mode; batch use (-c, -f, or a
- * standard input that is not a terminal) feeds lines to the same command
- * tree, prints no prompt (unless --echo) and asks no question, and the exit
- * status says whether every command succeeded.
+ * request to svrd over the management socket.  Interactive use runs the
+ * shell's own line editor (lineedit.c) on the terminal in raw mode; batch
+ * use (-c, -f, or a standard input that is not a terminal) sends its lines
+ * the same way (run_line: the shell's commands to libcli's table,
+ * configuration lines to svrd), prints no prompt (unless --echo) and asks
+ * no question, and the exit status says whether every command succeeded.
  */
 #include "config.h"
 

@@ -219,6 +219,9 @@ int render_needs_more(struct cli_def *cli, const char *command, char **argv, int
 struct cli_comphelp;
 int state_complete(struct cli_def *cli, const char *list, const char *key, const char *word,
 		   struct cli_comphelp *ch);
+/* TAB on a peer router's name (an arg_complete_fn): this router's peers. */
+int state_complete_peer(struct cli_def *cli, const char *name, const char *word,
+			struct cli_comphelp *ch);
 /* A date-and-time leaf (2026-12-01T20:00:00+00:00) as the tables show it:
  * "2026-12-01 20:00:00". */
 void state_time_text(const char *dt, char *buf, size_t len);
