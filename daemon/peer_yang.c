@@ -156,6 +156,8 @@ static int sa_state(const struct peers *ps, int i, struct lyd_node *router)
 	rc |= rekey_in(ps, o, "metadata-key-rekey-in");
 	rc |= st_u64(o, "local-metadata-key-index", s.key_index);
 	rc |= st_u64(o, "remote-metadata-key-index", s.peer_key_index);
+	rc |= st_u64(o, "local-metadata-keys-held", s.keys_held);
+	rc |= st_u64(o, "remote-metadata-keys-held", s.peer_keys_held);
 	return rc;
 }
 

@@ -565,6 +565,8 @@ void kex_peer_state(const struct kex_engine *e, int p, struct kex_peer_state *ou
 	out->peer_salt = pr->salt_rec ? get64(pr->peer_salt) : 0;
 	out->key_index = e->mkey.index;
 	out->peer_key_index = pr->key_rec ? pr->peer_mkey.index : 0;
+	out->keys_held = 1u + (e->have_prev ? 1u : 0u);
+	out->peer_keys_held = pr->key_rec ? 1u : 0u;
 	out->cert_verdict = pr->verdict;
 	snprintf(out->cert_detail, sizeof(out->cert_detail), "%s", pr->detail);
 	out->dropped = pr->dropped;

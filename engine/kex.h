@@ -153,6 +153,9 @@ struct kex_peer_state {
 	bool cert_rec, cert_ack, salt_rec, salt_ack, key_rec, key_ack;
 	uint64_t salt, peer_salt;
 	uint32_t key_index, peer_key_index;
+	/* metadata keys held: ours that open what this peer sends (the
+	 * current and, after a regeneration, the previous), and the peer's */
+	unsigned keys_held, peer_keys_held;
 	const char *cert_verdict; /* "valid", "expired", ... "none" */
 	char cert_detail[160];
 	uint64_t dropped;	     /* messages refused */

@@ -368,9 +368,13 @@ static void sa_detail(struct cli_def *cli, const struct json *sa)
 	else
 		snprintf(in, sizeof(in), "never");
 	cli_print(cli, "Metadata Key Rekey In: %s", in);
-	cli_print(cli, "Local Metadata Key Index: %llu, Remote Metadata Key Index: %llu",
+	/* the seed's "12 (2)": the index, then how many keys are held */
+	cli_print(cli,
+		  "Local Metadata Key Index: %llu (%llu), Remote Metadata Key Index: %llu (%llu)",
 		  (unsigned long long)state_u64(sa, "local-metadata-key-index", 0),
-		  (unsigned long long)state_u64(sa, "remote-metadata-key-index", 0));
+		  (unsigned long long)state_u64(sa, "local-metadata-keys-held", 0),
+		  (unsigned long long)state_u64(sa, "remote-metadata-key-index", 0),
+		  (unsigned long long)state_u64(sa, "remote-metadata-keys-held", 0));
 }
 
 /* The peering common name of a path's peer (its security association). */

@@ -199,13 +199,19 @@ Test(kex, regenerate_moves_the_index_and_keeps_the_old_one_for_a_while)
 
 	run(1000);
 	cr_assert(comp(a) && comp(b));
+	kex_peer_state(b, 0, &s);
+	cr_assert_eq(s.keys_held, 1, "b holds only its first key");
+	cr_assert_eq(s.peer_keys_held, 1, "b holds a's key");
 	/* a key wrapped for b with b's index 1 ... */
 	n = keyring_wrap(ring(a), 0, key, sizeof(key), wrapped, sizeof(wrapped));
 	kex_regenerate(b, now);
 	cr_assert_eq(kex_local_index(b), 2);
+	kex_peer_state(b, 0, &s);
+	cr_assert_eq(s.keys_held, 2, "b's previous key opens what was sealed before");
 	run(30000);
 	kex_peer_state(a, 0, &s);
 	cr_assert_eq(s.peer_key_index, 2, "a did not learn b's new index");
+	cr_assert_eq(s.peer_keys_held, 1);
 	cr_assert(comp(a) && comp(b));
 	/* ... still opens at b after the switch-over */
 	cr_assert_eq(keyring_unwrap(ring(b), wrapped, (size_t)n, back, sizeof(back)),
