@@ -274,6 +274,8 @@ static int guard_update(struct dataplane *p, const struct fwd_config *want, bool
 			strbuf_addf(&plan, " lan %s", g.lan[i]);
 		for (int i = 0; i < g.nprefixes; i++)
 			strbuf_addf(&plan, " pfx %s", g.prefixes[i]);
+		for (int i = 0; i < g.nlocals; i++)
+			strbuf_addf(&plan, " src %s", g.locals[i]);
 		if (p->guard && plan.buf && strcmp(p->guard, plan.buf) == 0) {
 			strbuf_free(&plan);
 			return g.nprefixes;

@@ -39,6 +39,17 @@ static void add_if(char list[][16], int *n, const char *name)
 		snprintf(list[(*n)++], 16, "%s", name);
 }
 
+/* A LAN address as its prefix (ADDRESS/LEN); false without one. */
+static bool lan_prefix(const struct lyd_node *a, char *out, size_t cap)
+{
+	const char *ip = model_leaf(a, "ip-address"), *len = model_leaf(a, "prefix-length");
+
+	if (!ip)
+		return false;
+	return snprintf(out, cap, "%s/%s", ip, len ? len : (strchr(ip, ':') ? "128" : "32")) <
+	       (int)cap;
+}
+
 /* The forwarding guard the configuration asks for: with key management
  * on, this node's LAN interfaces and the prefixes of the services routed
  * to a peer, as configured (whether that peer has a path or a key yet
@@ -59,8 +70,12 @@ static void guard_wanted(const struct lyd_node *auth, const struct lyd_node *me,
 
 		MODEL_FOR_CHILD(ni, "neighborhood", nb)
 		wan = true;
-		if (!wan)
-			add_if(g->lan, &g->nlan, model_leaf(ni, "name"));
+		if (wan)
+			continue;
+		add_if(g->lan, &g->nlan, model_leaf(ni, "name"));
+		MODEL_FOR_CHILD(ni, "address", a) /* the router's own packets from here */
+		if (g->nlocals < FWD_MAX_PREFIXES && lan_prefix(a, g->locals[g->nlocals], 64))
+			g->nlocals++;
 	}
 	MODEL_FOR_CHILD(me, "service-route", sr)
 	{
@@ -111,14 +126,10 @@ static void read_lan_prefixes(struct dp_conf *c, const struct lyd_node *ni)
 {
 	MODEL_FOR_CHILD(ni, "address", a)
 	{
-		const char *ip = model_leaf(a, "ip-address"), *len = model_leaf(a, "prefix-length");
 		char prefix[96];
 
-		if (!ip)
-			continue;
-		snprintf(prefix, sizeof(prefix), "%s/%s", ip,
-			 len ? len : (strchr(ip, ':') ? "128" : "32"));
-		add_local(c, prefix);
+		if (lan_prefix(a, prefix, sizeof(prefix)))
+			add_local(c, prefix);
 	}
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fwd.h"
+#include "strbuf.h"
 
 const struct fwd_ops *fwd_find(const char *name)
 {
@@ -291,16 +292,18 @@ fail:
 
 /* ---- the forwarding guard ------------------------------------------------ */
 
-#define GUARD "OPENSVR-GUARD"
+#define GUARD	  "OPENSVR-GUARD"
+#define GUARD_OUT "OPENSVR-GUARD-OUT"
 
-/* 1: the guard's chain is there, 0: it is not, -1: iptables cannot tell
- * (not root, no CAP_NET_ADMIN, no iptables). */
+/* 1: one of the guard's chains is there, 0: neither, -1: iptables cannot
+ * tell (not root, no CAP_NET_ADMIN, no iptables). */
 static int guard_state_family(bool v6)
 {
 	char *list[] = {(char *)tool(v6), "-w", "-t", "mangle", "-n", "-L", GUARD, NULL};
+	char *list_out[] = {(char *)tool(v6), "-w", "-t", "mangle", "-n", "-L", GUARD_OUT, NULL};
 	char *base[] = {(char *)tool(v6), "-w", "-t", "mangle", "-n", "-L", "PREROUTING", NULL};
 
-	if (run(list) == 0)
+	if (run(list) == 0 || run(list_out) == 0)
 		return 1;
 	return run(base) == 0 ? 0 : -1;
 }
@@ -323,31 +326,56 @@ static bool restore_word(const char *w)
 	return true;
 }
 
-/* The chain of one family as iptables-restore input: declaring it
- * flushes it, and the whole table is committed at once, so the old rules
- * give way to the new ones with no moment of neither. */
+/* -A CHAIN {-i|-s} FROM -d PREFIX -j DROP for every pair of one family;
+ * false when a name is not one word. */
+static bool guard_rules(struct strbuf *out, const char *chain, const char *opt, const char *from,
+			size_t width, int nfrom, const struct fwd_config *c, bool v6)
+{
+	for (int i = 0; i < nfrom; i++) {
+		const char *f = from + (size_t)i * width;
+
+		for (int p = 0; p < c->nprefixes; p++) {
+			if (!restore_word(f) || !restore_word(c->prefixes[p]))
+				return false;
+			/* a source address of the other family never matches */
+			if (is_v6(c->prefixes[p]) == v6 && (*opt == 'i' || is_v6(f) == v6))
+				strbuf_addf(out, "-A %s -%s %s -d %s -j DROP\n", chain, opt, f,
+					    c->prefixes[p]);
+		}
+	}
+	return true;
+}
+
+/* The chains of one family as iptables-restore input: declaring them
+ * flushes them, and the whole table is committed at once, so the old
+ * rules give way to the new ones with no moment of neither.  GUARD takes
+ * what LAN interfaces send (PREROUTING); GUARD_OUT the router's own
+ * packets from its LAN prefixes (OUTPUT: svrsh's ping and traceroute). */
 static char *guard_ruleset(const struct fwd_config *c, bool v6)
 {
-	size_t cap = 64 + (size_t)c->nlan * (size_t)c->nprefixes * 128, n;
-	char *out = malloc(cap);
+	struct strbuf out = STRBUF_INIT;
 
-	if (!out)
+	strbuf_addf(&out, "*mangle\n:" GUARD " - [0:0]\n:" GUARD_OUT " - [0:0]\n");
+	if (!guard_rules(&out, GUARD, "i", c->lan[0], sizeof(c->lan[0]), c->nlan, c, v6) ||
+	    !guard_rules(&out, GUARD_OUT, "s", c->locals[0], sizeof(c->locals[0]), c->nlocals, c,
+			 v6)) {
+		strbuf_free(&out);
 		return NULL;
-	for (int i = 0; i < c->nlan; i++)
-		for (int p = 0; p < c->nprefixes; p++)
-			if (!restore_word(c->lan[i]) || !restore_word(c->prefixes[p])) {
-				free(out);
-				return NULL;
-			}
-	n = (size_t)snprintf(out, cap, "*mangle\n:" GUARD " - [0:0]\n");
-	for (int i = 0; i < c->nlan; i++)
-		for (int p = 0; p < c->nprefixes; p++)
-			if (is_v6(c->prefixes[p]) == v6)
-				n += (size_t)snprintf(out + n, cap - n,
-						      "-A " GUARD " -i %s -d %s -j DROP\n",
-						      c->lan[i], c->prefixes[p]);
-	snprintf(out + n, cap - n, "COMMIT\n");
-	return out;
+	}
+	strbuf_addf(&out, "COMMIT\n");
+	return strbuf_steal(&out);
+}
+
+/* Jump to chain from the end of base (OPENSVR and OPENSVR-LOCAL, inserted
+ * at the head, stay ahead of it), unless it already does. */
+static int guard_jump(bool v6, const char *base, const char *chain)
+{
+	char *check[] = {(char *)tool(v6), "-w", "-t",		"mangle", "-C",
+			 (char *)base,	   "-j", (char *)chain, NULL};
+	char *jump[] = {(char *)tool(v6), "-w", "-t",	       "mangle", "-A",
+			(char *)base,	  "-j", (char *)chain, NULL};
+
+	return run(check) == 0 || run(jump) == 0 ? 0 : -1;
 }
 
 int fwd_guard_install(const struct fwd_config *c, char *err, size_t errlen)
@@ -355,28 +383,38 @@ int fwd_guard_install(const struct fwd_config *c, char *err, size_t errlen)
 	for (int v6 = 0; v6 <= 1; v6++) {
 		char *restore[] = {v6 ? "ip6tables-restore" : "iptables-restore", "-w", "--noflush",
 				   NULL};
-		char *check[] = {(char *)tool(v6), "-w", "-t",	"mangle", "-C",
-				 "PREROUTING",	   "-j", GUARD, NULL};
-		char *jump[] = {(char *)tool(v6), "-w", "-t",  "mangle", "-A",
-				"PREROUTING",	  "-j", GUARD, NULL};
 		char *rules = guard_ruleset(c, v6);
 		int rc = rules ? run_input(restore, rules) : -1;
 		bool named = rules != NULL;
 
 		free(rules);
 		if (rc != 0) {
-			snprintf(err, errlen, "%s: cannot install the " GUARD " chain in mangle%s",
+			snprintf(err, errlen, "%s: cannot install the " GUARD " chains in mangle%s",
 				 restore[0], named ? "" : " (a name it cannot take)");
 			return -1;
 		}
-		/* appended: OPENSVR, inserted at the head, stays ahead of it */
-		if (run(check) != 0 && run(jump) != 0) {
-			snprintf(err, errlen, "%s: cannot jump to " GUARD " from PREROUTING",
-				 tool(v6));
+		if (guard_jump(v6, "PREROUTING", GUARD) < 0 ||
+		    guard_jump(v6, "OUTPUT", GUARD_OUT) < 0) {
+			snprintf(err, errlen, "%s: cannot jump to the " GUARD " chains", tool(v6));
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/* Remove one chain and every jump to it from base; a chain that is not
+ * there is no error. */
+static void guard_chain_remove(bool v6, const char *base, const char *chain)
+{
+	char *del[] = {(char *)tool(v6), "-w", "-t",	      "mangle", "-D",
+		       (char *)base,	 "-j", (char *)chain, NULL};
+	char *flush[] = {(char *)tool(v6), "-w", "-t", "mangle", "-F", (char *)chain, NULL};
+	char *drop[] = {(char *)tool(v6), "-w", "-t", "mangle", "-X", (char *)chain, NULL};
+
+	while (run(del) == 0)
+		;
+	run(flush);
+	run(drop);
 }
 
 int fwd_guard_remove(void)
@@ -384,11 +422,6 @@ int fwd_guard_remove(void)
 	int found = 0;
 
 	for (int v6 = 0; v6 <= 1; v6++) {
-		char *del[] = {(char *)tool(v6), "-w", "-t",  "mangle", "-D",
-			       "PREROUTING",	 "-j", GUARD, NULL};
-		char *flush[] = {(char *)tool(v6), "-w", "-t", "mangle", "-F", GUARD, NULL};
-		char *drop[] = {(char *)tool(v6), "-w", "-t", "mangle", "-X", GUARD, NULL};
-
 		int st = guard_state_family(v6);
 
 		if (st < 0)
@@ -396,10 +429,8 @@ int fwd_guard_remove(void)
 		if (st == 0)
 			continue;
 		found++;
-		while (run(del) == 0)
-			;
-		run(flush);
-		run(drop);
+		guard_chain_remove(v6, "PREROUTING", GUARD);
+		guard_chain_remove(v6, "OUTPUT", GUARD_OUT);
 		if (guard_state_family(v6) != 0)
 			return -1;
 	}

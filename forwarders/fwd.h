@@ -30,7 +30,9 @@
  * The forwarding guard fails closed around them: chain OPENSVR-GUARD in
  * mangle, jumped to from the end of PREROUTING (OPENSVR is inserted at
  * its head, so it always comes first), drops what arrives on a LAN
- * interface for a prefix of a service routed to a peer.  While the
+ * interface for a prefix of a service routed to a peer, and chain
+ * OPENSVR-GUARD-OUT, jumped to from the end of OUTPUT, what the router
+ * itself sends from a LAN prefix to one (OPENSVR-LOCAL comes first).  While the
  * forwarder runs, OPENSVR takes every such packet first and the guard
  * never sees one (an nfqueue accept ends the table); while it does not
  * (svrd stopped, killed or crashed, the forwarder failed to open, key

@@ -1,7 +1,9 @@
 #!/bin/sh
 # e2e: the data plane fails closed (the forwarding guard) in the
 # two-routers lab.  A UDP marker from hostA to hostB never shows in clear,
-# neither on routerA's WAN link nor at hostB, while routerA's svrd is
+# neither on routerA's WAN link nor at hostB, and neither does a ping
+# that routerA itself sends from its LAN address (what svrsh's ping and
+# traceroute send: chain OPENSVR-GUARD-OUT), while routerA's svrd is
 # stopped (SIGTERM, then SIGKILL), while its forwarder cannot open (an
 # interface that is not there: a CRITICAL alarm says so), and while key
 # management is not running (the node identity cannot be loaded: a
@@ -28,9 +30,12 @@ tmp=$(test_tmpdir)
 state=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME/routerA/state
 marker="opensvr-guard-$$"
 ctl=6764636f6e74726f6c # "gdcontrol", the control ping's pattern
+own=67646f776e6c616e     # "gdownlan", routerA's own ping from its LAN address
 step=0
 
-guard_rules() { x routerA iptables -w -t mangle -S 2>/dev/null | grep -c -- '-j OPENSVR-GUARD$\|^-A OPENSVR-GUARD .*-j DROP$'; }
+guard_rules() { x routerA iptables -w -t mangle -S 2>/dev/null | grep -c -- '-j OPENSVR-GUARD\(-OUT\)\?$\|^-A OPENSVR-GUARD\(-OUT\)\? .*-j DROP$'; }
+# the router's own packets from its LAN address are guarded too
+own_guard() { x routerA iptables -w -t mangle -S 2>/dev/null | grep -q -- '^-A OPENSVR-GUARD-OUT -s 192.0.2.0/24 -d 203.0.113.0/24 -j DROP$'; }
 
 # sent_not_clear WHAT: three markers from hostA to hostB; none may show
 # in clear on routerA's WAN link or at hostB.
@@ -44,6 +49,8 @@ sent_not_clear() {
 		udp_send "$marker-$step-$i" ||
 			fail "$1: hostA cannot send"
 	done
+	x routerA ping -c 1 -W 1 -I 192.0.2.1 -p "$own" 203.0.113.2 >/dev/null 2>&1 &&
+		fail "$1: routerA's own ping from its LAN address was answered"
 	x routerA ping -c 1 -W 1 -p "$ctl" 203.0.113.2 >/dev/null 2>&1
 	capture_until 5 "$tmp/wan$step.pcap" gdcontrol || fail "$1: control ping not seen on the WAN"
 	capture_until 5 "$tmp/hostb$step.pcap" gdcontrol || fail "$1: control ping not seen at hostB"
@@ -53,7 +60,9 @@ sent_not_clear() {
 		fail "$1: the marker crossed routerA's WAN in clear"
 	capture_has "$tmp/hostb$step.pcap" "$marker-$step" &&
 		fail "$1: the marker reached hostB in clear"
-	echo "$1: no marker in clear on the WAN or at hostB"
+	capture_has "$tmp/wan$step.pcap" gdownlan &&
+		fail "$1: routerA's own ping from its LAN address crossed the WAN in clear"
+	echo "$1: no marker in clear on the WAN or at hostB, nor routerA's own ping"
 }
 
 # carried WHAT: markers echoed through SVR, never in clear on the WAN.
@@ -91,6 +100,7 @@ sent_not_clear "svrd stopped (SIGTERM)"
 # the forwarder's rules went with it, the guard stayed
 x routerA iptables -w -t mangle -S | grep -q -- '-N OPENSVR$' && fail "the forwarder's rules stayed"
 [ "$(guard_rules)" -ge 2 ] || fail "no guard after SIGTERM: $(x routerA iptables -t mangle -S)"
+own_guard || fail "no guard for routerA's own packets: $(x routerA iptables -t mangle -S)"
 "$SVRLAB" start routerA >/dev/null || fail "starting routerA again"
 carried "svrd started again after SIGTERM"
 lab_stop routerA KILL || fail "routerA's svrd did not die on SIGKILL"
