@@ -16,6 +16,8 @@ struct alarm_store {
 	size_t n, cap;
 	struct alarm_event *ev; /* ring */
 	size_t ev_cap, ev_head, ev_n;
+	alarm_listener listener;
+	void *listener_arg;
 };
 
 struct alarm_store *alarm_store_new(const char *node, size_t history)
@@ -71,6 +73,16 @@ static void event(struct alarm_store *s, const struct alarm *a, bool raised, int
 	e->alarm = *a;
 	log_info("alarm %s %s:%u %s %s: %s", raised ? "raised" : "cleared", s->node, a->number,
 		 alarm_severity_name(a->severity), a->source, a->message);
+	if (s->listener)
+		s->listener(s->listener_arg, e);
+}
+
+void alarm_set_listener(struct alarm_store *s, alarm_listener fn, void *arg)
+{
+	if (!s)
+		return;
+	s->listener = fn;
+	s->listener_arg = arg;
 }
 
 static struct alarm *find(const struct alarm_store *s, const char *key)

@@ -68,6 +68,11 @@ const struct alarm_event *alarm_event_at(const struct alarm_store *s, size_t i);
 
 const char *alarm_severity_name(enum alarm_severity sev);
 
+/* fn hears every event as it is recorded (NETCONF notifications); one
+ * listener, NULL for none. */
+typedef void (*alarm_listener)(void *arg, const struct alarm_event *ev);
+void alarm_set_listener(struct alarm_store *s, alarm_listener fn, void *arg);
+
 /* The alarm a certificate calls for at now_s: -1 none, else the severity
  * (MINOR within 30 days of not_after, MAJOR within 7, CRITICAL after). */
 int alarm_cert_expiry(int64_t not_after_s, int64_t now_s);

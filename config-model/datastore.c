@@ -319,6 +319,11 @@ int ds_lock(struct ds *ds, uint64_t session, const char *holder, struct ds_errs 
 	return 0;
 }
 
+uint64_t ds_lock_owner(const struct ds *ds)
+{
+	return ds ? ds->lock : 0;
+}
+
 void ds_unlock(struct ds *ds, uint64_t session)
 {
 	if (ds && ds->lock == session)
@@ -476,6 +481,15 @@ out:
 int ds_commit(struct ds *ds, uint64_t session, const char *user, const char *comment,
 	      uint32_t confirm_minutes, int64_t now_ms, uint32_t *number, struct ds_errs *e)
 {
+	return ds_commit_seconds(ds, session, user, comment, confirm_minutes * 60u, now_ms, number,
+				 e);
+}
+
+int ds_commit_seconds(struct ds *ds, uint64_t session, const char *user, const char *comment,
+		      uint32_t confirm_seconds, int64_t now_ms, uint32_t *number, struct ds_errs *e)
+{
+	/* the history shows whole minutes, rounded up; the deadline is exact */
+	uint32_t confirm_minutes = (confirm_seconds + 59u) / 60u;
 	struct lyd_node *tree;
 	uint32_t previous = ds->nhist ? ds->hist[0].number : 0;
 	bool confirming = ds->confirm_number != 0;
@@ -513,7 +527,7 @@ int ds_commit(struct ds *ds, uint64_t session, const char *user, const char *com
 		 * the state before the first. */
 		confirm.confirm_minutes = confirm_minutes;
 		confirm.confirm_previous = confirming ? ds->confirm_previous : previous;
-		confirm.confirm_deadline_ms = now_ms + (int64_t)confirm_minutes * 60000;
+		confirm.confirm_deadline_ms = now_ms + (int64_t)confirm_seconds * 1000;
 	}
 	if (commit_tree(ds, tree, user, comment, &confirm, now_ms, number, e) < 0)
 		return -1;
@@ -526,24 +540,44 @@ int ds_commit(struct ds *ds, uint64_t session, const char *user, const char *com
 /* An expired commit confirmed is rolled back by a new commit of the one
  * before it; until that commit is recorded the pending state stays (a
  * failure is tried again at the next tick, a crash at the next start). */
-int ds_tick(struct ds *ds, int64_t now_ms, struct ds_errs *e)
+/* Go back to the commit before the pending commit confirmed, now. */
+static int rollback_pending(struct ds *ds, int64_t now_ms, const char *comment, struct ds_errs *e)
 {
 	struct lyd_node *tree;
-	uint32_t n, expired = ds->confirm_number;
-	char comment[128];
+	uint32_t n;
 
-	if (!expired || now_ms < ds->confirm_deadline)
-		return 0;
 	tree = ds->confirm_previous ? dsi_load_commit(ds, ds->confirm_previous, e) : NULL;
 	if (!tree && ds->confirm_previous)
 		return -1;
 	dsi_add_defaults(ds, &tree);
-	snprintf(comment, sizeof(comment), "automatic rollback: commit %u was not confirmed",
-		 expired);
 	if (commit_tree(ds, tree, "svrd", comment, NULL, now_ms, &n, e) < 0)
 		return -1;
 	ds->confirm_number = 0;
 	return 1;
+}
+
+int ds_tick(struct ds *ds, int64_t now_ms, struct ds_errs *e)
+{
+	char comment[128];
+
+	if (!ds->confirm_number || now_ms < ds->confirm_deadline)
+		return 0;
+	snprintf(comment, sizeof(comment), "automatic rollback: commit %u was not confirmed",
+		 ds->confirm_number);
+	return rollback_pending(ds, now_ms, comment, e);
+}
+
+int ds_cancel_confirmed(struct ds *ds, int64_t now_ms, const char *why, struct ds_errs *e)
+{
+	char comment[256];
+
+	if (!ds->confirm_number) {
+		ds_errs_add(e, false, NULL, "no commit confirmed is pending");
+		return -1;
+	}
+	snprintf(comment, sizeof(comment), "rollback: commit %u %s", ds->confirm_number,
+		 why ? why : "was cancelled");
+	return rollback_pending(ds, now_ms, comment, e) < 0 ? -1 : 0;
 }
 
 int ds_rollback(struct ds *ds, uint64_t session, uint32_t number, struct ds_errs *e)

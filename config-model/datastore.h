@@ -127,6 +127,8 @@ int ds_discard(struct ds *ds, uint64_t session, struct ds_errs *e);
  * named in the errors the other sessions get; NULL: "another session". */
 int ds_lock(struct ds *ds, uint64_t session, const char *holder, struct ds_errs *e);
 void ds_unlock(struct ds *ds, uint64_t session); /* also when a session ends */
+/* The session holding the lock, 0 when none does. */
+uint64_t ds_lock_owner(const struct ds *ds);
 
 /* Full validation of the candidate (the subscribers' checks included);
  * warnings are reported in e too. */
@@ -136,6 +138,15 @@ int ds_validate(struct ds *ds, struct ds_errs *e);
  * commit (0 when there was nothing to commit). */
 int ds_commit(struct ds *ds, uint64_t session, const char *user, const char *comment,
 	      uint32_t confirm_minutes, int64_t now_ms, uint32_t *number, struct ds_errs *e);
+/* The same with the confirmation deadline in seconds (NETCONF's
+ * confirm-timeout); the history records it in minutes, rounded up. */
+int ds_commit_seconds(struct ds *ds, uint64_t session, const char *user, const char *comment,
+		      uint32_t confirm_seconds, int64_t now_ms, uint32_t *number,
+		      struct ds_errs *e);
+/* Roll the pending commit confirmed back now (NETCONF cancel-commit, or
+ * the session that made it ended); why ends the history's comment
+ * ("rollback: commit N WHY").  -1 when none is pending. */
+int ds_cancel_confirmed(struct ds *ds, int64_t now_ms, const char *why, struct ds_errs *e);
 /* Roll back an expired commit confirmed; returns 1 if it did. */
 int ds_tick(struct ds *ds, int64_t now_ms, struct ds_errs *e);
 /* Wall-clock deadline of the pending commit confirmed, or 0. */

@@ -31,6 +31,7 @@
 #include "fwd.h"
 #include "log.h"
 #include "mgmt.h"
+#include "netconf.h"
 #include "svrd.h"
 
 #define DEFAULT_STATE_DIR   "/var/lib/opensvr"
@@ -42,7 +43,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: svrd [--foreground] [--state-dir DIR] [--socket PATH] [--router NAME]\n"
 		"            [--node NAME] [--group GROUP] [--admin-group GROUP] [--verbose]\n"
-		"            [--use-last-readable-commit]\n"
+		"            [--use-last-readable-commit] [--netconf [ADDRESS:]PORT]\n"
 		"       svrd --clear-forwarding-guard [--state-dir DIR]\n"
 		"\n"
 		"  -f, --foreground   stay in the foreground and log to stderr\n"
@@ -57,6 +58,8 @@ static void usage(FILE *f)
 		"      --use-last-readable-commit\n"
 		"                     when the newest commit is unreadable, run the newest\n"
 		"                     readable one (CRITICAL alarm) instead of refusing to start\n"
+		"      --netconf [ADDRESS:]PORT\n"
+		"                     serve NETCONF over SSH there (users: authority user)\n"
 		"  -v, --verbose      debug logging\n"
 		"      --clear-forwarding-guard\n"
 		"                     remove the forwarding guard and the forwarder's rules\n"
@@ -251,11 +254,12 @@ int main(int argc, char **argv)
 		{"clear-forwarding-guard", no_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{"use-last-readable-commit", no_argument, NULL, 'L'},
+		{"netconf", required_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
 	struct svrd d = {.pid_fd = -1, .admin_gid = (gid_t)-1, .sock_gid = (gid_t)-1};
 	const char *state_dir = DEFAULT_STATE_DIR, *group = DEFAULT_GROUP;
-	const char *admin_group = DEFAULT_ADMIN_GROUP;
+	const char *admin_group = DEFAULT_ADMIN_GROUP, *netconf_listen = NULL;
 	char host[256] = "localhost", err[512], pidpath[PATH_MAX], *sockdir;
 	int foreground = 0, verbose = 0, notify_fd = -1, ch, rc = 1, clear_guard = 0;
 	unsigned ds_flags = 0;
@@ -292,6 +296,9 @@ int main(int argc, char **argv)
 			break;
 		case 'L':
 			ds_flags |= DS_OPEN_LAST_READABLE;
+			break;
+		case 'N':
+			netconf_listen = optarg;
 			break;
 		case 'V':
 			printf("svrd (opensvr) %s\n", PACKAGE_VERSION);
@@ -395,6 +402,10 @@ int main(int argc, char **argv)
 		pidfile_release(d.pid_fd, pidpath);
 		fatalx("%s", err);
 	}
+	if (netconf_listen && !(d.netconf = netconf_start(&d, netconf_listen, err, sizeof(err)))) {
+		pidfile_release(d.pid_fd, pidpath);
+		fatalx("%s", err);
+	}
 	/* Set up: from here on CAP_NET_ADMIN and CAP_NET_RAW are enough. */
 	if (privs_drop(err, sizeof(err)) < 0) {
 		pidfile_release(d.pid_fd, pidpath);
@@ -415,6 +426,7 @@ int main(int argc, char **argv)
 	if (ev_loop_run(d.loop) == 0)
 		rc = 0;
 
+	netconf_stop(d.netconf);
 	mgmt_server_stop(d.mgmt);
 	dataplane_stop(d.dataplane);
 	peers_stop(d.peers);

@@ -15,6 +15,7 @@ struct ev_loop;
 struct ev_timer;
 struct json;
 struct mgmt_server;
+struct netconf;
 struct pcli_session;
 
 /* A YANG RPC of the model, served by the subsystem that registered it
@@ -43,6 +44,7 @@ struct svrd {
 	struct svrd_state states[SVRD_MAX_STATE];
 	int nstates;
 	struct mgmt_server *mgmt;
+	struct netconf *netconf; /* NULL unless --netconf */
 	char *state_dir;
 	char *socket_path;
 	char *router;

@@ -15,6 +15,7 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libcli-dev libyang2-dev libyang2-tools libssl-dev openssl \
 	libpcap-dev libnetfilter-queue-dev libmnl-dev libncurses-dev \
+	libnetconf2-dev libssh-dev python3-ncclient \
 	libcriterion-dev clang expect python3-pyte \
 	iproute2 iptables iputils-ping tcpdump procps psmisc \
 	openssh-server openssh-client >/dev/null

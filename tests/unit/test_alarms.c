@@ -53,6 +53,38 @@ Test(alarms, event_history_is_bounded_oldest_first)
 	alarm_store_free(s);
 }
 
+static int heard;
+static char last_key[160];
+static bool last_raised;
+
+static void listen_cb(void *arg, const struct alarm_event *ev)
+{
+	cr_assert_eq(arg, &heard);
+	heard++;
+	snprintf(last_key, sizeof(last_key), "%s", ev->alarm.key);
+	last_raised = ev->raised;
+}
+
+Test(alarms, the_listener_hears_every_event_and_only_events)
+{
+	struct alarm_store *s = alarm_store_new("n", 10);
+
+	alarm_set_listener(s, listen_cb, &heard);
+	alarm_raise(s, "k", ALARM_MAJOR, "s", "c", "p", "m", T0);
+	cr_assert_eq(heard, 1);
+	cr_assert(last_raised && strcmp(last_key, "k") == 0);
+	alarm_raise(s, "k", ALARM_MAJOR, "s", "c", "p", "m", T0 + 1);
+	cr_assert_eq(heard, 1, "a repeated raise is not an event");
+	alarm_clear(s, "k", T0 + 2);
+	cr_assert_eq(heard, 2);
+	cr_assert_not(last_raised);
+	alarm_set_listener(s, NULL, NULL);
+	alarm_raise(s, "k2", ALARM_MINOR, "s", "c", "p", "m", T0 + 3);
+	cr_assert_eq(heard, 2, "heard after the listener was removed");
+	alarm_set_listener(NULL, listen_cb, NULL); /* accepts NULL */
+	alarm_store_free(s);
+}
+
 Test(alarms, certificate_thresholds)
 {
 	int64_t na = T0 + 100 * DAY;

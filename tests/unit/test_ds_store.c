@@ -38,6 +38,40 @@ Test(ds, commit_confirmed_rolls_back_when_not_confirmed)
 	}
 }
 
+Test(ds, commit_confirmed_in_seconds_and_cancelled)
+{
+	char msg[512];
+	struct ds_errs e = {0};
+	uint32_t n = 0;
+
+	apply("config authority router r1 location safe\n", NULL, 0);
+	commit("good", 0, T0, msg, sizeof(msg));
+	cr_assert_eq(ds_cancel_confirmed(ds, T0, NULL, &e), -1, "cancelled with none pending");
+	cr_assert(e.n == 1 && strstr(e.v[0].msg, "no commit confirmed is pending"));
+	ds_errs_free(&e);
+	apply("config authority router r1 location risky\n", NULL, 0);
+	cr_assert_eq(ds_commit_seconds(ds, 1, "nc", "try", 90, T0 + 1000, &n, &e), 0);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(ds_confirm_deadline(ds), T0 + 1000 + 90000, "the deadline is in seconds");
+	{
+		const struct ds_commit *h;
+
+		ds_history(ds, &h);
+		cr_assert_eq(h[0].confirm_minutes, 2, "the history rounds up to minutes");
+	}
+	cr_assert_eq(ds_cancel_confirmed(ds, T0 + 2000, "was cancelled (test)", &e), 0);
+	cr_assert(has("/opensvr:authority/router[name='r1']/location=safe"), "not rolled back");
+	cr_assert_eq(ds_confirm_deadline(ds), 0);
+	{
+		const struct ds_commit *h;
+
+		cr_assert_eq(ds_history(ds, &h), 3);
+		cr_assert_str_eq(h[0].comment, "rollback: commit 2 was cancelled (test)");
+	}
+	cr_assert_eq(ds_tick(ds, T0 + 3600000, &e), 0, "rolled back twice");
+	ds_errs_free(&e);
+}
+
 Test(ds, confirming_commit_keeps_the_change)
 {
 	char msg[512];

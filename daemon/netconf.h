@@ -1,0 +1,15 @@
+/* The NETCONF server of svrd (netconf.c). */
+#ifndef SVR_NETCONF_H
+#define SVR_NETCONF_H
+
+#include <stddef.h>
+
+struct svrd;
+struct netconf;
+
+/* Serve NETCONF over SSH on listen ("[ADDRESS:]PORT"): NULL with err set
+ * when it cannot (the port is taken, the modules cannot be loaded). */
+struct netconf *netconf_start(struct svrd *d, const char *listen, char *err, size_t errlen);
+void netconf_stop(struct netconf *n);
+
+#endif
