@@ -142,6 +142,7 @@ static void user_lookup(struct netconf *n, struct nc_job *j)
 		const struct lyd_node *u = set->dnodes[0], *c;
 		size_t nkeys = 0;
 
+		j->found = true;
 		LY_LIST_FOR(lyd_child(u), c)
 		nkeys++;
 		j->keys = calloc(nkeys + 1, sizeof(*j->keys));
@@ -214,7 +215,11 @@ static void session_new(struct netconf *n, struct nc_session *s)
 	struct nc_sess *ss = calloc(1, sizeof(*ss));
 	struct nc_job j = {.fn = user_lookup, .user = nc_session_get_username(s)};
 
-	if (!ss || nc_run(n, &j) < 0) {
+	if (!ss || !j.user || nc_run(n, &j) < 0 || !j.found) {
+		if (j.user && !j.found)
+			log_info("netconf: %s is no user of the authority: session refused",
+				 j.user);
+		keys_free(j.keys);
 		free(ss);
 		nc_session_free(s, NULL);
 		return;
@@ -373,13 +378,14 @@ static int parse_listen(const char *listen, char *addr, size_t len, uint16_t *po
 	return 0;
 }
 
-static int endpoint(const char *listen, char *key, char *err, size_t errlen)
+static int ssh_endpoint(const char *listen, char *key, char *err, size_t errlen)
 {
 	char addr[128];
 	uint16_t port;
 
 	if (parse_listen(listen, addr, sizeof(addr), &port) < 0) {
 		snprintf(err, errlen, "--netconf %s: not [ADDRESS:]PORT", listen);
+		free(key);
 		return -1;
 	}
 	nc_server_ssh_set_hostkey_clb(hostkey_cb, key, free);
@@ -396,6 +402,18 @@ static int endpoint(const char *listen, char *key, char *err, size_t errlen)
 	return 0;
 }
 
+static int tls_endpoint(struct netconf *n, const char *listen, char *err, size_t errlen)
+{
+	char addr[128];
+	uint16_t port;
+
+	if (parse_listen(listen, addr, sizeof(addr), &port) < 0) {
+		snprintf(err, errlen, "--netconf-tls %s: not [ADDRESS:]PORT", listen);
+		return -1;
+	}
+	return nc_tls_start(n, addr, port, err, errlen);
+}
+
 static void nc_log_cb(NC_VERB_LEVEL level, const char *msg)
 {
 	if (level == NC_VERB_ERROR)
@@ -404,7 +422,8 @@ static void nc_log_cb(NC_VERB_LEVEL level, const char *msg)
 		log_info("netconf: %s", msg);
 }
 
-struct netconf *netconf_start(struct svrd *d, const char *listen, char *err, size_t errlen)
+struct netconf *netconf_start(struct svrd *d, const char *ssh, const char *tls, char *err,
+			      size_t errlen)
 {
 	struct netconf *n = calloc(1, sizeof(*n));
 	char path[4096], *key;
@@ -423,7 +442,7 @@ struct netconf *netconf_start(struct svrd *d, const char *listen, char *err, siz
 	nc_server = n;
 	nc_set_print_clb(nc_log_cb);
 	nc_verbosity(NC_VERB_WARNING);
-	if (hostkey_path(d->state_dir, path, sizeof(path), err, errlen) < 0 ||
+	if ((ssh && hostkey_path(d->state_dir, path, sizeof(path), err, errlen) < 0) ||
 	    !(n->ctx = nc_context(d->yang_dir, err, errlen)))
 		goto fail;
 	if (nc_server_init(n->ctx) < 0 ||
@@ -436,8 +455,9 @@ struct netconf *netconf_start(struct svrd *d, const char *listen, char *err, siz
 	}
 	nc_set_global_rpc_clb(nc_rpc_dispatch);
 	nc_server_ssh_set_pubkey_auth_clb(pubkey_auth, n, NULL);
-	key = strdup(path);
-	if (!key || endpoint(listen, key, err, errlen) < 0)
+	if (ssh && (!(key = strdup(path)) || ssh_endpoint(ssh, key, err, errlen) < 0))
+		goto fail;
+	if (tls && tls_endpoint(n, tls, err, errlen) < 0)
 		goto fail;
 	n->ps = nc_ps_new();
 	n->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -453,7 +473,10 @@ struct netconf *netconf_start(struct svrd *d, const char *listen, char *err, siz
 		fatalx("%s", err); /* some started: no clean way back */
 	}
 	n->threads = true;
-	log_info("netconf: serving NETCONF over SSH on %s", listen);
+	if (ssh)
+		log_info("netconf: serving NETCONF over SSH on %s", ssh);
+	if (tls)
+		log_info("netconf: serving NETCONF over TLS on %s", tls);
 	return n;
 fail:
 	netconf_stop(n);

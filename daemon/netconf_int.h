@@ -36,6 +36,7 @@ struct nc_job {
 	const char *user; /* authentication: whose keys */
 	char **keys;	  /* out: authorized-key values, NULL-terminated */
 	bool admin;	  /* out: the user's role */
+	bool found;	  /* out: the user is in the configuration */
 	void *arg;	  /* the operation's own */
 	bool done;
 	struct nc_job *next;
@@ -47,6 +48,7 @@ struct netconf {
 	struct nc_pollsession *ps;
 	pthread_t accept_thr, poll_thr, notif_thr;
 	bool threads;
+	bool tls;		     /* a TLS endpoint too (netconf_tls.c) */
 	pthread_mutex_t mu;	     /* the job and notification queues, stop */
 	pthread_cond_t cv, ncv;	     /* a job done; a notification queued */
 	pthread_mutex_t sessions_mu; /* a session is not freed while notified */
@@ -74,6 +76,9 @@ void nc_job_error(struct nc_job *j, NC_ERR tag, const char *path, const char *fm
 int nc_notif_start(struct netconf *n);
 void nc_notif_stop(struct netconf *n);
 void *nc_notif_thread(void *arg);
+
+/* The TLS endpoint on addr and port (netconf_tls.c): 0, or -1 with err. */
+int nc_tls_start(struct netconf *n, const char *addr, uint16_t port, char *err, size_t errlen);
 
 /* The RPC callback for every operation (netconf_rpc.c). */
 struct nc_server_reply *nc_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session);

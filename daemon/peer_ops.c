@@ -150,6 +150,23 @@ void pp_keys_gone(struct peers *ps)
 		ps->key_listeners[i].fn(ps->key_listeners[i].arg, NULL);
 }
 
+int peers_identity_pem(const struct peers *ps, char **cert, char **key)
+{
+	*cert = *key = NULL;
+	if (!ps || !ps->id)
+		return -1;
+	*cert = pki_identity_cert_pem(ps->id);
+	*key = pki_identity_key_pem(ps->id);
+	if (*cert && *key)
+		return 0;
+	free(*cert);
+	if (*key)
+		crypto_wipe(*key, strlen(*key));
+	free(*key);
+	*cert = *key = NULL;
+	return -1;
+}
+
 const struct peers_view *peers_view(const struct peers *ps)
 {
 	return ps ? &ps->view : NULL;

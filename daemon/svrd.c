@@ -44,6 +44,7 @@ static void usage(FILE *f)
 		"usage: svrd [--foreground] [--state-dir DIR] [--socket PATH] [--router NAME]\n"
 		"            [--node NAME] [--group GROUP] [--admin-group GROUP] [--verbose]\n"
 		"            [--use-last-readable-commit] [--netconf [ADDRESS:]PORT]\n"
+		"            [--netconf-tls [ADDRESS:]PORT]\n"
 		"       svrd --clear-forwarding-guard [--state-dir DIR]\n"
 		"\n"
 		"  -f, --foreground   stay in the foreground and log to stderr\n"
@@ -60,6 +61,9 @@ static void usage(FILE *f)
 		"                     readable one (CRITICAL alarm) instead of refusing to start\n"
 		"      --netconf [ADDRESS:]PORT\n"
 		"                     serve NETCONF over SSH there (users: authority user)\n"
+		"      --netconf-tls [ADDRESS:]PORT\n"
+		"                     serve NETCONF over TLS there (client certificates from\n"
+		"                     a trusted-ca-certificate; common name: authority user)\n"
 		"  -v, --verbose      debug logging\n"
 		"      --clear-forwarding-guard\n"
 		"                     remove the forwarding guard and the forwarder's rules\n"
@@ -255,11 +259,13 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"use-last-readable-commit", no_argument, NULL, 'L'},
 		{"netconf", required_argument, NULL, 'N'},
+		{"netconf-tls", required_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0},
 	};
 	struct svrd d = {.pid_fd = -1, .admin_gid = (gid_t)-1, .sock_gid = (gid_t)-1};
 	const char *state_dir = DEFAULT_STATE_DIR, *group = DEFAULT_GROUP;
 	const char *admin_group = DEFAULT_ADMIN_GROUP, *netconf_listen = NULL;
+	const char *netconf_tls = NULL;
 	char host[256] = "localhost", err[512], pidpath[PATH_MAX], *sockdir;
 	int foreground = 0, verbose = 0, notify_fd = -1, ch, rc = 1, clear_guard = 0;
 	unsigned ds_flags = 0;
@@ -299,6 +305,9 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			netconf_listen = optarg;
+			break;
+		case 'T':
+			netconf_tls = optarg;
 			break;
 		case 'V':
 			printf("svrd (opensvr) %s\n", PACKAGE_VERSION);
@@ -402,7 +411,8 @@ int main(int argc, char **argv)
 		pidfile_release(d.pid_fd, pidpath);
 		fatalx("%s", err);
 	}
-	if (netconf_listen && !(d.netconf = netconf_start(&d, netconf_listen, err, sizeof(err)))) {
+	if ((netconf_listen || netconf_tls) &&
+	    !(d.netconf = netconf_start(&d, netconf_listen, netconf_tls, err, sizeof(err)))) {
 		pidfile_release(d.pid_fd, pidpath);
 		fatalx("%s", err);
 	}

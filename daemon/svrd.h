@@ -155,6 +155,10 @@ const struct peers_view *peers_view(const struct peers *ps);
 struct kex_key_event;
 typedef void (*peers_key_listener)(void *arg, const struct kex_key_event *ev);
 int peers_listen_keys(struct peers *ps, peers_key_listener fn, void *arg);
+/* The node's identity as PEM text, its certificate and its private key
+ * (malloc'd; the caller wipes the key): 0, or -1 without one (key
+ * management not running). */
+int peers_identity_pem(const struct peers *ps, char **cert, char **key);
 
 /* dataplane.c: the datapath and its forwarder */
 struct dataplane;

@@ -1,0 +1,255 @@
+/* NETCONF over TLS (RFC 7589), beside SSH (netconf.c): svrd --netconf-tls.
+ *
+ * svrd presents the node's identity, the certificate it peers with (a
+ * configured client-certificate, or its own self-signed one), so TLS
+ * needs key management running.  A client presents a certificate that
+ * one of the authority's trusted-ca-certificate entries issued; its
+ * common name is the user (RFC 7589 cert-to-name, "common-name" mapping
+ * for each trusted CA), and that name must be an `authority user`, whose
+ * role applies as over SSH.  A certificate no trusted CA issued, or one
+ * whose name is no user, gets nowhere.  Routers and their conductor meet
+ * this way.
+ *
+ * The certificates are asked of svrd's thread at each new session (a job),
+ * so a renewed identity or a changed CA list holds from the next session;
+ * the cert-to-name list follows every commit. */
+#include "config.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto.h"
+#include "datastore.h"
+#include "log.h"
+#include "model.h"
+#include "netconf_int.h"
+
+#define TLS_ENDPT "tls"
+
+/* The first PEM block of text, as the base64 of its DER (what
+ * libnetconf2 takes as "data"): the lines between the markers. */
+static char *pem_body(const char *text)
+{
+	const char *b = text ? strstr(text, "-----BEGIN ") : NULL;
+	const char *s = b ? strchr(b, '\n') : NULL;
+	const char *e = s ? strstr(s, "-----END ") : NULL;
+	char *out, *o;
+
+	if (!e)
+		return NULL;
+	out = o = malloc((size_t)(e - s) + 1);
+	if (!out)
+		return NULL;
+	for (const char *p = s + 1; p < e; p++)
+		if (*p != '\n' && *p != '\r' && *p != ' ')
+			*o++ = *p;
+	*o = '\0';
+	return out;
+}
+
+/* The private key of pem as libnetconf2 reads key "data": the base64 of
+ * its traditional DER (SEC1 for EC, PKCS#1 for RSA; PKCS#8 it does not
+ * take), with the type; NULL for another kind of key. */
+static char *key_data(const char *pem, NC_SSH_KEY_TYPE *type)
+{
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	unsigned char *der = NULL;
+	char *out = NULL;
+	int len = 0;
+
+	BIO_free(bio);
+	if (!k)
+		return NULL;
+	if (EVP_PKEY_is_a(k, "EC"))
+		*type = NC_SSH_KEY_ECDSA;
+	else if (EVP_PKEY_is_a(k, "RSA"))
+		*type = NC_SSH_KEY_RSA;
+	else
+		goto out;
+	len = i2d_PrivateKey(k, &der);
+	if (len > 0 && (out = malloc(4 * (((size_t)len + 2) / 3) + 1)))
+		EVP_EncodeBlock((unsigned char *)out, der, len);
+out:
+	if (der) {
+		crypto_wipe(der, (size_t)(len > 0 ? len : 0));
+		OPENSSL_free(der);
+	}
+	EVP_PKEY_free(k);
+	return out;
+}
+
+/* ---- the node's certificate ----------------------------------------------- */
+
+struct ident_job {
+	char *cert, *key;
+};
+
+static void main_identity(struct netconf *n, struct nc_job *j)
+{
+	struct ident_job *ij = j->arg;
+
+	peers_identity_pem(n->d->peers, &ij->cert, &ij->key);
+}
+
+static int cert_cb(const char *name, void *arg, char **cert_path, char **cert_data,
+		   char **privkey_path, char **privkey_data, NC_SSH_KEY_TYPE *privkey_type)
+{
+	struct netconf *n = arg;
+	struct ident_job ij = {0};
+	struct nc_job j = {.fn = main_identity, .arg = &ij};
+
+	(void)name;
+	(void)cert_path;
+	(void)privkey_path;
+	if (nc_run(n, &j) < 0 || !ij.cert) {
+		log_warnx("netconf: TLS: no node certificate (key management is not running)");
+		return 1;
+	}
+	*cert_data = pem_body(ij.cert);
+	*privkey_data = key_data(ij.key, privkey_type);
+	free(ij.cert);
+	crypto_wipe(ij.key, strlen(ij.key));
+	free(ij.key);
+	return *cert_data && *privkey_data ? 0 : 1;
+}
+
+/* ---- the trusted CAs -------------------------------------------------------- */
+
+/* The trusted CAs' PEM texts in run (a running configuration). */
+static size_t trusted_cas(const struct svrd *d, const struct lyd_node *run, const char ***out)
+{
+	const struct lyd_node *auth = NULL, *me = NULL, *node = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	model_find_self(run, d->router, d->node, &auth, &me, &node);
+	MODEL_FOR_CHILD(auth, "trusted-ca-certificate", ca)
+	{
+		const char *pem = model_leaf(ca, "content");
+		const char **grown = pem ? realloc(*out, (n + 1) * sizeof(**out)) : NULL;
+
+		if (grown) {
+			*out = grown;
+			(*out)[n++] = pem;
+		}
+	}
+	return n;
+}
+
+struct cas_job {
+	char **data;
+	int count;
+};
+
+static void main_cas(struct netconf *n, struct nc_job *j)
+{
+	struct cas_job *cj = j->arg;
+	const char **pems;
+	size_t k = trusted_cas(n->d, ds_running(n->d->ds), &pems);
+
+	cj->data = calloc(k + 1, sizeof(*cj->data));
+	for (size_t i = 0; cj->data && i < k; i++)
+		if ((cj->data[cj->count] = pem_body(pems[i])))
+			cj->count++;
+	free(pems);
+}
+
+static int cas_cb(const char *name, void *arg, char ***cert_paths, int *cert_path_count,
+		  char ***cert_data, int *cert_data_count)
+{
+	struct netconf *n = arg;
+	struct cas_job cj = {0};
+	struct nc_job j = {.fn = main_cas, .arg = &cj};
+
+	(void)name;
+	*cert_paths = NULL;
+	*cert_path_count = 0;
+	if (nc_run(n, &j) < 0 || !cj.data) {
+		free(cj.data);
+		return 1;
+	}
+	*cert_data = cj.data;
+	*cert_data_count = cj.count;
+	return 0;
+}
+
+/* "04:" and the SHA-256 of the certificate in pem, in libnetconf2's
+ * cert-to-name form; 0 or -1. */
+static int fingerprint(const char *pem, char *out, size_t len)
+{
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t o;
+
+	BIO_free(bio);
+	if (!x || !X509_digest(x, EVP_sha256(), md, &mdlen) || len < 3 + 3 * (size_t)mdlen) {
+		X509_free(x);
+		return -1;
+	}
+	X509_free(x);
+	o = (size_t)snprintf(out, len, "04");
+	for (unsigned int i = 0; i < mdlen; i++)
+		o += (size_t)snprintf(out + o, len - o, ":%02x", md[i]);
+	return 0;
+}
+
+/* svrd's thread: a client certificate from a trusted CA maps to its
+ * common name, for every trusted CA of run. */
+static void tls_names(struct netconf *n, const struct lyd_node *run)
+{
+	const char **pems;
+	size_t k;
+	char fp[3 + 3 * EVP_MAX_MD_SIZE];
+
+	if (!n || !n->tls)
+		return;
+	nc_server_tls_endpt_del_ctn(TLS_ENDPT, -1, NULL, 0, NULL);
+	k = trusted_cas(n->d, run, &pems);
+	for (size_t i = 0; i < k; i++)
+		if (fingerprint(pems[i], fp, sizeof(fp)) == 0)
+			nc_server_tls_endpt_add_ctn(TLS_ENDPT, (uint32_t)i + 1, fp,
+						    NC_TLS_CTN_COMMON_NAME, NULL);
+	free(pems);
+}
+
+static void tls_apply(void *arg, const struct lyd_node *diff, const struct lyd_node *running)
+{
+	(void)diff;
+	tls_names(arg, running);
+}
+
+int nc_tls_start(struct netconf *n, const char *addr, uint16_t port, char *err, size_t errlen)
+{
+	static const struct ds_sub sub_template = {
+		.name = "netconf-tls",
+		.path = "/opensvr:authority/trusted-ca-certificate",
+		.apply = tls_apply,
+	};
+	struct ds_sub sub = sub_template;
+	struct ds_errs e = {0};
+
+	nc_server_tls_set_server_cert_clb(cert_cb, n, NULL);
+	nc_server_tls_set_trusted_cert_list_clb(cas_cb, n, NULL);
+	if (nc_server_add_endpt(TLS_ENDPT, NC_TI_OPENSSL) ||
+	    nc_server_tls_endpt_set_server_cert(TLS_ENDPT, "node") ||
+	    nc_server_tls_endpt_add_trusted_cert_list(TLS_ENDPT, "authority") ||
+	    nc_server_endpt_set_address(TLS_ENDPT, addr) ||
+	    nc_server_endpt_set_port(TLS_ENDPT, port)) {
+		snprintf(err, errlen, "netconf: cannot listen for TLS on %s port %u", addr, port);
+		return -1;
+	}
+	n->tls = true;
+	sub.arg = n;
+	if (ds_subscribe(n->d->ds, &sub, &e) < 0)
+		log_warnx("netconf: TLS: the user names will not follow commits");
+	ds_errs_free(&e);
+	tls_names(n, ds_running(n->d->ds));
+	return 0;
+}
