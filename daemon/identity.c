@@ -85,9 +85,7 @@ struct pki_identity *identity_load(const char *cert_file, const char *key_file, 
 	return id;
 }
 
-/* Write text to path atomically: path.tmp with mode, fsync, rename.  -1
- * with errno on failure (path untouched). */
-static int write_text(const char *path, mode_t mode, const char *text)
+int identity_write_text(const char *path, mode_t mode, const char *text)
 {
 	size_t len = strlen(text), off = 0;
 	char tmp[4096];
@@ -130,8 +128,8 @@ static int save(const struct pki_identity *id, const char *crt, const char *key,
 	if (with_key && !(key_pem = pki_identity_key_pem(id)))
 		goto out;
 	/* the key first: a certificate never names a key that is not there */
-	if ((!with_key || write_text(key, 0600, key_pem) == 0) &&
-	    write_text(crt, 0644, cert_pem) == 0)
+	if ((!with_key || identity_write_text(key, 0600, key_pem) == 0) &&
+	    identity_write_text(crt, 0644, cert_pem) == 0)
 		rc = 0;
 out:
 	free_text(key_pem, key_pem ? strlen(key_pem) : 0);

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct pki_identity;
 
@@ -27,5 +28,9 @@ struct pki_identity *identity_load(const char *cert_file, const char *key_file, 
  * for days and saved.  One made for another name is replaced. */
 struct pki_identity *identity_open(const char *dir, const char *pcn, int64_t now_s, int days,
 				   char *err, size_t errlen);
+
+/* Write text to path atomically: path.tmp with mode, fsync, rename.  -1
+ * with errno on failure (path untouched). */
+int identity_write_text(const char *path, mode_t mode, const char *text);
 
 #endif

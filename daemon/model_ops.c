@@ -407,5 +407,5 @@ const struct mgmt_op *model_op_find(const char *name)
 	for (size_t i = 0; i < sizeof(model_ops) / sizeof(model_ops[0]); i++)
 		if (strcmp(model_ops[i].name, name) == 0)
 			return &model_ops[i];
-	return NULL;
+	return conductor_op_find(name) ?: enrolment_op_find(name);
 }

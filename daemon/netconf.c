@@ -33,6 +33,7 @@
 
 #include <libssh/libssh.h>
 
+#include "conductor.h"
 #include "datastore.h"
 #include "event.h"
 #include "log.h"
@@ -198,6 +199,49 @@ static int pubkey_auth(const struct nc_session *session, ssh_key key, void *arg)
 	return ok ? 0 : 1;
 }
 
+/* svrd's thread: is j->password j->user's enrolment token? */
+static void token_check(struct netconf *n, struct nc_job *j)
+{
+	j->found = conductor_token_ok(n->d, j->user, j->password);
+}
+
+/* libnetconf2's password check (the accepting thread): a password is
+ * never an operator's, only a router's enrolment token on a conductor
+ * (doc/conductor.md).  0 lets in, for the enrol operation alone. */
+static int passwd_auth(const struct nc_session *session, const char *password, void *arg)
+{
+	struct netconf *n = arg;
+	struct nc_job j = {
+		.fn = token_check, .user = nc_session_get_username(session), .password = password};
+
+	n->accepting_enrol = false;
+	if (!j.user || !password || nc_run(n, &j) < 0 || !j.found)
+		return 1;
+	n->accepting_enrol = true;
+	return 0;
+}
+
+int netconf_hostkey_pin(const char *state_dir, uint8_t out[32])
+{
+	char path[4096];
+	ssh_key key = NULL, pub = NULL;
+	unsigned char *hash = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "%s/netconf/ssh_host_ed25519_key", state_dir);
+	if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) == SSH_OK &&
+	    ssh_pki_export_privkey_to_pubkey(key, &pub) == SSH_OK &&
+	    ssh_get_publickey_hash(pub, SSH_PUBLICKEY_HASH_SHA256, &hash, &len) == 0 && len == 32) {
+		memcpy(out, hash, 32);
+		rc = 0;
+	}
+	ssh_clean_pubkey_hash(&hash);
+	ssh_key_free(pub);
+	ssh_key_free(key);
+	return rc;
+}
+
 /* ---- sessions ------------------------------------------------------------- */
 
 static void sess_free(void *p)
@@ -210,29 +254,70 @@ static void sess_free(void *p)
 }
 
 /* The accepting thread: a session is in; say who it is and poll it. */
-static void session_new(struct netconf *n, struct nc_session *s)
+/* A call-home session: its certificate's common name must be the
+ * conductor's (callhome.c); then it is an admin's. */
+static bool conductor_is(struct netconf *n, const char *cn)
 {
-	struct nc_sess *ss = calloc(1, sizeof(*ss));
-	struct nc_job j = {.fn = user_lookup, .user = nc_session_get_username(s)};
+	char *name = nc_link_conductor(n);
+	bool ok = name && cn && !strcmp(name, cn);
 
-	if (!ss || !j.user || nc_run(n, &j) < 0 || !j.found) {
-		if (j.user && !j.found)
+	if (!ok)
+		log_warnx("netconf: calling home: %s is not the conductor (%s): session dropped",
+			  cn ? cn : "(no name)", name ? name : "not enrolled");
+	free(name);
+	return ok;
+}
+
+/* Who the session is: an authority user (its role), a router with its
+ * enrolment token, or the conductor called home; false: no one. */
+static bool identify(struct netconf *n, struct nc_session *s, bool callhome, struct nc_sess *ss)
+{
+	struct nc_job j = {.fn = user_lookup, .user = nc_session_get_username(s)};
+	bool enrol = !callhome && n->accepting_enrol && nc_session_get_ti(s) == NC_TI_LIBSSH;
+
+	if (!callhome)
+		n->accepting_enrol = false;
+	if (!j.user)
+		return false;
+	snprintf(ss->peer.user, sizeof(ss->peer.user), "%s", j.user);
+	if (callhome)
+		return (ss->peer.admin = conductor_is(n, j.user));
+	if (enrol)
+		return (ss->enrol = true); /* a router with its token, not a user */
+	if (nc_run(n, &j) < 0 || !j.found) {
+		if (!j.found)
 			log_info("netconf: %s is no user of the authority: session refused",
 				 j.user);
 		keys_free(j.keys);
+		return false;
+	}
+	keys_free(j.keys);
+	ss->peer.admin = j.admin;
+	return true;
+}
+
+void nc_session_in(struct netconf *n, struct nc_session *s, bool callhome)
+{
+	struct nc_sess *ss = calloc(1, sizeof(*ss));
+
+	if (!ss || !identify(n, s, callhome, ss)) {
 		free(ss);
 		nc_session_free(s, NULL);
 		return;
 	}
-	keys_free(j.keys);
 	ss->nc_id = nc_session_get_id(s);
 	ss->peer.id = NC_SESSION_BASE + ss->nc_id;
-	ss->peer.admin = j.admin;
 	ss->peer.pid = -1;
-	snprintf(ss->peer.user, sizeof(ss->peer.user), "%s", j.user);
 	nc_session_set_data(s, ss);
-	log_info("netconf: session %u: user %s (%s)", ss->nc_id, ss->peer.user,
-		 ss->peer.admin ? "admin" : "read-only");
+	log_info("netconf: session %u: %s %s (%s)", ss->nc_id,
+		 callhome    ? "the conductor"
+		 : ss->enrol ? "router"
+			     : "user",
+		 ss->peer.user,
+		 callhome	  ? "called home"
+		 : ss->enrol	  ? "enrolment"
+		 : ss->peer.admin ? "admin"
+				  : "read-only");
 	if (nc_ps_add_session(n->ps, s) < 0)
 		nc_session_free(s, sess_free);
 }
@@ -246,7 +331,7 @@ static void *accept_thread(void *arg)
 		NC_MSG_TYPE m = nc_accept(500, &s);
 
 		if (m == NC_MSG_HELLO && s)
-			session_new(n, s);
+			nc_session_in(n, s, false);
 		else if (s)
 			nc_session_free(s, NULL);
 	}
@@ -391,7 +476,9 @@ static int ssh_endpoint(const char *listen, char *key, char *err, size_t errlen)
 	nc_server_ssh_set_hostkey_clb(hostkey_cb, key, free);
 	if (nc_server_add_endpt(NC_ENDPT, NC_TI_LIBSSH) ||
 	    nc_server_ssh_endpt_add_hostkey(NC_ENDPT, NC_HOSTKEY, -1) ||
-	    nc_server_ssh_endpt_set_auth_methods(NC_ENDPT, NC_SSH_AUTH_PUBLICKEY) ||
+	    /* passwords: only routers' enrolment tokens (passwd_auth) */
+	    nc_server_ssh_endpt_set_auth_methods(NC_ENDPT,
+						 NC_SSH_AUTH_PUBLICKEY | NC_SSH_AUTH_PASSWORD) ||
 	    nc_server_ssh_endpt_set_auth_attempts(NC_ENDPT, 3) ||
 	    nc_server_ssh_endpt_set_auth_timeout(NC_ENDPT, 10) ||
 	    nc_server_endpt_set_address(NC_ENDPT, addr) ||
@@ -420,6 +507,38 @@ static void nc_log_cb(NC_VERB_LEVEL level, const char *msg)
 		log_warnx("netconf: %s", msg);
 	else if (level == NC_VERB_WARNING)
 		log_info("netconf: %s", msg);
+}
+
+static void ch_apply(void *arg, const struct lyd_node *diff, const struct lyd_node *running)
+{
+	(void)diff;
+	(void)running;
+	nc_callhome_update(arg);
+}
+
+/* Call home now, and again whenever the authority changes (its
+ * conductor-address list, this node's role). */
+static void nc_callhome_follow(struct netconf *n)
+{
+	static const struct ds_sub sub_template = {
+		.name = "netconf-callhome",
+		.path = "/opensvr:authority",
+		.apply = ch_apply,
+	};
+	struct ds_sub sub = sub_template;
+	struct ds_errs e = {0};
+
+	sub.arg = n;
+	if (ds_subscribe(n->d->ds, &sub, &e) < 0)
+		log_warnx("netconf: calling home will not follow commits");
+	ds_errs_free(&e);
+	nc_callhome_update(n);
+}
+
+void netconf_callhome_update(struct netconf *n)
+{
+	if (n)
+		nc_callhome_update(n);
 }
 
 struct netconf *netconf_start(struct svrd *d, const char *ssh, const char *tls, char *err,
@@ -454,7 +573,9 @@ struct netconf *netconf_start(struct svrd *d, const char *ssh, const char *tls, 
 		goto fail;
 	}
 	nc_set_global_rpc_clb(nc_rpc_dispatch);
+	nc_tls_callbacks(n);
 	nc_server_ssh_set_pubkey_auth_clb(pubkey_auth, n, NULL);
+	nc_server_ssh_set_passwd_auth_clb(passwd_auth, n, NULL);
 	if (ssh && (!(key = strdup(path)) || ssh_endpoint(ssh, key, err, errlen) < 0))
 		goto fail;
 	if (tls && tls_endpoint(n, tls, err, errlen) < 0)
@@ -473,6 +594,7 @@ struct netconf *netconf_start(struct svrd *d, const char *ssh, const char *tls, 
 		fatalx("%s", err); /* some started: no clean way back */
 	}
 	n->threads = true;
+	nc_callhome_follow(n);
 	if (ssh)
 		log_info("netconf: serving NETCONF over SSH on %s", ssh);
 	if (tls)
@@ -498,6 +620,7 @@ void netconf_stop(struct netconf *n)
 		pthread_join(n->notif_thr, NULL);
 	}
 	nc_notif_stop(n);
+	nc_callhome_stop(n);
 	if (n->ps) {
 		nc_ps_clear(n->ps, 1, sess_free);
 		nc_ps_free(n->ps);
@@ -508,6 +631,7 @@ void netconf_stop(struct netconf *n)
 		close(n->efd);
 	ly_ctx_destroy(n->ctx);
 	free(n->persist);
+	free(n->ch_addresses);
 	pthread_cond_destroy(&n->cv);
 	pthread_cond_destroy(&n->ncv);
 	pthread_mutex_destroy(&n->sessions_mu);

@@ -16,6 +16,7 @@ struct nc_sess {
 	struct mgmt_peer peer;
 	uint32_t nc_id;		 /* the NETCONF session-id */
 	struct lyd_node *filter; /* its subscription's subtree filter, or NULL */
+	bool enrol;		 /* a router with its enrolment token: enrol only */
 };
 
 struct nc_notif;
@@ -33,11 +34,12 @@ struct nc_job {
 	NC_ERR tag;		    /* out: NC_ERR_UNKNOWN (0) for none */
 	char path[512];
 	char msg[1024];
-	const char *user; /* authentication: whose keys */
-	char **keys;	  /* out: authorized-key values, NULL-terminated */
-	bool admin;	  /* out: the user's role */
-	bool found;	  /* out: the user is in the configuration */
-	void *arg;	  /* the operation's own */
+	const char *user;     /* authentication: whose keys */
+	const char *password; /* ... or an enrolment token */
+	char **keys;	      /* out: authorized-key values, NULL-terminated */
+	bool admin;	      /* out: the user's role */
+	bool found;	      /* out: the user is in the configuration */
+	void *arg;	      /* the operation's own */
 	bool done;
 	struct nc_job *next;
 };
@@ -49,6 +51,7 @@ struct netconf {
 	pthread_t accept_thr, poll_thr, notif_thr;
 	bool threads;
 	bool tls;		     /* a TLS endpoint too (netconf_tls.c) */
+	char *ch_addresses;	     /* where it calls home now ("": nowhere; callhome.c) */
 	pthread_mutex_t mu;	     /* the job and notification queues, stop */
 	pthread_cond_t cv, ncv;	     /* a job done; a notification queued */
 	pthread_mutex_t sessions_mu; /* a session is not freed while notified */
@@ -60,6 +63,9 @@ struct netconf {
 	bool stop;
 	int efd;
 	struct ev_io *io;
+	/* the accepting thread only: the session being accepted authenticated
+	 * with an enrolment token (for session_new) */
+	bool accepting_enrol;
 	/* svrd's thread only: the pending commit confirmed made over NETCONF */
 	uint64_t confirm_peer; /* its session (0: none, or not NETCONF's) */
 	char *persist;	       /* its persist token, or NULL */
@@ -77,7 +83,24 @@ int nc_notif_start(struct netconf *n);
 void nc_notif_stop(struct netconf *n);
 void *nc_notif_thread(void *arg);
 
-/* The TLS endpoint on addr and port (netconf_tls.c): 0, or -1 with err. */
+/* The TLS certificate callbacks (every TLS session, call home too), and
+ * the TLS endpoint on addr and port (netconf_tls.c): 0, or -1 with err.
+ * pem_body: the first PEM block of text as base64 DER (malloc'd). */
+void nc_tls_callbacks(struct netconf *n);
+char *pem_body(const char *text);
+
+/* Call home (callhome.c): the trusted list's name for the conductor's CA;
+ * what the enrolment left (STATE/conductor-link.json): the conductor's CA
+ * and name (malloc'd, NULL when not enrolled); follow the configuration
+ * (svrd's thread); a call-home session comes in. */
+#define NC_CH_TRUST "conductor"
+char *nc_link_ca(struct netconf *n);
+char *nc_link_conductor(struct netconf *n);
+void nc_callhome_update(struct netconf *n);
+void nc_callhome_stop(struct netconf *n);
+/* in netconf.c: a session in, from the accepting thread or call home */
+void nc_session_in(struct netconf *n, struct nc_session *s, bool callhome);
+
 int nc_tls_start(struct netconf *n, const char *addr, uint16_t port, char *err, size_t errlen);
 
 /* The RPC callback for every operation (netconf_rpc.c). */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conductor.h"
 #include "datastore.h"
 #include "event.h"
 #include "json.h"
@@ -628,16 +629,21 @@ static struct nc_server_reply *model_output(const struct lyd_node *rpc, const st
 	for (size_t i = 0; i < json_len(data); i++) {
 		const char *key = json_key_at(data, i);
 		const struct json *v = json_at(data, i);
-		char num[32];
-		const char *val = json_str(v);
+		bool list = json_type(v) == JSON_ARRAY; /* a leaf-list */
 
-		if (!val && json_is_int(v)) {
-			snprintf(num, sizeof(num), "%lld", (long long)json_int(v));
-			val = num;
+		for (size_t k = 0; k < (list ? json_len(v) : 1); k++) {
+			const struct json *e = list ? json_at(v, k) : v;
+			const char *val = json_str(e);
+			char num[32];
+
+			if (!val && json_is_int(e)) {
+				snprintf(num, sizeof(num), "%lld", (long long)json_int(e));
+				val = num;
+			}
+			if (key && val && lyd_new_term(out, NULL, key, val, 1, NULL) == LY_SUCCESS)
+				any = true;
+			ly_err_clean((struct ly_ctx *)LYD_CTX(rpc), NULL);
 		}
-		if (key && val && lyd_new_term(out, NULL, key, val, 1, NULL) == LY_SUCCESS)
-			any = true;
-		ly_err_clean((struct ly_ctx *)LYD_CTX(rpc), NULL);
 	}
 	if (!any) {
 		lyd_free_all(out);
@@ -675,6 +681,41 @@ static struct nc_server_reply *op_model(struct netconf *n, struct lyd_node *rpc,
 	json_free(m.args);
 	json_free(m.data);
 	json_free(m.error);
+	return r;
+}
+
+/* ---- enrol (a router with its token, on the conductor) -------------------- */
+
+struct enrol_job {
+	const char *csr;
+	struct json *out;
+	char err[256];
+};
+
+static void main_enrol(struct netconf *n, struct nc_job *j)
+{
+	struct enrol_job *e = j->arg;
+
+	if (conductor_enrol(n->d, j->sess->peer.user, e->csr, &e->out, e->err, sizeof(e->err)) < 0)
+		nc_job_error(j, NC_ERR_OP_FAILED, NULL, "%s", e->err);
+}
+
+static struct nc_server_reply *op_enrol(struct netconf *n, struct lyd_node *rpc, struct nc_sess *ss)
+{
+	struct enrol_job e = {.csr = leaf(rpc, "certificate-request")};
+	struct nc_job j = {.fn = main_enrol, .sess = ss, .rpc = rpc, .arg = &e};
+	struct nc_server_reply *r;
+
+	if (!e.csr) {
+		nc_job_error(&j, NC_ERR_MISSING_ELEM, "certificate-request",
+			     "enrol needs a certificate-request");
+		return job_error(n->ctx, &j);
+	}
+	if (nc_run(n, &j) < 0 || j.tag)
+		r = job_error(n->ctx, &j);
+	else
+		r = model_output(rpc, e.out);
+	json_free(e.out);
 	return r;
 }
 
@@ -729,6 +770,17 @@ struct nc_server_reply *nc_rpc_dispatch(struct lyd_node *rpc, struct nc_session 
 
 	if (!n || !ss)
 		return nc_server_reply_err(nc_err(LYD_CTX(rpc), NC_ERR_OP_FAILED, NC_ERR_TYPE_APP));
+	if (ss->enrol != !strcmp(name, "enrol")) {
+		struct lyd_node *err = nc_err(n->ctx, NC_ERR_ACCESS_DENIED, NC_ERR_TYPE_APP);
+
+		nc_err_set_msg(err,
+			       ss->enrol ? "a session opened with an enrolment token may only enrol"
+					 : "enrol is for a new router, with its enrolment token",
+			       "en");
+		return nc_server_reply_err(err);
+	}
+	if (ss->enrol)
+		return op_enrol(n, rpc, ss);
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
 		if (!strcmp(name, simple[i].name))
 			write = simple[i].write;

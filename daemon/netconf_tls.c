@@ -15,9 +15,7 @@
  * the cert-to-name list follows every commit. */
 #include "config.h"
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include <libyang/libyang.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +25,13 @@
 #include "log.h"
 #include "model.h"
 #include "netconf_int.h"
+#include "pki.h"
 
 #define TLS_ENDPT "tls"
 
 /* The first PEM block of text, as the base64 of its DER (what
  * libnetconf2 takes as "data"): the lines between the markers. */
-static char *pem_body(const char *text)
+char *pem_body(const char *text)
 {
 	const char *b = text ? strstr(text, "-----BEGIN ") : NULL;
 	const char *s = b ? strchr(b, '\n') : NULL;
@@ -51,36 +50,15 @@ static char *pem_body(const char *text)
 	return out;
 }
 
-/* The private key of pem as libnetconf2 reads key "data": the base64 of
- * its traditional DER (SEC1 for EC, PKCS#1 for RSA; PKCS#8 it does not
- * take), with the type; NULL for another kind of key. */
+/* The private key of pem as libnetconf2 reads key "data" (traditional
+ * DER in base64; PKCS#8 it does not take), with its type. */
 static char *key_data(const char *pem, NC_SSH_KEY_TYPE *type)
 {
-	BIO *bio = BIO_new_mem_buf(pem, -1);
-	EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-	unsigned char *der = NULL;
-	char *out = NULL;
-	int len = 0;
+	enum pki_key_kind kind;
+	char *b64 = pki_key_der_b64(pem, &kind);
 
-	BIO_free(bio);
-	if (!k)
-		return NULL;
-	if (EVP_PKEY_is_a(k, "EC"))
-		*type = NC_SSH_KEY_ECDSA;
-	else if (EVP_PKEY_is_a(k, "RSA"))
-		*type = NC_SSH_KEY_RSA;
-	else
-		goto out;
-	len = i2d_PrivateKey(k, &der);
-	if (len > 0 && (out = malloc(4 * (((size_t)len + 2) / 3) + 1)))
-		EVP_EncodeBlock((unsigned char *)out, der, len);
-out:
-	if (der) {
-		crypto_wipe(der, (size_t)(len > 0 ? len : 0));
-		OPENSSL_free(der);
-	}
-	EVP_PKEY_free(k);
-	return out;
+	*type = kind == PKI_KEY_RSA ? NC_SSH_KEY_RSA : NC_SSH_KEY_ECDSA;
+	return b64;
 }
 
 /* ---- the node's certificate ----------------------------------------------- */
@@ -166,9 +144,22 @@ static int cas_cb(const char *name, void *arg, char ***cert_paths, int *cert_pat
 	struct cas_job cj = {0};
 	struct nc_job j = {.fn = main_cas, .arg = &cj};
 
-	(void)name;
 	*cert_paths = NULL;
 	*cert_path_count = 0;
+	if (!strcmp(name, NC_CH_TRUST)) { /* calling home: the conductor's CA alone */
+		char *ca = nc_link_ca(n);
+
+		*cert_data = calloc(2, sizeof(**cert_data));
+		if (!ca || !*cert_data || !((*cert_data)[0] = pem_body(ca))) {
+			free(ca);
+			free(*cert_data);
+			*cert_data = NULL;
+			return 1;
+		}
+		free(ca);
+		*cert_data_count = 1;
+		return 0;
+	}
 	if (nc_run(n, &j) < 0 || !cj.data) {
 		free(cj.data);
 		return 1;
@@ -178,42 +169,20 @@ static int cas_cb(const char *name, void *arg, char ***cert_paths, int *cert_pat
 	return 0;
 }
 
-/* "04:" and the SHA-256 of the certificate in pem, in libnetconf2's
- * cert-to-name form; 0 or -1. */
-static int fingerprint(const char *pem, char *out, size_t len)
-{
-	BIO *bio = BIO_new_mem_buf(pem, -1);
-	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	size_t o;
-
-	BIO_free(bio);
-	if (!x || !X509_digest(x, EVP_sha256(), md, &mdlen) || len < 3 + 3 * (size_t)mdlen) {
-		X509_free(x);
-		return -1;
-	}
-	X509_free(x);
-	o = (size_t)snprintf(out, len, "04");
-	for (unsigned int i = 0; i < mdlen; i++)
-		o += (size_t)snprintf(out + o, len - o, ":%02x", md[i]);
-	return 0;
-}
-
 /* svrd's thread: a client certificate from a trusted CA maps to its
  * common name, for every trusted CA of run. */
 static void tls_names(struct netconf *n, const struct lyd_node *run)
 {
 	const char **pems;
 	size_t k;
-	char fp[3 + 3 * EVP_MAX_MD_SIZE];
+	char fp[PKI_CTN_FINGERPRINT_LEN];
 
 	if (!n || !n->tls)
 		return;
 	nc_server_tls_endpt_del_ctn(TLS_ENDPT, -1, NULL, 0, NULL);
 	k = trusted_cas(n->d, run, &pems);
 	for (size_t i = 0; i < k; i++)
-		if (fingerprint(pems[i], fp, sizeof(fp)) == 0)
+		if (pki_cert_fingerprint_ctn(pems[i], fp, sizeof(fp)) == 0)
 			nc_server_tls_endpt_add_ctn(TLS_ENDPT, (uint32_t)i + 1, fp,
 						    NC_TLS_CTN_COMMON_NAME, NULL);
 	free(pems);
@@ -223,6 +192,12 @@ static void tls_apply(void *arg, const struct lyd_node *diff, const struct lyd_n
 {
 	(void)diff;
 	tls_names(arg, running);
+}
+
+void nc_tls_callbacks(struct netconf *n)
+{
+	nc_server_tls_set_server_cert_clb(cert_cb, n, NULL);
+	nc_server_tls_set_trusted_cert_list_clb(cas_cb, n, NULL);
 }
 
 int nc_tls_start(struct netconf *n, const char *addr, uint16_t port, char *err, size_t errlen)
@@ -235,8 +210,6 @@ int nc_tls_start(struct netconf *n, const char *addr, uint16_t port, char *err, 
 	struct ds_sub sub = sub_template;
 	struct ds_errs e = {0};
 
-	nc_server_tls_set_server_cert_clb(cert_cb, n, NULL);
-	nc_server_tls_set_trusted_cert_list_clb(cas_cb, n, NULL);
 	if (nc_server_add_endpt(TLS_ENDPT, NC_TI_OPENSSL) ||
 	    nc_server_tls_endpt_set_server_cert(TLS_ENDPT, "node") ||
 	    nc_server_tls_endpt_add_trusted_cert_list(TLS_ENDPT, "authority") ||

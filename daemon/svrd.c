@@ -31,6 +31,7 @@
 #include "fwd.h"
 #include "log.h"
 #include "mgmt.h"
+#include "conductor.h"
 #include "netconf.h"
 #include "svrd.h"
 
@@ -411,6 +412,7 @@ int main(int argc, char **argv)
 		pidfile_release(d.pid_fd, pidpath);
 		fatalx("%s", err);
 	}
+	conductor_start(&d);
 	if ((netconf_listen || netconf_tls) &&
 	    !(d.netconf = netconf_start(&d, netconf_listen, netconf_tls, err, sizeof(err)))) {
 		pidfile_release(d.pid_fd, pidpath);
@@ -437,6 +439,8 @@ int main(int argc, char **argv)
 		rc = 0;
 
 	netconf_stop(d.netconf);
+	conductor_stop(d.conductor);
+	enrolment_forget();
 	mgmt_server_stop(d.mgmt);
 	dataplane_stop(d.dataplane);
 	peers_stop(d.peers);

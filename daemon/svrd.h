@@ -45,6 +45,7 @@ struct svrd {
 	int nstates;
 	struct mgmt_server *mgmt;
 	struct netconf *netconf; /* NULL unless --netconf */
+	struct conductor *conductor;
 	char *state_dir;
 	char *socket_path;
 	char *router;
@@ -93,6 +94,11 @@ int svrd_rpc_register(struct svrd *d, const char *name, svrd_rpc_fn fn, void *ar
 int svrd_state_register(struct svrd *d, svrd_state_fn fn, void *arg);
 const struct mgmt_op *config_op_find(const char *name);
 const struct mgmt_op *model_op_find(const char *name);
+/* The conductor's operations (conductor.c) and a router's enrolment
+ * (enrolment.c); enrolment_forget wipes a pending key at exit. */
+const struct mgmt_op *conductor_op_find(const char *name);
+const struct mgmt_op *enrolment_op_find(const char *name);
+void enrolment_forget(void);
 /* Finish an operation: errors make the reply an error, warnings ride in
  * data (config_ops.c). */
 int config_finish(struct ds_errs *e, struct json **data, struct json **error);

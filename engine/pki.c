@@ -17,8 +17,7 @@
 #include <time.h>
 
 #include "pki.h"
-
-#define SAN_PREFIX "urn:ssr:peering:"
+#include "pki_int.h"
 
 struct pki_identity {
 	X509 *cert;
@@ -100,7 +99,6 @@ void pki_identity_free(struct pki_identity *id)
 }
 
 static bool cert_names(X509 *cert, const char *pcn);
-static int64_t asn1_seconds(const ASN1_TIME *t);
 
 static X509 *make_self_signed(EVP_PKEY *key, const char *pcn, int64_t now_s, int days)
 {
@@ -153,7 +151,7 @@ out:
 /* The PEM text a memory BIO holds, NUL-terminated (malloc'd), or NULL.
  * Freeing a memory BIO clears its buffer (BUF_MEM_free), so the text of a
  * private key is left only in the copy, which the caller wipes. */
-static char *bio_text(BIO *bio)
+char *pki_bio_text(BIO *bio)
 {
 	BUF_MEM *mem = NULL;
 	char *text;
@@ -171,7 +169,7 @@ static char *bio_text(BIO *bio)
 char *pki_identity_cert_pem(const struct pki_identity *id)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
-	char *text = bio && PEM_write_bio_X509(bio, id->cert) == 1 ? bio_text(bio) : NULL;
+	char *text = bio && PEM_write_bio_X509(bio, id->cert) == 1 ? pki_bio_text(bio) : NULL;
 
 	BIO_free(bio);
 	ERR_clear_error();
@@ -182,7 +180,7 @@ char *pki_identity_key_pem(const struct pki_identity *id)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
 	char *text = bio && PEM_write_bio_PrivateKey(bio, id->key, NULL, NULL, 0, NULL, NULL) == 1
-			     ? bio_text(bio)
+			     ? pki_bio_text(bio)
 			     : NULL;
 
 	BIO_free(bio);
@@ -191,7 +189,7 @@ char *pki_identity_key_pem(const struct pki_identity *id)
 }
 
 /* The first PEM block of its kind in text (NULL: none). */
-static X509 *pem_cert(const char *text)
+X509 *pki_pem_cert(const char *text)
 {
 	BIO *bio = text ? BIO_new_mem_buf(text, -1) : NULL;
 	X509 *cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
@@ -200,10 +198,20 @@ static X509 *pem_cert(const char *text)
 	return cert;
 }
 
-static EVP_PKEY *pem_key(const char *text)
+/* An encrypted key is refused, never asked about on a terminal. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+EVP_PKEY *pki_pem_key(const char *text)
 {
 	BIO *bio = text ? BIO_new_mem_buf(text, -1) : NULL;
-	EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL) : NULL;
 
 	BIO_free(bio);
 	return key;
@@ -219,11 +227,11 @@ struct pki_identity *pki_identity_from_pem(const char *cert_pem, const char *key
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (!(id->cert = pem_cert(cert_pem))) {
+	if (!(id->cert = pki_pem_cert(cert_pem))) {
 		snprintf(err, errlen, "cannot read the certificate %s", cert_name);
 		goto fail;
 	}
-	if (!(id->key = pem_key(key_pem))) {
+	if (!(id->key = pki_pem_key(key_pem))) {
 		snprintf(err, errlen, "cannot read the private key %s", key_name);
 		goto fail;
 	}
@@ -250,7 +258,7 @@ fail:
 
 bool pki_identity_renew_due(const struct pki_identity *id, int64_t now_s)
 {
-	return id->self_signed && asn1_seconds(X509_get0_notAfter(id->cert)) - now_s < RENEW_S;
+	return id->self_signed && pki_asn1_seconds(X509_get0_notAfter(id->cert)) - now_s < RENEW_S;
 }
 
 struct pki_identity *pki_identity_make(const struct pki_identity *renew, const char *pcn,
@@ -290,7 +298,7 @@ bool pki_identity_self_signed(const struct pki_identity *id)
 
 int64_t pki_identity_not_after(const struct pki_identity *id)
 {
-	return asn1_seconds(X509_get0_notAfter(id->cert));
+	return pki_asn1_seconds(X509_get0_notAfter(id->cert));
 }
 
 bool pki_identity_names(const struct pki_identity *id, const char *pcn)
@@ -432,18 +440,27 @@ static bool cert_names(X509 *cert, const char *pcn)
 }
 
 /* The allowlist: no MD5/SHA-1 signatures; RSA >= 2048; EC P-256/384/521; Ed25519. */
-static bool strong(X509 *cert, char *why, size_t len)
+bool pki_sig_strong(int sig_nid, char *why, size_t len)
 {
 	int md = NID_undef, pk = NID_undef;
-	EVP_PKEY *key = X509_get0_pubkey(cert);
-	char group[64] = "";
 
-	if (!key || !OBJ_find_sigid_algs(X509_get_signature_nid(cert), &md, &pk)) {
+	if (!OBJ_find_sigid_algs(sig_nid, &md, &pk)) {
 		snprintf(why, len, "unknown signature algorithm");
 		return false;
 	}
 	if (md == NID_md5 || md == NID_sha1 || md == NID_md4 || md == NID_md5_sha1) {
 		snprintf(why, len, "signed with %s", OBJ_nid2sn(md));
+		return false;
+	}
+	return true;
+}
+
+bool pki_key_strong(EVP_PKEY *key, char *why, size_t len)
+{
+	char group[64] = "";
+
+	if (!key) {
+		snprintf(why, len, "no public key");
 		return false;
 	}
 	switch (EVP_PKEY_get_base_id(key)) {
@@ -471,6 +488,18 @@ static bool strong(X509 *cert, char *why, size_t len)
 	}
 }
 
+static bool strong(X509 *cert, char *why, size_t len)
+{
+	EVP_PKEY *key = X509_get0_pubkey(cert);
+
+	if (!key) {
+		snprintf(why, len, "unknown signature algorithm");
+		return false;
+	}
+	return pki_sig_strong(X509_get_signature_nid(cert), why, len) &&
+	       pki_key_strong(key, why, len);
+}
+
 static void when(const ASN1_TIME *t, char *buf, size_t len)
 {
 	struct tm tm;
@@ -481,7 +510,7 @@ static void when(const ASN1_TIME *t, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-static int64_t asn1_seconds(const ASN1_TIME *t)
+int64_t pki_asn1_seconds(const ASN1_TIME *t)
 {
 	struct tm tm;
 
@@ -558,7 +587,7 @@ static struct pki_peer *new_peer(X509 *cert, bool chained)
 		return NULL;
 	}
 	OPENSSL_free(spki);
-	peer->not_after = asn1_seconds(X509_get0_notAfter(cert));
+	peer->not_after = pki_asn1_seconds(X509_get0_notAfter(cert));
 	peer->chained = chained;
 	return peer;
 }

@@ -137,4 +137,14 @@ bool pki_peer_verify(const struct pki_peer *p, const uint8_t *data, size_t len, 
 /* Seconds since the epoch when the peer's certificate stops being valid. */
 int64_t pki_peer_not_after(const struct pki_peer *p);
 
+/* For NETCONF over TLS (pki_tls.c): the private key of key_pem as the
+ * base64 of its traditional DER (SEC1 for EC, PKCS#1 for RSA; malloc'd, a
+ * secret), with its kind; NULL for another kind of key.  And the SHA-256
+ * fingerprint of the certificate in cert_pem as RFC 7589's cert-to-name
+ * writes it ("04:ab:..."; out holds 100 bytes): 0 or -1. */
+enum pki_key_kind { PKI_KEY_EC, PKI_KEY_RSA };
+char *pki_key_der_b64(const char *key_pem, enum pki_key_kind *kind);
+#define PKI_CTN_FINGERPRINT_LEN 100
+int pki_cert_fingerprint_ctn(const char *cert_pem, char *out, size_t len);
+
 #endif

@@ -93,5 +93,6 @@ void commands_register(struct svrsh *sh)
 	clear = alarm_commands_register(sh, show);
 	session_commands_register(sh, show, clear);
 	ping_commands_register(sh);
+	enrol_commands_register(sh, show);
 	monitor_commands_register(sh);
 }

@@ -303,6 +303,7 @@ void session_commands_register(struct svrsh *sh, struct cli_command *show,
 
 /* ping_cmds.c: ping, traceroute through SVR from the LAN address */
 void ping_commands_register(struct svrsh *sh);
+void enrol_commands_register(struct svrsh *sh, struct cli_command *show);
 
 /* monitor_cmds.c: monitor, the live full-screen view */
 void monitor_commands_register(struct svrsh *sh);

@@ -1,0 +1,37 @@
+/* The conductor (conductor.c) and a router's enrolment with it
+ * (enrolment.c). */
+#ifndef SVR_CONDUCTOR_H
+#define SVR_CONDUCTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct svrd;
+struct json;
+struct conductor;
+
+struct conductor *conductor_start(struct svrd *d);
+void conductor_stop(struct conductor *c);
+/* This node's peering-common-name, or its router's name. */
+const char *conductor_pcn(const struct svrd *d);
+/* Is this node the conductor (role conductor in running)? */
+bool conductor_role(const struct svrd *d);
+/* Does password hold a live enrolment token of router, for this
+ * conductor?  (NETCONF SSH password authentication.) */
+bool conductor_token_ok(struct svrd *d, const char *router, const char *password);
+/* Issue router's certificate for the request csr and spend its token:
+ * 0 with *out (certificate, ca-certificate, authority,
+ * conductor-address), or -1 with err. */
+int conductor_enrol(struct svrd *d, const char *router, const char *csr, struct json **out,
+		    char *err, size_t errlen);
+
+/* Routers calling home (conductor_ch.c): take their calls with the
+ * conductor's certificate and key and the CA (paths); one router's
+ * connection (address, since, last-contact) or NULL when it has none. */
+struct conductor_ch;
+struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const char *ca,
+					const char *yang_dir);
+void conductor_ch_stop(struct conductor_ch *ch);
+struct json *conductor_ch_asset(struct conductor_ch *ch, const char *router);
+
+#endif

@@ -1,0 +1,276 @@
+/* The conductor's side of call home (RFC 8071, doc/conductor.md): it
+ * listens on TCP 4335 for its routers, as the NETCONF client of each
+ * session and its TLS client, presenting the conductor's certificate and
+ * trusting the authority's CA alone.  Each router that calls is asked its
+ * name (its operational state) and becomes an asset; every few seconds a
+ * small get tells whether it is still there (last contact).  All of it in
+ * a thread of its own (libnetconf2 blocks); svrd's thread reads the
+ * assets under the lock. */
+#include "config.h"
+
+#include <libyang/libyang.h>
+#include <nc_client.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conductor.h"
+#include "event.h"
+#include "json.h"
+#include "log.h"
+#include "svrd.h"
+
+#define CH_PORT	    4335
+#define CH_CHECK_MS 5000 /* how often a router is asked whether it is there */
+#define CH_WAIT_MS  2000
+
+struct asset {
+	char router[64];
+	char host[64];
+	int64_t since, last; /* wall-clock seconds */
+	struct nc_session *s;
+	struct asset *next;
+};
+
+struct conductor_ch {
+	char cert[4200], key[4200], ca[4200], yang[4096];
+	pthread_t thr;
+	pthread_mutex_t mu;
+	bool stop;
+	struct asset *assets;
+	struct ly_ctx *ctx;
+};
+
+static int64_t now_s(void)
+{
+	return (int64_t)(ev_wallclock_ms() / 1000);
+}
+
+static void quiet(NC_VERB_LEVEL level, const char *msg)
+{
+	if (level == NC_VERB_ERROR)
+		log_info("conductor: call home: %s", msg);
+}
+
+/* A get on s: 0 with the reply's data in *op (may be NULL), or -1 when
+ * the router does not answer. */
+static int ask(struct nc_session *s, const char *filter, struct lyd_node **op)
+{
+	struct nc_rpc *rpc = nc_rpc_get(filter, NC_WD_UNKNOWN, NC_PARAMTYPE_CONST);
+	struct lyd_node *envp = NULL;
+	uint64_t id;
+	int rc = -1;
+
+	*op = NULL;
+	if (rpc && nc_send_rpc(s, rpc, CH_WAIT_MS, &id) == NC_MSG_RPC &&
+	    nc_recv_reply(s, rpc, id, CH_WAIT_MS, &envp, op) == NC_MSG_REPLY)
+		rc = 0;
+	nc_rpc_free(rpc);
+	lyd_free_all(envp);
+	return rc;
+}
+
+#define NAME_FILTER                                                                                \
+	"<authority-state xmlns=\"urn:opensvr:yang:opensvr\"><router><name/></router>"             \
+	"</authority-state>"
+
+/* The router's name, from its operational state (the reply's <data>). */
+static bool router_name(struct nc_session *s, char *out, size_t len)
+{
+	struct lyd_node *op = NULL, *data = NULL;
+	const struct lyd_node_any *any;
+	struct ly_set *set = NULL;
+	bool ok = false;
+
+	if (ask(s, NAME_FILTER, &op) == 0 && op &&
+	    lyd_find_path(op, "data", 1, &data) == LY_SUCCESS && data &&
+	    (any = (const struct lyd_node_any *)data)->value_type == LYD_ANYDATA_DATATREE &&
+	    any->value.tree &&
+	    lyd_find_xpath(any->value.tree, "/opensvr:authority-state/router/name", &set) ==
+		    LY_SUCCESS &&
+	    set->count > 0) {
+		snprintf(out, len, "%s", lyd_get_value(set->dnodes[0]));
+		ok = *out != '\0';
+	}
+	ly_set_free(set, NULL);
+	lyd_free_all(op);
+	return ok;
+}
+
+static void asset_free(struct asset *a)
+{
+	if (a)
+		nc_session_free(a->s, NULL);
+	free(a);
+}
+
+/* A router called: who it is, then it replaces its earlier session. */
+static void arrived(struct conductor_ch *ch, struct nc_session *s)
+{
+	struct asset *a = calloc(1, sizeof(*a)), **p, *old = NULL;
+	const char *host;
+
+	if (!a || !router_name(s, a->router, sizeof(a->router))) {
+		log_warnx("conductor: a router called home but did not say its name");
+		free(a);
+		nc_session_free(s, NULL);
+		return;
+	}
+	a->s = s;
+	host = nc_session_get_host(s) ?: "?";
+	if (!strncmp(host, "::ffff:", 7) && strchr(host + 7, '.'))
+		host += 7; /* an IPv4 address, as it is written */
+	snprintf(a->host, sizeof(a->host), "%s", host);
+	a->since = a->last = now_s();
+	pthread_mutex_lock(&ch->mu);
+	for (p = &ch->assets; *p; p = &(*p)->next)
+		if (!strcmp((*p)->router, a->router)) {
+			old = *p;
+			*p = old->next;
+			break;
+		}
+	a->next = ch->assets;
+	ch->assets = a;
+	pthread_mutex_unlock(&ch->mu);
+	asset_free(old);
+	log_info("conductor: router %s called home from %s", a->router, a->host);
+}
+
+/* Is each router still there?  The ones that do not answer go. */
+static void check(struct conductor_ch *ch)
+{
+	struct asset **p = &ch->assets;
+
+	for (;;) {
+		struct asset *a, *gone = NULL;
+		struct lyd_node *op;
+		bool alive;
+
+		pthread_mutex_lock(&ch->mu);
+		a = *p;
+		pthread_mutex_unlock(&ch->mu);
+		if (!a)
+			return;
+		alive = ask(a->s, NAME_FILTER, &op) == 0;
+		lyd_free_all(op);
+		pthread_mutex_lock(&ch->mu);
+		if (alive) {
+			a->last = now_s();
+			p = &a->next;
+		} else {
+			gone = a;
+			*p = a->next;
+		}
+		pthread_mutex_unlock(&ch->mu);
+		if (gone) {
+			log_info("conductor: router %s is gone (called home from %s)", gone->router,
+				 gone->host);
+			asset_free(gone);
+		}
+	}
+}
+
+static void *ch_thread(void *arg)
+{
+	struct conductor_ch *ch = arg;
+	uint64_t last_check = ev_now_ms();
+
+	nc_client_init();
+	nc_set_print_clb(quiet);
+	if (nc_client_tls_ch_set_cert_key_paths(ch->cert, ch->key) ||
+	    nc_client_tls_ch_set_trusted_ca_paths(ch->ca, NULL) ||
+	    nc_client_tls_ch_add_bind_listen("::", CH_PORT)) {
+		log_warnx("conductor: cannot listen for routers calling home (port %d)", CH_PORT);
+		nc_client_destroy();
+		return NULL;
+	}
+	log_info("conductor: routers call home on port %d", CH_PORT);
+	for (;;) {
+		struct nc_session *s = NULL;
+		bool stop;
+
+		pthread_mutex_lock(&ch->mu);
+		stop = ch->stop;
+		pthread_mutex_unlock(&ch->mu);
+		if (stop)
+			break;
+		if (nc_accept_callhome(500, ch->ctx, &s) == 1 && s)
+			arrived(ch, s);
+		if (ev_now_ms() - last_check >= CH_CHECK_MS) {
+			check(ch);
+			last_check = ev_now_ms();
+		}
+	}
+	nc_client_tls_ch_del_bind("::", CH_PORT);
+	nc_client_destroy();
+	return NULL;
+}
+
+struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const char *ca,
+					const char *yang_dir)
+{
+	struct conductor_ch *ch = calloc(1, sizeof(*ch));
+	char ietf[4200];
+
+	if (!ch)
+		return NULL;
+	snprintf(ch->cert, sizeof(ch->cert), "%s", cert);
+	snprintf(ch->key, sizeof(ch->key), "%s", key);
+	snprintf(ch->ca, sizeof(ch->ca), "%s", ca);
+	snprintf(ietf, sizeof(ietf), "%s/ietf", yang_dir);
+	pthread_mutex_init(&ch->mu, NULL);
+	if (ly_ctx_new(yang_dir, 0, &ch->ctx) != LY_SUCCESS ||
+	    ly_ctx_set_searchdir(ch->ctx, ietf) != LY_SUCCESS ||
+	    !ly_ctx_load_module(ch->ctx, "ietf-netconf", NULL, NULL) ||
+	    !ly_ctx_load_module(ch->ctx, "ietf-netconf-with-defaults", NULL, NULL) ||
+	    !ly_ctx_load_module(ch->ctx, "ietf-netconf-monitoring", NULL, NULL) ||
+	    !ly_ctx_load_module(ch->ctx, "notifications", NULL, NULL) ||
+	    !ly_ctx_load_module(ch->ctx, "opensvr", NULL, NULL) ||
+	    pthread_create(&ch->thr, NULL, ch_thread, ch) != 0) {
+		log_warnx("conductor: cannot take routers' calls");
+		ly_ctx_destroy(ch->ctx);
+		pthread_mutex_destroy(&ch->mu);
+		free(ch);
+		return NULL;
+	}
+	return ch;
+}
+
+void conductor_ch_stop(struct conductor_ch *ch)
+{
+	if (!ch)
+		return;
+	pthread_mutex_lock(&ch->mu);
+	ch->stop = true;
+	pthread_mutex_unlock(&ch->mu);
+	pthread_join(ch->thr, NULL);
+	while (ch->assets) {
+		struct asset *a = ch->assets;
+
+		ch->assets = a->next;
+		asset_free(a);
+	}
+	ly_ctx_destroy(ch->ctx);
+	pthread_mutex_destroy(&ch->mu);
+	free(ch);
+}
+
+struct json *conductor_ch_asset(struct conductor_ch *ch, const char *router)
+{
+	struct json *o = NULL;
+
+	if (!ch)
+		return NULL;
+	pthread_mutex_lock(&ch->mu);
+	for (struct asset *a = ch->assets; a; a = a->next)
+		if (!strcmp(a->router, router)) {
+			o = json_new_object();
+			json_set(o, "address", json_new_str(a->host));
+			json_set(o, "since", json_new_int(a->since));
+			json_set(o, "last-contact", json_new_int(a->last));
+		}
+	pthread_mutex_unlock(&ch->mu);
+	return o;
+}

@@ -1,0 +1,181 @@
+/* A router's side of enrolment (doc/conductor.md).  svrsh's `enrol`
+ * does the talking with the conductor; svrd keeps the key:
+ *
+ * - certificate-request: svrd makes a new key (EC P-256) and answers with
+ *   a certificate request for it; the key stays in svrd's memory only,
+ *   and a second request replaces it;
+ * - certificate-install: the certificate the conductor issued, which must
+ *   be for that key and chain to the CA that came with it, becomes the
+ *   node's identity (STATE/pki/node.key, then node.crt, each written whole
+ *   and renamed), the CA and the conductor's addresses are kept in
+ *   STATE/conductor-link.json, and the certificates are read again.
+ *
+ * The CA and addresses are trusted because they came over the SSH session
+ * whose host key the token pinned (svrsh checked it). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libyang/libyang.h>
+#include <sys/stat.h>
+
+#include "conductor.h"
+#include "crypto.h"
+#include "datastore.h"
+#include "event.h"
+#include "identity.h"
+#include "json.h"
+#include "log.h"
+#include "mgmt.h"
+#include "model.h"
+#include "netconf.h"
+#include "pki.h"
+#include "pki_ca.h"
+#include "svrd.h"
+
+static char *pending_key; /* the key of the last certificate request */
+
+static void forget_key(void)
+{
+	if (pending_key)
+		crypto_wipe(pending_key, strlen(pending_key));
+	free(pending_key);
+	pending_key = NULL;
+}
+
+static const char *my_pcn(const struct svrd *d)
+{
+	const struct lyd_node *auth = NULL, *me = NULL, *node = NULL;
+	const char *pcn;
+
+	model_find_self(ds_running(d->ds), d->router, d->node, &auth, &me, &node);
+	pcn = me ? model_leaf(me, "peering-common-name") : NULL;
+	return pcn ? pcn : d->router;
+}
+
+static int op_request(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+		      struct json **data, struct json **error)
+{
+	const char *router = json_get_str(args, "router", NULL);
+	char err[256], *key = NULL, *csr;
+
+	(void)peer;
+	if (router && strcmp(router, d->router) != 0) {
+		*error = mgmt_error_obj(MGMT_E_INVALID, NULL,
+					"the token is for router %s; this is router %s", router,
+					d->router);
+		return -1;
+	}
+	csr = pki_csr_make(my_pcn(d), &key, err, sizeof(err));
+	if (!csr) {
+		*error = mgmt_error_obj(MGMT_E_INTERNAL, NULL, "certificate request: %s", err);
+		return -1;
+	}
+	forget_key();
+	pending_key = key;
+	*data = json_new_object();
+	json_set(*data, "certificate-request", json_new_str(csr));
+	free(csr);
+	return 0;
+}
+
+/* The SHA-256 of the certificate in pem, from its cert-to-name form. */
+static int cert_sha256(const char *pem, uint8_t out[32])
+{
+	char fp[PKI_CTN_FINGERPRINT_LEN];
+
+	if (pki_cert_fingerprint_ctn(pem, fp, sizeof(fp)) < 0 || strlen(fp) != 2 + 32 * 3)
+		return -1;
+	for (int i = 0; i < 32; i++)
+		out[i] = (uint8_t)strtoul((char[]){fp[3 + 3 * i], fp[4 + 3 * i], 0}, NULL, 16);
+	return 0;
+}
+
+static int save_link(const struct svrd *d, const struct json *args)
+{
+	struct json *link = json_new_object();
+	const struct json *addrs = json_get(args, "conductor-address");
+	struct json *list = json_new_array();
+	char path[4096], *text;
+	int rc;
+
+	for (size_t i = 0; i < json_len(addrs); i++)
+		if (json_str(json_at(addrs, i)))
+			json_append(list, json_new_str(json_str(json_at(addrs, i))));
+	json_set(link, "authority", json_new_str(json_get_str(args, "authority", "")));
+	json_set(link, "ca-certificate", json_new_str(json_get_str(args, "ca-certificate", "")));
+	json_set(link, "conductor-address", list);
+	json_set(link, "conductor-name", json_new_str(json_get_str(args, "conductor-name", "")));
+	json_set(link, "enrolled", json_new_int((int64_t)(ev_wallclock_ms() / 1000)));
+	text = json_print_pretty(link);
+	json_free(link);
+	snprintf(path, sizeof(path), "%s/conductor-link.json", d->state_dir);
+	rc = text ? identity_write_text(path, 0644, text) : -1;
+	free(text);
+	return rc;
+}
+
+static int install_fail(struct json **error, const char *fmt, const char *what)
+{
+	*error = mgmt_error_obj(MGMT_E_INVALID, NULL, fmt, what);
+	return -1;
+}
+
+static int op_install(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+		      struct json **data, struct json **error)
+{
+	const char *cert = json_get_str(args, "certificate", NULL);
+	const char *ca = json_get_str(args, "ca-certificate", NULL);
+	uint8_t pin[32];
+	int64_t now = (int64_t)(ev_wallclock_ms() / 1000), not_after = 0;
+	uint64_t serial = 0;
+	char err[256], crt[4200], key[4200], dir[4096];
+
+	(void)peer;
+	if (!pending_key)
+		return install_fail(error, "%s",
+				    "no certificate request is pending (svrsh enrol makes one)");
+	if (!cert || !ca || !pki_cert_matches_key(cert, pending_key))
+		return install_fail(error, "%s",
+				    "the certificate is not for the key of the last request");
+	if (cert_sha256(ca, pin) < 0 || pki_chain_pinned(cert, ca, pin, now, err, sizeof(err)) < 0)
+		return install_fail(error, "the certificate does not chain to its CA: %s", err);
+	snprintf(dir, sizeof(dir), "%s/pki", d->state_dir);
+	mkdir(dir, 0700);
+	snprintf(key, sizeof(key), "%s/node.key", dir);
+	snprintf(crt, sizeof(crt), "%s/node.crt", dir);
+	/* the key first: a certificate never names a key that is not there */
+	if (identity_write_text(key, 0600, pending_key) < 0 ||
+	    identity_write_text(crt, 0644, cert) < 0 || save_link(d, args) < 0)
+		return install_fail(error, "cannot save the node's identity: %s", strerror(errno));
+	forget_key();
+	pki_cert_serial(cert, &serial, &not_after);
+	log_info("enrolment: the node's certificate is now the authority's (serial %llu)",
+		 (unsigned long long)serial);
+	peers_reload(d->peers);
+	netconf_callhome_update(d->netconf);
+	*data = json_new_object();
+	json_set(*data, "serial", json_new_int((int64_t)serial));
+	json_set(*data, "not-after", json_new_int(not_after));
+	return 0;
+}
+
+static const struct mgmt_op enrolment_ops[] = {
+	{"certificate-request", true, op_request},
+	{"certificate-install", true, op_install},
+};
+
+const struct mgmt_op *enrolment_op_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(enrolment_ops) / sizeof(enrolment_ops[0]); i++)
+		if (strcmp(enrolment_ops[i].name, name) == 0)
+			return &enrolment_ops[i];
+	return NULL;
+}
+
+void enrolment_forget(void)
+{
+	forget_key();
+}

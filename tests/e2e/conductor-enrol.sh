@@ -1,0 +1,103 @@
+#!/bin/sh
+# e2e: routers enrol with their conductor (the conductor lab: a conductor
+# beside the hub of a hub and two spokes).  Each router is onboarded by the
+# one-time token the conductor prints, with one command, and receives a
+# certificate the authority's CA issued for its peering-common-name; then
+# it calls home (RFC 8071, TLS with those certificates) and is one of the
+# conductor's assets, seen to go when its svrd stops and to come back; with
+# the CA trusted, the routers reach MKEY_EXCH_COMP with certificates a
+# trusted CA vouches for (no trust on first use).
+#
+# The attacks, each before the fix of it was written: a token used twice,
+# a token of another router, a token with a made-up secret (an unknown
+# router), a garbled token, and a conductor impostor (the hub, whose SSH
+# host key the token does not pin): each gets nowhere, the certificate in
+# use does not change and the conductor issues nothing for it.
+set -u
+. "${top_srcdir:-.}/tests/lib.sh"
+need_root "the conductor enrolment lab test"
+export SVRLAB_NAME="e2ece$$"
+trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+tmp=$(test_tmpdir)
+C=192.0.2.130 # the conductor
+issued() { cat "${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME/conductor/state/conductor/issued.json"; }
+token() { sh_ conductor "request enrolment-token $1" | grep -o 'svr1\.[^ ]*'; }
+issuer() { sh_ "$1" 'show security certificates' | sed -n 's/^  Issuer: *//p' | head -1; }
+# refused ROUTER ADDRESS TOKEN WHY: enrol fails, saying WHY
+refused() {
+	out=$(x "$1" svrsh -c "enrol $2 $3" 2>&1) && fail "$1: enrol $2 was taken: $out"
+	echo "$out" | grep -q "$4" || fail "$1: enrol $2 did not say '$4': $out"
+}
+
+"$SVRLAB" up conductor >/dev/null || fail "svrlab up conductor"
+issuer spoke1 | grep -q "self-signed" || fail "spoke1 does not start self-signed: $(issuer spoke1)"
+
+# a router that is not in the authority gets no token
+out=$(sh_ conductor 'request enrolment-token spoke9') && fail "a token for spoke9: $out"
+echo "$out" | grep -q "no router spoke9 in the authority" || fail "token for spoke9: $out"
+# only the conductor makes tokens
+out=$(sh_ hub 'request enrolment-token spoke1') && fail "the hub made a token: $out"
+echo "$out" | grep -q "this node is not the conductor" || fail "token on the hub: $out"
+
+t1=$(token spoke1) || fail "no token for spoke1"
+t2=$(token spoke2) || fail "no token for spoke2"
+# a garbled token, and one of another router
+refused spoke1 $C "${t1%?????}" "cut short"
+refused spoke2 $C "$t1" "the token is for router spoke1; this is router spoke2"
+# an impostor: the hub serves NETCONF SSH too, with another host key
+refused spoke1 192.0.2.129 "$t1" "not the one the token names"
+# an unknown router: the right pin, a secret of its own
+forged=$(echo "$t1" | sed 's/\.[^.]*$/.AAAAAAAAAAAAAAAAAAAAAA/')
+refused spoke1 $C "$forged" "the conductor refused the token"
+issuer spoke1 | grep -q "self-signed" || fail "a refused enrolment changed spoke1's certificate"
+issued 2>/dev/null | grep -q '"router"' && fail "the conductor issued something: $(issued)"
+echo "refused: a garbled token, another router's, an impostor conductor, a made-up secret"
+
+for r in spoke1 spoke2 hub; do
+	case $r in spoke1) t=$t1 ;; spoke2) t=$t2 ;; hub) t=$(token hub) || fail "no token for hub" ;; esac
+	out=$(x $r svrsh -c "enrol $C $t" 2>&1) || fail "$r: enrol: $out"
+	echo "$out" | grep -q "^Enrolled with the conductor at $C" || fail "$r: enrol said: $out"
+	[ "$(issuer $r)" = "CN=opensvr authority lab CA" ] ||
+		fail "$r: the certificate in use is not the authority's: $(issuer $r)"
+	sh_ $r 'show security certificates' | grep -q "Subject: *CN=$r.lab" ||
+		fail "$r: not issued for its peering-common-name: $(sh_ $r 'show security certificates')"
+done
+[ "$(issued | grep -c '"router"')" -eq 3 ] || fail "the conductor did not record 3 certificates: $(issued)"
+refused spoke1 $C "$t1" "the conductor refused the token"
+echo "enrolled: hub, spoke1 and spoke2 present certificates of the authority's CA; a token is good once"
+
+# every enrolled router calls home (RFC 8071): the conductor's assets
+for r in hub spoke1 spoke2; do
+	lab_until 20 conductor 'show assets' "^ $r  *$r-1  *connected " 1 ||
+		fail "$r did not call home: $(sh_ conductor 'show assets')"
+done
+sh_ spoke1 'show log' | grep -q "session [0-9]*: the conductor conductor.lab (called home)" ||
+	fail "spoke1 does not say the conductor called home: $(sh_ spoke1 'show log' | grep netconf)"
+# a router that goes away is seen to, and calls home again when it is back
+lab_stop spoke2 TERM || fail "spoke2's svrd did not stop"
+lab_until 20 conductor 'show assets' "^ spoke2  *spoke2-1  *disconnected" 1 ||
+	fail "the conductor did not see spoke2 go: $(sh_ conductor 'show assets')"
+"$SVRLAB" start spoke2 >/dev/null || fail "starting spoke2 again"
+lab_until 20 conductor 'show assets' "^ spoke2  *spoke2-1  *connected " 1 ||
+	fail "spoke2 did not call home again: $(sh_ conductor 'show assets')"
+echo "call home: every router is an asset of the conductor; one that goes and comes back is seen to"
+
+# the authority's CA trusted (what the conductor's push will do): peers are
+# vouched for by the CA, not pinned on first use
+ca="${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME/conductor/state/conductor/ca.crt"
+for r in hub spoke1 spoke2; do
+	printf 'config\nauthority\ntrusted-ca-certificate authority-ca\ncontent "%s"\nexit\nexit\nexit\ncommit\n' \
+		"$(cat "$ca")" | x $r svrsh >"$tmp/ca.out" 2>&1 || fail "$r: trusting the CA: $(cat "$tmp/ca.out")"
+done
+for r in spoke1 spoke2; do
+	lab_until 20 $r 'show peers security' "Security Status: *MKEY_EXCH_COMP" 1 ||
+		fail "$r: no key exchange with the hub: $(sh_ $r 'show peers security')"
+	sh_ $r 'show security security-associations hub detail' |
+		grep -q "a trusted CA vouches for it" ||
+		fail "$r: the hub is not vouched for by the CA: $(sh_ $r 'show security security-associations hub detail')"
+done
+lab_until 20 hub 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
+	fail "hub: no key exchange with both spokes: $(sh_ hub 'show peers security')"
+echo "MKEY_EXCH_COMP everywhere, every peer vouched for by the authority's CA"
+echo "PASS"
