@@ -67,11 +67,17 @@ __attribute__((format(printf, 3, 4))) static int say(char *msg, size_t msglen, c
 static int add(struct lyd_node **out, const struct lyd_node *node, char *msg, size_t msglen)
 {
 	struct lyd_node *dup = NULL, *top;
+	uint32_t opts = LYD_DUP_WITH_PARENTS | LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS;
 	const char *why;
 
-	if (lyd_dup_single(node, NULL,
-			   LYD_DUP_WITH_PARENTS | LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS,
-			   &dup) == LY_SUCCESS) {
+	/* a list's key: its entry, keys only (libyang copies an entry's keys
+	 * with it; the key copied again would be a second key leaf, which a
+	 * merge then frees under the entry still printing it) */
+	if (node->schema && (node->schema->flags & LYS_KEY) && lyd_parent(node)) {
+		node = lyd_parent(node);
+		opts = LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS;
+	}
+	if (lyd_dup_single(node, NULL, opts, &dup) == LY_SUCCESS) {
 		for (top = dup; lyd_parent(top); top = lyd_parent(top))
 			;
 		/* with DESTRUCT libyang frees what it could not merge */

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "conductor.h"
+#include "conductor_int.h"
 #include "crypto.h"
 #include "datastore.h"
 #include "enrol_token.h"
@@ -412,6 +413,8 @@ static int own_identity(struct conductor *c, char *crt, char *key, size_t len)
 	return rc;
 }
 
+static void keep_config(struct conductor *c, const struct lyd_node *running);
+
 /* Take the routers' calls once this node is the conductor. */
 static void follow(struct conductor *c)
 {
@@ -421,13 +424,75 @@ static void follow(struct conductor *c)
 		return;
 	path_of(c->d, "ca.crt", ca, sizeof(ca));
 	c->ch = conductor_ch_start(crt, key, ca, c->d->yang_dir);
+	keep_config(c, ds_running(c->d->ds));
 }
 
-static void role_apply(void *arg, const struct lyd_node *diff, const struct lyd_node *running)
+/* Is this node the conductor in tree? */
+static bool role_in(const struct svrd *d, const struct lyd_node *tree)
 {
+	const struct lyd_node *auth = NULL, *me = NULL, *node = NULL;
+	const char *role;
+
+	model_find_self(tree, d->router, d->node, &auth, &me, &node);
+	role = node ? model_leaf(node, "role") : NULL;
+	return role && !strcmp(role, "conductor");
+}
+
+static uint32_t newest(const struct svrd *d)
+{
+	const struct ds_commit *h;
+
+	return ds_history(d->ds, &h) ? h[0].number : 0;
+}
+
+/* What a router that calls home gets: running's authority. */
+static void keep_config(struct conductor *c, const struct lyd_node *running)
+{
+	char *json = running ? ds_print_json(running, false) : NULL;
+
+	conductor_ch_set_config(c->ch, json, newest(c->d));
+	free(json);
+}
+
+/* The commit, before it is made: every router that called home takes it
+ * confirmed, or none does (conductor_push.c). */
+static int push_prepare(void *arg, const struct lyd_node *diff, const struct lyd_node *tree,
+			unsigned flags, struct ds_errs *e)
+{
+	struct conductor *c = arg;
+	char err[768], *json;
+	int rc;
+
 	(void)diff;
-	(void)running;
-	follow(arg);
+	if (!c->ch || !role_in(c->d, tree))
+		return 0;
+	json = ds_print_json(tree, false);
+	rc = json ? conductor_push(c->ch, PUSH_PREPARE, json, 0, flags & DS_PREPARE_CHECK, err,
+				   sizeof(err))
+		  : -1;
+	free(json);
+	if (rc < 0)
+		ds_errs_add(e, false, NULL, "%s", json ? err : "out of memory");
+	return rc;
+}
+
+static void push_apply(void *arg, const struct lyd_node *diff, const struct lyd_node *running)
+{
+	struct conductor *c = arg;
+	char err[768];
+
+	(void)diff;
+	conductor_push(c->ch, PUSH_CONFIRM, NULL, newest(c->d), false, err, sizeof(err));
+	follow(c);
+	keep_config(c, running);
+}
+
+static void push_abort(void *arg)
+{
+	struct conductor *c = arg;
+	char err[768];
+
+	conductor_push(c->ch, PUSH_CANCEL, NULL, 0, false, err, sizeof(err));
 }
 
 /* show assets: every router of the authority, called home or not. */
@@ -487,7 +552,9 @@ struct conductor *conductor_start(struct svrd *d)
 	static const struct ds_sub sub_template = {
 		.name = "conductor",
 		.path = "/opensvr:authority",
-		.apply = role_apply,
+		.prepare = push_prepare,
+		.apply = push_apply,
+		.abort = push_abort,
 	};
 	struct conductor *c = calloc(1, sizeof(*c));
 	struct ds_sub sub = sub_template;

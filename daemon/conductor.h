@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct svrd;
 struct json;
@@ -33,5 +34,8 @@ struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const
 					const char *yang_dir);
 void conductor_ch_stop(struct conductor_ch *ch);
 struct json *conductor_ch_asset(struct conductor_ch *ch, const char *router);
+/* The authority as running has it now (the datastore's JSON) and its
+ * commit: what a router that calls home is brought to. */
+void conductor_ch_set_config(struct conductor_ch *ch, const char *json, uint32_t version);
 
 #endif

@@ -17,30 +17,31 @@
 #include <unistd.h>
 
 #include "conductor.h"
+#include "conductor_int.h"
 #include "event.h"
 #include "json.h"
 #include "log.h"
+#include "pkiconf.h"
 #include "svrd.h"
 
-#define CH_PORT	    4335
-#define CH_CHECK_MS 5000 /* how often a router is asked whether it is there */
-#define CH_WAIT_MS  2000
-
-struct asset {
-	char router[64];
-	char host[64];
-	int64_t since, last; /* wall-clock seconds */
-	struct nc_session *s;
-	struct asset *next;
-};
+#define CH_PORT	     4335
+#define CH_CHECK_MS  5000 /* how often a router is asked whether it is there */
+#define CH_WAIT_MS   2000
+#define AUTHORITY_CA "authority-ca" /* the CA's name in routers' configuration */
 
 struct conductor_ch {
 	char cert[4200], key[4200], ca[4200], yang[4096];
 	pthread_t thr;
-	pthread_mutex_t mu;
+	pthread_mutex_t mu;  /* the list, stop, the configuration */
+	pthread_mutex_t use; /* the sessions: the accepting thread or a push */
 	bool stop;
 	struct asset *assets;
 	struct ly_ctx *ctx;
+	char *json;	     /* the authority as running has it, for a router that calls */
+	uint32_t version;    /* ... and its commit */
+	char *ca_pem;	     /* the authority's CA, pushed as trusted */
+	struct asset **held; /* a push's routers, between prepare and confirm */
+	size_t nheld;
 };
 
 static int64_t now_s(void)
@@ -53,6 +54,16 @@ static void quiet(NC_VERB_LEVEL level, const char *msg)
 	if (level == NC_VERB_ERROR)
 		log_info("conductor: call home: %s", msg);
 }
+
+/* the features the server announces (netconf.c), so the client asks
+ * for no module of its own */
+static const char *nc_features[] = {"writable-running",
+				    "candidate",
+				    "confirmed-commit",
+				    "rollback-on-error",
+				    "validate",
+				    "xpath",
+				    NULL};
 
 /* A get on s: 0 with the reply's data in *op (may be NULL), or -1 when
  * the router does not answer. */
@@ -67,6 +78,7 @@ static int ask(struct nc_session *s, const char *filter, struct lyd_node **op)
 	if (rpc && nc_send_rpc(s, rpc, CH_WAIT_MS, &id) == NC_MSG_RPC &&
 	    nc_recv_reply(s, rpc, id, CH_WAIT_MS, &envp, op) == NC_MSG_REPLY)
 		rc = 0;
+
 	nc_rpc_free(rpc);
 	lyd_free_all(envp);
 	return rc;
@@ -111,6 +123,8 @@ static void arrived(struct conductor_ch *ch, struct nc_session *s)
 {
 	struct asset *a = calloc(1, sizeof(*a)), **p, *old = NULL;
 	const char *host;
+	char *json;
+	uint32_t version;
 
 	if (!a || !router_name(s, a->router, sizeof(a->router))) {
 		log_warnx("conductor: a router called home but did not say its name");
@@ -124,6 +138,13 @@ static void arrived(struct conductor_ch *ch, struct nc_session *s)
 		host += 7; /* an IPv4 address, as it is written */
 	snprintf(a->host, sizeof(a->host), "%s", host);
 	a->since = a->last = now_s();
+	pthread_mutex_lock(&ch->mu);
+	json = ch->json ? strdup(ch->json) : NULL;
+	version = ch->version;
+	pthread_mutex_unlock(&ch->mu);
+	if (json) /* whatever it missed while away */
+		conductor_sync(ch, a, json, version);
+	free(json);
 	pthread_mutex_lock(&ch->mu);
 	for (p = &ch->assets; *p; p = &(*p)->next)
 		if (!strcmp((*p)->router, a->router)) {
@@ -196,10 +217,15 @@ static void *ch_thread(void *arg)
 		pthread_mutex_unlock(&ch->mu);
 		if (stop)
 			break;
-		if (nc_accept_callhome(500, ch->ctx, &s) == 1 && s)
+		if (nc_accept_callhome(500, ch->ctx, &s) == 1 && s) {
+			pthread_mutex_lock(&ch->use);
 			arrived(ch, s);
+			pthread_mutex_unlock(&ch->use);
+		}
 		if (ev_now_ms() - last_check >= CH_CHECK_MS) {
+			pthread_mutex_lock(&ch->use);
 			check(ch);
+			pthread_mutex_unlock(&ch->use);
 			last_check = ev_now_ms();
 		}
 	}
@@ -219,19 +245,25 @@ struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const
 	snprintf(ch->cert, sizeof(ch->cert), "%s", cert);
 	snprintf(ch->key, sizeof(ch->key), "%s", key);
 	snprintf(ch->ca, sizeof(ch->ca), "%s", ca);
+	ch->ca_pem = pkiconf_read_text(ca);
 	snprintf(ietf, sizeof(ietf), "%s/ietf", yang_dir);
 	pthread_mutex_init(&ch->mu, NULL);
+	pthread_mutex_init(&ch->use, NULL);
 	if (ly_ctx_new(yang_dir, 0, &ch->ctx) != LY_SUCCESS ||
 	    ly_ctx_set_searchdir(ch->ctx, ietf) != LY_SUCCESS ||
-	    !ly_ctx_load_module(ch->ctx, "ietf-netconf", NULL, NULL) ||
+	    !ly_ctx_load_module(ch->ctx, "ietf-netconf", NULL, nc_features) ||
 	    !ly_ctx_load_module(ch->ctx, "ietf-netconf-with-defaults", NULL, NULL) ||
 	    !ly_ctx_load_module(ch->ctx, "ietf-netconf-monitoring", NULL, NULL) ||
 	    !ly_ctx_load_module(ch->ctx, "notifications", NULL, NULL) ||
+	    /* a server with yang-library 1.1 is an NMDA one to the client */
+	    !ly_ctx_load_module(ch->ctx, "ietf-netconf-nmda", NULL, NULL) ||
 	    !ly_ctx_load_module(ch->ctx, "opensvr", NULL, NULL) ||
 	    pthread_create(&ch->thr, NULL, ch_thread, ch) != 0) {
 		log_warnx("conductor: cannot take routers' calls");
 		ly_ctx_destroy(ch->ctx);
 		pthread_mutex_destroy(&ch->mu);
+		pthread_mutex_destroy(&ch->use);
+		free(ch->ca_pem);
 		free(ch);
 		return NULL;
 	}
@@ -253,7 +285,11 @@ void conductor_ch_stop(struct conductor_ch *ch)
 		asset_free(a);
 	}
 	ly_ctx_destroy(ch->ctx);
+	free(ch->json);
+	free(ch->ca_pem);
+	free(ch->held);
 	pthread_mutex_destroy(&ch->mu);
+	pthread_mutex_destroy(&ch->use);
 	free(ch);
 }
 
@@ -270,7 +306,99 @@ struct json *conductor_ch_asset(struct conductor_ch *ch, const char *router)
 			json_set(o, "address", json_new_str(a->host));
 			json_set(o, "since", json_new_int(a->since));
 			json_set(o, "last-contact", json_new_int(a->last));
+			json_set(o, "version", json_new_int(a->version));
 		}
 	pthread_mutex_unlock(&ch->mu);
 	return o;
+}
+
+void conductor_ch_set_config(struct conductor_ch *ch, const char *json, uint32_t version)
+{
+	char *copy = json ? strdup(json) : NULL;
+
+	if (!ch) {
+		free(copy);
+		return;
+	}
+	pthread_mutex_lock(&ch->mu);
+	free(ch->json);
+	ch->json = copy;
+	ch->version = version;
+	pthread_mutex_unlock(&ch->mu);
+}
+
+int ch_hold(struct conductor_ch *ch, struct push *p)
+{
+	if (!ch)
+		return -1;
+	if (p->step != PUSH_PREPARE) { /* what the prepare held */
+		if (!ch->held)
+			return -1;
+		p->v = ch->held;
+		p->n = ch->nheld;
+		return 0;
+	}
+	pthread_mutex_lock(&ch->use);
+	pthread_mutex_lock(&ch->mu);
+	for (struct asset *a = ch->assets; a; a = a->next)
+		p->n++;
+	p->v = p->n ? calloc(p->n, sizeof(*p->v)) : NULL;
+	p->n = 0;
+	for (struct asset *a = ch->assets; a && p->v; a = a->next)
+		p->v[p->n++] = a;
+	pthread_mutex_unlock(&ch->mu);
+	if (!p->n) {
+		free(p->v);
+		p->v = NULL;
+		pthread_mutex_unlock(&ch->use);
+		return -1;
+	}
+	return 0;
+}
+
+void ch_release(struct conductor_ch *ch, struct push *p, bool keep)
+{
+	if (keep) { /* until the confirm or the cancel */
+		ch->held = p->v;
+		ch->nheld = p->n;
+		return;
+	}
+	free(p->v);
+	ch->held = NULL;
+	ch->nheld = 0;
+	pthread_mutex_unlock(&ch->use);
+}
+
+char *authority_xml(struct conductor_ch *ch, const char *json)
+{
+	static const char *const open = "<authority xmlns=\"urn:opensvr:yang:opensvr\">";
+	struct lyd_node *t = NULL;
+	char *xml = NULL, *out = NULL;
+	bool inject;
+
+	if (lyd_parse_data_mem(ch->ctx, json, LYD_JSON, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &t) !=
+		    LY_SUCCESS ||
+	    lyd_print_mem(&xml, t, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK) !=
+		    LY_SUCCESS ||
+	    !xml || strncmp(xml, open, strlen(open))) {
+		ly_err_clean(ch->ctx, NULL);
+		lyd_free_all(t);
+		free(xml);
+		return NULL;
+	}
+	lyd_free_all(t);
+	/* the whole authority replaced: what the conductor does not say goes;
+	 * and the authority's CA trusted, so routers validate each other's
+	 * certificates against it (no trust on first use) */
+	inject = ch->ca_pem && !strstr(xml, "<name>" AUTHORITY_CA "</name>");
+	if (asprintf(&out,
+		     "<authority xmlns=\"urn:opensvr:yang:opensvr\" "
+		     "xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\" "
+		     "nc:operation=\"replace\">%s%s%s%s",
+		     inject ? "<trusted-ca-certificate><name>" AUTHORITY_CA "</name><content>" : "",
+		     inject ? ch->ca_pem : "", inject ? "</content></trusted-ca-certificate>" : "",
+		     xml + strlen(open)) < 0)
+		out = NULL;
+	free(xml);
+	return out;
 }

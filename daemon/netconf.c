@@ -424,6 +424,7 @@ static struct ly_ctx *nc_context(const char *yang_dir, char *err, size_t errlen)
 					    NULL};
 	char ietf[4096];
 	struct ly_ctx *ctx = NULL;
+	struct lysc_node *gs;
 
 	snprintf(ietf, sizeof(ietf), "%s/ietf", yang_dir);
 	if (ly_ctx_new(yang_dir, 0, &ctx) != LY_SUCCESS ||
@@ -438,6 +439,11 @@ static struct ly_ctx *nc_context(const char *yang_dir, char *err, size_t errlen)
 		ly_ctx_destroy(ctx);
 		return NULL;
 	}
+	/* get-schema is ours (netconf_rpc.c): the library keeps a callback it
+	 * finds set */
+	gs = (struct lysc_node *)lys_find_path(ctx, NULL, "/ietf-netconf-monitoring:get-schema", 0);
+	if (gs)
+		nc_set_rpc_callback(gs, nc_rpc_dispatch);
 	return ctx;
 }
 

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "nc_edit.h"
 #include "nc_filter.h"
+#include "strbuf.h"
 #include "netconf_int.h"
 
 /* What an operation's job carries besides struct nc_job. */
@@ -139,19 +140,36 @@ static struct nc_server_reply *reply_of(const struct ly_ctx *ctx, struct nc_job 
 	return nc_server_reply_ok();
 }
 
-/* <data> for rpc's reply, taking tree. */
+/* <data> for rpc's reply, taking tree.  The data goes as XML text we
+ * print ourselves (with the with-defaults mode applied here): libyang
+ * 2.1's printer, writing a data tree inside the reply through
+ * libnetconf2's callback, can read a buffer it has just reallocated
+ * (a list entry with only its keys, as a filter selects, does it). */
 static struct nc_server_reply *reply_data(const struct lyd_node *rpc, struct lyd_node *tree,
 					  NC_WD_MODE wd)
 {
+	static const uint32_t wd_flags[] = {
+		[NC_WD_UNKNOWN] = LYD_PRINT_WD_EXPLICIT,  [NC_WD_ALL] = LYD_PRINT_WD_ALL,
+		[NC_WD_ALL_TAG] = LYD_PRINT_WD_ALL_TAG,	  [NC_WD_TRIM] = LYD_PRINT_WD_TRIM,
+		[NC_WD_EXPLICIT] = LYD_PRINT_WD_EXPLICIT,
+	};
 	struct lyd_node *out = NULL, *any = NULL;
+	char *xml = NULL;
 
-	if (lyd_dup_single(rpc, NULL, 0, &out) != LY_SUCCESS ||
-	    lyd_new_any(out, NULL, "data", tree, 1, LYD_ANYDATA_DATATREE, 1, &any) != LY_SUCCESS) {
+	if ((tree && lyd_print_mem(&xml, tree, LYD_XML,
+				   LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK | wd_flags[wd]) !=
+			     LY_SUCCESS) ||
+	    lyd_dup_single(rpc, NULL, 0, &out) != LY_SUCCESS ||
+	    /* nothing selected: an empty <data/> */
+	    lyd_new_any(out, NULL, "data", xml, 1, xml ? LYD_ANYDATA_XML : LYD_ANYDATA_DATATREE, 1,
+			&any) != LY_SUCCESS) {
+		free(xml);
 		lyd_free_all(out);
 		lyd_free_all(tree);
 		return nc_server_reply_err(nc_err(LYD_CTX(rpc), NC_ERR_OP_FAILED, NC_ERR_TYPE_APP));
 	}
-	return nc_server_reply_data(out, wd, NC_PARAMTYPE_FREE);
+	lyd_free_all(tree);
+	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
 }
 
 static NC_WD_MODE wd_mode(const struct lyd_node *rpc)
@@ -169,21 +187,22 @@ static NC_WD_MODE wd_mode(const struct lyd_node *rpc)
 	return NC_WD_EXPLICIT;
 }
 
-/* JSON text of the datastore's context as a tree of the NETCONF one. */
-static struct lyd_node *nc_tree(struct ly_ctx *ctx, const char *text, char *msg, size_t len)
+/* JSON text of the datastore's context as a tree of the NETCONF one in
+ * *t (NULL for an empty one): 0, or -1 with msg. */
+static int nc_tree(struct ly_ctx *ctx, const char *text, struct lyd_node **t, char *msg, size_t len)
 {
-	struct lyd_node *t = NULL;
-
+	*t = NULL;
 	if (text && lyd_parse_data_mem(ctx, text, LYD_JSON, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0,
-				       &t) != LY_SUCCESS) {
+				       t) != LY_SUCCESS) {
 		const struct ly_err_item *it = ly_err_last(ctx);
 
 		snprintf(msg, len, "%s", it ? it->msg : "cannot read the datastore");
 		ly_err_clean(ctx, NULL);
-		lyd_free_all(t);
-		return NULL;
+		lyd_free_all(*t);
+		*t = NULL;
+		return -1;
 	}
-	return t;
+	return 0;
 }
 
 /* The data path of a libyang error ('Data location "/a/b", line number
@@ -282,6 +301,15 @@ static int apply_filter(const struct lyd_node *rpc, struct lyd_node **tree, stru
 	return 0;
 }
 
+/* more (taken) beside *tree, which may be empty (NULL) */
+static void join(struct lyd_node **tree, struct lyd_node *more)
+{
+	if (!*tree)
+		*tree = more;
+	else if (more && lyd_merge_siblings(tree, more, LYD_MERGE_DESTRUCT) != LY_SUCCESS)
+		lyd_free_all(more);
+}
+
 static struct nc_server_reply *op_read(struct netconf *n, struct lyd_node *rpc, struct nc_sess *ss)
 {
 	struct op_args a = {.source = "running"};
@@ -297,21 +325,19 @@ static struct nc_server_reply *op_read(struct netconf *n, struct lyd_node *rpc, 
 	}
 	if (nc_run(n, &j) < 0)
 		goto out;
-	tree = nc_tree(n->ctx, a.text, j.msg, sizeof(j.msg));
-	if (a.text && !tree) {
+	if (nc_tree(n->ctx, a.text, &tree, j.msg, sizeof(j.msg)) < 0) {
 		j.tag = NC_ERR_OP_FAILED;
 		goto out;
 	}
 	if (a.state) {
 		struct lyd_node *lib = NULL;
 
-		state = nc_tree(n->ctx, a.state, j.msg, sizeof(j.msg));
-		if (state)
-			lyd_merge_siblings(&tree, state, LYD_MERGE_DESTRUCT);
+		if (nc_tree(n->ctx, a.state, &state, j.msg, sizeof(j.msg)) == 0)
+			join(&tree, state);
 		/* the modules: YANG 1.1 ones are announced only here (RFC 7950) */
 		if (ly_ctx_get_yanglib_data(n->ctx, &lib, "%u", ly_ctx_get_change_count(n->ctx)) ==
 		    LY_SUCCESS)
-			lyd_merge_siblings(&tree, lib, LYD_MERGE_DESTRUCT);
+			join(&tree, lib);
 	}
 	if (wd == NC_WD_ALL || wd == NC_WD_ALL_TAG)
 		lyd_new_implicit_all(&tree, n->ctx, a.state ? 0 : LYD_IMPLICIT_NO_STATE, NULL);
@@ -339,6 +365,7 @@ static void main_edit(struct netconf *n, struct nc_job *j)
 	struct lyd_node *t, *back;
 	struct nc_edit_err err = {0};
 	uint32_t num;
+	int rc;
 
 	if (running && ds_candidate_changed(ds)) {
 		nc_job_error(j, NC_ERR_IN_USE, NULL,
@@ -347,9 +374,9 @@ static void main_edit(struct netconf *n, struct nc_job *j)
 		return;
 	}
 	text = ds_candidate(ds) ? ds_print_json(ds_candidate(ds), false) : NULL;
-	t = nc_tree(n->ctx, text, j->msg, sizeof(j->msg));
+	rc = nc_tree(n->ctx, text, &t, j->msg, sizeof(j->msg));
 	free(text);
-	if (!t && ds_candidate(ds)) {
+	if (rc < 0) {
 		j->tag = NC_ERR_OP_FAILED;
 		return;
 	}
@@ -750,6 +777,62 @@ static struct nc_server_reply *op_subscribe(struct netconf *n, struct lyd_node *
 	return nc_server_reply_ok();
 }
 
+/* ---- get-schema (RFC 6022) -------------------------------------------------- */
+
+/* text with <, > and & written as XML entities (malloc'd). */
+static char *xml_escape(const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (const char *p = text; *p; p++)
+		if (*p == '<')
+			strbuf_adds(&sb, "&lt;");
+		else if (*p == '>')
+			strbuf_adds(&sb, "&gt;");
+		else if (*p == '&')
+			strbuf_adds(&sb, "&amp;");
+		else
+			strbuf_addc(&sb, *p);
+	return strbuf_steal(&sb);
+}
+
+/* A module's text, escaped here and handed over as XML: the library's own
+ * get-schema has libyang 2.1 escape it while it prints through
+ * libnetconf2's callback, which reads a reallocated buffer (a module
+ * whose text holds '<' does it, and svrd falls). */
+static struct nc_server_reply *op_get_schema(struct netconf *n, struct lyd_node *rpc)
+{
+	const char *id = leaf(rpc, "identifier"), *version = leaf(rpc, "version");
+	const char *format = leaf(rpc, "format");
+	const struct lys_module *mod = NULL;
+	struct lyd_node *out = NULL, *any = NULL;
+	char *text = NULL, *escaped;
+	struct nc_job j = {0};
+
+	if (id)
+		mod = version && *version ? ly_ctx_get_module(n->ctx, id, version)
+					  : ly_ctx_get_module_latest(n->ctx, id);
+	if (!mod) {
+		nc_job_error(&j, NC_ERR_INVALID_VALUE, "identifier", "no module %s%s%s here",
+			     id ? id : "", version ? "@" : "", version ? version : "");
+		return job_error(n->ctx, &j);
+	}
+	if (lys_print_mem(&text, mod, format && strstr(format, "yin") ? LYS_OUT_YIN : LYS_OUT_YANG,
+			  0) != LY_SUCCESS ||
+	    !(escaped = xml_escape(text))) {
+		free(text);
+		return nc_server_reply_err(nc_err(n->ctx, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP));
+	}
+	free(text);
+	if (lyd_dup_single(rpc, NULL, 0, &out) != LY_SUCCESS ||
+	    lyd_new_any(out, NULL, "data", escaped, 1, LYD_ANYDATA_XML, 1, &any) != LY_SUCCESS) {
+		free(escaped);
+		lyd_free_all(out);
+		return nc_server_reply_err(nc_err(n->ctx, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP));
+	}
+	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
 /* ---- dispatch ------------------------------------------------------------- */
 
 struct nc_server_reply *nc_rpc_dispatch(struct lyd_node *rpc, struct nc_session *session)
@@ -792,6 +875,8 @@ struct nc_server_reply *nc_rpc_dispatch(struct lyd_node *rpc, struct nc_session 
 	}
 	if (!strcmp(name, "get-config") || !strcmp(name, "get"))
 		return op_read(n, rpc, ss);
+	if (!strcmp(name, "get-schema"))
+		return op_get_schema(n, rpc);
 	if (!strcmp(name, "create-subscription"))
 		return op_subscribe(n, rpc, session, ss);
 	if (rpc->schema && !strcmp(rpc->schema->module->name, "opensvr")) {

@@ -26,6 +26,7 @@
 #include "model.h"
 #include "netconf_int.h"
 #include "pki.h"
+#include "pkiconf.h"
 
 #define TLS_ENDPT "tls"
 
@@ -70,8 +71,20 @@ struct ident_job {
 static void main_identity(struct netconf *n, struct nc_job *j)
 {
 	struct ident_job *ij = j->arg;
+	char crt[4200], key[4200];
 
-	peers_identity_pem(n->d->peers, &ij->cert, &ij->key);
+	if (peers_identity_pem(n->d->peers, &ij->cert, &ij->key) == 0)
+		return;
+	/* key management not running (a router enrolled, its configuration
+	 * not come yet): the node's files, which the enrolment wrote */
+	snprintf(crt, sizeof(crt), "%s/pki/node.crt", n->d->state_dir);
+	snprintf(key, sizeof(key), "%s/pki/node.key", n->d->state_dir);
+	ij->cert = pkiconf_read_text(crt);
+	ij->key = ij->cert ? pkiconf_read_text(key) : NULL;
+	if (!ij->key) {
+		free(ij->cert);
+		ij->cert = NULL;
+	}
 }
 
 static int cert_cb(const char *name, void *arg, char **cert_path, char **cert_data,
@@ -85,7 +98,8 @@ static int cert_cb(const char *name, void *arg, char **cert_path, char **cert_da
 	(void)cert_path;
 	(void)privkey_path;
 	if (nc_run(n, &j) < 0 || !ij.cert) {
-		log_warnx("netconf: TLS: no node certificate (key management is not running)");
+		log_warnx("netconf: TLS: no node certificate (key management is not running, and "
+			  "this node has not enrolled)");
 		return 1;
 	}
 	*cert_data = pem_body(ij.cert);

@@ -24,6 +24,16 @@
 #include "json.h"
 #include "svrsh.h"
 
+/* the features the server announces (netconf.c), so the client asks
+ * for no module of its own */
+static const char *nc_features[] = {"writable-running",
+				    "candidate",
+				    "confirmed-commit",
+				    "rollback-on-error",
+				    "validate",
+				    "xpath",
+				    NULL};
+
 #define ENROL_PORT    830
 #define ENROL_WAIT_MS 15000
 
@@ -120,10 +130,11 @@ static struct ly_ctx *model_ctx(void)
 		/* every module the server announces, so the client asks for
 		 * none (an enrolment session may only enrol) */
 		if (ly_ctx_set_searchdir(ctx, ietf) == LY_SUCCESS &&
-		    ly_ctx_load_module(ctx, "ietf-netconf", NULL, NULL) &&
+		    ly_ctx_load_module(ctx, "ietf-netconf", NULL, nc_features) &&
 		    ly_ctx_load_module(ctx, "ietf-netconf-with-defaults", NULL, NULL) &&
 		    ly_ctx_load_module(ctx, "ietf-netconf-monitoring", NULL, NULL) &&
 		    ly_ctx_load_module(ctx, "notifications", NULL, NULL) &&
+		    ly_ctx_load_module(ctx, "ietf-netconf-nmda", NULL, NULL) &&
 		    ly_ctx_load_module(ctx, "opensvr", NULL, NULL))
 			return ctx;
 		ly_ctx_destroy(ctx);

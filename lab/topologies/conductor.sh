@@ -7,6 +7,9 @@
 #   hub .129 --wan2 198.51.100.128/25-- .130 spoke2 .129 --lan0 203.0.113.128/25-- .130 host2
 #   IPv6: hub LAN 2001:db8:a::/64, spoke1 LAN 2001:db8:1::/64, spoke2 LAN 2001:db8:2::/64,
 #         WANs 2001:db8:f1::/64 and 2001:db8:f2::/64
+# Only the conductor loads the authority: the routers enrol and get it
+# from there.
+CONFIG_ROUTERS=(conductor)
 topo_build() {
 	router conductor
 	router hub

@@ -1,12 +1,15 @@
 #!/bin/sh
-# e2e: routers enrol with their conductor (the conductor lab: a conductor
+# e2e: the conductor (the conductor lab: a conductor
 # beside the hub of a hub and two spokes).  Each router is onboarded by the
 # one-time token the conductor prints, with one command, and receives a
 # certificate the authority's CA issued for its peering-common-name; then
-# it calls home (RFC 8071, TLS with those certificates) and is one of the
-# conductor's assets, seen to go when its svrd stops and to come back; with
-# the CA trusted, the routers reach MKEY_EXCH_COMP with certificates a
-# trusted CA vouches for (no trust on first use).
+# it calls home (RFC 8071, TLS with those certificates), is one of the
+# conductor's assets (seen to go when its svrd stops and to come back), and
+# gets the authority, configured on the conductor only, with the CA as
+# trusted: the routers reach MKEY_EXCH_COMP with certificates the CA
+# vouches for (no trust on first use).  A commit on the conductor appears
+# on every router; one a router refuses fails with its reason and changes
+# nothing anywhere; a router away at a commit catches up when it returns.
 #
 # The attacks, each before the fix of it was written: a token used twice,
 # a token of another router, a token with a made-up secret (an unknown
@@ -31,7 +34,10 @@ refused() {
 }
 
 "$SVRLAB" up conductor >/dev/null || fail "svrlab up conductor"
-issuer spoke1 | grep -q "self-signed" || fail "spoke1 does not start self-signed: $(issuer spoke1)"
+# the routers start with no configuration and no certificate of the authority
+pki=${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME
+[ -e "$pki/spoke1/state/pki/node.crt" ] && fail "spoke1 starts with a node certificate"
+sh_ spoke1 'show config running' | grep -q "authority" && fail "spoke1 starts configured"
 
 # a router that is not in the authority gets no token
 out=$(sh_ conductor 'request enrolment-token spoke9') && fail "a token for spoke9: $out"
@@ -50,7 +56,7 @@ refused spoke1 192.0.2.129 "$t1" "not the one the token names"
 # an unknown router: the right pin, a secret of its own
 forged=$(echo "$t1" | sed 's/\.[^.]*$/.AAAAAAAAAAAAAAAAAAAAAA/')
 refused spoke1 $C "$forged" "the conductor refused the token"
-issuer spoke1 | grep -q "self-signed" || fail "a refused enrolment changed spoke1's certificate"
+[ -e "$pki/spoke1/state/pki/node.crt" ] && fail "a refused enrolment gave spoke1 a certificate"
 issued 2>/dev/null | grep -q '"router"' && fail "the conductor issued something: $(issued)"
 echo "refused: a garbled token, another router's, an impostor conductor, a made-up secret"
 
@@ -58,7 +64,9 @@ for r in spoke1 spoke2 hub; do
 	case $r in spoke1) t=$t1 ;; spoke2) t=$t2 ;; hub) t=$(token hub) || fail "no token for hub" ;; esac
 	out=$(x $r svrsh -c "enrol $C $t" 2>&1) || fail "$r: enrol: $out"
 	echo "$out" | grep -q "^Enrolled with the conductor at $C" || fail "$r: enrol said: $out"
-	[ "$(issuer $r)" = "CN=opensvr authority lab CA" ] ||
+done
+for r in spoke1 spoke2 hub; do # in use once the configuration came
+	lab_until 20 $r 'show security certificates' "Issuer: *CN=opensvr authority lab CA" 1 ||
 		fail "$r: the certificate in use is not the authority's: $(issuer $r)"
 	sh_ $r 'show security certificates' | grep -q "Subject: *CN=$r.lab" ||
 		fail "$r: not issued for its peering-common-name: $(sh_ $r 'show security certificates')"
@@ -83,21 +91,65 @@ lab_until 20 conductor 'show assets' "^ spoke2  *spoke2-1  *connected " 1 ||
 	fail "spoke2 did not call home again: $(sh_ conductor 'show assets')"
 echo "call home: every router is an asset of the conductor; one that goes and comes back is seen to"
 
-# the authority's CA trusted (what the conductor's push will do): peers are
-# vouched for by the CA, not pinned on first use
-ca="${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME/conductor/state/conductor/ca.crt"
+# the authority came from the conductor alone (the routers load none), with
+# its CA trusted: peers are vouched for by the CA, not pinned on first use
 for r in hub spoke1 spoke2; do
-	printf 'config\nauthority\ntrusted-ca-certificate authority-ca\ncontent "%s"\nexit\nexit\nexit\ncommit\n' \
-		"$(cat "$ca")" | x $r svrsh >"$tmp/ca.out" 2>&1 || fail "$r: trusting the CA: $(cat "$tmp/ca.out")"
+	lab_until 20 $r 'show config history' "conductor.lab" 1 ||
+		fail "$r did not get the authority from the conductor: $(sh_ $r 'show config history')"
 done
 for r in spoke1 spoke2; do
 	lab_until 20 $r 'show peers security' "Security Status: *MKEY_EXCH_COMP" 1 ||
 		fail "$r: no key exchange with the hub: $(sh_ $r 'show peers security')"
-	sh_ $r 'show security security-associations hub detail' |
-		grep -q "a trusted CA vouches for it" ||
-		fail "$r: the hub is not vouched for by the CA: $(sh_ $r 'show security security-associations hub detail')"
+	sh_ $r 'show security certificates' | grep -A2 "^Peer hub (hub.lab)" |
+		grep -q "Key: *a trusted CA vouches for it" ||
+		fail "$r: the hub is not vouched for by the CA: $(sh_ $r 'show security certificates')"
 done
 lab_until 20 hub 'show peers security' "Security Status: *MKEY_EXCH_COMP" 2 ||
 	fail "hub: no key exchange with both spokes: $(sh_ hub 'show peers security')"
-echo "MKEY_EXCH_COMP everywhere, every peer vouched for by the authority's CA"
+echo "configured on the conductor only; MKEY_EXCH_COMP everywhere, every peer vouched for by the authority's CA"
+
+desc() { sh_ "$1" 'show config running' | sed -n 's/^ *description *//p' | tr -d '"' | head -1; }
+# a commit on the conductor appears on every router
+printf 'set authority router spoke1 description "pushed once"\ncommit\n' | x conductor svrsh >"$tmp/c1" 2>&1 ||
+	fail "commit on the conductor: $(cat "$tmp/c1")"
+for r in hub spoke1 spoke2; do
+	[ "$(desc $r)" = "pushed once" ] || fail "$r does not have the conductor's commit: $(desc $r)"
+done
+echo "a commit on the conductor is on every router when it returns"
+
+# a router that refuses (its candidate locked by a local operator) fails
+# the commit with its words, and nothing changes anywhere
+({ echo "configure exclusive"; sleep 30; } | x spoke2 svrsh >"$tmp/lock.out" 2>&1) &
+lockjob=$!
+i=0 # held once another configure exclusive is refused
+until printf 'configure exclusive\n' | x spoke2 svrsh 2>&1 | grep -q "locked by"; do
+	i=$((i + 1)); [ $i -lt 50 ] || fail "spoke2's candidate did not get locked"; sleep 0.1
+done
+out=$(printf 'set authority router spoke1 description "refused"\ncommit\n' | x conductor svrsh 2>&1) &&
+	fail "the conductor committed although spoke2 refused: $out"
+echo "$out" | grep -q "router spoke2 refused the change: the configuration is locked by" ||
+	fail "the refusal does not name spoke2 and why: $out"
+for r in conductor hub spoke1 spoke2; do
+	[ "$(desc $r)" = "pushed once" ] || fail "$r changed although the commit failed: $(desc $r)"
+done
+kill $lockjob 2>/dev/null
+pkill -f "spoke2.*svrsh" 2>/dev/null
+wait $lockjob 2>/dev/null
+echo "a router that refuses fails the commit with its reason; nothing changes anywhere"
+
+# a router stopped during a commit catches up when it calls home again
+lab_stop spoke2 TERM || fail "spoke2's svrd did not stop"
+lab_until 20 conductor 'show assets' "^ spoke2  *spoke2-1  *disconnected" 1 ||
+	fail "the conductor did not see spoke2 go: $(sh_ conductor 'show assets')"
+printf 'set authority router spoke1 description "while spoke2 was away"\ncommit\n' |
+	x conductor svrsh >"$tmp/c3" 2>&1 || fail "commit with spoke2 away: $(cat "$tmp/c3")"
+[ "$(desc spoke1)" = "while spoke2 was away" ] || fail "spoke1 did not get the commit"
+"$SVRLAB" start spoke2 >/dev/null || fail "starting spoke2 again"
+lab_until 20 conductor 'show assets' "^ spoke2  *spoke2-1  *connected " 1 ||
+	fail "spoke2 did not call home again: $(sh_ conductor 'show assets')"
+i=0
+until [ "$(desc spoke2)" = "while spoke2 was away" ]; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "spoke2 did not catch up: $(desc spoke2)"; sleep 0.1
+done
+echo "a router away at a commit catches up when it calls home"
 echo "PASS"

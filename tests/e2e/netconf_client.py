@@ -76,6 +76,13 @@ if "<name>opensvr</name>" not in lib or "<namespace>%s</namespace>" % NS not in 
 schema = m.get_schema("opensvr").data
 if "module opensvr" not in schema or "list user" not in schema:
     fail("get-schema opensvr: %s" % schema[:200])
+# modules whose text holds '<' (libnetconf2's own get-schema had svrd fall)
+for mod in ("ietf-netconf", "notifications"):
+    if "module %s" % mod not in m.get_schema(mod).data:
+        fail("get-schema %s" % mod)
+e = rpc_error(m.get_schema, "no-such-module")
+if e is None or e.tag != "invalid-value":
+    fail("get-schema of an unknown module: %s" % (e and e.tag))
 ok("hello: base 1.1, candidate, confirmed-commit 1.1, validate, xpath, yang-library; "
    "opensvr in the YANG library and from get-schema")
 

@@ -1,0 +1,224 @@
+/* The conductor's commit, pushed to every router that has called home
+ * (doc/conductor.md):
+ *
+ * 1. prepare (the conductor's commit is not made yet): each router gets
+ *    the whole authority in its candidate (edit-config, the authority
+ *    replaced), validates it (distributed validation) and commits it
+ *    confirmed.  One router that refuses, at any step, makes the commit
+ *    fail with that router's words: the others cancel (cancel-commit, or
+ *    discard-changes), so nothing changes anywhere.  A commit check stops
+ *    after validate and discards.
+ * 2. apply (the conductor's commit is made): each router confirms.  One
+ *    that cannot (gone meanwhile) rolls itself back at the confirm
+ *    timeout, and is out of sync until it calls home again.
+ * 3. abort (a later subsystem of the conductor refused): each cancels.
+ *
+ * A router that calls home gets the authority as it is then (sync), so one
+ * that was away at a commit catches up.  Routers are worked on in
+ * parallel, by up to PUSH_WORKERS threads; the accepting thread stands
+ * still meanwhile (the sessions are the push's). */
+#include "config.h"
+
+#include <libyang/libyang.h>
+#include <nc_client.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conductor.h"
+#include "conductor_int.h"
+#include "log.h"
+
+#define PUSH_WORKERS 16
+#define PUSH_WAIT_MS 20000
+#define CONFIRM_S    120 /* a router rolls back by itself after this */
+
+/* The message of an rpc-error in a reply envelope (opaque nodes). */
+static void reply_error(const struct lyd_node *envp, char *out, size_t len)
+{
+	const struct lyd_node *e, *c;
+
+	snprintf(out, len, "the operation failed");
+	LY_LIST_FOR(lyd_child(envp), e)
+	{
+		if (strcmp(LYD_NAME(e), "rpc-error"))
+			continue;
+		LY_LIST_FOR(lyd_child(e), c)
+		if (!strcmp(LYD_NAME(c), "error-message") && !c->schema)
+			snprintf(out, len, "%s", ((const struct lyd_node_opaq *)c)->value);
+		return;
+	}
+}
+
+/* Send rpc (taken) on s and wait for <ok/>: 0, or -1 with err. */
+static int call(struct nc_session *s, struct nc_rpc *rpc, char *err, size_t len)
+{
+	struct lyd_node *envp = NULL, *op = NULL;
+	uint64_t id;
+	int rc = -1;
+
+	if (!rpc) {
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
+	if (nc_send_rpc(s, rpc, PUSH_WAIT_MS, &id) != NC_MSG_RPC) {
+		snprintf(err, len, "the router cannot be reached");
+	} else if (nc_recv_reply(s, rpc, id, PUSH_WAIT_MS, &envp, &op) != NC_MSG_REPLY) {
+		snprintf(err, len, "the router did not answer");
+	} else if (envp && lyd_child(envp) && !strcmp(LYD_NAME(lyd_child(envp)), "rpc-error")) {
+		reply_error(envp, err, len);
+	} else {
+		rc = 0;
+	}
+	lyd_free_all(envp);
+	lyd_free_all(op);
+	nc_rpc_free(rpc);
+	return rc;
+}
+
+/* One router's part of a step. */
+static void step(struct push *p, struct asset *a)
+{
+	char err[512] = "";
+	int rc = 0;
+
+	switch (p->step) {
+	case PUSH_PREPARE:
+		rc = call(a->s,
+			  nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_MERGE,
+				      NC_RPC_EDIT_TESTOPT_UNKNOWN, NC_RPC_EDIT_ERROPT_UNKNOWN,
+				      p->xml, NC_PARAMTYPE_CONST),
+			  err, sizeof(err));
+		if (rc == 0)
+			rc = call(a->s,
+				  nc_rpc_validate(NC_DATASTORE_CANDIDATE, NULL, NC_PARAMTYPE_CONST),
+				  err, sizeof(err));
+		a->pending = rc == 0 ? PENDING_EDIT : PENDING_NONE;
+		if (rc == 0 && !p->check_only) {
+			rc = call(a->s, nc_rpc_commit(1, CONFIRM_S, NULL, NULL, NC_PARAMTYPE_CONST),
+				  err, sizeof(err));
+			if (rc == 0)
+				a->pending = PENDING_CONFIRM;
+		}
+		break;
+	case PUSH_CONFIRM:
+		if (a->pending == PENDING_CONFIRM)
+			rc = call(a->s, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST), err,
+				  sizeof(err));
+		if (rc == 0 && a->pending == PENDING_CONFIRM)
+			a->version = p->version;
+		a->pending = PENDING_NONE;
+		break;
+	case PUSH_CANCEL:
+		if (a->pending == PENDING_CONFIRM)
+			call(a->s, nc_rpc_cancel(NULL, NC_PARAMTYPE_CONST), err, sizeof(err));
+		if (a->pending != PENDING_NONE)
+			call(a->s, nc_rpc_discard(), err, sizeof(err));
+		a->pending = PENDING_NONE;
+		break;
+	}
+	if (rc < 0) {
+		pthread_mutex_lock(&p->mu);
+		if (!p->failed_router[0] || p->step != PUSH_PREPARE) {
+			snprintf(p->failed_router, sizeof(p->failed_router), "%s", a->router);
+			snprintf(p->failed_msg, sizeof(p->failed_msg), "%s", err);
+		}
+		p->failures++;
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct push *p = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&p->mu);
+		i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		if (i >= p->n)
+			return NULL;
+		step(p, p->v[i]);
+	}
+}
+
+/* Run p's step on every router, in parallel. */
+static void run_step(struct push *p, enum push_step what)
+{
+	pthread_t t[PUSH_WORKERS];
+	size_t k = p->n < PUSH_WORKERS ? p->n : PUSH_WORKERS, started = 0;
+
+	p->step = what;
+	p->next = 0;
+	p->failures = 0;
+	for (size_t i = 0; i < k; i++)
+		if (pthread_create(&t[i], NULL, worker, p) == 0)
+			started++;
+	if (!started)
+		worker(p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+}
+
+int conductor_push(struct conductor_ch *ch, enum push_step what, const char *json, uint32_t version,
+		   bool check_only, char *err, size_t errlen)
+{
+	struct push p = {.step = what, .version = version, .check_only = check_only};
+	int rc = 0;
+
+	pthread_mutex_init(&p.mu, NULL);
+	if (ch_hold(ch, &p) < 0) { /* no router has called: nothing to do */
+		pthread_mutex_destroy(&p.mu);
+		return 0;
+	}
+	if (what == PUSH_PREPARE && !(p.xml = authority_xml(ch, json))) {
+		snprintf(err, errlen, "the configuration cannot be written for the routers");
+		rc = -1;
+	} else {
+		run_step(&p, what);
+		if (what == PUSH_PREPARE && p.failures) {
+			snprintf(err, errlen, "router %s refused the change: %s", p.failed_router,
+				 p.failed_msg);
+			run_step(&p, PUSH_CANCEL);
+			rc = -1;
+		} else if (what == PUSH_PREPARE && check_only) {
+			run_step(&p, PUSH_CANCEL);
+		} else if (what == PUSH_CONFIRM && p.failures) {
+			log_warnx("conductor: router %s did not confirm the commit (%s): it rolls "
+				  "back, out of sync until it calls home again",
+				  p.failed_router, p.failed_msg);
+		}
+	}
+	free(p.xml);
+	ch_release(ch, &p, what == PUSH_PREPARE && rc == 0 && !check_only);
+	pthread_mutex_destroy(&p.mu);
+	return rc;
+}
+
+int conductor_sync(struct conductor_ch *ch, struct asset *a, const char *json, uint32_t version)
+{
+	char *xml = authority_xml(ch, json), err[512];
+	int rc = -1;
+
+	if (xml &&
+	    call(a->s,
+		 nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_MERGE,
+			     NC_RPC_EDIT_TESTOPT_UNKNOWN, NC_RPC_EDIT_ERROPT_UNKNOWN, xml,
+			     NC_PARAMTYPE_CONST),
+		 err, sizeof(err)) == 0 &&
+	    call(a->s, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST), err, sizeof(err)) ==
+		    0) {
+		a->version = version;
+		rc = 0;
+	} else {
+		if (xml)
+			call(a->s, nc_rpc_discard(), err, sizeof(err));
+		log_warnx("conductor: router %s could not take the configuration: %s", a->router,
+			  xml ? err : "it cannot be written");
+	}
+	free(xml);
+	return rc;
+}
