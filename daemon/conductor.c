@@ -334,16 +334,23 @@ int conductor_enrol(struct svrd *d, const char *router, const char *csr, struct 
 	}
 	if (!ca)
 		return -1;
+	tokens = load_json(d, "tokens.json");
+	if (!json_get(tokens, router)) {
+		/* two sessions opened with one token: the first spent it */
+		snprintf(err, errlen, "the enrolment token of router %s is spent", router);
+		json_free(tokens);
+		return -1;
+	}
 	issued = load_json(d, "issued.json");
 	serial = next_serial(issued);
 	cert = pki_ca_issue(ca, csr, pcn, serial, now, CERT_DAYS, err, errlen);
 	if (!cert || pki_cert_serial(cert, &check, &not_after) < 0) {
 		free(cert);
 		json_free(issued);
+		json_free(tokens);
 		return -1;
 	}
 	record(issued, router, serial, not_after);
-	tokens = load_json(d, "tokens.json");
 	json_free(json_take(tokens, router)); /* spent */
 	if (save_json(d, "issued.json", issued) < 0 || save_json(d, "tokens.json", tokens) < 0) {
 		snprintf(err, errlen, "cannot record the certificate: %s", strerror(errno));
