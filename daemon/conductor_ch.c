@@ -21,6 +21,7 @@
 #include "event.h"
 #include "json.h"
 #include "log.h"
+#include "nc_ctx.h"
 #include "pkiconf.h"
 #include "svrd.h"
 
@@ -54,16 +55,6 @@ static void quiet(NC_VERB_LEVEL level, const char *msg)
 	if (level == NC_VERB_ERROR)
 		log_info("conductor: call home: %s", msg);
 }
-
-/* the features the server announces (netconf.c), so the client asks
- * for no module of its own */
-static const char *nc_features[] = {"writable-running",
-				    "candidate",
-				    "confirmed-commit",
-				    "rollback-on-error",
-				    "validate",
-				    "xpath",
-				    NULL};
 
 /* A get on s: 0 with the reply's data in *op (may be NULL), or -1 when
  * the router does not answer. */
@@ -238,26 +229,15 @@ struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const
 					const char *yang_dir)
 {
 	struct conductor_ch *ch = calloc(1, sizeof(*ch));
-	char ietf[4200];
-
 	if (!ch)
 		return NULL;
 	snprintf(ch->cert, sizeof(ch->cert), "%s", cert);
 	snprintf(ch->key, sizeof(ch->key), "%s", key);
 	snprintf(ch->ca, sizeof(ch->ca), "%s", ca);
 	ch->ca_pem = pkiconf_read_text(ca);
-	snprintf(ietf, sizeof(ietf), "%s/ietf", yang_dir);
 	pthread_mutex_init(&ch->mu, NULL);
 	pthread_mutex_init(&ch->use, NULL);
-	if (ly_ctx_new(yang_dir, 0, &ch->ctx) != LY_SUCCESS ||
-	    ly_ctx_set_searchdir(ch->ctx, ietf) != LY_SUCCESS ||
-	    !ly_ctx_load_module(ch->ctx, "ietf-netconf", NULL, nc_features) ||
-	    !ly_ctx_load_module(ch->ctx, "ietf-netconf-with-defaults", NULL, NULL) ||
-	    !ly_ctx_load_module(ch->ctx, "ietf-netconf-monitoring", NULL, NULL) ||
-	    !ly_ctx_load_module(ch->ctx, "notifications", NULL, NULL) ||
-	    /* a server with yang-library 1.1 is an NMDA one to the client */
-	    !ly_ctx_load_module(ch->ctx, "ietf-netconf-nmda", NULL, NULL) ||
-	    !ly_ctx_load_module(ch->ctx, "opensvr", NULL, NULL) ||
+	if (!(ch->ctx = nc_ctx_new(yang_dir, 1)) ||
 	    pthread_create(&ch->thr, NULL, ch_thread, ch) != 0) {
 		log_warnx("conductor: cannot take routers' calls");
 		ly_ctx_destroy(ch->ctx);

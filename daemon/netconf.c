@@ -35,6 +35,7 @@
 
 #include "conductor.h"
 #include "datastore.h"
+#include "nc_ctx.h"
 #include "event.h"
 #include "log.h"
 #include "netconf.h"
@@ -412,35 +413,17 @@ static int hostkey_cb(const char *name, void *arg, char **privkey_path, char **p
 	return *privkey_path ? 0 : 1;
 }
 
-/* The NETCONF context: opensvr and what libnetconf2 serves with it. */
+/* The NETCONF context (nc_ctx.h); get-schema is ours (netconf_rpc.c):
+ * the library keeps a callback it finds set. */
 static struct ly_ctx *nc_context(const char *yang_dir, char *err, size_t errlen)
 {
-	static const char *nc_features[] = {"writable-running",
-					    "candidate",
-					    "confirmed-commit",
-					    "rollback-on-error",
-					    "validate",
-					    "xpath",
-					    NULL};
-	char ietf[4096];
-	struct ly_ctx *ctx = NULL;
+	struct ly_ctx *ctx = nc_ctx_new(yang_dir, 0);
 	struct lysc_node *gs;
 
-	snprintf(ietf, sizeof(ietf), "%s/ietf", yang_dir);
-	if (ly_ctx_new(yang_dir, 0, &ctx) != LY_SUCCESS ||
-	    ly_ctx_set_searchdir(ctx, ietf) != LY_SUCCESS ||
-	    !ly_ctx_load_module(ctx, "ietf-netconf", NULL, nc_features) ||
-	    !ly_ctx_load_module(ctx, "ietf-netconf-with-defaults", NULL, NULL) ||
-	    !ly_ctx_load_module(ctx, "ietf-netconf-monitoring", NULL, NULL) ||
-	    !ly_ctx_load_module(ctx, "notifications", NULL, NULL) ||
-	    !ly_ctx_load_module(ctx, "opensvr", NULL, NULL)) {
-		snprintf(err, errlen, "netconf: cannot load the YANG modules from %s and %s",
-			 yang_dir, ietf);
-		ly_ctx_destroy(ctx);
+	if (!ctx) {
+		snprintf(err, errlen, "netconf: cannot load the YANG modules from %s", yang_dir);
 		return NULL;
 	}
-	/* get-schema is ours (netconf_rpc.c): the library keeps a callback it
-	 * finds set */
 	gs = (struct lysc_node *)lys_find_path(ctx, NULL, "/ietf-netconf-monitoring:get-schema", 0);
 	if (gs)
 		nc_set_rpc_callback(gs, nc_rpc_dispatch);

@@ -22,30 +22,27 @@
 
 #include "enrol_token.h"
 #include "json.h"
+#include "nc_ctx.h"
 #include "svrsh.h"
-
-/* the features the server announces (netconf.c), so the client asks
- * for no module of its own */
-static const char *nc_features[] = {"writable-running",
-				    "candidate",
-				    "confirmed-commit",
-				    "rollback-on-error",
-				    "validate",
-				    "xpath",
-				    NULL};
 
 #define ENROL_PORT    830
 #define ENROL_WAIT_MS 15000
 
 /* ---- request enrolment-token ---------------------------------------------- */
 
-static void when(int64_t t, char *out, size_t len)
+/* t (seconds since the epoch) as UTC in fmt (strftime's) */
+static void when_fmt(int64_t t, const char *fmt, char *out, size_t len)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
 	gmtime_r(&tt, &tm);
-	strftime(out, len, "%Y-%m-%d %H:%M UTC", &tm);
+	strftime(out, len, fmt, &tm);
+}
+
+static void when(int64_t t, char *out, size_t len)
+{
+	when_fmt(t, "%Y-%m-%d %H:%M UTC", out, len);
 }
 
 static int cmd_token(struct cli_def *cli, const char *command, char **argv, int argc)
@@ -114,33 +111,22 @@ static void quiet(NC_VERB_LEVEL level, const char *msg)
 	(void)msg;
 }
 
-/* A libyang context with the model, for the session's replies. */
+/* A libyang context with the model, for the session's replies: every
+ * module the server announces, so the client asks for none (an enrolment
+ * session may only enrol). */
 static struct ly_ctx *model_ctx(void)
 {
 	static const char *const dirs[] = {SOURCE_YANG_DIR, YANGDIR};
 	struct ly_ctx *ctx = NULL;
 
-	for (size_t i = 0; i < 2; i++) {
-		char probe[4096], ietf[4096];
+	for (size_t i = 0; i < 2 && !ctx; i++) {
+		char probe[4096];
 
 		snprintf(probe, sizeof(probe), "%s/opensvr.yang", dirs[i]);
-		snprintf(ietf, sizeof(ietf), "%s/ietf", dirs[i]);
-		if (access(probe, R_OK) != 0 || ly_ctx_new(dirs[i], 0, &ctx) != LY_SUCCESS)
-			continue;
-		/* every module the server announces, so the client asks for
-		 * none (an enrolment session may only enrol) */
-		if (ly_ctx_set_searchdir(ctx, ietf) == LY_SUCCESS &&
-		    ly_ctx_load_module(ctx, "ietf-netconf", NULL, nc_features) &&
-		    ly_ctx_load_module(ctx, "ietf-netconf-with-defaults", NULL, NULL) &&
-		    ly_ctx_load_module(ctx, "ietf-netconf-monitoring", NULL, NULL) &&
-		    ly_ctx_load_module(ctx, "notifications", NULL, NULL) &&
-		    ly_ctx_load_module(ctx, "ietf-netconf-nmda", NULL, NULL) &&
-		    ly_ctx_load_module(ctx, "opensvr", NULL, NULL))
-			return ctx;
-		ly_ctx_destroy(ctx);
-		ctx = NULL;
+		if (access(probe, R_OK) == 0)
+			ctx = nc_ctx_new(dirs[i], 1);
 	}
-	return NULL;
+	return ctx;
 }
 
 /* The output leaves of the enrol reply, as certificate-install's args. */
@@ -276,15 +262,6 @@ static int cmd_enrol(struct cli_def *cli, const char *command, char **argv, int 
 
 /* ---- show assets (on the conductor) ---------------------------------------- */
 
-static void since_text(int64_t t, char *out, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 static int cmd_assets(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct svrsh *sh = svrsh_of(cli);
@@ -314,8 +291,10 @@ static int cmd_assets(struct cli_def *cli, const char *command, char **argv, int
 		char since[32] = "", last[32] = "";
 
 		if (c) {
-			since_text(json_get_int(c, "since", 0), since, sizeof(since));
-			since_text(json_get_int(c, "last-contact", 0), last, sizeof(last));
+			when_fmt(json_get_int(c, "since", 0), "%Y-%m-%d %H:%M:%S", since,
+				 sizeof(since));
+			when_fmt(json_get_int(c, "last-contact", 0), "%Y-%m-%d %H:%M:%S", last,
+				 sizeof(last));
 		}
 		cli_print(cli, " %-16s %-16s %-13s %-24s %-19s %s", json_get_str(a, "router", "?"),
 			  json_len(nodes) ? json_str(json_at(nodes, 0)) : "",
