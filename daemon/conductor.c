@@ -538,6 +538,7 @@ static int op_assets(struct svrd *d, const struct mgmt_peer *peer, const struct 
 	}
 	*data = json_new_object();
 	json_set(*data, "assets", list);
+	json_set(*data, "current-version", json_new_int(newest(d)));
 	return 0;
 }
 

@@ -80,7 +80,7 @@ static int cmd_show_state(struct cli_def *cli, const char *command, char **argv,
 
 void commands_register(struct svrsh *sh)
 {
-	struct cli_command *show, *clear;
+	struct cli_command *show, *clear, *show_config;
 
 	show = cli_register_command(sh->cli, NULL, "show", config_show_level,
 				    PRIVILEGE_UNPRIVILEGED, MODE_ANY, "Show operational state");
@@ -88,11 +88,11 @@ void commands_register(struct svrsh *sh)
 			     MODE_ANY, "Software versions of this router node");
 	cli_register_command(sh->cli, show, "state", cmd_show_state, PRIVILEGE_UNPRIVILEGED,
 			     MODE_ANY, "This node's operational state as YANG data (JSON)");
-	config_commands_register(sh, show);
+	show_config = config_commands_register(sh, show);
 	security_commands_register(sh, show);
 	clear = alarm_commands_register(sh, show);
 	session_commands_register(sh, show, clear);
 	ping_commands_register(sh);
-	enrol_commands_register(sh, show);
+	enrol_commands_register(sh, show, show_config);
 	monitor_commands_register(sh);
 }

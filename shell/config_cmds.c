@@ -648,7 +648,7 @@ static const struct {
 	 import_args},
 };
 
-void config_commands_register(struct svrsh *sh, struct cli_command *show)
+struct cli_command *config_commands_register(struct svrsh *sh, struct cli_command *show)
 {
 	struct cli_def *cli = sh->cli;
 	struct cli_command *c;
@@ -665,4 +665,5 @@ void config_commands_register(struct svrsh *sh, struct cli_command *show)
 	svrsh_args(c, show_config_args);
 	cli_register_command(cli, c, "history", cmd_show_history, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "The commit log: number, user, time, comment");
+	return c;
 }

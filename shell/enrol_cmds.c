@@ -262,33 +262,52 @@ static int cmd_enrol(struct cli_def *cli, const char *command, char **argv, int 
 
 /* ---- show assets (on the conductor) ---------------------------------------- */
 
+/* The conductor's commit a router runs: "3", or "2 (3 due)" behind. */
+static void config_of(const struct json *a, int64_t current, char *out, size_t len)
+{
+	const struct json *c = json_get(a, "connection");
+	int64_t v = c ? json_get_int(c, "version", 0) : -1;
+
+	if (v < 0)
+		snprintf(out, len, "-");
+	else if (v == current)
+		snprintf(out, len, "%lld", (long long)v);
+	else
+		snprintf(out, len, "%lld (%lld due)", (long long)v, (long long)current);
+}
+
+static struct json *assets(struct cli_def *cli, const char *command, int argc)
+{
+	if (argc) {
+		cli_error(cli, "%% Error: %s takes no argument", command);
+		return NULL;
+	}
+	render_begin(cli);
+	return svrsh_call(svrsh_of(cli), "get-assets", json_new_object());
+}
+
 static int cmd_assets(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	struct svrsh *sh = svrsh_of(cli);
-	const struct json *list;
-	struct json *d;
+	struct json *d = assets(cli, command, argc);
+	const struct json *list = json_get(d, "assets");
+	int64_t current = json_get_int(d, "current-version", 0);
 
 	(void)argv;
-	if (argc) {
-		cli_error(cli, "%% Error: %s takes no argument", command);
+	if (!d)
 		return CLI_ERROR;
-	}
-	render_begin(cli);
-	if (!(d = svrsh_call(sh, "get-assets", json_new_object())))
-		return CLI_ERROR;
-	list = json_get(d, "assets");
 	if (sh->display_json) {
-		print_json(cli, list);
+		print_json(cli, d);
 		json_free(d);
 		return CLI_OK;
 	}
 	render_header(cli, "assets");
-	cli_print(cli, " %-16s %-16s %-13s %-24s %-19s %s", "Router", "Node", "State", "Address",
-		  "Since", "Last Contact");
+	cli_print(cli, " %-16s %-16s %-13s %-12s %-24s %-19s %s", "Router", "Node", "State",
+		  "Config", "Address", "Since", "Last Contact");
 	for (size_t i = 0; i < json_len(list); i++) {
 		const struct json *a = json_at(list, i), *c = json_get(a, "connection");
 		const struct json *nodes = json_get(a, "nodes");
-		char since[32] = "", last[32] = "";
+		char since[32] = "", last[32] = "", cfg[40];
 
 		if (c) {
 			when_fmt(json_get_int(c, "since", 0), "%Y-%m-%d %H:%M:%S", since,
@@ -296,10 +315,12 @@ static int cmd_assets(struct cli_def *cli, const char *command, char **argv, int
 			when_fmt(json_get_int(c, "last-contact", 0), "%Y-%m-%d %H:%M:%S", last,
 				 sizeof(last));
 		}
-		cli_print(cli, " %-16s %-16s %-13s %-24s %-19s %s", json_get_str(a, "router", "?"),
+		config_of(a, current, cfg, sizeof(cfg));
+		cli_print(cli, " %-16s %-16s %-13s %-12s %-24s %-19s %s",
+			  json_get_str(a, "router", "?"),
 			  json_len(nodes) ? json_str(json_at(nodes, 0)) : "",
-			  json_get_str(a, "state", "?"), c ? json_get_str(c, "address", "") : "",
-			  since, last);
+			  json_get_str(a, "state", "?"), cfg,
+			  c ? json_get_str(c, "address", "") : "", since, last);
 	}
 	if (!json_len(list))
 		cli_print(cli, " No router in the authority but the conductor.");
@@ -308,7 +329,42 @@ static int cmd_assets(struct cli_def *cli, const char *command, char **argv, int
 	return CLI_OK;
 }
 
-void enrol_commands_register(struct svrsh *sh, struct cli_command *show)
+/* show config out-of-sync: the routers not running the conductor's
+ * newest commit, and why. */
+static int cmd_out_of_sync(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct json *d = assets(cli, command, argc);
+	const struct json *list = json_get(d, "assets");
+	int64_t current = json_get_int(d, "current-version", 0);
+	int n = 0;
+
+	(void)argv;
+	if (!d)
+		return CLI_ERROR;
+	render_header(cli, "out-of-sync routers");
+	for (size_t i = 0; i < json_len(list); i++) {
+		const struct json *a = json_at(list, i), *c = json_get(a, "connection");
+		const char *r = json_get_str(a, "router", "?");
+
+		if (!c) {
+			cli_print(cli, " %-16s disconnected: gets commit %lld when it calls home",
+				  r, (long long)current);
+			n++;
+		} else if (json_get_int(c, "version", 0) != current) {
+			cli_print(cli, " %-16s runs commit %lld of the conductor's %lld", r,
+				  (long long)json_get_int(c, "version", 0), (long long)current);
+			n++;
+		}
+	}
+	if (!n)
+		cli_print(cli, " Every router runs commit %lld.", (long long)current);
+	render_footer(cli);
+	json_free(d);
+	return CLI_OK;
+}
+
+void enrol_commands_register(struct svrsh *sh, struct cli_command *show,
+			     struct cli_command *show_config)
 {
 	static const struct arg_slot token_args[] = {
 		{NULL, "router", "A router of the authority", 0, NULL},
@@ -332,6 +388,9 @@ void enrol_commands_register(struct svrsh *sh, struct cli_command *show)
 		   token_args);
 	cli_register_command(sh->cli, show, "assets", cmd_assets, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "On the conductor: every router, called home or not");
+	cli_register_command(sh->cli, show_config, "out-of-sync", cmd_out_of_sync,
+			     PRIVILEGE_UNPRIVILEGED, MODE_ANY,
+			     "On the conductor: routers not running its newest commit");
 	svrsh_args(cli_register_command(sh->cli, NULL, "enrol", cmd_enrol, PRIVILEGE_UNPRIVILEGED,
 					MODE_EXEC,
 					"Enrol this router with its conductor, with the token the "

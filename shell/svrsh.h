@@ -283,7 +283,8 @@ void svrsh_refresh_status(struct svrsh *sh);
 
 struct cli_command;
 /* config_cmds.c: show config, compare, commit, ... */
-void config_commands_register(struct svrsh *sh, struct cli_command *show);
+/* returns "show config", for its subcommands */
+struct cli_command *config_commands_register(struct svrsh *sh, struct cli_command *show);
 /* "show" alone: in configuration mode, the candidate at the current
  * level (as Junos does); elsewhere an error that says what to add. */
 int config_show_level(struct cli_def *cli, const char *command, char **argv, int argc);
@@ -303,7 +304,8 @@ void session_commands_register(struct svrsh *sh, struct cli_command *show,
 
 /* ping_cmds.c: ping, traceroute through SVR from the LAN address */
 void ping_commands_register(struct svrsh *sh);
-void enrol_commands_register(struct svrsh *sh, struct cli_command *show);
+void enrol_commands_register(struct svrsh *sh, struct cli_command *show,
+			     struct cli_command *show_config);
 
 /* monitor_cmds.c: monitor, the live full-screen view */
 void monitor_commands_register(struct svrsh *sh);

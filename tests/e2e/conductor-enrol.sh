@@ -115,6 +115,8 @@ printf 'set authority router spoke1 description "pushed once"\ncommit\n' | x con
 for r in hub spoke1 spoke2; do
 	[ "$(desc $r)" = "pushed once" ] || fail "$r does not have the conductor's commit: $(desc $r)"
 done
+sh_ conductor 'show config out-of-sync' | grep -q "Every router runs commit" ||
+	fail "out of sync after a commit everywhere: $(sh_ conductor 'show config out-of-sync')"
 echo "a commit on the conductor is on every router when it returns"
 
 # a router that refuses (its candidate locked by a local operator) fails
@@ -144,6 +146,8 @@ lab_until 20 conductor 'show assets' "^ spoke2  *spoke2-1  *disconnected" 1 ||
 printf 'set authority router spoke1 description "while spoke2 was away"\ncommit\n' |
 	x conductor svrsh >"$tmp/c3" 2>&1 || fail "commit with spoke2 away: $(cat "$tmp/c3")"
 [ "$(desc spoke1)" = "while spoke2 was away" ] || fail "spoke1 did not get the commit"
+sh_ conductor 'show config out-of-sync' | grep -q "^ spoke2  *disconnected: gets commit" ||
+	fail "spoke2 is not out of sync: $(sh_ conductor 'show config out-of-sync')"
 "$SVRLAB" start spoke2 >/dev/null || fail "starting spoke2 again"
 lab_until 20 conductor 'show assets' "^ spoke2  *spoke2-1  *connected " 1 ||
 	fail "spoke2 did not call home again: $(sh_ conductor 'show assets')"
@@ -151,5 +155,7 @@ i=0
 until [ "$(desc spoke2)" = "while spoke2 was away" ]; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "spoke2 did not catch up: $(desc spoke2)"; sleep 0.1
 done
+lab_until 10 conductor 'show config out-of-sync' "Every router runs commit" 1 ||
+	fail "still out of sync: $(sh_ conductor 'show config out-of-sync')"
 echo "a router away at a commit catches up when it calls home"
 echo "PASS"
