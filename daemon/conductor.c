@@ -421,6 +421,7 @@ static int own_identity(struct conductor *c, char *crt, char *key, size_t len)
 }
 
 static void keep_config(struct conductor *c, const struct lyd_node *running);
+static char *revocations(struct conductor *c, const struct lyd_node *tree);
 
 /* Take the routers' calls once this node is the conductor. */
 static void follow(struct conductor *c)
@@ -432,6 +433,12 @@ static void follow(struct conductor *c)
 	path_of(c->d, "ca.crt", ca, sizeof(ca));
 	c->ch = conductor_ch_start(crt, key, ca, c->d->yang_dir);
 	keep_config(c, ds_running(c->d->ds));
+	{
+		char *crl = revocations(c, ds_running(c->d->ds));
+
+		conductor_ch_set_crl(c->ch, crl);
+		free(crl);
+	}
 }
 
 /* Is this node the conductor in tree? */
@@ -459,6 +466,72 @@ static void keep_config(struct conductor *c, const struct lyd_node *running)
 
 	conductor_ch_set_config(c->ch, json, newest(c->d));
 	free(json);
+}
+
+/* Is router in tree's authority? */
+static bool router_in(const struct svrd *d, const struct lyd_node *tree, const char *router)
+{
+	const struct lyd_node *auth = NULL, *me = NULL, *node = NULL;
+
+	model_find_self(tree, d->router, d->node, &auth, &me, &node);
+	MODEL_FOR_CHILD(auth, "router", r)
+	if (!strcmp(model_leaf(r, "name"), router))
+		return true;
+	return false;
+}
+
+/* Revoke the certificates of routers no longer in tree (issued.json),
+ * and the revocation list of every certificate revoked: its PEM
+ * (malloc'd, saved as STATE/conductor/authority.crl), or NULL when none
+ * is. */
+static char *revocations(struct conductor *c, const struct lyd_node *tree)
+{
+	struct json *issued = load_json(c->d, "issued.json");
+	struct json *certs = json_get(issued, "certificates");
+	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
+	size_t n = 0, k = json_len(certs);
+	uint64_t *serials = calloc(k + 1, sizeof(*serials));
+	int64_t *times = calloc(k + 1, sizeof(*times));
+	char err[256], path[4200], *crl = NULL;
+	struct pki_ca *ca = ca_of(c, err, sizeof(err));
+	bool changed = false;
+
+	for (size_t i = 0; i < k && serials && times; i++) {
+		struct json *it = json_at(certs, i);
+		const char *r = json_get_str(it, "router", "");
+
+		if (!json_get(it, "revoked") && strcmp(r, c->d->router) &&
+		    !router_in(c->d, tree, r)) {
+			json_set(it, "revoked", json_new_int(now));
+			changed = true;
+			log_info("conductor: router %s is gone from the authority: its certificate "
+				 "%lld "
+				 "is revoked",
+				 r, (long long)json_get_int(it, "serial", 0));
+		}
+		if (json_get(it, "revoked")) {
+			serials[n] = (uint64_t)json_get_int(it, "serial", 0);
+			times[n++] = json_get_int(it, "revoked", now);
+		}
+	}
+	if (n && ca) {
+		int64_t number = json_get_int(issued, "crl-number", 0) + 1;
+
+		json_set(issued, "crl-number", json_new_int(number));
+		crl = pki_ca_crl(ca, serials, times, n, (uint64_t)number, now, 7 * 86400, err,
+				 sizeof(err));
+		path_of(c->d, "authority.crl", path, sizeof(path));
+		if (!crl || identity_write_text(path, 0644, crl) < 0)
+			log_warnx("conductor: the revocation list cannot be made or saved: %s",
+				  crl ? strerror(errno) : err);
+		changed = true;
+	}
+	if (changed && save_json(c->d, "issued.json", issued) < 0)
+		log_warnx("conductor: cannot record the revocations: %s", strerror(errno));
+	json_free(issued);
+	free(serials);
+	free(times);
+	return crl;
 }
 
 /* The commit, before it is made: every router that called home takes it
@@ -489,6 +562,12 @@ static void push_apply(void *arg, const struct lyd_node *diff, const struct lyd_
 	char err[768];
 
 	(void)diff;
+	if (c->ch && role_in(c->d, running)) {
+		char *crl = revocations(c, running);
+
+		conductor_ch_set_crl(c->ch, crl);
+		free(crl);
+	}
 	conductor_push(c->ch, PUSH_CONFIRM, NULL, newest(c->d), false, err, sizeof(err));
 	follow(c);
 	keep_config(c, running);

@@ -41,6 +41,7 @@ struct conductor_ch {
 	char *json;	     /* the authority as running has it, for a router that calls */
 	uint32_t version;    /* ... and its commit */
 	char *ca_pem;	     /* the authority's CA, pushed as trusted */
+	char *crl;	     /* the revocation list, or NULL */
 	struct asset **held; /* a push's routers, between prepare and confirm */
 	size_t nheld;
 };
@@ -135,6 +136,10 @@ static void arrived(struct conductor_ch *ch, struct nc_session *s)
 	pthread_mutex_unlock(&ch->mu);
 	if (json) /* whatever it missed while away */
 		conductor_sync(ch, a, json, version);
+	free(json);
+	json = ch_crl(ch);
+	if (json)
+		conductor_send_crl(a, json);
 	free(json);
 	pthread_mutex_lock(&ch->mu);
 	for (p = &ch->assets; *p; p = &(*p)->next)
@@ -267,6 +272,7 @@ void conductor_ch_stop(struct conductor_ch *ch)
 	ly_ctx_destroy(ch->ctx);
 	free(ch->json);
 	free(ch->ca_pem);
+	free(ch->crl);
 	free(ch->held);
 	pthread_mutex_destroy(&ch->mu);
 	pthread_mutex_destroy(&ch->use);
@@ -381,4 +387,28 @@ char *authority_xml(struct conductor_ch *ch, const char *json)
 		out = NULL;
 	free(xml);
 	return out;
+}
+
+void conductor_ch_set_crl(struct conductor_ch *ch, const char *crl)
+{
+	char *copy = crl ? strdup(crl) : NULL;
+
+	if (!ch) {
+		free(copy);
+		return;
+	}
+	pthread_mutex_lock(&ch->mu);
+	free(ch->crl);
+	ch->crl = copy;
+	pthread_mutex_unlock(&ch->mu);
+}
+
+char *ch_crl(struct conductor_ch *ch)
+{
+	char *copy;
+
+	pthread_mutex_lock(&ch->mu);
+	copy = ch->crl ? strdup(ch->crl) : NULL;
+	pthread_mutex_unlock(&ch->mu);
+	return copy;
 }

@@ -30,6 +30,7 @@ struct push {
 	bool check_only;
 	uint32_t version;
 	char *xml; /* the authority, replaced whole */
+	char *crl; /* the revocation list, sent with the confirmation */
 	struct asset **v;
 	size_t n, next;
 	pthread_mutex_t mu;
@@ -54,5 +55,9 @@ char *authority_xml(struct conductor_ch *ch, const char *json);
 int conductor_push(struct conductor_ch *ch, enum push_step what, const char *json, uint32_t version,
 		   bool check_only, char *err, size_t errlen);
 int conductor_sync(struct conductor_ch *ch, struct asset *a, const char *json, uint32_t version);
+/* The revocation list to one router (install-revocation-list); and a copy
+ * of the one routers get now (conductor_ch.c), or NULL. */
+int conductor_send_crl(struct asset *a, const char *crl);
+char *ch_crl(struct conductor_ch *ch);
 
 #endif

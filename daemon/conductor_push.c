@@ -109,6 +109,8 @@ static void step(struct push *p, struct asset *a)
 		if (rc == 0 && a->pending == PENDING_CONFIRM)
 			a->version = p->version;
 		a->pending = PENDING_NONE;
+		if (rc == 0 && p->crl)
+			rc = conductor_send_crl(a, p->crl);
 		break;
 	case PUSH_CANCEL:
 		if (a->pending == PENDING_CONFIRM)
@@ -178,6 +180,8 @@ int conductor_push(struct conductor_ch *ch, enum push_step what, const char *jso
 		snprintf(err, errlen, "the configuration cannot be written for the routers");
 		rc = -1;
 	} else {
+		if (what == PUSH_CONFIRM)
+			p.crl = ch_crl(ch);
 		run_step(&p, what);
 		if (what == PUSH_PREPARE && p.failures) {
 			snprintf(err, errlen, "router %s refused the change: %s", p.failed_router,
@@ -193,6 +197,7 @@ int conductor_push(struct conductor_ch *ch, enum push_step what, const char *jso
 		}
 	}
 	free(p.xml);
+	free(p.crl);
 	ch_release(ch, &p, what == PUSH_PREPARE && rc == 0 && !check_only);
 	pthread_mutex_destroy(&p.mu);
 	return rc;
@@ -219,6 +224,23 @@ int conductor_sync(struct conductor_ch *ch, struct asset *a, const char *json, u
 		log_warnx("conductor: router %s could not take the configuration: %s", a->router,
 			  xml ? err : "it cannot be written");
 	}
+	free(xml);
+	return rc;
+}
+
+int conductor_send_crl(struct asset *a, const char *crl)
+{
+	char *xml = NULL, err[512];
+	int rc = -1;
+
+	if (asprintf(&xml,
+		     "<install-revocation-list xmlns=\"urn:opensvr:yang:opensvr\"><content>%s"
+		     "</content></install-revocation-list>",
+		     crl) >= 0 &&
+	    (rc = call(a->s, nc_rpc_act_generic_xml(xml, NC_PARAMTYPE_CONST), err, sizeof(err))) <
+		    0)
+		log_warnx("conductor: router %s did not take the revocation list: %s", a->router,
+			  err);
 	free(xml);
 	return rc;
 }

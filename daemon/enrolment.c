@@ -33,6 +33,7 @@
 #include "netconf.h"
 #include "pki.h"
 #include "pki_ca.h"
+#include "pkiconf.h"
 #include "svrd.h"
 
 static char *pending_key; /* the key of the last certificate request */
@@ -178,4 +179,39 @@ const struct mgmt_op *enrolment_op_find(const char *name)
 void enrolment_forget(void)
 {
 	forget_key();
+}
+
+/* install-revocation-list, from the conductor over its call-home session
+ * (an admin's): kept whole in STATE/conductor-crl.pem and read at once. */
+static int rpc_install_crl(void *arg, const struct json *input, struct json **out,
+			   struct ds_errs *e)
+{
+	struct svrd *d = arg;
+	const char *pem = input ? json_get_str(input, "content", NULL) : NULL;
+	struct pki_trust *t = pki_trust_new();
+	char err[256], path[4200];
+	int rc = -1;
+
+	(void)out;
+	snprintf(path, sizeof(path), "%s/" CONDUCTOR_CRL, d->state_dir);
+	if (!pem || !t || pki_trust_add_crl_pem(t, pem, err, sizeof(err)) < 0)
+		ds_errs_add(e, false, "install-revocation-list", "not a revocation list: %s",
+			    pem && t ? err : "none given");
+	else if (identity_write_text(path, 0644, pem) < 0)
+		ds_errs_add(e, false, "install-revocation-list", "cannot save it: %s",
+			    strerror(errno));
+	else
+		rc = 0;
+	pki_trust_free(t);
+	if (rc == 0) {
+		log_info("enrolment: the conductor's revocation list is in place");
+		peers_reload_crls(d->peers);
+	}
+	return rc;
+}
+
+void enrolment_start(struct svrd *d)
+{
+	if (svrd_rpc_register(d, "install-revocation-list", rpc_install_crl, d) < 0)
+		log_warnx("enrolment: the conductor cannot send revocation lists");
 }

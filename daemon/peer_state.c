@@ -115,6 +115,12 @@ void pp_watch_crl(struct peers *ps, const char *file)
 /* The revocation lists again (polled, or a file changed): a new content
  * validates the pinned certificates again, keys kept unless fail-hard
  * says otherwise; nothing is rebuilt. */
+void peers_reload_crls(struct peers *ps)
+{
+	if (ps)
+		pp_reload_crls(ps);
+}
+
 void pp_reload_crls(struct peers *ps)
 {
 	const struct lyd_node *auth = NULL, *me = NULL, *mynode = NULL;
@@ -124,7 +130,12 @@ void pp_reload_crls(struct peers *ps)
 	if (!ps->kex)
 		return;
 	model_find_self(ds_running(ps->d->ds), ps->d->router, ps->d->node, &auth, &me, &mynode);
-	t = pkiconf_trust(auth, &text, &problem);
+	{
+		char crl[4200];
+
+		snprintf(crl, sizeof(crl), "%s/" CONDUCTOR_CRL, ps->d->state_dir);
+		t = pkiconf_trust(auth, crl, &text, &problem);
+	}
 	if (!t || (text && ps->crl_text && strcmp(text, ps->crl_text) == 0 &&
 		   !problem == !ps->crl_problem)) {
 		pki_trust_free(t);

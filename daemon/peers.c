@@ -214,7 +214,8 @@ static int acquire(struct peers *ps, const struct lyd_node *auth, const char *pc
 		n->id = NULL;
 		return acquire_fail(n, e, "the key counters cannot be read", err);
 	}
-	n->trust = pkiconf_trust(auth, &n->crl_text, &n->crl_problem);
+	snprintf(dir, sizeof(dir), "%s/" CONDUCTOR_CRL, ps->d->state_dir);
+	n->trust = pkiconf_trust(auth, dir, &n->crl_text, &n->crl_problem);
 	if (!n->trust) {
 		pki_identity_free(n->id);
 		n->id = NULL;

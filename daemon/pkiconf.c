@@ -118,8 +118,10 @@ struct pki_identity *pkiconf_client_identity(const struct lyd_node *auth, const 
 	return fallback;
 }
 
-struct pki_trust *pkiconf_trust(const struct lyd_node *auth, char **text, char **problem)
+struct pki_trust *pkiconf_trust(const struct lyd_node *auth, const char *conductor_crl,
+				char **text, char **problem)
 {
+	char *own = conductor_crl ? pkiconf_read_text(conductor_crl) : NULL;
 	struct pki_trust *t = pki_trust_new();
 	struct strbuf all = STRBUF_INIT, why = STRBUF_INIT;
 	char err[256];
@@ -146,6 +148,13 @@ struct pki_trust *pkiconf_trust(const struct lyd_node *auth, char **text, char *
 		strbuf_addf(&all, "%s %s\n", url, pem ? pem : "");
 		free(pem);
 	}
+	/* the conductor's, when this node enrolled and it sent one */
+	if (own && t && pki_trust_add_crl_pem(t, own, err, sizeof(err)) < 0)
+		strbuf_addf(&why, "%sthe conductor's revocation list cannot be read: %s",
+			    why.len ? "; " : "", err);
+	if (own)
+		strbuf_addf(&all, "conductor %s\n", own);
+	free(own);
 	if (why.len) {
 		pki_trust_set_crl_unavailable(t, true);
 		*problem = strbuf_steal(&why);

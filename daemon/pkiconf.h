@@ -38,10 +38,14 @@ struct pki_identity *pkiconf_client_identity(const struct lyd_node *auth, const 
 					     struct ds_errs *e);
 
 /* The trust store: the CAs, and the revocation lists as they read now
+ * (with conductor_crl, a file that may not be there, the conductor's)
  * (*text: what they said, to notice a change; a list that cannot be read
  * is a *problem for the alarm and marks revocation unavailable, never a
  * silent pass).  NULL when out of memory. */
-struct pki_trust *pkiconf_trust(const struct lyd_node *auth, char **text, char **problem);
+struct pki_trust *pkiconf_trust(const struct lyd_node *auth, const char *conductor_crl,
+				char **text, char **problem);
+/* Where an enrolled router keeps its conductor's revocation list. */
+#define CONDUCTOR_CRL "conductor-crl.pem"
 
 /* A file's text (16 MiB at most), or NULL. */
 char *pkiconf_read_text(const char *path);

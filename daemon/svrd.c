@@ -413,6 +413,7 @@ int main(int argc, char **argv)
 		fatalx("%s", err);
 	}
 	conductor_start(&d);
+	enrolment_start(&d);
 	if ((netconf_listen || netconf_tls) &&
 	    !(d.netconf = netconf_start(&d, netconf_listen, netconf_tls, err, sizeof(err)))) {
 		pidfile_release(d.pid_fd, pidpath);

@@ -99,6 +99,7 @@ const struct mgmt_op *model_op_find(const char *name);
 const struct mgmt_op *conductor_op_find(const char *name);
 const struct mgmt_op *enrolment_op_find(const char *name);
 void enrolment_forget(void);
+void enrolment_start(struct svrd *d);
 /* Finish an operation: errors make the reply an error, warnings ride in
  * data (config_ops.c). */
 int config_finish(struct ds_errs *e, struct json **data, struct json **error);
@@ -165,6 +166,8 @@ int peers_listen_keys(struct peers *ps, peers_key_listener fn, void *arg);
  * (malloc'd; the caller wipes the key): 0, or -1 without one (key
  * management not running). */
 int peers_identity_pem(const struct peers *ps, char **cert, char **key);
+/* Read the revocation lists again now (the conductor sent one). */
+void peers_reload_crls(struct peers *ps);
 
 /* dataplane.c: the datapath and its forwarder */
 struct dataplane;

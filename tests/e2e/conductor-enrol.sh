@@ -9,7 +9,8 @@
 # trusted: the routers reach MKEY_EXCH_COMP with certificates the CA
 # vouches for (no trust on first use).  A commit on the conductor appears
 # on every router; one a router refuses fails with its reason and changes
-# nothing anywhere; a router away at a commit catches up when it returns.
+# nothing anywhere; a router away at a commit catches up when it returns; a
+# router deleted from the authority is revoked and refused by its peers.
 #
 # The attacks, each before the fix of it was written: a token used twice,
 # a token of another router, a token with a made-up secret (an unknown
@@ -158,4 +159,20 @@ done
 lab_until 10 conductor 'show config out-of-sync' "Every router runs commit" 1 ||
 	fail "still out of sync: $(sh_ conductor 'show config out-of-sync')"
 echo "a router away at a commit catches up when it calls home"
+# a router deleted from the authority has its certificate revoked and the
+# revocation list goes to every router: added back without enrolling
+# again, its former peers refuse it
+x conductor svrsh -c 'export config running before-delete' >/dev/null || fail "export on the conductor"
+printf 'delete authority router spoke2 force\ndelete authority router hub service-route to-host2 force\ncommit\n' |
+	x conductor svrsh >"$tmp/del" 2>&1 || fail "deleting spoke2: $(cat "$tmp/del")"
+lab_until 10 hub 'show log' "the conductor's revocation list is in place" 1 ||
+	fail "the hub did not get the revocation list: $(sh_ hub 'show log' | tail -5)"
+issued | grep -q '"revoked"' || fail "spoke2's certificate is not revoked: $(issued)"
+printf 'import config before-delete\ncommit\n' | x conductor svrsh >"$tmp/back" 2>&1 ||
+	fail "adding spoke2 back: $(cat "$tmp/back")"
+lab_until 20 hub 'show security certificates' "Certificate: *Revoked" 1 ||
+	fail "the hub does not refuse spoke2's revoked certificate: $(sh_ hub 'show security certificates')"
+lab_until 10 hub 'show alarms' "Peer spoke2 certificate is revoked" 1 ||
+	fail "no alarm for spoke2's revoked certificate: $(sh_ hub 'show alarms')"
+echo "a router deleted from the authority is revoked; its former peers refuse it"
 echo "PASS"
