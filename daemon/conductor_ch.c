@@ -189,10 +189,37 @@ static void check(struct conductor_ch *ch)
 	}
 }
 
+static bool stopping(struct conductor_ch *ch)
+{
+	bool stop;
+
+	pthread_mutex_lock(&ch->mu);
+	stop = ch->stop;
+	pthread_mutex_unlock(&ch->mu);
+	return stop;
+}
+
+/* Whether every router is still there, every few seconds, apart from the
+ * accepting (a storm of calls must not keep the assets stale). */
+static void *check_thread(void *arg)
+{
+	struct conductor_ch *ch = arg;
+
+	while (!stopping(ch)) {
+		for (int i = 0; i < CH_CHECK_MS / 100 && !stopping(ch); i++)
+			usleep(100 * 1000);
+		pthread_mutex_lock(&ch->use);
+		check(ch);
+		pthread_mutex_unlock(&ch->use);
+	}
+	return NULL;
+}
+
 static void *ch_thread(void *arg)
 {
 	struct conductor_ch *ch = arg;
-	uint64_t last_check = ev_now_ms();
+	pthread_t checker;
+	bool checking;
 
 	nc_client_init();
 	nc_set_print_clb(quiet);
@@ -204,27 +231,18 @@ static void *ch_thread(void *arg)
 		return NULL;
 	}
 	log_info("conductor: routers call home on port %d", CH_PORT);
-	for (;;) {
+	checking = pthread_create(&checker, NULL, check_thread, ch) == 0;
+	while (!stopping(ch)) {
 		struct nc_session *s = NULL;
-		bool stop;
 
-		pthread_mutex_lock(&ch->mu);
-		stop = ch->stop;
-		pthread_mutex_unlock(&ch->mu);
-		if (stop)
-			break;
 		if (nc_accept_callhome(500, ch->ctx, &s) == 1 && s) {
 			pthread_mutex_lock(&ch->use);
 			arrived(ch, s);
 			pthread_mutex_unlock(&ch->use);
 		}
-		if (ev_now_ms() - last_check >= CH_CHECK_MS) {
-			pthread_mutex_lock(&ch->use);
-			check(ch);
-			pthread_mutex_unlock(&ch->use);
-			last_check = ev_now_ms();
-		}
 	}
+	if (checking)
+		pthread_join(checker, NULL);
 	nc_client_tls_ch_del_bind("::", CH_PORT);
 	nc_client_destroy();
 	return NULL;

@@ -159,6 +159,25 @@ done
 lab_until 10 conductor 'show config out-of-sync' "Every router runs commit" 1 ||
 	fail "still out of sync: $(sh_ conductor 'show config out-of-sync')"
 echo "a router away at a commit catches up when it calls home"
+# the router takes the call-home session only from the conductor its
+# enrolment named: told another name (as if an enrolled router posed as
+# the conductor), it drops the session
+link=$pki/spoke1/state/conductor-link.json
+cp "$link" "$tmp/link" || fail "no enrolment record on spoke1"
+sed -i 's/"conductor-name": *"conductor.lab"/"conductor-name": "other.lab"/' "$link"
+lab_stop spoke1 TERM || fail "spoke1's svrd did not stop"
+"$SVRLAB" start spoke1 >/dev/null || fail "starting spoke1 again"
+lab_until 20 spoke1 'show log' "conductor.lab is not the conductor (other.lab): session dropped" 1 ||
+	fail "spoke1 took a session from a conductor of another name: $(sh_ spoke1 'show log' | grep netconf | tail -3)"
+lab_until 20 conductor 'show assets' "^ spoke1  *spoke1-1  *disconnected" 1 ||
+	fail "the conductor still manages spoke1: $(sh_ conductor 'show assets')"
+cp "$tmp/link" "$link"
+lab_stop spoke1 TERM || fail "spoke1's svrd did not stop"
+"$SVRLAB" start spoke1 >/dev/null || fail "starting spoke1 again"
+lab_until 20 conductor 'show assets' "^ spoke1  *spoke1-1  *connected " 1 ||
+	fail "spoke1 did not call home again: $(sh_ conductor 'show assets')"
+echo "a call-home session from another name than the enrolled conductor's is dropped"
+
 # a router deleted from the authority has its certificate revoked and the
 # revocation list goes to every router: added back without enrolling
 # again, its former peers refuse it
