@@ -20,10 +20,12 @@
 set -u
 . "${top_srcdir:-.}/tests/lib.sh"
 need_root "the conductor enrolment lab test"
+command -v ssh-keygen >/dev/null || { echo "SKIP: no ssh-keygen"; exit 77; }
 export SVRLAB_NAME="e2ece$$"
 trap '"$SVRLAB" down >/dev/null 2>&1; test_cleanup' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 tmp=$(test_tmpdir)
+here=${top_srcdir:-.}/tests/e2e
 C=192.0.2.130 # the conductor
 issued() { cat "${SVRLAB_RUN:-/run/svrlab}/$SVRLAB_NAME/conductor/state/conductor/issued.json"; }
 token() { sh_ conductor "request enrolment-token $1" | grep -o 'svr1\.[^ ]*'; }
@@ -120,24 +122,30 @@ sh_ conductor 'show config out-of-sync' | grep -q "Every router runs commit" ||
 	fail "out of sync after a commit everywhere: $(sh_ conductor 'show config out-of-sync')"
 echo "a commit on the conductor is on every router when it returns"
 
-# a router that refuses (its candidate locked by a local operator) fails
-# the commit with its words, and nothing changes anywhere
-({ echo "configure exclusive"; sleep 30; } | x spoke2 svrsh >"$tmp/lock.out" 2>&1) &
-lockjob=$!
-i=0 # held once another configure exclusive is refused
-until printf 'configure exclusive\n' | x spoke2 svrsh 2>&1 | grep -q "locked by"; do
-	i=$((i + 1)); [ $i -lt 50 ] || fail "spoke2's candidate did not get locked"; sleep 0.1
+# a router that refuses (its candidate locked by an operator of its own,
+# over NETCONF) fails the commit with its words, and nothing changes
+# anywhere
+ssh-keygen -q -t ed25519 -N '' -C "ops@lab" -f "$tmp/ops" || fail "ssh-keygen"
+printf '%s\n' "set authority user ops role admin" \
+	"set authority user ops authorized-key \"$(cat "$tmp/ops.pub")\"" commit |
+	x conductor svrsh >"$tmp/ops.out" 2>&1 || fail "adding a user on the conductor: $(cat "$tmp/ops.out")"
+bg host2 /usr/bin/python3 "$here/netconf_lock.py" 203.0.113.129 ops "$tmp/ops" >"$tmp/lock.out" 2>&1
+lockpid=$!
+i=0
+until grep -q "^locked" "$tmp/lock.out"; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || fail "spoke2's candidate did not get locked: $(cat "$tmp/lock.out")"
+	sleep 0.1
 done
 out=$(printf 'set authority router spoke1 description "refused"\ncommit\n' | x conductor svrsh 2>&1) &&
 	fail "the conductor committed although spoke2 refused: $out"
-echo "$out" | grep -q "router spoke2 refused the change: the configuration is locked by" ||
+echo "$out" | grep -q "router spoke2 refused the change: .*locked by ops, NETCONF session" ||
 	fail "the refusal does not name spoke2 and why: $out"
 for r in conductor hub spoke1 spoke2; do
 	[ "$(desc $r)" = "pushed once" ] || fail "$r changed although the commit failed: $(desc $r)"
 done
-kill $lockjob 2>/dev/null
-pkill -f "spoke2.*svrsh" 2>/dev/null
-wait $lockjob 2>/dev/null
+kill "$lockpid" 2>/dev/null
+wait "$lockpid" 2>/dev/null
 echo "a router that refuses fails the commit with its reason; nothing changes anywhere"
 
 # a router stopped during a commit catches up when it calls home again
