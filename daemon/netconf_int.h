@@ -67,8 +67,9 @@ struct netconf {
 	 * with an enrolment token (for session_new) */
 	bool accepting_enrol;
 	/* svrd's thread only: the pending commit confirmed made over NETCONF */
-	uint64_t confirm_peer; /* its session (0: none, or not NETCONF's) */
-	char *persist;	       /* its persist token, or NULL */
+	uint64_t confirm_peer;	  /* its session (0: none, or not NETCONF's) */
+	char *persist;		  /* its persist token, or NULL */
+	int64_t confirm_deadline; /* ... and its deadline, which names it */
 };
 
 /* Run j->fn on svrd's thread and wait: 0, or -1 when svrd is stopping

@@ -480,8 +480,20 @@ static struct nc_server_reply *op_edit(struct netconf *n, struct lyd_node *rpc, 
 /* ---- commit, cancel-commit, validate, discard, lock ----------------------- */
 
 /* May this session confirm or cancel the pending commit confirmed? */
+static bool ours_pending(struct netconf *n);
+
 static bool may_settle(struct netconf *n, struct nc_job *j, const char *persist_id)
 {
+	if (!ours_pending(n)) { /* the shell's, or none: anyone may */
+		free(n->persist);
+		n->persist = NULL;
+		n->confirm_peer = 0;
+		if (!persist_id)
+			return true;
+		nc_job_error(j, NC_ERR_INVALID_VALUE, "persist-id",
+			     "no commit confirmed with persist is pending");
+		return false;
+	}
 	if (n->persist) {
 		if (persist_id && !strcmp(persist_id, n->persist))
 			return true;
@@ -524,8 +536,17 @@ static void main_commit(struct netconf *n, struct nc_job *j)
 	n->confirm_peer = 0;
 	if (a->confirmed && ds_confirm_deadline(ds)) {
 		n->confirm_peer = j->sess->peer.id;
+		n->confirm_deadline = ds_confirm_deadline(ds);
 		n->persist = a->persist ? strdup(a->persist) : NULL;
 	}
+}
+
+/* Is the pending commit confirmed the one NETCONF made?  (The shell may
+ * have confirmed it since, and made one of its own.) */
+static bool ours_pending(struct netconf *n)
+{
+	return n->confirm_peer && ds_confirm_deadline(n->d->ds) &&
+	       ds_confirm_deadline(n->d->ds) == n->confirm_deadline;
 }
 
 static void main_cancel(struct netconf *n, struct nc_job *j)
@@ -591,7 +612,7 @@ void nc_session_gone(struct netconf *n, struct nc_job *j)
 {
 	struct ds_errs e = {0};
 
-	if (n->confirm_peer == j->sess->peer.id && !n->persist && ds_confirm_deadline(n->d->ds)) {
+	if (n->confirm_peer == j->sess->peer.id && !n->persist && ours_pending(n)) {
 		if (ds_cancel_confirmed(n->d->ds, (int64_t)ev_wallclock_ms(),
 					"was not confirmed: its NETCONF session ended", &e) == 0)
 			log_info("netconf: session %u ended: its commit confirmed rolled back",
