@@ -118,8 +118,8 @@ struct pki_identity *pkiconf_client_identity(const struct lyd_node *auth, const 
 	return fallback;
 }
 
-struct pki_trust *pkiconf_trust(const struct lyd_node *auth, const char *conductor_crl,
-				char **text, char **problem)
+struct pki_trust *pkiconf_trust(const struct lyd_node *auth, const char *conductor_crl, char **text,
+				char **problem)
 {
 	char *own = conductor_crl ? pkiconf_read_text(conductor_crl) : NULL;
 	struct pki_trust *t = pki_trust_new();

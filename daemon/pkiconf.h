@@ -42,8 +42,8 @@ struct pki_identity *pkiconf_client_identity(const struct lyd_node *auth, const 
  * (*text: what they said, to notice a change; a list that cannot be read
  * is a *problem for the alarm and marks revocation unavailable, never a
  * silent pass).  NULL when out of memory. */
-struct pki_trust *pkiconf_trust(const struct lyd_node *auth, const char *conductor_crl,
-				char **text, char **problem);
+struct pki_trust *pkiconf_trust(const struct lyd_node *auth, const char *conductor_crl, char **text,
+				char **problem);
 /* Where an enrolled router keeps its conductor's revocation list. */
 #define CONDUCTOR_CRL "conductor-crl.pem"
 
