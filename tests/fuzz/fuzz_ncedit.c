@@ -26,7 +26,7 @@ static const char running_json[] =
 	"{\"opensvr:authority\":{\"name\":\"auth\","
 	"\"router\":[{\"name\":\"r1\",\"description\":\"one\",\"node\":[{\"name\":\"n1\"}]},"
 	"{\"name\":\"r2\"}],"
-	"\"service\":[{\"name\":\"s1\",\"address\":[\"10.0.0.0/8\",\"192.0.2.0/24\"]}],"
+	"\"service\":[{\"name\":\"s1\",\"address\":[\"198.51.100.0/24\",\"192.0.2.0/24\"]}],"
 	"\"security-key-management\":{\"peer-key-rekey-interval\":48}}}";
 
 static struct ly_ctx *ctx;

@@ -67,7 +67,7 @@ TestSuite(nc_filter, .init = setup, .fini = teardown);
 #define RUNNING                                                                                    \
 	"{\"opensvr:authority\":{\"name\":\"auth\","                                               \
 	"\"router\":[{\"name\":\"r1\",\"description\":\"one\"},{\"name\":\"r2\"}],"                \
-	"\"service\":[{\"name\":\"s1\",\"address\":[\"10.0.0.0/8\"]}],"                            \
+	"\"service\":[{\"name\":\"s1\",\"address\":[\"198.51.100.0/24\"]}],"                            \
 	"\"security-key-management\":{\"peer-key-rekey-interval\":48}}}"
 
 static struct lyd_node *running(void)
@@ -233,12 +233,12 @@ Test(nc_edit, merge_adds_a_leaf_list_entry_once)
 	struct lyd_node *tree = running();
 
 	edit_ok(&tree,
-		AUTH("<service><name>s1</name><address>192.168.0.0/16</address>"
-		     "<address>10.0.0.0/8</address></service>"),
+		AUTH("<service><name>s1</name><address>203.0.113.0/24</address>"
+		     "<address>198.51.100.0/24</address></service>"),
 		NULL);
 	cr_assert_eq(count(tree, S1 "/address"), 2);
-	cr_assert_not_null(at(tree, S1 "/address[.='192.168.0.0/16']"));
-	cr_assert_not_null(at(tree, S1 "/address[.='10.0.0.0/8']"));
+	cr_assert_not_null(at(tree, S1 "/address[.='203.0.113.0/24']"));
+	cr_assert_not_null(at(tree, S1 "/address[.='198.51.100.0/24']"));
 	lyd_free_all(tree);
 }
 
@@ -320,8 +320,8 @@ Test(nc_edit, create_of_an_existing_entry_is_data_exists)
 		   NC_EDIT_DATA_EXISTS, R1);
 	edit_fails(
 		&tree,
-		AUTH("<service><name>s1</name><address" CREATE ">10.0.0.0/8</address></service>"),
-		NULL, NC_EDIT_DATA_EXISTS, S1 "/address[.='10.0.0.0/8']");
+		AUTH("<service><name>s1</name><address" CREATE ">198.51.100.0/24</address></service>"),
+		NULL, NC_EDIT_DATA_EXISTS, S1 "/address[.='198.51.100.0/24']");
 	lyd_free_all(tree);
 }
 
@@ -349,7 +349,7 @@ Test(nc_edit, delete_removes_an_entry)
 	expect_absent(tree, R2);
 	cr_assert_not_null(at(tree, R1));
 	edit_ok(&tree,
-		AUTH("<service><name>s1</name><address" DELETE ">10.0.0.0/8</address></service>"),
+		AUTH("<service><name>s1</name><address" DELETE ">198.51.100.0/24</address></service>"),
 		NULL);
 	cr_assert_eq(count(tree, S1 "/address"), 0);
 	cr_assert_not_null(at(tree, S1));
@@ -616,7 +616,7 @@ Test(nc_filter, selection_of_a_whole_subtree)
 {
 	struct lyd_node *out = subtree(F("<service/>"));
 
-	cr_assert_not_null(at(out, S1 "/address[.='10.0.0.0/8']"));
+	cr_assert_not_null(at(out, S1 "/address[.='198.51.100.0/24']"));
 	expect_absent(out, R1);
 	expect_absent(out, A "name");
 	lyd_free_all(out);
@@ -663,9 +663,9 @@ Test(nc_filter, content_match_selects_a_router_by_name)
 /* Compared as the type reads it: a prefix with host bits, indentation. */
 Test(nc_filter, content_match_by_value_not_by_text)
 {
-	struct lyd_node *out = subtree(F("<service><address>10.1.2.3/8</address></service>"));
+	struct lyd_node *out = subtree(F("<service><address>198.51.100.7/24</address></service>"));
 
-	cr_assert_not_null(at(out, S1 "/address[.='10.0.0.0/8']"));
+	cr_assert_not_null(at(out, S1 "/address[.='198.51.100.0/24']"));
 	lyd_free_all(out);
 	out = subtree(F("<router>\n  <name>\n r2 </name>\n</router>"));
 	cr_assert_not_null(at(out, R2));
@@ -675,7 +675,7 @@ Test(nc_filter, content_match_by_value_not_by_text)
 			"</peer-key-rekey-interval></security-key-management>"));
 	expect_value(out, REKEY, "48");
 	lyd_free_all(out);
-	cr_assert_null(subtree(F("<service><address>10.0.0.0/9</address></service>")));
+	cr_assert_null(subtree(F("<service><address>198.51.100.0/25</address></service>")));
 }
 
 Test(nc_filter, two_top_elements_give_their_union)
@@ -760,7 +760,7 @@ Test(nc_filter, xpath_selects_nodes_with_ancestors_and_subtrees)
 	out = xpath(A "router | " A "service/address | " A "router[name='r1']/name");
 	cr_assert_eq(count(out, A "router"), 2);
 	expect_value(out, R1 "/description", "one");
-	cr_assert_not_null(at(out, S1 "/address[.='10.0.0.0/8']"));
+	cr_assert_not_null(at(out, S1 "/address[.='198.51.100.0/24']"));
 	expect_absent(out, A "name");
 	lyd_free_all(out);
 
