@@ -67,7 +67,7 @@ TestSuite(nc_filter, .init = setup, .fini = teardown);
 #define RUNNING                                                                                    \
 	"{\"opensvr:authority\":{\"name\":\"auth\","                                               \
 	"\"router\":[{\"name\":\"r1\",\"description\":\"one\"},{\"name\":\"r2\"}],"                \
-	"\"service\":[{\"name\":\"s1\",\"address\":[\"198.51.100.0/24\"]}],"                            \
+	"\"service\":[{\"name\":\"s1\",\"address\":[\"198.51.100.0/24\"]}],"                       \
 	"\"security-key-management\":{\"peer-key-rekey-interval\":48}}}"
 
 static struct lyd_node *running(void)
@@ -318,10 +318,10 @@ Test(nc_edit, create_of_an_existing_entry_is_data_exists)
 
 	edit_fails(&tree, AUTH("<router" CREATE "><name>r1</name></router>"), NULL,
 		   NC_EDIT_DATA_EXISTS, R1);
-	edit_fails(
-		&tree,
-		AUTH("<service><name>s1</name><address" CREATE ">198.51.100.0/24</address></service>"),
-		NULL, NC_EDIT_DATA_EXISTS, S1 "/address[.='198.51.100.0/24']");
+	edit_fails(&tree,
+		   AUTH("<service><name>s1</name><address" CREATE
+			">198.51.100.0/24</address></service>"),
+		   NULL, NC_EDIT_DATA_EXISTS, S1 "/address[.='198.51.100.0/24']");
 	lyd_free_all(tree);
 }
 
@@ -349,7 +349,8 @@ Test(nc_edit, delete_removes_an_entry)
 	expect_absent(tree, R2);
 	cr_assert_not_null(at(tree, R1));
 	edit_ok(&tree,
-		AUTH("<service><name>s1</name><address" DELETE ">198.51.100.0/24</address></service>"),
+		AUTH("<service><name>s1</name><address" DELETE
+		     ">198.51.100.0/24</address></service>"),
 		NULL);
 	cr_assert_eq(count(tree, S1 "/address"), 0);
 	cr_assert_not_null(at(tree, S1));
