@@ -33,6 +33,16 @@
 #define CH_CLIENT "conductor"
 #define CH_PORT	  4335
 
+char *nc_link_ca(struct netconf *n)
+{
+	return enrolment_link(n->d, "ca-certificate");
+}
+
+char *nc_link_conductor(struct netconf *n)
+{
+	return enrolment_link(n->d, "conductor-name");
+}
+
 /* The enrolment's record, or NULL. */
 static struct json *link_of(const struct netconf *n)
 {
@@ -45,26 +55,6 @@ static struct json *link_of(const struct netconf *n)
 	j = text ? json_parse(text, strlen(text), err, sizeof(err)) : NULL;
 	free(text);
 	return j;
-}
-
-static char *link_str(struct netconf *n, const char *key)
-{
-	struct json *l = link_of(n);
-	const char *v = l ? json_get_str(l, key, NULL) : NULL;
-	char *out = v && *v ? strdup(v) : NULL;
-
-	json_free(l);
-	return out;
-}
-
-char *nc_link_ca(struct netconf *n)
-{
-	return link_str(n, "ca-certificate");
-}
-
-char *nc_link_conductor(struct netconf *n)
-{
-	return link_str(n, "conductor-name");
 }
 
 /* Where to call home: the authority's conductor-address list, or the

@@ -181,6 +181,21 @@ void enrolment_forget(void)
 	forget_key();
 }
 
+char *enrolment_link(const struct svrd *d, const char *key)
+{
+	char path[4200], err[128], *text, *out = NULL;
+	struct json *l;
+
+	snprintf(path, sizeof(path), "%s/conductor-link.json", d->state_dir);
+	text = pkiconf_read_text(path);
+	l = text ? json_parse(text, strlen(text), err, sizeof(err)) : NULL;
+	if (l && *json_get_str(l, key, ""))
+		out = strdup(json_get_str(l, key, ""));
+	json_free(l);
+	free(text);
+	return out;
+}
+
 /* install-revocation-list, from the conductor over its call-home session
  * (an admin's): kept whole in STATE/conductor-crl.pem and read at once. */
 static int rpc_install_crl(void *arg, const struct json *input, struct json **out,
@@ -192,17 +207,25 @@ static int rpc_install_crl(void *arg, const struct json *input, struct json **ou
 	char err[256], path[4200];
 	int rc = -1;
 
+	char *ca = enrolment_link(d, "ca-certificate");
+
 	(void)out;
 	snprintf(path, sizeof(path), "%s/" CONDUCTOR_CRL, d->state_dir);
 	if (!pem || !t || pki_trust_add_crl_pem(t, pem, err, sizeof(err)) < 0)
 		ds_errs_add(e, false, "install-revocation-list", "not a revocation list: %s",
 			    pem && t ? err : "none given");
+	else if (!ca || pki_crl_signed_by(pem, ca) < 0)
+		ds_errs_add(e, false, "install-revocation-list",
+			    ca ? "the revocation list is not the authority CA's (this node's "
+				 "enrolment names it)"
+			       : "this node has not enrolled with a conductor");
 	else if (identity_write_text(path, 0644, pem) < 0)
 		ds_errs_add(e, false, "install-revocation-list", "cannot save it: %s",
 			    strerror(errno));
 	else
 		rc = 0;
 	pki_trust_free(t);
+	free(ca);
 	if (rc == 0) {
 		log_info("enrolment: the conductor's revocation list is in place");
 		peers_reload_crls(d->peers);

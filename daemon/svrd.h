@@ -100,6 +100,9 @@ const struct mgmt_op *conductor_op_find(const char *name);
 const struct mgmt_op *enrolment_op_find(const char *name);
 void enrolment_forget(void);
 void enrolment_start(struct svrd *d);
+/* A string of what the enrolment left (STATE/conductor-link.json: key
+ * "ca-certificate", "conductor-name", ...; malloc'd), or NULL. */
+char *enrolment_link(const struct svrd *d, const char *key);
 /* Finish an operation: errors make the reply an error, warnings ride in
  * data (config_ops.c). */
 int config_finish(struct ds_errs *e, struct json **data, struct json **error);

@@ -146,5 +146,8 @@ enum pki_key_kind { PKI_KEY_EC, PKI_KEY_RSA };
 char *pki_key_der_b64(const char *key_pem, enum pki_key_kind *kind);
 #define PKI_CTN_FINGERPRINT_LEN 100
 int pki_cert_fingerprint_ctn(const char *cert_pem, char *out, size_t len);
+/* 0 when crl_pem is a revocation list that the CA certificate ca_pem
+ * issued and signed, else -1 (a router takes its conductor's only). */
+int pki_crl_signed_by(const char *crl_pem, const char *ca_pem);
 
 #endif

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -61,4 +62,22 @@ int pki_cert_fingerprint_ctn(const char *cert_pem, char *out, size_t len)
 	for (unsigned int i = 0; i < mdlen; i++)
 		o += (size_t)snprintf(out + o, len - o, ":%02x", md[i]);
 	return 0;
+}
+
+int pki_crl_signed_by(const char *crl_pem, const char *ca_pem)
+{
+	BIO *b1 = crl_pem ? BIO_new_mem_buf(crl_pem, -1) : NULL;
+	BIO *b2 = ca_pem ? BIO_new_mem_buf(ca_pem, -1) : NULL;
+	X509_CRL *crl = b1 ? PEM_read_bio_X509_CRL(b1, NULL, NULL, NULL) : NULL;
+	X509 *ca = b2 ? PEM_read_bio_X509(b2, NULL, NULL, NULL) : NULL;
+	int ok = crl && ca &&
+		 X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(ca)) == 0 &&
+		 X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1;
+
+	X509_CRL_free(crl);
+	X509_free(ca);
+	BIO_free(b1);
+	BIO_free(b2);
+	ERR_clear_error();
+	return ok ? 0 : -1;
 }

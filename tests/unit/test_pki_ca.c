@@ -738,3 +738,28 @@ Test(pki_ca, a_conductor_is_checked_against_the_pinned_ca)
 	pki_ca_free(ca);
 	pki_ca_free(other);
 }
+
+Test(pki_ca, a_revocation_list_is_taken_only_from_its_ca)
+{
+	char err[256];
+	struct pki_ca *a = pki_ca_make("alpha", 1800000000, 30, err, sizeof(err));
+	struct pki_ca *b = pki_ca_make("beta", 1800000000, 30, err, sizeof(err));
+	uint64_t serial = 7;
+	int64_t when = 1800000100;
+	char *crl, *a_pem, *b_pem;
+
+	cr_assert(a && b, "%s", err);
+	crl = pki_ca_crl(a, &serial, &when, 1, 1, 1800000100, 86400, err, sizeof(err));
+	a_pem = pki_ca_cert_pem(a);
+	b_pem = pki_ca_cert_pem(b);
+	cr_assert(crl && a_pem && b_pem, "%s", err);
+	cr_assert_eq(pki_crl_signed_by(crl, a_pem), 0, "its own CA's list refused");
+	cr_assert_eq(pki_crl_signed_by(crl, b_pem), -1, "another CA's list taken");
+	cr_assert_eq(pki_crl_signed_by("not a list", a_pem), -1);
+	cr_assert_eq(pki_crl_signed_by(crl, NULL), -1);
+	free(crl);
+	free(a_pem);
+	free(b_pem);
+	pki_ca_free(a);
+	pki_ca_free(b);
+}
