@@ -480,6 +480,14 @@ static bool router_in(const struct svrd *d, const struct lyd_node *tree, const c
 	return false;
 }
 
+/* Was the file at path written within 3 days of now? */
+static bool fresh(const char *path, int64_t now)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && now - (int64_t)st.st_mtime < 3 * 86400;
+}
+
 /* Revoke the certificates of routers no longer in tree (issued.json),
  * and the revocation list of every certificate revoked: its PEM
  * (malloc'd, saved as STATE/conductor/authority.crl), or NULL when none
@@ -504,9 +512,8 @@ static char *revocations(struct conductor *c, const struct lyd_node *tree)
 		    !router_in(c->d, tree, r)) {
 			json_set(it, "revoked", json_new_int(now));
 			changed = true;
-			log_info("conductor: router %s is gone from the authority: its certificate "
-				 "%lld "
-				 "is revoked",
+			log_info("conductor: router %s is gone from the authority: its "
+				 "certificate %lld is revoked",
 				 r, (long long)json_get_int(it, "serial", 0));
 		}
 		if (json_get(it, "revoked")) {
@@ -514,13 +521,16 @@ static char *revocations(struct conductor *c, const struct lyd_node *tree)
 			times[n++] = json_get_int(it, "revoked", now);
 		}
 	}
-	if (n && ca) {
+	path_of(c->d, "authority.crl", path, sizeof(path));
+	if (n && !changed && fresh(path, now) && (crl = pkiconf_read_text(path))) {
+		/* nothing new: the list as it is, signed once rather than at every
+		 * commit, while well within its 7 days */
+	} else if (n && ca) {
 		int64_t number = json_get_int(issued, "crl-number", 0) + 1;
 
 		json_set(issued, "crl-number", json_new_int(number));
 		crl = pki_ca_crl(ca, serials, times, n, (uint64_t)number, now, 7 * 86400, err,
 				 sizeof(err));
-		path_of(c->d, "authority.crl", path, sizeof(path));
 		if (!crl || identity_write_text(path, 0644, crl) < 0)
 			log_warnx("conductor: the revocation list cannot be made or saved: %s",
 				  crl ? strerror(errno) : err);
