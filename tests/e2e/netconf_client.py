@@ -126,6 +126,24 @@ if description_of(m.get_config(source="running").data_xml) is not None:
     fail("cancel-commit: running was not restored")
 ok("commit confirmed then cancel-commit: running restored")
 
+# with persist: the commit outlives its session; only the token settles it
+m.edit_config(target="candidate", config=edit("persisted"))
+m.commit(confirmed=True, timeout="120", persist="tok-1")
+other = connect("admin", ADMIN)
+e = rpc_error(other.cancel_commit, persist_id="tok-2")
+if e is None or e.tag != "invalid-value":
+    fail("cancel-commit with the wrong persist-id: %s" % (e and e.tag))
+e = rpc_error(other.cancel_commit)
+if e is None or e.tag != "invalid-value":
+    fail("cancel-commit without the persist-id: %s" % (e and e.tag))
+if description_of(other.get_config(source="running").data_xml) != "persisted":
+    fail("a refused cancel-commit changed running")
+other.cancel_commit(persist_id="tok-1")
+if description_of(other.get_config(source="running").data_xml) is not None:
+    fail("cancel-commit with the persist-id: running was not restored")
+other.close_session()
+ok("commit confirmed with persist: another session cancels it with the token only")
+
 # delete of what is not there: data-missing
 e = rpc_error(m.edit_config, target="candidate", config=(
     '<config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><authority xmlns="%s" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">'
