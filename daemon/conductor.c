@@ -459,13 +459,10 @@ static uint32_t newest(const struct svrd *d)
 	return ds_history(d->ds, &h) ? h[0].number : 0;
 }
 
-/* What a router that calls home gets: running's authority. */
+/* What a router that calls home gets: its part of running's authority. */
 static void keep_config(struct conductor *c, const struct lyd_node *running)
 {
-	char *json = running ? ds_print_json(running, false) : NULL;
-
-	conductor_ch_set_config(c->ch, json, newest(c->d));
-	free(json);
+	conductor_ch_set_config(c->ch, running, newest(c->d));
 }
 
 /* Is router in tree's authority? */
@@ -550,19 +547,16 @@ static int push_prepare(void *arg, const struct lyd_node *diff, const struct lyd
 			unsigned flags, struct ds_errs *e)
 {
 	struct conductor *c = arg;
-	char err[768], *json;
+	char err[768];
 	int rc;
 
 	(void)diff;
 	if (!c->ch || !role_in(c->d, tree))
 		return 0;
-	json = ds_print_json(tree, false);
-	rc = json ? conductor_push(c->ch, PUSH_PREPARE, json, 0, flags & DS_PREPARE_CHECK, err,
-				   sizeof(err))
-		  : -1;
-	free(json);
+	rc = conductor_push(c->ch, PUSH_PREPARE, tree, 0, flags & DS_PREPARE_CHECK, err,
+			    sizeof(err));
 	if (rc < 0)
-		ds_errs_add(e, false, NULL, "%s", json ? err : "out of memory");
+		ds_errs_add(e, false, NULL, "%s", err);
 	return rc;
 }
 

@@ -34,9 +34,11 @@ struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const
 					const char *yang_dir);
 void conductor_ch_stop(struct conductor_ch *ch);
 struct json *conductor_ch_asset(struct conductor_ch *ch, const char *router);
-/* The authority as running has it now (the datastore's JSON) and its
- * commit: what a router that calls home is brought to. */
-void conductor_ch_set_config(struct conductor_ch *ch, const char *json, uint32_t version);
+/* The authority as running has it now and its commit: what a router
+ * that calls home is brought to (each its part of it). */
+struct lyd_node;
+void conductor_ch_set_config(struct conductor_ch *ch, const struct lyd_node *running,
+			     uint32_t version);
 /* The revocation list routers get (PEM; NULL: none), at the next commit's
  * confirmation and when they call home. */
 void conductor_ch_set_crl(struct conductor_ch *ch, const char *crl);

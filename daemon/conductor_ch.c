@@ -1,19 +1,37 @@
 /* The conductor's side of call home (RFC 8071, doc/conductor.md): it
- * listens on TCP 4335 for its routers, as the NETCONF client of each
- * session and its TLS client, presenting the conductor's certificate and
- * trusting the authority's CA alone.  Each router that calls is asked its
- * name (its operational state) and becomes an asset; every few seconds a
- * small get tells whether it is still there (last contact).  All of it in
- * a thread of its own (libnetconf2 blocks); svrd's thread reads the
- * assets under the lock. */
+ * listens on TCP 4335 for its routers and is the TLS client and NETCONF
+ * client of each session, presenting the conductor's certificate and
+ * trusting the authority's CA alone (and its revocation list).
+ *
+ * Who calls is what its certificate says: the common name is a router's
+ * peering-common-name, and a certificate the authority's CA did not
+ * issue, one revoked, or one for no router of the authority gets
+ * nothing.  The TLS handshake is ours (OpenSSL), so the conductor sees
+ * the certificate; libnetconf2 then speaks NETCONF on the connection.
+ *
+ * Threads: one accepts, CH_WORKERS take calls (handshake, hello, the
+ * router's state, catching it up), one checks every few seconds that
+ * each session is still there (a poll of every socket, TCP keepalive for
+ * silent losses) and brings the stragglers up to date.  svrd's thread
+ * reads the assets under the lock.  A push (conductor_push.c) holds the
+ * sessions (`use`) from prepare to confirm; callers wait meanwhile. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <libyang/libyang.h>
 #include <nc_client.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "conductor.h"
@@ -25,23 +43,38 @@
 #include "pkiconf.h"
 #include "svrd.h"
 
-#define CH_PORT	     4335
-#define CH_CHECK_MS  5000 /* how often a router is asked whether it is there */
-#define CH_WAIT_MS   2000
-#define AUTHORITY_CA "authority-ca" /* the CA's name in routers' configuration */
+#define CH_PORT	    4335
+#define CH_CHECK_MS 5000  /* how often every session is looked at */
+#define CH_RETRY_S  60	  /* a router that refused its catch-up is asked again */
+#define CH_WAIT_MS  5000  /* a get's answer */
+#define CH_HELLO_MS 10000 /* a caller's TLS handshake */
+#define CH_WORKERS  4
+#define CH_QUEUE    8192 /* calls accepted, not yet taken */
+#define CH_BACKLOG  4096
 
 struct conductor_ch {
-	char cert[4200], key[4200], ca[4200], yang[4096];
-	pthread_t thr;
-	pthread_mutex_t mu;  /* the list, stop, the configuration */
-	pthread_mutex_t use; /* the sessions: the accepting thread or a push */
+	char cert[4200], key[4200], ca[4200];
+	pthread_t thr, checker, workers[CH_WORKERS];
+	int nworkers;
+	bool checking;
+	pthread_mutex_t mu;  /* the list, stop, the configuration, tls, the queue */
+	pthread_cond_t cv;   /* the queue */
+	pthread_mutex_t use; /* the sessions: a worker, the checker or a push */
+	pthread_mutex_t nc;  /* a NETCONF hello (it may load the shared context) */
 	bool stop;
+	int lfd;
+	int queue[CH_QUEUE];
+	size_t qhead, qlen;
 	struct asset *assets;
 	struct ly_ctx *ctx;
-	char *json;	     /* the authority as running has it, for a router that calls */
-	uint32_t version;    /* ... and its commit */
-	char *ca_pem;	     /* the authority's CA, pushed as trusted */
-	char *crl;	     /* the revocation list, or NULL */
+	SSL_CTX *tls;
+	struct cparts *parts; /* the authority as running has it, per router */
+	uint32_t version;     /* ... and its commit */
+	char *ca_pem;	      /* the authority's CA, pushed as trusted */
+	char *crl;	      /* the revocation list, or NULL */
+	unsigned crl_gen;     /* bumped at each new list */
+	uint64_t *revoked;    /* the serials it revokes, sorted */
+	size_t nrevoked;
 	struct asset **held; /* a push's routers, between prepare and confirm */
 	size_t nheld;
 };
@@ -56,6 +89,124 @@ static void quiet(NC_VERB_LEVEL level, const char *msg)
 	if (level == NC_VERB_ERROR)
 		log_info("conductor: call home: %s", msg);
 }
+
+static bool stopping(struct conductor_ch *ch)
+{
+	bool stop;
+
+	pthread_mutex_lock(&ch->mu);
+	stop = ch->stop;
+	pthread_mutex_unlock(&ch->mu);
+	return stop;
+}
+
+/* ---- TLS ------------------------------------------------------------------ */
+
+/* The conductor's TLS client context: its certificate, the authority's CA
+ * alone, and the revocation list when there is one.  NULL on error. */
+static SSL_CTX *make_tls(const struct conductor_ch *ch, const char *crl_pem)
+{
+	SSL_CTX *t = SSL_CTX_new(TLS_client_method());
+	X509_STORE *store = t ? SSL_CTX_get_cert_store(t) : NULL;
+	BIO *bio = NULL;
+	X509_CRL *crl = NULL;
+
+	if (!t || !SSL_CTX_set_min_proto_version(t, TLS1_2_VERSION) ||
+	    SSL_CTX_use_certificate_chain_file(t, ch->cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(t, ch->key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(t) != 1 ||
+	    SSL_CTX_load_verify_locations(t, ch->ca, NULL) != 1)
+		goto fail;
+	if (crl_pem) {
+		if (!(bio = BIO_new_mem_buf(crl_pem, -1)) ||
+		    !(crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) ||
+		    X509_STORE_add_crl(store, crl) != 1)
+			goto fail;
+		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+	}
+	SSL_CTX_set_verify(t, SSL_VERIFY_PEER, NULL);
+	X509_CRL_free(crl);
+	BIO_free(bio);
+	return t;
+fail:
+	ERR_clear_error();
+	X509_CRL_free(crl);
+	BIO_free(bio);
+	SSL_CTX_free(t);
+	return NULL;
+}
+
+/* The TLS handshake on fd (non-blocking), within CH_HELLO_MS. */
+static bool handshake(SSL *ssl, int fd)
+{
+	int64_t end = (int64_t)ev_now_ms() + CH_HELLO_MS;
+
+	for (;;) {
+		int rc = SSL_connect(ssl), e = SSL_get_error(ssl, rc);
+		struct pollfd p = {.fd = fd};
+		int64_t left = end - (int64_t)ev_now_ms();
+
+		if (rc == 1)
+			return true;
+		if (e == SSL_ERROR_WANT_READ)
+			p.events = POLLIN;
+		else if (e == SSL_ERROR_WANT_WRITE)
+			p.events = POLLOUT;
+		else
+			return false;
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return false;
+	}
+}
+
+/* The common name and serial of the peer's (verified) certificate. */
+static bool peer_cn(SSL *ssl, char *out, size_t len, uint64_t *serial)
+{
+	X509 *cert = SSL_get1_peer_certificate(ssl);
+	int n = cert ? X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, out,
+						 (int)len)
+		     : -1;
+	bool ok = n > 0 && SSL_get_verify_result(ssl) == X509_V_OK &&
+		  ASN1_INTEGER_get_uint64(serial, X509_get0_serialNumber(cert)) == 1;
+
+	X509_free(cert);
+	return ok;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The serials a revocation list (PEM) revokes, sorted; NULL when none. */
+static uint64_t *revoked_serials(const char *pem, size_t *n)
+{
+	BIO *bio = pem ? BIO_new_mem_buf(pem, -1) : NULL;
+	X509_CRL *crl = bio ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL) : NULL;
+	STACK_OF(X509_REVOKED) *revs = crl ? X509_CRL_get_REVOKED(crl) : NULL;
+	int k = revs ? sk_X509_REVOKED_num(revs) : 0;
+	uint64_t *v = k > 0 ? calloc((size_t)k, sizeof(*v)) : NULL;
+
+	*n = 0;
+	for (int i = 0; v && i < k; i++)
+		if (ASN1_INTEGER_get_uint64(&v[*n], X509_REVOKED_get0_serialNumber(
+							    sk_X509_REVOKED_value(revs, i))) == 1)
+			(*n)++;
+	if (v)
+		qsort(v, *n, sizeof(*v), cmp_u64);
+	X509_CRL_free(crl);
+	BIO_free(bio);
+	ERR_clear_error();
+	return v;
+}
+
+/* ---- a router's state ----------------------------------------------------- */
+
+#define STATE_FILTER                                                                               \
+	"<authority-state xmlns=\"urn:opensvr:yang:opensvr\"><router><name/>"                      \
+	"<software-version/><conductor-version/></router></authority-state>"
 
 /* A get on s: 0 with the reply's data in *op (may be NULL), or -1 when
  * the router does not answer. */
@@ -76,32 +227,42 @@ static int ask(struct nc_session *s, const char *filter, struct lyd_node **op)
 	return rc;
 }
 
-#define NAME_FILTER                                                                                \
-	"<authority-state xmlns=\"urn:opensvr:yang:opensvr\"><router><name/></router>"             \
-	"</authority-state>"
-
-/* The router's name, from its operational state (the reply's <data>). */
-static bool router_name(struct nc_session *s, char *out, size_t len)
+/* A leaf of the (one) router in a reply's authority-state, or NULL. */
+static const char *state_leaf(const struct lyd_node *tree, const char *leaf)
 {
-	struct lyd_node *op = NULL, *data = NULL;
-	const struct lyd_node_any *any;
+	char path[128];
 	struct ly_set *set = NULL;
-	bool ok = false;
+	const char *v = NULL;
 
-	if (ask(s, NAME_FILTER, &op) == 0 && op &&
-	    lyd_find_path(op, "data", 1, &data) == LY_SUCCESS && data &&
-	    (any = (const struct lyd_node_any *)data)->value_type == LYD_ANYDATA_DATATREE &&
-	    any->value.tree &&
-	    lyd_find_xpath(any->value.tree, "/opensvr:authority-state/router/name", &set) ==
-		    LY_SUCCESS &&
-	    set->count > 0) {
-		snprintf(out, len, "%s", lyd_get_value(set->dnodes[0]));
-		ok = *out != '\0';
-	}
+	snprintf(path, sizeof(path), "/opensvr:authority-state/router/%s", leaf);
+	if (tree && lyd_find_xpath(tree, path, &set) == LY_SUCCESS && set->count)
+		v = lyd_get_value(set->dnodes[0]);
 	ly_set_free(set, NULL);
-	lyd_free_all(op);
-	return ok;
+	return v;
 }
+
+/* The router's software and the conductor's commit it runs (0: not
+ * known to be any), from its operational state.  false: no answer. */
+static bool router_state(struct asset *a)
+{
+	struct lyd_node *op = NULL, *data = NULL, *tree = NULL;
+	const struct lyd_node_any *any;
+	const char *v;
+
+	if (ask(a->s, STATE_FILTER, &op) < 0)
+		return false;
+	if (op && lyd_find_path(op, "data", 1, &data) == LY_SUCCESS && data &&
+	    (any = (const struct lyd_node_any *)data)->value_type == LYD_ANYDATA_DATATREE)
+		tree = any->value.tree;
+	a->version =
+		(v = state_leaf(tree, "conductor-version")) ? (uint32_t)strtoul(v, NULL, 10) : 0;
+	snprintf(a->software, sizeof(a->software), "%s",
+		 state_leaf(tree, "software-version") ?: "");
+	lyd_free_all(op);
+	return true;
+}
+
+/* ---- the assets ----------------------------------------------------------- */
 
 static void asset_free(struct asset *a)
 {
@@ -110,37 +271,51 @@ static void asset_free(struct asset *a)
 	free(a);
 }
 
-/* A router called: who it is, then it replaces its earlier session. */
-static void arrived(struct conductor_ch *ch, struct nc_session *s)
+static struct cparts *parts_now(struct conductor_ch *ch, uint32_t *version)
 {
-	struct asset *a = calloc(1, sizeof(*a)), **p, *old = NULL;
-	const char *host;
-	char *json;
-	uint32_t version;
+	struct cparts *p;
 
-	if (!a || !router_name(s, a->router, sizeof(a->router))) {
-		log_warnx("conductor: a router called home but did not say its name");
-		free(a);
-		nc_session_free(s, NULL);
-		return;
-	}
-	a->s = s;
-	host = nc_session_get_host(s) ?: "?";
-	if (!strncmp(host, "::ffff:", 7) && strchr(host + 7, '.'))
-		host += 7; /* an IPv4 address, as it is written */
-	snprintf(a->host, sizeof(a->host), "%s", host);
-	a->since = a->last = now_s();
 	pthread_mutex_lock(&ch->mu);
-	json = ch->json ? strdup(ch->json) : NULL;
-	version = ch->version;
+	p = cparts_ref(ch->parts);
+	*version = ch->version;
 	pthread_mutex_unlock(&ch->mu);
-	if (json) /* whatever it missed while away */
-		conductor_sync(ch, a, json, version);
-	free(json);
-	json = ch_crl(ch);
-	if (json)
-		conductor_send_crl(a, json);
-	free(json);
+	return p;
+}
+
+/* Bring a up to the configuration now (with `use` held), and the
+ * revocation list. */
+static void catch_up(struct conductor_ch *ch, struct asset *a)
+{
+	uint32_t version;
+	struct cparts *parts = parts_now(ch, &version);
+	char *crl;
+	unsigned gen;
+
+	if (parts && version && a->version != version) {
+		uint32_t was = a->version;
+
+		if (conductor_sync(a, parts, version) == 0)
+			log_info("conductor: router %s was behind (at %u): it runs commit %u now",
+				 a->router, was, version);
+		a->retry_at = now_s() + CH_RETRY_S;
+	}
+	cparts_free(parts);
+	pthread_mutex_lock(&ch->mu);
+	crl = ch->crl && a->crl_gen != ch->crl_gen ? strdup(ch->crl) : NULL;
+	gen = ch->crl_gen;
+	pthread_mutex_unlock(&ch->mu);
+	if (crl && conductor_send_crl(a, crl) == 0)
+		a->crl_gen = gen;
+	free(crl);
+}
+
+/* A router called and said who it is: it replaces its earlier session. */
+static void arrived(struct conductor_ch *ch, struct asset *a)
+{
+	struct asset **p, *old = NULL;
+
+	pthread_mutex_lock(&ch->use);
+	catch_up(ch, a);
 	pthread_mutex_lock(&ch->mu);
 	for (p = &ch->assets; *p; p = &(*p)->next)
 		if (!strcmp((*p)->router, a->router)) {
@@ -152,29 +327,157 @@ static void arrived(struct conductor_ch *ch, struct nc_session *s)
 	ch->assets = a;
 	pthread_mutex_unlock(&ch->mu);
 	asset_free(old);
-	log_info("conductor: router %s called home from %s", a->router, a->host);
+	pthread_mutex_unlock(&ch->use);
+	log_info("conductor: router %s called home from %s (%s)", a->router, a->host,
+		 a->software[0] ? a->software : "software not said");
 }
 
-/* Is each router still there?  The ones that do not answer go. */
+/* A call on fd from host: TLS, who it is, NETCONF, its state. */
+static void take_call(struct conductor_ch *ch, int fd, const char *host)
+{
+	struct asset *a = calloc(1, sizeof(*a));
+	struct cparts *parts;
+	uint32_t version;
+	SSL *ssl = NULL;
+	char cn[256] = "";
+	const char *router;
+
+	pthread_mutex_lock(&ch->mu);
+	ssl = ch->tls ? SSL_new(ch->tls) : NULL;
+	pthread_mutex_unlock(&ch->mu);
+	if (!a || !ssl || SSL_set_fd(ssl, fd) != 1 || !handshake(ssl, fd) ||
+	    !peer_cn(ssl, cn, sizeof(cn), &a->serial)) {
+		log_info("conductor: a call from %s was refused: %s", host,
+			 ssl ? "no valid certificate of the authority" : "out of memory");
+		goto drop;
+	}
+	parts = parts_now(ch, &version);
+	router = cparts_router_of_pcn(parts, cn);
+	if (router)
+		snprintf(a->router, sizeof(a->router), "%s", router);
+	cparts_free(parts);
+	if (!router) {
+		log_warnx("conductor: a call from %s was refused: %s is no router of the authority",
+			  host, cn);
+		goto drop;
+	}
+	pthread_mutex_lock(&ch->nc);
+	a->s = nc_connect_libssl(ssl, ch->ctx); /* the session owns ssl and fd now */
+	pthread_mutex_unlock(&ch->nc);
+	if (!a->s) {
+		log_warnx("conductor: router %s (%s) did not speak NETCONF", a->router, host);
+		goto drop;
+	}
+	a->fd = fd;
+	snprintf(a->host, sizeof(a->host), "%s", host);
+	a->since = a->last = now_s();
+	if (!router_state(a)) {
+		log_warnx("conductor: router %s (%s) did not say its state", a->router, host);
+		asset_free(a);
+		return;
+	}
+	arrived(ch, a);
+	return;
+drop:
+	if (ssl)
+		SSL_free(ssl);
+	close(fd);
+	free(a);
+}
+
+static void *worker(void *arg)
+{
+	struct conductor_ch *ch = arg;
+
+	for (;;) {
+		int fd;
+		char host[INET6_ADDRSTRLEN + 8] = "?";
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		pthread_mutex_lock(&ch->mu);
+		while (!ch->stop && !ch->qlen)
+			pthread_cond_wait(&ch->cv, &ch->mu);
+		if (ch->stop) {
+			pthread_mutex_unlock(&ch->mu);
+			return NULL;
+		}
+		fd = ch->queue[ch->qhead];
+		ch->qhead = (ch->qhead + 1) % CH_QUEUE;
+		ch->qlen--;
+		pthread_mutex_unlock(&ch->mu);
+		if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
+			if (ss.ss_family == AF_INET6) {
+				const struct sockaddr_in6 *s6 = (const void *)&ss;
+
+				inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+			} else if (ss.ss_family == AF_INET) {
+				inet_ntop(
+					AF_INET,
+					&((const struct sockaddr_in *)(const void *)&ss)->sin_addr,
+					host, sizeof(host));
+			}
+		}
+		if (!strncmp(host, "::ffff:", 7) && strchr(host + 7, '.'))
+			memmove(host, host + 7, strlen(host + 7) + 1); /* IPv4, as it is written */
+		take_call(ch, fd, host);
+	}
+}
+
+/* ---- the checker ---------------------------------------------------------- */
+
+/* Was a's certificate revoked since it called? */
+static bool is_revoked(struct conductor_ch *ch, const struct asset *a)
+{
+	bool r;
+
+	pthread_mutex_lock(&ch->mu);
+	r = ch->revoked &&
+	    bsearch(&a->serial, ch->revoked, ch->nrevoked, sizeof(uint64_t), cmp_u64) != NULL;
+	pthread_mutex_unlock(&ch->mu);
+	return r;
+}
+
+/* Is each router still there?  A session whose socket has something to
+ * say (the router closed it, or TCP keepalive gave up) is asked; the ones
+ * that do not answer go.  Routers behind are caught up, routers no longer
+ * in the authority are let go. */
 static void check(struct conductor_ch *ch)
 {
+	uint32_t version;
+	struct cparts *parts = parts_now(ch, &version);
 	struct asset **p = &ch->assets;
+	int64_t now = now_s();
+	unsigned gen;
+
+	pthread_mutex_lock(&ch->mu);
+	gen = ch->crl_gen;
+	pthread_mutex_unlock(&ch->mu);
 
 	for (;;) {
 		struct asset *a, *gone = NULL;
-		struct lyd_node *op;
-		bool alive;
+		struct pollfd pf;
+		bool alive = true, member;
 
 		pthread_mutex_lock(&ch->mu);
 		a = *p;
 		pthread_mutex_unlock(&ch->mu);
 		if (!a)
-			return;
-		alive = ask(a->s, NAME_FILTER, &op) == 0;
-		lyd_free_all(op);
+			break;
+		pf = (struct pollfd){.fd = a->fd, .events = POLLIN | POLLRDHUP};
+		if (poll(&pf, 1, 0) > 0) {
+			struct lyd_node *op = NULL;
+
+			alive = ask(a->s, STATE_FILTER, &op) == 0;
+			lyd_free_all(op);
+		}
+		member = (!parts || cparts_router_of_name(parts, a->router)) && !is_revoked(ch, a);
+		if (alive && member && (a->crl_gen != gen || a->version != version) &&
+		    now >= a->retry_at)
+			catch_up(ch, a);
 		pthread_mutex_lock(&ch->mu);
-		if (alive) {
-			a->last = now_s();
+		if (alive && member) {
+			a->last = now;
 			p = &a->next;
 		} else {
 			gone = a;
@@ -182,25 +485,15 @@ static void check(struct conductor_ch *ch)
 		}
 		pthread_mutex_unlock(&ch->mu);
 		if (gone) {
-			log_info("conductor: router %s is gone (called home from %s)", gone->router,
+			log_info("conductor: router %s is %s (called home from %s)", gone->router,
+				 member ? "gone" : "no longer in the authority, or revoked",
 				 gone->host);
 			asset_free(gone);
 		}
 	}
+	cparts_free(parts);
 }
 
-static bool stopping(struct conductor_ch *ch)
-{
-	bool stop;
-
-	pthread_mutex_lock(&ch->mu);
-	stop = ch->stop;
-	pthread_mutex_unlock(&ch->mu);
-	return stop;
-}
-
-/* Whether every router is still there, every few seconds, apart from the
- * accepting (a storm of calls must not keep the assets stale). */
 static void *check_thread(void *arg)
 {
 	struct conductor_ch *ch = arg;
@@ -215,43 +508,93 @@ static void *check_thread(void *arg)
 	return NULL;
 }
 
+/* ---- accepting ------------------------------------------------------------ */
+
+static int listen_on(int port)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), on = 1, off = 0;
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, CH_BACKLOG) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A silent loss (a cable, a NAT that forgot) shows within a minute or
+ * so: TCP keepalive after 30 s idle, every 10 s, 3 tries. */
+static void keepalive(int fd)
+{
+	int on = 1, idle = 30, intvl = 10, cnt = 3;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
 static void *ch_thread(void *arg)
 {
 	struct conductor_ch *ch = arg;
-	pthread_t checker;
-	bool checking;
 
-	nc_client_init();
-	nc_set_print_clb(quiet);
-	if (nc_client_tls_ch_set_cert_key_paths(ch->cert, ch->key) ||
-	    nc_client_tls_ch_set_trusted_ca_paths(ch->ca, NULL) ||
-	    nc_client_tls_ch_add_bind_listen("::", CH_PORT)) {
-		log_warnx("conductor: cannot listen for routers calling home (port %d)", CH_PORT);
-		nc_client_destroy();
-		return NULL;
-	}
-	log_info("conductor: routers call home on port %d", CH_PORT);
-	checking = pthread_create(&checker, NULL, check_thread, ch) == 0;
 	while (!stopping(ch)) {
-		struct nc_session *s = NULL;
+		struct pollfd pf = {.fd = ch->lfd, .events = POLLIN};
+		int fd;
 
-		if (nc_accept_callhome(500, ch->ctx, &s) == 1 && s) {
-			pthread_mutex_lock(&ch->use);
-			arrived(ch, s);
-			pthread_mutex_unlock(&ch->use);
+		if (poll(&pf, 1, 500) <= 0)
+			continue;
+		while ((fd = accept4(ch->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+			keepalive(fd);
+			pthread_mutex_lock(&ch->mu);
+			if (ch->qlen == CH_QUEUE) {
+				close(fd); /* a storm beyond what waits: the router calls again */
+			} else {
+				ch->queue[(ch->qhead + ch->qlen++) % CH_QUEUE] = fd;
+				pthread_cond_signal(&ch->cv);
+			}
+			pthread_mutex_unlock(&ch->mu);
 		}
 	}
-	if (checking)
-		pthread_join(checker, NULL);
-	nc_client_tls_ch_del_bind("::", CH_PORT);
-	nc_client_destroy();
 	return NULL;
+}
+
+static void ch_free(struct conductor_ch *ch)
+{
+	while (ch->assets) {
+		struct asset *a = ch->assets;
+
+		ch->assets = a->next;
+		asset_free(a);
+	}
+	while (ch->qlen--) {
+		close(ch->queue[ch->qhead]);
+		ch->qhead = (ch->qhead + 1) % CH_QUEUE;
+	}
+	if (ch->lfd >= 0)
+		close(ch->lfd);
+	SSL_CTX_free(ch->tls);
+	ly_ctx_destroy(ch->ctx);
+	cparts_free(ch->parts);
+	free(ch->ca_pem);
+	free(ch->crl);
+	free(ch->revoked);
+	free(ch->held);
+	pthread_cond_destroy(&ch->cv);
+	pthread_mutex_destroy(&ch->mu);
+	pthread_mutex_destroy(&ch->use);
+	pthread_mutex_destroy(&ch->nc);
+	free(ch);
 }
 
 struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const char *ca,
 					const char *yang_dir)
 {
 	struct conductor_ch *ch = calloc(1, sizeof(*ch));
+
 	if (!ch)
 		return NULL;
 	snprintf(ch->cert, sizeof(ch->cert), "%s", cert);
@@ -260,16 +603,23 @@ struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const
 	ch->ca_pem = pkiconf_read_text(ca);
 	pthread_mutex_init(&ch->mu, NULL);
 	pthread_mutex_init(&ch->use, NULL);
-	if (!(ch->ctx = nc_ctx_new(yang_dir, 1)) ||
-	    pthread_create(&ch->thr, NULL, ch_thread, ch) != 0) {
-		log_warnx("conductor: cannot take routers' calls");
-		ly_ctx_destroy(ch->ctx);
-		pthread_mutex_destroy(&ch->mu);
-		pthread_mutex_destroy(&ch->use);
-		free(ch->ca_pem);
-		free(ch);
+	pthread_mutex_init(&ch->nc, NULL);
+	pthread_cond_init(&ch->cv, NULL);
+	ch->lfd = -1;
+	nc_client_init();
+	nc_set_print_clb(quiet);
+	if (!(ch->tls = make_tls(ch, NULL)) || !(ch->ctx = nc_ctx_new(yang_dir, 1)) ||
+	    (ch->lfd = listen_on(CH_PORT)) < 0 || pthread_create(&ch->thr, NULL, ch_thread, ch)) {
+		log_warnx("conductor: cannot take routers' calls on port %d (%s)", CH_PORT,
+			  ch->tls ? "the port or the model" : "the conductor's certificate");
+		ch_free(ch);
 		return NULL;
 	}
+	for (int i = 0; i < CH_WORKERS; i++)
+		if (pthread_create(&ch->workers[ch->nworkers], NULL, worker, ch) == 0)
+			ch->nworkers++;
+	ch->checking = pthread_create(&ch->checker, NULL, check_thread, ch) == 0;
+	log_info("conductor: routers call home on port %d", CH_PORT);
 	return ch;
 }
 
@@ -279,22 +629,14 @@ void conductor_ch_stop(struct conductor_ch *ch)
 		return;
 	pthread_mutex_lock(&ch->mu);
 	ch->stop = true;
+	pthread_cond_broadcast(&ch->cv);
 	pthread_mutex_unlock(&ch->mu);
 	pthread_join(ch->thr, NULL);
-	while (ch->assets) {
-		struct asset *a = ch->assets;
-
-		ch->assets = a->next;
-		asset_free(a);
-	}
-	ly_ctx_destroy(ch->ctx);
-	free(ch->json);
-	free(ch->ca_pem);
-	free(ch->crl);
-	free(ch->held);
-	pthread_mutex_destroy(&ch->mu);
-	pthread_mutex_destroy(&ch->use);
-	free(ch);
+	for (int i = 0; i < ch->nworkers; i++)
+		pthread_join(ch->workers[i], NULL);
+	if (ch->checking)
+		pthread_join(ch->checker, NULL);
+	ch_free(ch);
 }
 
 struct json *conductor_ch_asset(struct conductor_ch *ch, const char *router)
@@ -311,24 +653,28 @@ struct json *conductor_ch_asset(struct conductor_ch *ch, const char *router)
 			json_set(o, "since", json_new_int(a->since));
 			json_set(o, "last-contact", json_new_int(a->last));
 			json_set(o, "version", json_new_int(a->version));
+			json_set(o, "software-version", json_new_str(a->software));
+			break;
 		}
 	pthread_mutex_unlock(&ch->mu);
 	return o;
 }
 
-void conductor_ch_set_config(struct conductor_ch *ch, const char *json, uint32_t version)
+void conductor_ch_set_config(struct conductor_ch *ch, const struct lyd_node *running,
+			     uint32_t version)
 {
-	char *copy = json ? strdup(json) : NULL;
+	struct cparts *parts, *old;
 
-	if (!ch) {
-		free(copy);
+	if (!ch)
 		return;
-	}
+	if (!(parts = cparts_build(running, ch->ca_pem)))
+		log_warnx("conductor: the configuration cannot be cut for the routers");
 	pthread_mutex_lock(&ch->mu);
-	free(ch->json);
-	ch->json = copy;
+	old = ch->parts;
+	ch->parts = parts;
 	ch->version = version;
 	pthread_mutex_unlock(&ch->mu);
+	cparts_free(old);
 }
 
 int ch_hold(struct conductor_ch *ch, struct push *p)
@@ -373,60 +719,56 @@ void ch_release(struct conductor_ch *ch, struct push *p, bool keep)
 	pthread_mutex_unlock(&ch->use);
 }
 
-char *authority_xml(struct conductor_ch *ch, const char *json)
+const char *ch_ca_pem(const struct conductor_ch *ch)
 {
-	static const char *const open = "<authority xmlns=\"urn:opensvr:yang:opensvr\">";
-	struct lyd_node *t = NULL;
-	char *xml = NULL, *out = NULL;
-	bool inject;
-
-	if (lyd_parse_data_mem(ch->ctx, json, LYD_JSON, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &t) !=
-		    LY_SUCCESS ||
-	    lyd_print_mem(&xml, t, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK) !=
-		    LY_SUCCESS ||
-	    !xml || strncmp(xml, open, strlen(open))) {
-		ly_err_clean(ch->ctx, NULL);
-		lyd_free_all(t);
-		free(xml);
-		return NULL;
-	}
-	lyd_free_all(t);
-	/* the whole authority replaced: what the conductor does not say goes;
-	 * and the authority's CA trusted, so routers validate each other's
-	 * certificates against it (no trust on first use) */
-	inject = ch->ca_pem && !strstr(xml, "<name>" AUTHORITY_CA "</name>");
-	if (asprintf(&out,
-		     "<authority xmlns=\"urn:opensvr:yang:opensvr\" "
-		     "xmlns:nc=\"urn:ietf:params:xml:ns:netconf:base:1.0\" "
-		     "nc:operation=\"replace\">%s%s%s%s",
-		     inject ? "<trusted-ca-certificate><name>" AUTHORITY_CA "</name><content>" : "",
-		     inject ? ch->ca_pem : "", inject ? "</content></trusted-ca-certificate>" : "",
-		     xml + strlen(open)) < 0)
-		out = NULL;
-	free(xml);
-	return out;
+	return ch ? ch->ca_pem : NULL;
 }
 
 void conductor_ch_set_crl(struct conductor_ch *ch, const char *crl)
 {
 	char *copy = crl ? strdup(crl) : NULL;
+	SSL_CTX *tls, *old = NULL;
+	uint64_t *revoked;
+	size_t nrevoked;
+	bool same;
 
 	if (!ch) {
 		free(copy);
 		return;
 	}
 	pthread_mutex_lock(&ch->mu);
+	same = (!crl && !ch->crl) || (crl && ch->crl && !strcmp(crl, ch->crl));
+	pthread_mutex_unlock(&ch->mu);
+	if (same) {
+		free(copy);
+		return;
+	}
+	/* the conductor refuses revoked routers' calls too */
+	if (!(tls = make_tls(ch, crl)))
+		log_warnx("conductor: the revocation list cannot be used for routers' calls");
+	revoked = revoked_serials(crl, &nrevoked);
+	pthread_mutex_lock(&ch->mu);
 	free(ch->crl);
 	ch->crl = copy;
+	ch->crl_gen++;
+	free(ch->revoked);
+	ch->revoked = revoked;
+	ch->nrevoked = nrevoked;
+	if (tls) {
+		old = ch->tls;
+		ch->tls = tls;
+	}
 	pthread_mutex_unlock(&ch->mu);
+	SSL_CTX_free(old);
 }
 
-char *ch_crl(struct conductor_ch *ch)
+char *ch_crl(struct conductor_ch *ch, unsigned *gen)
 {
 	char *copy;
 
 	pthread_mutex_lock(&ch->mu);
 	copy = ch->crl ? strdup(ch->crl) : NULL;
+	*gen = ch->crl_gen;
 	pthread_mutex_unlock(&ch->mu);
 	return copy;
 }

@@ -1,13 +1,32 @@
 /* The conductor's parts that share its routers' sessions: conductor_ch.c
- * (call home, the assets) and conductor_push.c (the commit pushed). */
+ * (call home, the assets), conductor_push.c (the commit pushed) and
+ * conductor_parts.c (each router's part of the authority). */
 #ifndef SVR_CONDUCTOR_INT_H
 #define SVR_CONDUCTOR_INT_H
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct nc_session;
+struct lyd_node;
+
+/* Each router's part of the authority (conductor_parts.c), built from a
+ * configuration tree on svrd's thread and read-only after: shared by
+ * reference (cparts_ref; cparts_free drops one). */
+struct cparts;
+struct cparts *cparts_build(const struct lyd_node *tree, const char *ca_pem);
+struct cparts *cparts_ref(struct cparts *p);
+void cparts_free(struct cparts *p);
+/* What router gets (malloc'd XML: the authority replaced), or NULL when
+ * it is no router of the authority. */
+char *cparts_xml(const struct cparts *p, const char *router);
+/* The router whose peering-common-name (its name when it has none) is
+ * pcn; the router named name.  NULL: none. */
+const char *cparts_router_of_pcn(const struct cparts *p, const char *pcn);
+const char *cparts_router_of_name(const struct cparts *p, const char *name);
+size_t cparts_count(const struct cparts *p);
 
 enum pending { PENDING_NONE, PENDING_EDIT, PENDING_CONFIRM };
 
@@ -15,9 +34,14 @@ enum pending { PENDING_NONE, PENDING_EDIT, PENDING_CONFIRM };
 struct asset {
 	char router[64];
 	char host[64];
+	char software[32];
 	int64_t since, last; /* wall-clock seconds */
+	int64_t retry_at;    /* when a refused catch-up is tried again */
 	struct nc_session *s;
-	uint32_t version;     /* the conductor's commit it runs (0: none yet) */
+	int fd;		      /* its socket (the session's) */
+	uint32_t version;     /* the conductor's commit it runs (0: none known) */
+	uint64_t serial;      /* its certificate's */
+	unsigned crl_gen;     /* the revocation list it has */
 	enum pending pending; /* what a push left on it */
 	struct asset *next;
 };
@@ -29,8 +53,9 @@ struct push {
 	enum push_step step;
 	bool check_only;
 	uint32_t version;
-	char *xml; /* the authority, replaced whole */
-	char *crl; /* the revocation list, sent with the confirmation */
+	struct cparts *parts; /* what each router gets */
+	char *crl;	      /* the revocation list, sent with the confirmation */
+	unsigned crl_gen;
 	struct asset **v;
 	size_t n, next;
 	pthread_mutex_t mu;
@@ -41,23 +66,23 @@ struct push {
 struct conductor_ch;
 
 /* The assets, for a push: from PUSH_PREPARE until the following
- * PUSH_CONFIRM or PUSH_CANCEL, the accepting thread leaves the sessions
- * alone and none goes.  -1: no router (nothing to do). */
+ * PUSH_CONFIRM or PUSH_CANCEL, no one else uses the sessions and none
+ * goes.  -1: no router (nothing to do). */
 int ch_hold(struct conductor_ch *ch, struct push *p);
 void ch_release(struct conductor_ch *ch, struct push *p, bool keep);
-/* The authority of json (the datastore's JSON) as the XML an edit-config
- * replaces it with (malloc'd), or NULL. */
-char *authority_xml(struct conductor_ch *ch, const char *json);
+/* The authority's CA (PEM), pushed as trusted. */
+const char *ch_ca_pem(const struct conductor_ch *ch);
+/* A copy of the revocation list routers get now, and its generation;
+ * NULL when there is none. */
+char *ch_crl(struct conductor_ch *ch, unsigned *gen);
 
 /* conductor_push.c: a step on every held router (see there); 0, or -1
- * with err naming the router that refused.  And one router's catching up
- * when it calls home. */
-int conductor_push(struct conductor_ch *ch, enum push_step what, const char *json, uint32_t version,
-		   bool check_only, char *err, size_t errlen);
-int conductor_sync(struct conductor_ch *ch, struct asset *a, const char *json, uint32_t version);
-/* The revocation list to one router (install-revocation-list); and a copy
- * of the one routers get now (conductor_ch.c), or NULL. */
+ * with err naming the router that refused.  One router's catching up
+ * (sync), the conductor's commit it now runs recorded on it (mark), and
+ * the revocation list sent to it. */
+int conductor_push(struct conductor_ch *ch, enum push_step what, const struct lyd_node *tree,
+		   uint32_t version, bool check_only, char *err, size_t errlen);
+int conductor_sync(struct asset *a, const struct cparts *parts, uint32_t version);
 int conductor_send_crl(struct asset *a, const char *crl);
-char *ch_crl(struct conductor_ch *ch);
 
 #endif

@@ -2,19 +2,22 @@
  * (doc/conductor.md):
  *
  * 1. prepare (the conductor's commit is not made yet): each router gets
- *    the whole authority in its candidate (edit-config, the authority
- *    replaced), validates it (distributed validation) and commits it
+ *    its part of the authority in its candidate (edit-config, the
+ *    authority replaced: conductor_parts.c), validates it (distributed validation) and commits it
  *    confirmed.  One router that refuses, at any step, makes the commit
  *    fail with that router's words: the others cancel (cancel-commit, or
  *    discard-changes), so nothing changes anywhere.  A commit check stops
  *    after validate and discards.
- * 2. apply (the conductor's commit is made): each router confirms.  One
- *    that cannot (gone meanwhile) rolls itself back at the confirm
- *    timeout, and is out of sync until it calls home again.
+ * 2. apply (the conductor's commit is made): each router confirms, and
+ *    the conductor records on it which commit it now runs (the
+ *    record-conductor-version RPC: a conductor that restarts does not push
+ *    again what a router already runs).  One that cannot (gone meanwhile)
+ *    rolls itself back at the confirm timeout, and is out of sync until
+ *    it calls home again.
  * 3. abort (a later subsystem of the conductor refused): each cancels.
  *
- * A router that calls home gets the authority as it is then (sync), so one
- * that was away at a commit catches up.  Routers are worked on in
+ * A router that calls home behind the conductor gets the authority as it
+ * is then (sync), so one that was away at a commit catches up.  Routers are worked on in
  * parallel, by up to PUSH_WORKERS threads; the accepting thread stands
  * still meanwhile (the sessions are the push's). */
 #include "config.h"
@@ -77,18 +80,36 @@ static int call(struct nc_session *s, struct nc_rpc *rpc, char *err, size_t len)
 	return rc;
 }
 
+/* Record on the router which of the conductor's commits it runs. */
+static int mark(struct asset *a, uint32_t version, char *err, size_t len)
+{
+	char *xml = NULL;
+
+	if (asprintf(&xml,
+		     "<record-conductor-version xmlns=\"urn:opensvr:yang:opensvr\">"
+		     "<version>%u</version></record-conductor-version>",
+		     version) < 0) {
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
+	return call(a->s, nc_rpc_act_generic_xml(xml, NC_PARAMTYPE_FREE), err, len);
+}
+
 /* One router's part of a step. */
 static void step(struct push *p, struct asset *a)
 {
 	char err[512] = "";
+	char *xml;
 	int rc = 0;
 
 	switch (p->step) {
 	case PUSH_PREPARE:
+		if (!(xml = cparts_xml(p->parts, a->router)))
+			return; /* deleted from the authority: revoked, let go */
 		rc = call(a->s,
 			  nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_MERGE,
-				      NC_RPC_EDIT_TESTOPT_UNKNOWN, NC_RPC_EDIT_ERROPT_UNKNOWN,
-				      p->xml, NC_PARAMTYPE_CONST),
+				      NC_RPC_EDIT_TESTOPT_UNKNOWN, NC_RPC_EDIT_ERROPT_UNKNOWN, xml,
+				      NC_PARAMTYPE_FREE),
 			  err, sizeof(err));
 		if (rc == 0)
 			rc = call(a->s,
@@ -106,11 +127,14 @@ static void step(struct push *p, struct asset *a)
 		if (a->pending == PENDING_CONFIRM)
 			rc = call(a->s, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST), err,
 				  sizeof(err));
-		if (rc == 0 && a->pending == PENDING_CONFIRM)
+		if (rc == 0 && a->pending == PENDING_CONFIRM) {
 			a->version = p->version;
+			rc = mark(a, p->version, err, sizeof(err));
+		}
 		a->pending = PENDING_NONE;
-		if (rc == 0 && p->crl)
-			rc = conductor_send_crl(a, p->crl);
+		if (rc == 0 && p->crl && a->crl_gen != p->crl_gen &&
+		    (rc = conductor_send_crl(a, p->crl)) == 0)
+			a->crl_gen = p->crl_gen;
 		break;
 	case PUSH_CANCEL:
 		if (a->pending == PENDING_CONFIRM)
@@ -165,8 +189,8 @@ static void run_step(struct push *p, enum push_step what)
 		pthread_join(t[i], NULL);
 }
 
-int conductor_push(struct conductor_ch *ch, enum push_step what, const char *json, uint32_t version,
-		   bool check_only, char *err, size_t errlen)
+int conductor_push(struct conductor_ch *ch, enum push_step what, const struct lyd_node *tree,
+		   uint32_t version, bool check_only, char *err, size_t errlen)
 {
 	struct push p = {.step = what, .version = version, .check_only = check_only};
 	int rc = 0;
@@ -176,12 +200,12 @@ int conductor_push(struct conductor_ch *ch, enum push_step what, const char *jso
 		pthread_mutex_destroy(&p.mu);
 		return 0;
 	}
-	if (what == PUSH_PREPARE && !(p.xml = authority_xml(ch, json))) {
+	if (what == PUSH_PREPARE && !(p.parts = cparts_build(tree, ch_ca_pem(ch)))) {
 		snprintf(err, errlen, "the configuration cannot be written for the routers");
 		rc = -1;
 	} else {
 		if (what == PUSH_CONFIRM)
-			p.crl = ch_crl(ch);
+			p.crl = ch_crl(ch, &p.crl_gen);
 		run_step(&p, what);
 		if (what == PUSH_PREPARE && p.failures) {
 			snprintf(err, errlen, "router %s refused the change: %s", p.failed_router,
@@ -196,35 +220,35 @@ int conductor_push(struct conductor_ch *ch, enum push_step what, const char *jso
 				  p.failed_router, p.failed_msg);
 		}
 	}
-	free(p.xml);
+	cparts_free(p.parts);
 	free(p.crl);
 	ch_release(ch, &p, what == PUSH_PREPARE && rc == 0 && !check_only);
 	pthread_mutex_destroy(&p.mu);
 	return rc;
 }
 
-int conductor_sync(struct conductor_ch *ch, struct asset *a, const char *json, uint32_t version)
+int conductor_sync(struct asset *a, const struct cparts *parts, uint32_t version)
 {
-	char *xml = authority_xml(ch, json), err[512];
+	char *xml = cparts_xml(parts, a->router), err[512];
 	int rc = -1;
 
 	if (xml &&
 	    call(a->s,
 		 nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_MERGE,
 			     NC_RPC_EDIT_TESTOPT_UNKNOWN, NC_RPC_EDIT_ERROPT_UNKNOWN, xml,
-			     NC_PARAMTYPE_CONST),
+			     NC_PARAMTYPE_FREE),
 		 err, sizeof(err)) == 0 &&
 	    call(a->s, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST), err, sizeof(err)) ==
-		    0) {
+		    0 &&
+	    mark(a, version, err, sizeof(err)) == 0) {
 		a->version = version;
 		rc = 0;
 	} else {
 		if (xml)
 			call(a->s, nc_rpc_discard(), err, sizeof(err));
 		log_warnx("conductor: router %s could not take the configuration: %s", a->router,
-			  xml ? err : "it cannot be written");
+			  xml ? err : "it has no part in the authority");
 	}
-	free(xml);
 	return rc;
 }
 

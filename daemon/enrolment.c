@@ -34,6 +34,7 @@
 #include "pki.h"
 #include "pki_ca.h"
 #include "pkiconf.h"
+#include "state.h"
 #include "svrd.h"
 
 static char *pending_key; /* the key of the last certificate request */
@@ -233,8 +234,65 @@ static int rpc_install_crl(void *arg, const struct json *input, struct json **ou
 	return rc;
 }
 
+/* ---- the conductor's commit this router runs ------------------------------ */
+
+#define VERSION_FILE "conductor-version.json"
+
+/* record-conductor-version, from the conductor after the router confirmed its
+ * commit: {version, the running commit's number}, so a change made here
+ * later (a new number) makes the mark stale by itself. */
+static int rpc_conductor_version(void *arg, const struct json *input, struct json **out,
+				 struct ds_errs *e)
+{
+	struct svrd *d = arg;
+	const struct ds_commit *h = NULL;
+	struct json *mark = json_new_object();
+	char path[4200], *text;
+	int rc = -1;
+
+	(void)out;
+	snprintf(path, sizeof(path), "%s/" VERSION_FILE, d->state_dir);
+	json_set(mark, "version", json_new_int(json_get_int(input, "version", 0)));
+	json_set(mark, "commit", json_new_int(ds_history(d->ds, &h) ? h[0].number : 0));
+	text = json_print(mark);
+	if (!text || identity_write_text(path, 0644, text) < 0)
+		ds_errs_add(e, false, "record-conductor-version", "cannot save it: %s",
+			    strerror(errno));
+	else
+		rc = 0;
+	free(text);
+	json_free(mark);
+	return rc;
+}
+
+/* authority-state router software-version, and conductor-version while
+ * the running configuration is still the one the conductor marked. */
+static int version_fill(void *arg, struct lyd_node *router, struct lyd_node *node)
+{
+	struct svrd *d = arg;
+	const struct ds_commit *h = NULL;
+	char path[4200], err[64], *text;
+	struct json *mark;
+	int rc = st_leaf(router, "software-version", "%s", PACKAGE_VERSION);
+
+	(void)node;
+	snprintf(path, sizeof(path), "%s/" VERSION_FILE, d->state_dir);
+	text = pkiconf_read_text(path);
+	mark = text ? json_parse(text, strlen(text), err, sizeof(err)) : NULL;
+	if (mark && ds_history(d->ds, &h) &&
+	    json_get_int(mark, "commit", -1) == (int64_t)h[0].number)
+		rc |= st_leaf(router, "conductor-version", "%lld",
+			      (long long)json_get_int(mark, "version", 0));
+	json_free(mark);
+	free(text);
+	return rc;
+}
+
 void enrolment_start(struct svrd *d)
 {
+	if (svrd_rpc_register(d, "record-conductor-version", rpc_conductor_version, d) < 0 ||
+	    svrd_state_register(d, version_fill, d) < 0)
+		log_warnx("enrolment: the conductor's commit cannot be recorded");
 	if (svrd_rpc_register(d, "install-revocation-list", rpc_install_crl, d) < 0)
 		log_warnx("enrolment: the conductor cannot send revocation lists");
 }

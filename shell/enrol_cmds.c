@@ -302,8 +302,8 @@ static int cmd_assets(struct cli_def *cli, const char *command, char **argv, int
 		return CLI_OK;
 	}
 	render_header(cli, "assets");
-	cli_print(cli, " %-16s %-16s %-13s %-12s %-24s %-19s %s", "Router", "Node", "State",
-		  "Config", "Address", "Since", "Last Contact");
+	cli_print(cli, " %-16s %-16s %-13s %-12s %-10s %-24s %-19s %s", "Router", "Node", "State",
+		  "Config", "Software", "Address", "Since", "Last Contact");
 	for (size_t i = 0; i < json_len(list); i++) {
 		const struct json *a = json_at(list, i), *c = json_get(a, "connection");
 		const struct json *nodes = json_get(a, "nodes");
@@ -316,10 +316,11 @@ static int cmd_assets(struct cli_def *cli, const char *command, char **argv, int
 				 sizeof(last));
 		}
 		config_of(a, current, cfg, sizeof(cfg));
-		cli_print(cli, " %-16s %-16s %-13s %-12s %-24s %-19s %s",
+		cli_print(cli, " %-16s %-16s %-13s %-12s %-10s %-24s %-19s %s",
 			  json_get_str(a, "router", "?"),
 			  json_len(nodes) ? json_str(json_at(nodes, 0)) : "",
 			  json_get_str(a, "state", "?"), cfg,
+			  c ? json_get_str(c, "software-version", "") : "",
 			  c ? json_get_str(c, "address", "") : "", since, last);
 	}
 	if (!json_len(list))

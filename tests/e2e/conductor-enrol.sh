@@ -113,14 +113,22 @@ echo "configured on the conductor only; MKEY_EXCH_COMP everywhere, every peer vo
 
 desc() { sh_ "$1" 'show config running' | sed -n 's/^ *description *//p' | tr -d '"' | head -1; }
 # a commit on the conductor appears on every router
-printf 'set authority router spoke1 description "pushed once"\ncommit\n' | x conductor svrsh >"$tmp/c1" 2>&1 ||
+printf 'set authority router hub description "pushed once"\ncommit\n' | x conductor svrsh >"$tmp/c1" 2>&1 ||
 	fail "commit on the conductor: $(cat "$tmp/c1")"
 for r in hub spoke1 spoke2; do
 	[ "$(desc $r)" = "pushed once" ] || fail "$r does not have the conductor's commit: $(desc $r)"
 done
 sh_ conductor 'show config out-of-sync' | grep -q "Every router runs commit" ||
 	fail "out of sync after a commit everywhere: $(sh_ conductor 'show config out-of-sync')"
-echo "a commit on the conductor is on every router when it returns"
+# each router gets its part: itself and its peers (a spoke does not hold
+# the other spoke, the hub holds both)
+sh_ spoke2 'show config running' | grep -q "^ *router *spoke1$" &&
+	fail "spoke2 got spoke1, which is no peer of it: $(sh_ spoke2 'show config running')"
+for s in spoke1 spoke2; do
+	sh_ hub 'show config running' | grep -q "^ *router *$s$" ||
+		fail "the hub did not get its peer $s: $(sh_ hub 'show config running')"
+done
+echo "a commit on the conductor is on every router when it returns, each its part of the authority"
 
 # a router that refuses (its candidate locked by an operator of its own,
 # over NETCONF) fails the commit with its words, and nothing changes
@@ -137,7 +145,7 @@ until grep -q "^locked" "$tmp/lock.out"; do
 	[ $i -lt 200 ] || fail "spoke2's candidate did not get locked: $(cat "$tmp/lock.out")"
 	sleep 0.1
 done
-out=$(printf 'set authority router spoke1 description "refused"\ncommit\n' | x conductor svrsh 2>&1) &&
+out=$(printf 'set authority router hub description "refused"\ncommit\n' | x conductor svrsh 2>&1) &&
 	fail "the conductor committed although spoke2 refused: $out"
 echo "$out" | grep -q "router spoke2 refused the change: .*locked by ops, NETCONF session" ||
 	fail "the refusal does not name spoke2 and why: $out"
@@ -152,7 +160,7 @@ echo "a router that refuses fails the commit with its reason; nothing changes an
 lab_stop spoke2 TERM || fail "spoke2's svrd did not stop"
 lab_until 20 conductor 'show assets' "^ spoke2  *spoke2-1  *disconnected" 1 ||
 	fail "the conductor did not see spoke2 go: $(sh_ conductor 'show assets')"
-printf 'set authority router spoke1 description "while spoke2 was away"\ncommit\n' |
+printf 'set authority router hub description "while spoke2 was away"\ncommit\n' |
 	x conductor svrsh >"$tmp/c3" 2>&1 || fail "commit with spoke2 away: $(cat "$tmp/c3")"
 [ "$(desc spoke1)" = "while spoke2 was away" ] || fail "spoke1 did not get the commit"
 sh_ conductor 'show config out-of-sync' | grep -q "^ spoke2  *disconnected: gets commit" ||
@@ -166,6 +174,8 @@ until [ "$(desc spoke2)" = "while spoke2 was away" ]; do
 done
 lab_until 10 conductor 'show config out-of-sync' "Every router runs commit" 1 ||
 	fail "still out of sync: $(sh_ conductor 'show config out-of-sync')"
+sh_ conductor 'show log' | grep -q "conductor: router spoke2 was behind (at [0-9]*): it runs commit" ||
+	fail "the catch-up is not in the conductor's log: $(sh_ conductor 'show log' | tail -5)"
 echo "a router away at a commit catches up when it calls home"
 # the router takes the call-home session only from the conductor its
 # enrolment named: told another name (as if an enrolled router posed as
@@ -186,6 +196,30 @@ lab_until 20 conductor 'show assets' "^ spoke1  *spoke1-1  *connected " 1 ||
 	fail "spoke1 did not call home again: $(sh_ conductor 'show assets')"
 echo "a call-home session from another name than the enrolled conductor's is dropped"
 
+# the conductor restarts: every router calls home again, says which of
+# the conductor's commits it runs and what software, and none is sent
+# again what it runs
+hist() { sh_ "$1" 'show config history' | awk '/^======/ { getline; print $1; exit }'; }
+h_hub=$(hist hub)
+h_spoke1=$(hist spoke1)
+[ -n "$h_hub" ] && [ -n "$h_spoke1" ] || fail "no commit history on the routers"
+t0=$(date '+%Y-%m-%d %H:%M:%S') # as show log writes it (local time)
+lab_restart conductor || fail "restarting the conductor"
+lab_until 30 conductor 'show assets' " connected " 3 ||
+	fail "the routers did not call home to the restarted conductor: $(sh_ conductor 'show assets')"
+[ "$(hist hub)" = "$h_hub" ] && [ "$(hist spoke1)" = "$h_spoke1" ] ||
+	fail "a router's configuration changed: $(sh_ hub 'show config history')"
+since_restart() { sh_ conductor 'show log' | awk -v t0="$t0" '$1 " " $2 >= t0'; }
+since_restart | grep -q "conductor: router hub called home" ||
+	fail "the log does not show the hub calling home: $(since_restart | tail -5)"
+since_restart | grep "conductor: router .* was behind" &&
+	fail "a router was sent again what it ran"
+sh_ conductor 'show assets' | grep -q "^ hub  *hub-1  *connected  *[0-9][0-9]*  *[0-9][0-9.]*[0-9] " ||
+	fail "show assets lacks the hub's commit or software: $(sh_ conductor 'show assets')"
+lab_until 10 conductor 'show config out-of-sync' "Every router runs commit" 1 ||
+	fail "out of sync after the restart: $(sh_ conductor 'show config out-of-sync')"
+echo "the conductor restarts: every router calls home again and none is pushed again"
+
 # a router deleted from the authority has its certificate revoked and the
 # revocation list goes to every router: added back without enrolling
 # again, its former peers refuse it
@@ -201,5 +235,12 @@ lab_until 20 hub 'show security certificates' "Certificate: *Revoked" 1 ||
 	fail "the hub does not refuse spoke2's revoked certificate: $(sh_ hub 'show security certificates')"
 lab_until 10 hub 'show alarms' "Peer spoke2 certificate is revoked" 1 ||
 	fail "no alarm for spoke2's revoked certificate: $(sh_ hub 'show alarms')"
+# and the conductor refuses its calls: what it presents is revoked
+refused="conductor: a call from .* was refused: no valid certificate of the authority"
+n0=$(sh_ conductor 'show log' | grep -c "$refused")
+lab_until 30 conductor 'show log' "$refused" $((n0 + 1)) ||
+	fail "the conductor did not refuse spoke2's revoked certificate: $(sh_ conductor 'show log' | grep conductor: | tail -5)"
+sh_ conductor 'show assets' | grep -q "^ spoke2  *spoke2-1  *disconnected" ||
+	fail "revoked spoke2 is an asset: $(sh_ conductor 'show assets')"
 echo "a router deleted from the authority is revoked; its former peers refuse it"
 echo "PASS"
