@@ -526,10 +526,14 @@ static int listen_on(int port)
 }
 
 /* A silent loss (a cable, a NAT that forgot) shows within a minute or
- * so: TCP keepalive after 30 s idle, every 10 s, 3 tries. */
+ * so: TCP keepalive after 30 s idle, every 10 s, 3 tries.  And no Nagle:
+ * libnetconf2 writes a message's chunk header, data and end apiece, and
+ * each small write waiting for the last one's ACK cost 40 ms per RPC. */
 static void keepalive(int fd)
 {
 	int on = 1, idle = 30, intvl = 10, cnt = 3;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));

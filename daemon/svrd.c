@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -243,6 +244,18 @@ static void detach_stdio(void)
 		close(fd);
 }
 
+/* A conductor holds a session per router (thousands): the soft limit on
+ * open files goes up to the hard one. */
+static void open_files_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -371,6 +384,7 @@ int main(int argc, char **argv)
 		fatal("event loop");
 	d.start_ms = ev_now_ms();
 	signal(SIGPIPE, SIG_IGN);
+	open_files_limit();
 	if (ev_signal_add(d.loop, SIGTERM, on_stop, &d) < 0 ||
 	    ev_signal_add(d.loop, SIGINT, on_stop, &d) < 0)
 		fatal("signals");
