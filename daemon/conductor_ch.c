@@ -526,9 +526,9 @@ static int listen_on(int port)
 }
 
 /* A silent loss (a cable, a NAT that forgot) shows within a minute or
- * so: TCP keepalive after 30 s idle, every 10 s, 3 tries.  And no Nagle:
- * libnetconf2 writes a message's chunk header, data and end apiece, and
- * each small write waiting for the last one's ACK cost 40 ms per RPC. */
+ * so: TCP keepalive after 30 s idle, every 10 s, 3 tries.  And no Nagle,
+ * as on the sockets libnetconf2 opens itself: a message's last small write
+ * waiting for the ACK of the one before cost 40 ms per RPC. */
 static void keepalive(int fd)
 {
 	int on = 1, idle = 30, intvl = 10, cnt = 3;
