@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alarms.h"
 #include "conductor.h"
 #include "conductor_int.h"
 #include "crypto.h"
@@ -58,6 +59,8 @@ struct conductor {
 	struct svrd *d;
 	struct pki_ca *ca;
 	struct conductor_ch *ch; /* routers calling home (conductor_ch.c) */
+	struct json *skipped;	 /* what the last push left out */
+	struct ev_timer *alarms; /* routers in local override, on the alarms */
 };
 
 /* ---- the role and the files ----------------------------------------------- */
@@ -551,10 +554,14 @@ static int push_prepare(void *arg, const struct lyd_node *diff, const struct lyd
 	int rc;
 
 	(void)diff;
+	json_free(c->skipped);
+	c->skipped = NULL;
 	if (!c->ch || !role_in(c->d, tree))
 		return 0;
-	rc = conductor_push(c->ch, PUSH_PREPARE, tree, 0, flags & DS_PREPARE_CHECK, err,
-			    sizeof(err));
+	rc = conductor_push(c->ch, PUSH_PREPARE, tree, 0,
+			    (flags & DS_PREPARE_CHECK ? PUSH_CHECK : 0) |
+				    (c->d->commit_best_effort ? PUSH_BEST_EFFORT : 0),
+			    &c->skipped, err, sizeof(err));
 	if (rc < 0)
 		ds_errs_add(e, false, NULL, "%s", err);
 	return rc;
@@ -572,7 +579,7 @@ static void push_apply(void *arg, const struct lyd_node *diff, const struct lyd_
 		conductor_ch_set_crl(c->ch, crl);
 		free(crl);
 	}
-	conductor_push(c->ch, PUSH_CONFIRM, NULL, newest(c->d), false, err, sizeof(err));
+	conductor_push(c->ch, PUSH_CONFIRM, NULL, newest(c->d), 0, NULL, err, sizeof(err));
 	follow(c);
 	keep_config(c, running);
 }
@@ -582,7 +589,7 @@ static void push_abort(void *arg)
 	struct conductor *c = arg;
 	char err[768];
 
-	conductor_push(c->ch, PUSH_CANCEL, NULL, 0, false, err, sizeof(err));
+	conductor_push(c->ch, PUSH_CANCEL, NULL, 0, 0, NULL, err, sizeof(err));
 }
 
 /* show assets: every router of the authority, called home or not. */
@@ -625,6 +632,44 @@ static int op_assets(struct svrd *d, const struct mgmt_peer *peer, const struct 
 	return 0;
 }
 
+struct json *conductor_take_skipped(struct svrd *d)
+{
+	struct json *s = d && the(d) ? the(d)->skipped : NULL;
+
+	if (s)
+		the(d)->skipped = NULL;
+	return s;
+}
+
+#define OVERRIDE_ALARM "local-override:"
+#define OVERRIDE_MAX   4096
+
+/* An alarm for each router in local override (SSR raises it on the
+ * conductor), cleared when it ends or the router goes. */
+static void override_alarms(struct ev_timer *t, void *arg)
+{
+	struct conductor *c = arg;
+	static char names[OVERRIDE_MAX][64];
+	size_t n = conductor_ch_overrides(c->ch, names, OVERRIDE_MAX);
+	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
+
+	(void)t;
+	if (!c->d->alarms)
+		return;
+	alarm_round_begin(c->d->alarms);
+	for (size_t i = 0; i < n; i++) {
+		char key[128], msg[256];
+
+		snprintf(key, sizeof(key), OVERRIDE_ALARM "%s", names[i]);
+		snprintf(msg, sizeof(msg),
+			 "router %s is in local override: the conductor's changes are held aside",
+			 names[i]);
+		alarm_raise(c->d->alarms, key, ALARM_MINOR, names[i], "CONFIG", "conductor", msg,
+			    now);
+	}
+	alarm_round_end(c->d->alarms, OVERRIDE_ALARM, now);
+}
+
 static const struct mgmt_op conductor_ops[] = {
 	{"enrolment-token", true, op_token},
 	{"get-assets", false, op_assets},
@@ -658,6 +703,8 @@ struct conductor *conductor_start(struct svrd *d)
 	sub.arg = c;
 	if (ds_subscribe(d->ds, &sub, &e) < 0)
 		log_warnx("conductor: the role will not follow commits");
+	if ((c->alarms = ev_timer_add(d->loop, override_alarms, c)))
+		ev_timer_arm(c->alarms, 2000, 2000);
 	ds_errs_free(&e);
 	follow(c);
 	return c;
@@ -667,7 +714,9 @@ void conductor_stop(struct conductor *c)
 {
 	if (!c)
 		return;
+	ev_timer_del(c->alarms);
 	conductor_ch_stop(c->ch);
 	pki_ca_free(c->ca);
+	json_free(c->skipped);
 	free(c);
 }

@@ -34,6 +34,11 @@ struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const
 					const char *yang_dir);
 void conductor_ch_stop(struct conductor_ch *ch);
 struct json *conductor_ch_asset(struct conductor_ch *ch, const char *router);
+/* The routers in local override (at most max names), for the alarms. */
+size_t conductor_ch_overrides(struct conductor_ch *ch, char (*names)[64], size_t max);
+/* What the last commit's push left out (local override, or refused in a
+ * best-effort commit): [{router, reason}], or NULL; the caller frees. */
+struct json *conductor_take_skipped(struct svrd *d);
 /* The authority as running has it now and its commit: what a router
  * that calls home is brought to (each its part of it). */
 struct lyd_node;

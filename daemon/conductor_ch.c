@@ -45,7 +45,7 @@
 
 #define CH_PORT	    4335
 #define CH_CHECK_MS 5000  /* how often every session is looked at */
-#define CH_RETRY_S  60	  /* a router that refused its catch-up is asked again */
+#define CH_RETRY_S  15	  /* a router that refused its catch-up is asked again */
 #define CH_WAIT_MS  5000  /* a get's answer */
 #define CH_HELLO_MS 10000 /* a caller's TLS handshake */
 #define CH_WORKERS  4
@@ -206,7 +206,7 @@ static uint64_t *revoked_serials(const char *pem, size_t *n)
 
 #define STATE_FILTER                                                                               \
 	"<authority-state xmlns=\"urn:opensvr:yang:opensvr\"><router><name/>"                      \
-	"<software-version/><conductor-version/></router></authority-state>"
+	"<software-version/><conductor-version/><local-override/></router></authority-state>"
 
 /* A get on s: 0 with the reply's data in *op (may be NULL), or -1 when
  * the router does not answer. */
@@ -258,6 +258,8 @@ static bool router_state(struct asset *a)
 		(v = state_leaf(tree, "conductor-version")) ? (uint32_t)strtoul(v, NULL, 10) : 0;
 	snprintf(a->software, sizeof(a->software), "%s",
 		 state_leaf(tree, "software-version") ?: "");
+	v = state_leaf(tree, "local-override");
+	a->override = v && !strcmp(v, "true");
 	lyd_free_all(op);
 	return true;
 }
@@ -291,7 +293,7 @@ static void catch_up(struct conductor_ch *ch, struct asset *a)
 	char *crl;
 	unsigned gen;
 
-	if (parts && version && a->version != version) {
+	if (parts && version && a->version != version && !a->override) {
 		uint32_t was = a->version;
 
 		if (conductor_sync(a, parts, version) == 0)
@@ -465,12 +467,8 @@ static void check(struct conductor_ch *ch)
 		if (!a)
 			break;
 		pf = (struct pollfd){.fd = a->fd, .events = POLLIN | POLLRDHUP};
-		if (poll(&pf, 1, 0) > 0) {
-			struct lyd_node *op = NULL;
-
-			alive = ask(a->s, STATE_FILTER, &op) == 0;
-			lyd_free_all(op);
-		}
+		if (a->override || poll(&pf, 1, 0) > 0) /* ... or has the override ended? */
+			alive = router_state(a);
 		member = (!parts || cparts_router_of_name(parts, a->router)) && !is_revoked(ch, a);
 		if (alive && member && (a->crl_gen != gen || a->version != version) &&
 		    now >= a->retry_at)
@@ -658,10 +656,28 @@ struct json *conductor_ch_asset(struct conductor_ch *ch, const char *router)
 			json_set(o, "last-contact", json_new_int(a->last));
 			json_set(o, "version", json_new_int(a->version));
 			json_set(o, "software-version", json_new_str(a->software));
+			if (a->override)
+				json_set(o, "local-override", json_new_bool(true));
+			if (a->refused[0])
+				json_set(o, "refused", json_new_str(a->refused));
 			break;
 		}
 	pthread_mutex_unlock(&ch->mu);
 	return o;
+}
+
+size_t conductor_ch_overrides(struct conductor_ch *ch, char (*names)[64], size_t max)
+{
+	size_t n = 0;
+
+	if (!ch)
+		return 0;
+	pthread_mutex_lock(&ch->mu);
+	for (struct asset *a = ch->assets; a && n < max; a = a->next)
+		if (a->override)
+			snprintf(names[n++], 64, "%s", a->router);
+	pthread_mutex_unlock(&ch->mu);
+	return n;
 }
 
 void conductor_ch_set_config(struct conductor_ch *ch, const struct lyd_node *running,

@@ -42,6 +42,8 @@ struct asset {
 	uint32_t version;     /* the conductor's commit it runs (0: none known) */
 	uint64_t serial;      /* its certificate's */
 	unsigned crl_gen;     /* the revocation list it has */
+	bool override;	      /* in local override: the conductor's changes held aside */
+	char refused[512];    /* why it did not take the last change, or "" */
 	enum pending pending; /* what a push left on it */
 	struct asset *next;
 };
@@ -51,7 +53,7 @@ enum push_step { PUSH_PREPARE, PUSH_CONFIRM, PUSH_CANCEL };
 /* One push: the routers (a snapshot of the assets) and how it went. */
 struct push {
 	enum push_step step;
-	bool check_only;
+	bool check_only, best_effort;
 	uint32_t version;
 	struct cparts *parts; /* what each router gets */
 	char *crl;	      /* the revocation list, sent with the confirmation */
@@ -59,6 +61,7 @@ struct push {
 	struct asset **v;
 	size_t n, next;
 	pthread_mutex_t mu;
+	struct json *skipped; /* [{router, reason}] that did not take it */
 	int failures;
 	char failed_router[64], failed_msg[512];
 };
@@ -78,10 +81,15 @@ char *ch_crl(struct conductor_ch *ch, unsigned *gen);
 
 /* conductor_push.c: a step on every held router (see there); 0, or -1
  * with err naming the router that refused.  One router's catching up
- * (sync), the conductor's commit it now runs recorded on it (mark), and
- * the revocation list sent to it. */
+ * (sync: 0, -2 when it holds changes aside in local override, -1), and
+ * the revocation list sent to it.  A push skips routers in local override
+ * and, best effort, the ones that refuse; *skipped lists them. */
+#define PUSH_CHECK	 0x1u /* validate only (commit check) */
+#define PUSH_BEST_EFFORT 0x2u /* a router that refuses is left out of sync */
+struct json;
 int conductor_push(struct conductor_ch *ch, enum push_step what, const struct lyd_node *tree,
-		   uint32_t version, bool check_only, char *err, size_t errlen);
+		   uint32_t version, unsigned flags, struct json **skipped, char *err,
+		   size_t errlen);
 int conductor_sync(struct asset *a, const struct cparts *parts, uint32_t version);
 int conductor_send_crl(struct asset *a, const char *crl);
 

@@ -31,16 +31,19 @@
 
 #include "conductor.h"
 #include "conductor_int.h"
+#include "json.h"
 #include "log.h"
 
 #define PUSH_WORKERS 16
 #define PUSH_WAIT_MS 20000
 #define CONFIRM_S    120 /* a router rolls back by itself after this */
 
-/* The message of an rpc-error in a reply envelope (opaque nodes). */
-static void reply_error(const struct lyd_node *envp, char *out, size_t len)
+/* The message of an rpc-error in a reply envelope (opaque nodes); true
+ * when its app tag says the router is in local override. */
+static bool reply_error(const struct lyd_node *envp, char *out, size_t len)
 {
 	const struct lyd_node *e, *c;
+	bool override = false;
 
 	snprintf(out, len, "the operation failed");
 	LY_LIST_FOR(lyd_child(envp), e)
@@ -48,13 +51,21 @@ static void reply_error(const struct lyd_node *envp, char *out, size_t len)
 		if (strcmp(LYD_NAME(e), "rpc-error"))
 			continue;
 		LY_LIST_FOR(lyd_child(e), c)
-		if (!strcmp(LYD_NAME(c), "error-message") && !c->schema)
-			snprintf(out, len, "%s", ((const struct lyd_node_opaq *)c)->value);
-		return;
+		{
+			const char *v = c->schema ? NULL : ((const struct lyd_node_opaq *)c)->value;
+
+			if (v && !strcmp(LYD_NAME(c), "error-message"))
+				snprintf(out, len, "%s", v);
+			else if (v && !strcmp(LYD_NAME(c), "error-app-tag"))
+				override = !strcmp(v, "local-override");
+		}
+		break;
 	}
+	return override;
 }
 
-/* Send rpc (taken) on s and wait for <ok/>: 0, or -1 with err. */
+/* Send rpc (taken) on s and wait for <ok/>: 0, or -1 with err (-2: the
+ * router is in local override). */
 static int call(struct nc_session *s, struct nc_rpc *rpc, char *err, size_t len)
 {
 	struct lyd_node *envp = NULL, *op = NULL;
@@ -70,7 +81,7 @@ static int call(struct nc_session *s, struct nc_rpc *rpc, char *err, size_t len)
 	} else if (nc_recv_reply(s, rpc, id, PUSH_WAIT_MS, &envp, &op) != NC_MSG_REPLY) {
 		snprintf(err, len, "the router did not answer");
 	} else if (envp && lyd_child(envp) && !strcmp(LYD_NAME(lyd_child(envp)), "rpc-error")) {
-		reply_error(envp, err, len);
+		rc = reply_error(envp, err, len) ? -2 : -1;
 	} else {
 		rc = 0;
 	}
@@ -95,6 +106,36 @@ static int mark(struct asset *a, uint32_t version, char *err, size_t len)
 	return call(a->s, nc_rpc_act_generic_xml(xml, NC_PARAMTYPE_FREE), err, len);
 }
 
+/* Take back what a prepare left on a. */
+static void undo(struct asset *a)
+{
+	char err[512];
+
+	if (a->pending == PENDING_CONFIRM)
+		call(a->s, nc_rpc_cancel(NULL, NC_PARAMTYPE_CONST), err, sizeof(err));
+	if (a->pending != PENDING_NONE)
+		call(a->s, nc_rpc_discard(), err, sizeof(err));
+	a->pending = PENDING_NONE;
+}
+
+/* a does not take the change (local override, or a best-effort commit it
+ * refused): out of sync, and why. */
+static void skip(struct push *p, struct asset *a, const char *why)
+{
+	snprintf(a->refused, sizeof(a->refused), "%s", why);
+	pthread_mutex_lock(&p->mu);
+	if (!p->skipped)
+		p->skipped = json_new_array();
+	{
+		struct json *it = json_new_object();
+
+		json_set(it, "router", json_new_str(a->router));
+		json_set(it, "reason", json_new_str(why));
+		json_append(p->skipped, it);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
 /* One router's part of a step. */
 static void step(struct push *p, struct asset *a)
 {
@@ -104,6 +145,11 @@ static void step(struct push *p, struct asset *a)
 
 	switch (p->step) {
 	case PUSH_PREPARE:
+		a->refused[0] = '\0';
+		if (a->override) {
+			skip(p, a, "local override: the change is held aside");
+			return;
+		}
 		if (!(xml = cparts_xml(p->parts, a->router)))
 			return; /* deleted from the authority: revoked, let go */
 		rc = call(a->s,
@@ -122,6 +168,13 @@ static void step(struct push *p, struct asset *a)
 			if (rc == 0)
 				a->pending = PENDING_CONFIRM;
 		}
+		if (rc == -2 || (rc < 0 && p->best_effort)) {
+			/* held aside, or left out of sync: this router alone */
+			a->override = rc == -2;
+			undo(a);
+			skip(p, a, err);
+			return;
+		}
 		break;
 	case PUSH_CONFIRM:
 		if (a->pending == PENDING_CONFIRM)
@@ -137,11 +190,7 @@ static void step(struct push *p, struct asset *a)
 			a->crl_gen = p->crl_gen;
 		break;
 	case PUSH_CANCEL:
-		if (a->pending == PENDING_CONFIRM)
-			call(a->s, nc_rpc_cancel(NULL, NC_PARAMTYPE_CONST), err, sizeof(err));
-		if (a->pending != PENDING_NONE)
-			call(a->s, nc_rpc_discard(), err, sizeof(err));
-		a->pending = PENDING_NONE;
+		undo(a);
 		break;
 	}
 	if (rc < 0) {
@@ -190,10 +239,18 @@ static void run_step(struct push *p, enum push_step what)
 }
 
 int conductor_push(struct conductor_ch *ch, enum push_step what, const struct lyd_node *tree,
-		   uint32_t version, bool check_only, char *err, size_t errlen)
+		   uint32_t version, unsigned flags, struct json **skipped, char *err,
+		   size_t errlen)
 {
-	struct push p = {.step = what, .version = version, .check_only = check_only};
+	bool check_only = flags & PUSH_CHECK;
+	struct push p = {.step = what,
+			 .version = version,
+			 .check_only = check_only,
+			 .best_effort = flags & PUSH_BEST_EFFORT};
 	int rc = 0;
+
+	if (skipped)
+		*skipped = NULL;
 
 	pthread_mutex_init(&p.mu, NULL);
 	if (ch_hold(ch, &p) < 0) { /* no router has called: nothing to do */
@@ -220,6 +277,10 @@ int conductor_push(struct conductor_ch *ch, enum push_step what, const struct ly
 				  p.failed_router, p.failed_msg);
 		}
 	}
+	if (skipped && rc == 0)
+		*skipped = p.skipped;
+	else
+		json_free(p.skipped);
 	cparts_free(p.parts);
 	free(p.crl);
 	ch_release(ch, &p, what == PUSH_PREPARE && rc == 0 && !check_only);
@@ -230,20 +291,26 @@ int conductor_push(struct conductor_ch *ch, enum push_step what, const struct ly
 int conductor_sync(struct asset *a, const struct cparts *parts, uint32_t version)
 {
 	char *xml = cparts_xml(parts, a->router), err[512];
-	int rc = -1;
+	int rc = -1, e = 0;
 
 	if (xml &&
-	    call(a->s,
-		 nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_MERGE,
-			     NC_RPC_EDIT_TESTOPT_UNKNOWN, NC_RPC_EDIT_ERROPT_UNKNOWN, xml,
-			     NC_PARAMTYPE_FREE),
-		 err, sizeof(err)) == 0 &&
+	    (e = call(a->s,
+		      nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_MERGE,
+				  NC_RPC_EDIT_TESTOPT_UNKNOWN, NC_RPC_EDIT_ERROPT_UNKNOWN, xml,
+				  NC_PARAMTYPE_FREE),
+		      err, sizeof(err))) == 0 &&
 	    call(a->s, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST), err, sizeof(err)) ==
 		    0 &&
 	    mark(a, version, err, sizeof(err)) == 0) {
 		a->version = version;
+		a->refused[0] = '\0';
 		rc = 0;
+	} else if (e == -2) { /* held aside: the router's operator's call */
+		a->override = true;
+		rc = -2;
 	} else {
+		if (xml)
+			snprintf(a->refused, sizeof(a->refused), "%s", err);
 		if (xml)
 			call(a->s, nc_rpc_discard(), err, sizeof(err));
 		log_warnx("conductor: router %s could not take the configuration: %s", a->router,

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conductor.h"
 #include "datastore.h"
 #include "event.h"
 #include "model.h"
@@ -330,12 +331,20 @@ static int op_commit(struct svrd *d, const struct mgmt_peer *peer, const struct 
 					(long long)confirm);
 		return -1;
 	}
+	/* best effort: on a conductor, routers that refuse are left out of
+	 * sync instead of failing the commit (conductor_push.c) */
+	d->commit_best_effort = json_get_bool(args, "best-effort", false);
 	if (ds_commit(d->ds, peer->id, peer->user, json_get_str(args, "comment", ""),
 		      (uint32_t)confirm, (int64_t)ev_wallclock_ms(), &n, &e) == 0) {
+		struct json *skipped = conductor_take_skipped(d);
+
 		*data = json_new_object();
 		json_set(*data, "number", json_new_int(n));
 		json_set(*data, "confirm-deadline-ms", json_new_int(ds_confirm_deadline(d->ds)));
+		if (skipped)
+			json_set(*data, "out-of-sync", skipped);
 	}
+	d->commit_best_effort = false;
 	return config_finish(&e, data, error);
 }
 

@@ -20,7 +20,9 @@
 #include <string.h>
 #include <libyang/libyang.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "alarms.h"
 #include "conductor.h"
 #include "crypto.h"
 #include "datastore.h"
@@ -164,9 +166,103 @@ static int op_install(struct svrd *d, const struct mgmt_peer *peer, const struct
 	return 0;
 }
 
+/* ---- local override ----------------------------------------------------- */
+
+#define OVERRIDE_FILE "local-override.json"
+#define OVERRIDE_KEY  "local-override"
+
+int64_t enrolment_local_override(const struct svrd *d)
+{
+	char path[4200], err[64], *text;
+	struct json *o;
+	int64_t since;
+
+	snprintf(path, sizeof(path), "%s/" OVERRIDE_FILE, d->state_dir);
+	text = pkiconf_read_text(path);
+	o = text ? json_parse(text, strlen(text), err, sizeof(err)) : NULL;
+	since = o ? json_get_int(o, "since", 1) : 0;
+	json_free(o);
+	free(text);
+	return since > 0 ? since : (text ? 1 : 0);
+}
+
+/* The router's own alarm while it is on (raised again after a restart). */
+static void override_alarm(struct svrd *d, int64_t since)
+{
+	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
+
+	if (since)
+		alarm_raise(d->alarms, OVERRIDE_KEY, ALARM_MINOR, d->router, "CONFIG", "svrd",
+			    "local override is on: the conductor's configuration changes are held "
+			    "aside (set config local-override disabled)",
+			    now);
+	else
+		alarm_clear(d->alarms, OVERRIDE_KEY, now);
+}
+
+/* set config local-override [enabled|disabled]: local edits kept, the
+ * conductor's changes held aside (its commits refused, with the app tag
+ * its push knows) until it is off; then the conductor brings the router
+ * back to its configuration. */
+static int op_override(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+		       struct json **data, struct json **error)
+{
+	bool on = json_get_bool(args, "enabled", true);
+	int64_t was = enrolment_local_override(d), now = (int64_t)(ev_wallclock_ms() / 1000);
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/" OVERRIDE_FILE, d->state_dir);
+	if (conductor_role(d)) {
+		*error = mgmt_error_obj(MGMT_E_INVALID, NULL,
+					"this node is the conductor: local override is a router's");
+		return -1;
+	}
+	if (on && !was) {
+		struct json *o = json_new_object();
+		char *text;
+		int rc;
+
+		json_set(o, "since", json_new_int(now));
+		json_set(o, "user", json_new_str(peer->user));
+		text = json_print(o);
+		rc = text ? identity_write_text(path, 0644, text) : -1;
+		free(text);
+		json_free(o);
+		if (rc < 0) {
+			*error = mgmt_error_obj(MGMT_E_INTERNAL, NULL, "cannot save it in %s: %s",
+						path, strerror(errno));
+			return -1;
+		}
+		log_info("enrolment: local override on (%s): the conductor's changes are held "
+			 "aside",
+			 peer->user);
+	} else if (!on && was) {
+		if (unlink(path) < 0 && errno != ENOENT) {
+			*error = mgmt_error_obj(MGMT_E_INTERNAL, NULL, "cannot remove %s: %s", path,
+						strerror(errno));
+			return -1;
+		}
+		log_info("enrolment: local override off (%s): the conductor's configuration "
+			 "applies again",
+			 peer->user);
+	}
+	override_alarm(d, on ? (was ? was : now) : 0);
+	*data = json_new_object();
+	json_set(*data, "enabled", json_new_bool(on));
+	json_set(*data, "since", json_new_int(on ? (was ? was : now) : 0));
+	{
+		char *link = enrolment_link(d, "conductor-name");
+
+		json_set(*data, "enrolled", json_new_bool(link != NULL));
+		free(link);
+	}
+	return 0;
+}
+
 static const struct mgmt_op enrolment_ops[] = {
 	{"certificate-request", true, op_request},
 	{"certificate-install", true, op_install},
+	{"local-override", true, op_override},
 };
 
 const struct mgmt_op *enrolment_op_find(const char *name)
@@ -283,6 +379,8 @@ static int version_fill(void *arg, struct lyd_node *router, struct lyd_node *nod
 	    json_get_int(mark, "commit", -1) == (int64_t)h[0].number)
 		rc |= st_leaf(router, "conductor-version", "%lld",
 			      (long long)json_get_int(mark, "version", 0));
+	if (enrolment_local_override(d))
+		rc |= st_leaf(router, "local-override", "true");
 	json_free(mark);
 	free(text);
 	return rc;
@@ -290,6 +388,7 @@ static int version_fill(void *arg, struct lyd_node *router, struct lyd_node *nod
 
 void enrolment_start(struct svrd *d)
 {
+	override_alarm(d, enrolment_local_override(d));
 	if (svrd_rpc_register(d, "record-conductor-version", rpc_conductor_version, d) < 0 ||
 	    svrd_state_register(d, version_fill, d) < 0)
 		log_warnx("enrolment: the conductor's commit cannot be recorded");

@@ -282,7 +282,7 @@ static bool identify(struct netconf *n, struct nc_session *s, bool callhome, str
 		return false;
 	snprintf(ss->peer.user, sizeof(ss->peer.user), "%s", j.user);
 	if (callhome)
-		return (ss->peer.admin = conductor_is(n, j.user));
+		return (ss->peer.admin = ss->conductor = conductor_is(n, j.user));
 	if (enrol)
 		return (ss->enrol = true); /* a router with its token, not a user */
 	if (nc_run(n, &j) < 0 || !j.found) {

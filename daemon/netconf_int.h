@@ -17,6 +17,7 @@ struct nc_sess {
 	uint32_t nc_id;		 /* the NETCONF session-id */
 	struct lyd_node *filter; /* its subscription's subtree filter, or NULL */
 	bool enrol;		 /* a router with its enrolment token: enrol only */
+	bool conductor;		 /* the conductor, called home */
 };
 
 struct nc_notif;
@@ -37,6 +38,7 @@ struct nc_job {
 	const char *user;     /* authentication: whose keys */
 	const char *password; /* ... or an enrolment token */
 	char **keys;	      /* out: authorized-key values, NULL-terminated */
+	const char *app_tag;  /* out, with tag: the error-app-tag, or NULL */
 	bool admin;	      /* out: the user's role */
 	bool found;	      /* out: the user is in the configuration */
 	void *arg;	      /* the operation's own */

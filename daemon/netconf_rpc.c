@@ -123,6 +123,8 @@ static struct nc_server_reply *job_error(const struct ly_ctx *ctx, const struct 
 		nc_err_set_path(err, j->path);
 	if (*j->msg)
 		nc_err_set_msg(err, j->msg, "en");
+	if (j->app_tag)
+		nc_err_set_app_tag(err, j->app_tag);
 	return nc_server_reply_err(err);
 }
 
@@ -356,6 +358,22 @@ out:
 /* ---- edit-config ---------------------------------------------------------- */
 
 /* svrd's thread: the candidate (or running) edited, replaced whole. */
+/* Local override (doc/conductor.md): the conductor's changes are held
+ * aside, with an error its push knows by the app tag. */
+static bool overridden(struct netconf *n, struct nc_job *j)
+{
+	int64_t since;
+
+	if (!j->sess->conductor || !(since = enrolment_local_override(n->d)))
+		return false;
+	nc_job_error(j, NC_ERR_OP_FAILED, NULL,
+		     "local override is on (since %lld): the conductor's changes are held aside "
+		     "until it is off",
+		     (long long)since);
+	j->app_tag = "local-override";
+	return true;
+}
+
 static void main_edit(struct netconf *n, struct nc_job *j)
 {
 	struct op_args *a = args_of(j);
@@ -367,6 +385,8 @@ static void main_edit(struct netconf *n, struct nc_job *j)
 	uint32_t num;
 	int rc;
 
+	if (overridden(n, j))
+		return;
 	if (running && ds_candidate_changed(ds)) {
 		nc_job_error(j, NC_ERR_IN_USE, NULL,
 			     "the candidate holds uncommitted changes: edit the candidate, or "
@@ -525,7 +545,7 @@ static void main_commit(struct netconf *n, struct nc_job *j)
 	bool pending = ds_confirm_deadline(ds) != 0;
 	uint32_t num;
 
-	if (pending && !may_settle(n, j, a->persist_id))
+	if (overridden(n, j) || (pending && !may_settle(n, j, a->persist_id)))
 		return;
 	if (ds_commit_seconds(ds, j->sess->peer.id, j->sess->peer.user, "NETCONF commit",
 			      a->confirmed ? a->timeout : 0, (int64_t)ev_wallclock_ms(), &num,

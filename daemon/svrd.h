@@ -46,6 +46,7 @@ struct svrd {
 	struct mgmt_server *mgmt;
 	struct netconf *netconf; /* NULL unless --netconf */
 	struct conductor *conductor;
+	bool commit_best_effort; /* during a commit: the conductor's push is best effort */
 	char *state_dir;
 	char *socket_path;
 	char *router;
@@ -103,6 +104,8 @@ void enrolment_start(struct svrd *d);
 /* A string of what the enrolment left (STATE/conductor-link.json: key
  * "ca-certificate", "conductor-name", ...; malloc'd), or NULL. */
 char *enrolment_link(const struct svrd *d, const char *key);
+/* Since when local override is on (seconds), 0 when off (enrolment.c). */
+int64_t enrolment_local_override(const struct svrd *d);
 /* Finish an operation: errors make the reply an error, warnings ride in
  * data (config_ops.c). */
 int config_finish(struct ds_errs *e, struct json **data, struct json **error);

@@ -225,7 +225,8 @@ static int cmd_commit(struct cli_def *cli, const char *command, char **argv, int
 
 	(void)command;
 	for (int i = 0; i < argc; i++) {
-		static const char *const words[] = {"force", "check", "confirmed", "comment", NULL};
+		static const char *const words[] = {"force",   "check",	      "confirmed",
+						    "comment", "best-effort", NULL};
 		bool amb;
 		const char *w = svrsh_keyword(argv[i], words, &amb);
 
@@ -237,6 +238,8 @@ static int cmd_commit(struct cli_def *cli, const char *command, char **argv, int
 		}
 		if (w && strcmp(w, "force") == 0) {
 			force = true;
+		} else if (w && strcmp(w, "best-effort") == 0) {
+			json_set(args, "best-effort", json_new_bool(true));
 		} else if (w && strcmp(w, "check") == 0) {
 			check = true;
 		} else if (w && strcmp(w, "confirmed") == 0 && i + 1 < argc) {
@@ -257,8 +260,8 @@ static int cmd_commit(struct cli_def *cli, const char *command, char **argv, int
 				strbuf_addf(&comment, "%s%s", comment.len ? " " : "", argv[i]);
 		} else {
 			cli_error(cli,
-				  "%% Error: commit: unexpected '%s' (force, check, comment TEXT, "
-				  "confirmed MINUTES)",
+				  "%% Error: commit: unexpected '%s' (force, check, best-effort, "
+				  "comment TEXT, confirmed MINUTES)",
 				  argv[i]);
 			goto fail;
 		}
@@ -280,6 +283,14 @@ static int cmd_commit(struct cli_def *cli, const char *command, char **argv, int
 		return CLI_ERROR;
 	commit_said(cli, json_get_int(data, "number", 0),
 		    json_get_int(data, "confirm-deadline-ms", 0), pending);
+	{
+		const struct json *left = json_get(data, "out-of-sync");
+
+		for (size_t i = 0; i < json_len(left); i++)
+			cli_print(cli, "Router %s did not take it, out of sync: %s",
+				  json_get_str(json_at(left, i), "router", "?"),
+				  json_get_str(json_at(left, i), "reason", "?"));
+	}
 	json_free(data);
 	svrsh_refresh_status(sh);
 	return CLI_OK;
@@ -424,9 +435,43 @@ static int cmd_configure(struct cli_def *cli, const char *command, char **argv, 
 	return forward(cli, "configure", argv, argc);
 }
 
+/* set config local-override [enabled|disabled] (SSR's words): on a router
+ * managed by a conductor, keep local changes and hold the conductor's
+ * aside, or let the conductor's configuration apply again. */
+static int local_override(struct cli_def *cli, char **argv, int argc)
+{
+	struct json *args = json_new_object(), *data;
+	bool on = argc == 0 || strcmp(argv[0], "enabled") == 0;
+
+	if (argc > 1 || (argc == 1 && !on && strcmp(argv[0], "disabled") != 0)) {
+		json_free(args);
+		cli_error(cli, "%% Error: set config local-override [enabled|disabled], not '%s'",
+			  argv[argc > 1 ? 1 : 0]);
+		return CLI_ERROR;
+	}
+	json_set(args, "enabled", json_new_bool(on));
+	if (!(data = svrsh_call(svrsh_of(cli), "local-override", args)))
+		return CLI_ERROR;
+	if (on)
+		cli_print(cli,
+			  "Local override is on: local changes are kept and the conductor's are "
+			  "held aside%s",
+			  json_get_bool(data, "enrolled", false)
+				  ? ""
+				  : " (this router has not enrolled with a conductor)");
+	else
+		cli_print(cli,
+			  "Local override is off: the conductor's configuration applies "
+			  "again (local changes are replaced when it next reaches this router)");
+	json_free(data);
+	return CLI_OK;
+}
+
 static int cmd_set(struct cli_def *cli, const char *command, char **argv, int argc)
 {
 	(void)command;
+	if (argc >= 2 && !strcmp(argv[0], "config") && !strcmp(argv[1], "local-override"))
+		return local_override(cli, argv + 2, argc - 2);
 	return forward(cli, "set", argv, argc);
 }
 
@@ -578,6 +623,9 @@ static const struct arg_slot compare_args[] = {
 static const struct arg_slot commit_args[] = {
 	{"force", NULL, "Commit without the question, and with warnings", ARG_OPTIONAL, NULL},
 	{"check", NULL, "Only validate the candidate", ARG_OPTIONAL, NULL},
+	{"best-effort", NULL,
+	 "On the conductor: routers that refuse are left out of sync, not failing the commit",
+	 ARG_OPTIONAL, NULL},
 	{"confirmed", "minutes", "Roll back unless confirmed within 1..65535 minutes", ARG_OPTIONAL,
 	 NULL},
 	{"comment", "text", "A note for the commit history (the rest of the line)",

@@ -24,6 +24,23 @@ static const char *const shell_words[] = {
 	"do",	  "where",   "security", "reload", "run",      "clear",
 };
 
+/* "set config local-override ...": the router's mode, not configuration. */
+static bool is_local_override(const char *line)
+{
+	static const char *const words[] = {"set", "config", "local-override"};
+
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(words[i]);
+
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (strncmp(line, words[i], n) || (line[n] && line[n] != ' ' && line[n] != '\t'))
+			return false;
+		line += n;
+	}
+	return true;
+}
+
 /* Where a batch line goes: the shell's own commands, or svrd's
  * configuration interpreter.  Exact words decide; an abbreviation goes
  * where it fits, and one that fits both a shell command and a
@@ -38,6 +55,8 @@ enum line_kind svrsh_classify(struct svrsh *sh, const char *line, char *cands, s
 	cands[0] = '\0';
 	while (*line == ' ' || *line == '\t')
 		line++;
+	if (is_local_override(line))
+		return LINE_SHELL; /* an operational command in SSR's words (cmd_set) */
 	n = strcspn(line, " \t");
 	if (n == 0 || n >= sizeof(first))
 		return sh->config_mode && n > 0 ? LINE_CONFIG : LINE_SHELL;

@@ -270,6 +270,8 @@ static void config_of(const struct json *a, int64_t current, char *out, size_t l
 
 	if (v < 0)
 		snprintf(out, len, "-");
+	else if (json_get_bool(c, "local-override", false))
+		snprintf(out, len, "%lld override", (long long)v);
 	else if (v == current)
 		snprintf(out, len, "%lld", (long long)v);
 	else
@@ -351,9 +353,18 @@ static int cmd_out_of_sync(struct cli_def *cli, const char *command, char **argv
 			cli_print(cli, " %-16s disconnected: gets commit %lld when it calls home",
 				  r, (long long)current);
 			n++;
+		} else if (json_get_bool(c, "local-override", false)) {
+			cli_print(cli,
+				  " %-16s local override: runs its own changes, holds the "
+				  "conductor's commit %lld aside",
+				  r, (long long)current);
+			n++;
 		} else if (json_get_int(c, "version", 0) != current) {
-			cli_print(cli, " %-16s runs commit %lld of the conductor's %lld", r,
-				  (long long)json_get_int(c, "version", 0), (long long)current);
+			const char *why = json_get_str(c, "refused", NULL);
+
+			cli_print(cli, " %-16s runs commit %lld of the conductor's %lld%s%s", r,
+				  (long long)json_get_int(c, "version", 0), (long long)current,
+				  why ? ": refused: " : "", why ? why : "");
 			n++;
 		}
 	}

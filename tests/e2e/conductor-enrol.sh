@@ -177,6 +177,70 @@ lab_until 10 conductor 'show config out-of-sync' "Every router runs commit" 1 ||
 sh_ conductor 'show log' | grep -q "conductor: router spoke2 was behind (at [0-9]*): it runs commit" ||
 	fail "the catch-up is not in the conductor's log: $(sh_ conductor 'show log' | tail -5)"
 echo "a router away at a commit catches up when it calls home"
+
+# local override on spoke1: its own change is kept, the conductor's commit
+# does not fail for it but leaves it out of sync, held aside, with an alarm
+# on the conductor; once it is off, the conductor brings spoke1 back
+loc() { sh_ "$1" 'show config running' | sed -n 's/^ *location *//p' | tr -d '"' | head -1; }
+x spoke1 svrsh -c 'set config local-override' | grep -q "Local override is on" ||
+	fail "spoke1 did not take local override"
+lab_until 10 spoke1 'show alarms' "local override is on" 1 ||
+	fail "no alarm on spoke1 for its local override: $(sh_ spoke1 'show alarms')"
+printf 'set authority router spoke1 location "fixed here"\ncommit\n' | x spoke1 svrsh >"$tmp/l1" 2>&1 ||
+	fail "a local commit on spoke1: $(cat "$tmp/l1")"
+printf 'set authority router hub description "during the override"\ncommit\n' |
+	x conductor svrsh >"$tmp/c4" 2>&1 || fail "the commit failed for a router in local override: $(cat "$tmp/c4")"
+grep -q "Router spoke1 did not take it, out of sync: local override" "$tmp/c4" ||
+	fail "the commit does not say spoke1 held it aside: $(cat "$tmp/c4")"
+[ "$(desc hub)" = "during the override" ] && [ "$(desc spoke2)" = "during the override" ] ||
+	fail "the routers not in override did not get the commit"
+[ "$(desc spoke1)" = "while spoke2 was away" ] && [ "$(loc spoke1)" = "fixed here" ] ||
+	fail "spoke1 in local override was changed: $(desc spoke1) / $(loc spoke1)"
+lab_until 10 conductor 'show alarms' "router spoke1 is in local override" 1 ||
+	fail "no alarm on the conductor for spoke1's override: $(sh_ conductor 'show alarms')"
+sh_ conductor 'show config out-of-sync' | grep -q "^ spoke1  *local override: runs its own changes" ||
+	fail "spoke1's override is not out of sync: $(sh_ conductor 'show config out-of-sync')"
+x spoke1 svrsh -c 'set config local-override disabled' | grep -q "Local override is off" ||
+	fail "spoke1 did not leave local override"
+i=0
+until [ "$(desc spoke1)" = "during the override" ]; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "spoke1 did not get the conductor's configuration back: $(desc spoke1)"; sleep 0.1
+done
+[ -z "$(loc spoke1)" ] || fail "spoke1's own change outlived the override: $(loc spoke1)"
+lab_until 10 conductor 'show alarms' "router spoke1 is in local override" 0 ||
+	fail "the conductor's alarm outlived the override: $(sh_ conductor 'show alarms')"
+lab_until 10 spoke1 'show alarms' "local override is on" 0 ||
+	fail "spoke1's alarm outlived the override: $(sh_ spoke1 'show alarms')"
+echo "local override: the router keeps its change, the conductor's is held aside with an alarm, then applied"
+
+# best effort: a router that refuses (spoke2's candidate locked) is left
+# out of sync instead of failing the commit, and catches up once it can
+bg host2 /usr/bin/python3 "$here/netconf_lock.py" 203.0.113.129 ops "$tmp/ops" >"$tmp/lock2.out" 2>&1
+lockpid=$!
+i=0
+until grep -q "^locked" "$tmp/lock2.out"; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || fail "spoke2's candidate did not get locked: $(cat "$tmp/lock2.out")"
+	sleep 0.1
+done
+printf 'set authority router hub description "best effort"\ncommit best-effort\n' |
+	x conductor svrsh >"$tmp/c5" 2>&1 || fail "a best-effort commit failed: $(cat "$tmp/c5")"
+grep -q "Router spoke2 did not take it, out of sync: .*locked by ops" "$tmp/c5" ||
+	fail "the commit does not say spoke2 refused: $(cat "$tmp/c5")"
+[ "$(desc hub)" = "best effort" ] && [ "$(desc spoke1)" = "best effort" ] ||
+	fail "the routers that took it do not have it"
+[ "$(desc spoke2)" = "during the override" ] || fail "spoke2 changed although it refused"
+sh_ conductor 'show config out-of-sync' | grep -q "^ spoke2  *runs commit [0-9]* of the conductor's [0-9]*: refused: .*locked by ops" ||
+	fail "spoke2 is not out of sync with its reason: $(sh_ conductor 'show config out-of-sync')"
+kill "$lockpid" 2>/dev/null
+wait "$lockpid" 2>/dev/null
+i=0
+until [ "$(desc spoke2)" = "best effort" ]; do
+	i=$((i + 1)); [ $i -lt 400 ] || fail "spoke2 did not catch up once it could: $(desc spoke2)"; sleep 0.1
+done
+lab_until 10 conductor 'show config out-of-sync' "Every router runs commit" 1 ||
+	fail "still out of sync after the catch-up: $(sh_ conductor 'show config out-of-sync')"
+echo "best effort: a router that refuses is left out of sync and catches up once it can"
 # the router takes the call-home session only from the conductor its
 # enrolment named: told another name (as if an enrolled router posed as
 # the conductor), it drops the session
