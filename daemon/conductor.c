@@ -26,6 +26,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,9 @@ struct conductor {
 	struct pki_ca *ca;
 	struct conductor_ch *ch; /* routers calling home (conductor_ch.c) */
 	struct json *skipped;	 /* what the last push left out */
+	pthread_mutex_t ca_mu;	 /* the CA and issued.json: svrd's thread and renewals */
 	struct ev_timer *alarms; /* routers in local override, on the alarms */
+	struct ev_timer *hourly; /* the revocation list and its own certificate renewed */
 };
 
 /* ---- the role and the files ----------------------------------------------- */
@@ -344,10 +347,12 @@ int conductor_enrol(struct svrd *d, const char *router, const char *csr, struct 
 		json_free(tokens);
 		return -1;
 	}
+	pthread_mutex_lock(&the(d)->ca_mu);
 	issued = load_json(d, "issued.json");
 	serial = next_serial(issued);
 	cert = pki_ca_issue(ca, csr, pcn, serial, now, CERT_DAYS, err, errlen);
 	if (!cert || pki_cert_serial(cert, &check, &not_after) < 0) {
+		pthread_mutex_unlock(&the(d)->ca_mu);
 		free(cert);
 		json_free(issued);
 		json_free(tokens);
@@ -356,12 +361,14 @@ int conductor_enrol(struct svrd *d, const char *router, const char *csr, struct 
 	record(issued, router, serial, not_after);
 	json_free(json_take(tokens, router)); /* spent */
 	if (save_json(d, "issued.json", issued) < 0 || save_json(d, "tokens.json", tokens) < 0) {
+		pthread_mutex_unlock(&the(d)->ca_mu);
 		snprintf(err, errlen, "cannot record the certificate: %s", strerror(errno));
 		json_free(issued);
 		json_free(tokens);
 		free(cert);
 		return -1;
 	}
+	pthread_mutex_unlock(&the(d)->ca_mu);
 	json_free(issued);
 	json_free(tokens);
 	ca_pem = pki_ca_cert_pem(ca);
@@ -384,6 +391,41 @@ int conductor_enrol(struct svrd *d, const char *router, const char *csr, struct 
 	free(cert);
 	free(ca_pem);
 	return 0;
+}
+
+/* A renewal (conductor_ch.c's thread): router's new certificate for its
+ * request csr, recorded like an enrolment's.  The CA is loaded by then
+ * (the conductor's own certificate needed it). */
+static char *issue_renewal(void *arg, const char *router, const char *pcn, const char *csr,
+			   char *err, size_t errlen)
+{
+	struct conductor *c = arg;
+	struct json *issued;
+	uint64_t serial, check;
+	int64_t not_after = 0;
+	char *cert = NULL;
+
+	pthread_mutex_lock(&c->ca_mu);
+	if (!c->ca) {
+		snprintf(err, errlen, "the authority's CA is not loaded");
+	} else {
+		issued = load_json(c->d, "issued.json");
+		serial = next_serial(issued);
+		cert = pki_ca_issue(c->ca, csr, pcn, serial, (int64_t)(ev_wallclock_ms() / 1000),
+				    CERT_DAYS, err, errlen);
+		if (cert && pki_cert_serial(cert, &check, &not_after) == 0) {
+			record(issued, router, serial, not_after);
+			if (save_json(c->d, "issued.json", issued) < 0) {
+				snprintf(err, errlen, "cannot record the certificate: %s",
+					 strerror(errno));
+				free(cert);
+				cert = NULL;
+			}
+		}
+		json_free(issued);
+	}
+	pthread_mutex_unlock(&c->ca_mu);
+	return cert;
 }
 
 /* ---- start and stop ------------------------------------------------------- */
@@ -434,7 +476,7 @@ static void follow(struct conductor *c)
 	if (c->ch || !conductor_role(c->d) || own_identity(c, crt, key, sizeof(crt)) < 0)
 		return;
 	path_of(c->d, "ca.crt", ca, sizeof(ca));
-	c->ch = conductor_ch_start(crt, key, ca, c->d->yang_dir);
+	c->ch = conductor_ch_start(crt, key, ca, c->d->yang_dir, issue_renewal, c);
 	keep_config(c, ds_running(c->d->ds));
 	{
 		char *crl = revocations(c, ds_running(c->d->ds));
@@ -492,7 +534,19 @@ static bool fresh(const char *path, int64_t now)
  * and the revocation list of every certificate revoked: its PEM
  * (malloc'd, saved as STATE/conductor/authority.crl), or NULL when none
  * is. */
+static char *revocations_locked(struct conductor *c, const struct lyd_node *tree);
+
 static char *revocations(struct conductor *c, const struct lyd_node *tree)
+{
+	char *crl;
+
+	pthread_mutex_lock(&c->ca_mu);
+	crl = revocations_locked(c, tree);
+	pthread_mutex_unlock(&c->ca_mu);
+	return crl;
+}
+
+static char *revocations_locked(struct conductor *c, const struct lyd_node *tree)
 {
 	struct json *issued = load_json(c->d, "issued.json");
 	struct json *certs = json_get(issued, "certificates");
@@ -670,7 +724,65 @@ static void override_alarms(struct ev_timer *t, void *arg)
 	alarm_round_end(c->d->alarms, OVERRIDE_ALARM, now);
 }
 
+/* request certificate-renewal ROUTER */
+static int op_renew(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+		    struct json **data, struct json **error)
+{
+	const char *router = json_get_str(args, "router", NULL);
+
+	(void)peer;
+	if (!conductor_role(d) || !the(d)->ch) {
+		*error = mgmt_error_obj(MGMT_E_INVALID, NULL,
+					"this node is not the conductor: certificates are renewed "
+					"by the conductor");
+		return -1;
+	}
+	if (!router || !conductor_ch_renew(the(d)->ch, router)) {
+		*error = mgmt_error_obj(MGMT_E_INVALID, NULL,
+					"router %s has not called home: it is renewed when it does "
+					"(show assets)",
+					router ? router : "?");
+		return -1;
+	}
+	*data = json_new_object();
+	return 0;
+}
+
+/* Every hour: the revocation list signed again once it is 3 days old
+ * (valid for 7; routers get the new one within seconds), and the
+ * conductor's own certificate renewed in the last third of its life. */
+static void hourly(struct ev_timer *t, void *arg)
+{
+	struct conductor *c = arg;
+	char crt[4200], key[4200], old[4300], *pem, *crl;
+	int64_t nb = 0, na = 0, now = (int64_t)(ev_wallclock_ms() / 1000);
+
+	(void)t;
+	if (!c->ch || !conductor_role(c->d))
+		return;
+	crl = revocations(c, ds_running(c->d->ds));
+	conductor_ch_set_crl(c->ch, crl);
+	free(crl);
+	path_of(c->d, "conductor.crt", crt, sizeof(crt));
+	path_of(c->d, "conductor.key", key, sizeof(key));
+	pem = pkiconf_read_text(crt);
+	if (pem && pki_cert_dates(pem, &nb, &na) == 0 && pki_renewal_due(nb, na, now)) {
+		/* own_identity makes a new one when there is none; the old one
+		 * stays until the new one is in place */
+		snprintf(old, sizeof(old), "%s.old", crt);
+		if (rename(crt, old) == 0 && own_identity(c, crt, key, sizeof(crt)) == 0 &&
+		    conductor_ch_reload(c->ch) == 0) {
+			log_info("conductor: its own certificate was renewed");
+		} else {
+			rename(old, crt);
+			log_warnx("conductor: its own certificate could not be renewed");
+		}
+	}
+	free(pem);
+}
+
 static const struct mgmt_op conductor_ops[] = {
+	{"certificate-renewal", true, op_renew},
 	{"enrolment-token", true, op_token},
 	{"get-assets", false, op_assets},
 };
@@ -700,11 +812,14 @@ struct conductor *conductor_start(struct svrd *d)
 		return NULL;
 	c->d = d;
 	d->conductor = c;
+	pthread_mutex_init(&c->ca_mu, NULL);
 	sub.arg = c;
 	if (ds_subscribe(d->ds, &sub, &e) < 0)
 		log_warnx("conductor: the role will not follow commits");
 	if ((c->alarms = ev_timer_add(d->loop, override_alarms, c)))
 		ev_timer_arm(c->alarms, 2000, 2000);
+	if ((c->hourly = ev_timer_add(d->loop, hourly, c)))
+		ev_timer_arm(c->hourly, 3600 * 1000, 3600 * 1000);
 	ds_errs_free(&e);
 	follow(c);
 	return c;
@@ -715,8 +830,10 @@ void conductor_stop(struct conductor *c)
 	if (!c)
 		return;
 	ev_timer_del(c->alarms);
+	ev_timer_del(c->hourly);
 	conductor_ch_stop(c->ch);
 	pki_ca_free(c->ca);
 	json_free(c->skipped);
+	pthread_mutex_destroy(&c->ca_mu);
 	free(c);
 }

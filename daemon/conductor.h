@@ -30,8 +30,18 @@ int conductor_enrol(struct svrd *d, const char *router, const char *csr, struct 
  * conductor's certificate and key and the CA (paths); one router's
  * connection (address, since, last-contact) or NULL when it has none. */
 struct conductor_ch;
+/* A router's renewed certificate for its request (PEM, malloc'd), or NULL
+ * with err: from the conductor's CA, on the caller's thread. */
+typedef char *(*conductor_issue_fn)(void *arg, const char *router, const char *pcn, const char *csr,
+				    char *err, size_t errlen);
 struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const char *ca,
-					const char *yang_dir);
+					const char *yang_dir, conductor_issue_fn issue, void *arg);
+/* Renew router's certificate at the next look (request
+ * certificate-renewal); false when it is not connected. */
+bool conductor_ch_renew(struct conductor_ch *ch, const char *router);
+/* Take the conductor's certificate and key again from their files (after
+ * its own renewal): 0, or -1 keeping the ones in use. */
+int conductor_ch_reload(struct conductor_ch *ch);
 void conductor_ch_stop(struct conductor_ch *ch);
 struct json *conductor_ch_asset(struct conductor_ch *ch, const char *router);
 /* The routers in local override (at most max names), for the alarms. */

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conductor.h"
@@ -40,6 +41,7 @@
 #include "json.h"
 #include "log.h"
 #include "nc_ctx.h"
+#include "pki_ca.h"
 #include "pkiconf.h"
 #include "svrd.h"
 
@@ -77,6 +79,8 @@ struct conductor_ch {
 	size_t nrevoked;
 	struct asset **held; /* a push's routers, between prepare and confirm */
 	size_t nheld;
+	conductor_issue_fn issue; /* renewals: the conductor's CA */
+	void *issue_arg;
 };
 
 static int64_t now_s(void)
@@ -159,16 +163,28 @@ static bool handshake(SSL *ssl, int fd)
 	}
 }
 
-/* The common name and serial of the peer's (verified) certificate. */
-static bool peer_cn(SSL *ssl, char *out, size_t len, uint64_t *serial)
+static int64_t asn1_seconds(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	return t && ASN1_TIME_to_tm(t, &tm) == 1 ? (int64_t)timegm(&tm) : 0;
+}
+
+/* The common name, serial and dates of the peer's (verified)
+ * certificate. */
+static bool peer_cert(SSL *ssl, char *out, size_t len, struct asset *a)
 {
 	X509 *cert = SSL_get1_peer_certificate(ssl);
 	int n = cert ? X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, out,
 						 (int)len)
 		     : -1;
 	bool ok = n > 0 && SSL_get_verify_result(ssl) == X509_V_OK &&
-		  ASN1_INTEGER_get_uint64(serial, X509_get0_serialNumber(cert)) == 1;
+		  ASN1_INTEGER_get_uint64(&a->serial, X509_get0_serialNumber(cert)) == 1;
 
+	if (ok) {
+		a->not_before = asn1_seconds(X509_get0_notBefore(cert));
+		a->not_after = asn1_seconds(X509_get0_notAfter(cert));
+	}
 	X509_free(cert);
 	return ok;
 }
@@ -348,7 +364,7 @@ static void take_call(struct conductor_ch *ch, int fd, const char *host)
 	ssl = ch->tls ? SSL_new(ch->tls) : NULL;
 	pthread_mutex_unlock(&ch->mu);
 	if (!a || !ssl || SSL_set_fd(ssl, fd) != 1 || !handshake(ssl, fd) ||
-	    !peer_cn(ssl, cn, sizeof(cn), &a->serial)) {
+	    !peer_cert(ssl, cn, sizeof(cn), a)) {
 		log_info("conductor: a call from %s was refused: %s", host,
 			 ssl ? "no valid certificate of the authority" : "out of memory");
 		goto drop;
@@ -428,6 +444,21 @@ static void *worker(void *arg)
 
 /* ---- the checker ---------------------------------------------------------- */
 
+/* A new certificate for a, due or asked for; tried again in an hour when
+ * it fails (with `use` held). */
+static void renew(struct conductor_ch *ch, struct asset *a, const struct cparts *parts)
+{
+	char err[512];
+
+	a->renew_now = false;
+	if (!ch->issue || conductor_renew(a, cparts_pcn_of(parts, a->router) ?: a->router,
+					  ch->issue, ch->issue_arg, err, sizeof(err)) < 0) {
+		a->renew_at = now_s() + 3600;
+		log_warnx("conductor: router %s's certificate was not renewed: %s", a->router,
+			  ch->issue ? err : "no CA");
+	}
+}
+
 /* Was a's certificate revoked since it called? */
 static bool is_revoked(struct conductor_ch *ch, const struct asset *a)
 {
@@ -473,6 +504,9 @@ static void check(struct conductor_ch *ch)
 		if (alive && member && (a->crl_gen != gen || a->version != version) &&
 		    now >= a->retry_at)
 			catch_up(ch, a);
+		if (alive && member && now >= a->renew_at &&
+		    (a->renew_now || pki_renewal_due(a->not_before, a->not_after, now)))
+			renew(ch, a, parts);
 		pthread_mutex_lock(&ch->mu);
 		if (alive && member) {
 			a->last = now;
@@ -593,12 +627,14 @@ static void ch_free(struct conductor_ch *ch)
 }
 
 struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const char *ca,
-					const char *yang_dir)
+					const char *yang_dir, conductor_issue_fn issue, void *arg)
 {
 	struct conductor_ch *ch = calloc(1, sizeof(*ch));
 
 	if (!ch)
 		return NULL;
+	ch->issue = issue;
+	ch->issue_arg = arg;
 	snprintf(ch->cert, sizeof(ch->cert), "%s", cert);
 	snprintf(ch->key, sizeof(ch->key), "%s", key);
 	snprintf(ch->ca, sizeof(ch->ca), "%s", ca);
@@ -656,6 +692,7 @@ struct json *conductor_ch_asset(struct conductor_ch *ch, const char *router)
 			json_set(o, "last-contact", json_new_int(a->last));
 			json_set(o, "version", json_new_int(a->version));
 			json_set(o, "software-version", json_new_str(a->software));
+			json_set(o, "certificate-not-after", json_new_int(a->not_after));
 			if (a->override)
 				json_set(o, "local-override", json_new_bool(true));
 			if (a->refused[0])
@@ -664,6 +701,22 @@ struct json *conductor_ch_asset(struct conductor_ch *ch, const char *router)
 		}
 	pthread_mutex_unlock(&ch->mu);
 	return o;
+}
+
+bool conductor_ch_renew(struct conductor_ch *ch, const char *router)
+{
+	bool found = false;
+
+	if (!ch || !router)
+		return false;
+	pthread_mutex_lock(&ch->mu);
+	for (struct asset *a = ch->assets; a; a = a->next)
+		if (!strcmp(a->router, router)) {
+			a->renew_now = found = true;
+			a->renew_at = 0;
+		}
+	pthread_mutex_unlock(&ch->mu);
+	return found;
 }
 
 size_t conductor_ch_overrides(struct conductor_ch *ch, char (*names)[64], size_t max)
@@ -737,6 +790,28 @@ void ch_release(struct conductor_ch *ch, struct push *p, bool keep)
 	ch->held = NULL;
 	ch->nheld = 0;
 	pthread_mutex_unlock(&ch->use);
+}
+
+int conductor_ch_reload(struct conductor_ch *ch)
+{
+	SSL_CTX *tls, *old;
+	char *crl;
+
+	if (!ch)
+		return -1;
+	pthread_mutex_lock(&ch->mu);
+	crl = ch->crl ? strdup(ch->crl) : NULL;
+	pthread_mutex_unlock(&ch->mu);
+	tls = make_tls(ch, crl);
+	free(crl);
+	if (!tls)
+		return -1;
+	pthread_mutex_lock(&ch->mu);
+	old = ch->tls;
+	ch->tls = tls;
+	pthread_mutex_unlock(&ch->mu);
+	SSL_CTX_free(old);
+	return 0;
 }
 
 const char *ch_ca_pem(const struct conductor_ch *ch)

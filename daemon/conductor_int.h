@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conductor.h"
+
 struct nc_session;
 struct lyd_node;
 
@@ -27,6 +29,8 @@ char *cparts_xml(const struct cparts *p, const char *router);
 const char *cparts_router_of_pcn(const struct cparts *p, const char *pcn);
 const char *cparts_router_of_name(const struct cparts *p, const char *name);
 size_t cparts_count(const struct cparts *p);
+/* Router name's peering-common-name (its name when it has none). */
+const char *cparts_pcn_of(const struct cparts *p, const char *name);
 
 enum pending { PENDING_NONE, PENDING_EDIT, PENDING_CONFIRM };
 
@@ -38,13 +42,16 @@ struct asset {
 	int64_t since, last; /* wall-clock seconds */
 	int64_t retry_at;    /* when a refused catch-up is tried again */
 	struct nc_session *s;
-	int fd;		      /* its socket (the session's) */
-	uint32_t version;     /* the conductor's commit it runs (0: none known) */
-	uint64_t serial;      /* its certificate's */
-	unsigned crl_gen;     /* the revocation list it has */
-	bool override;	      /* in local override: the conductor's changes held aside */
-	char refused[512];    /* why it did not take the last change, or "" */
-	enum pending pending; /* what a push left on it */
+	int fd;			       /* its socket (the session's) */
+	uint32_t version;	       /* the conductor's commit it runs (0: none known) */
+	uint64_t serial;	       /* its certificate's */
+	unsigned crl_gen;	       /* the revocation list it has */
+	bool override;		       /* in local override: the conductor's changes held aside */
+	int64_t not_before, not_after; /* its certificate's, as it presented it */
+	bool renew_now;		       /* the operator asked for a new certificate */
+	int64_t renew_at;	       /* a failed renewal is tried again then */
+	char refused[512];	       /* why it did not take the last change, or "" */
+	enum pending pending;	       /* what a push left on it */
 	struct asset *next;
 };
 
@@ -92,5 +99,10 @@ int conductor_push(struct conductor_ch *ch, enum push_step what, const struct ly
 		   size_t errlen);
 int conductor_sync(struct asset *a, const struct cparts *parts, uint32_t version);
 int conductor_send_crl(struct asset *a, const char *crl);
+/* A new certificate for a: the router makes a key and a request, issue
+ * (the conductor's CA) answers it, the router installs it.  0, or -1 with
+ * err. */
+int conductor_renew(struct asset *a, const char *pcn, conductor_issue_fn issue, void *arg,
+		    char *err, size_t errlen);
 
 #endif

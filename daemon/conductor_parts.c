@@ -280,6 +280,13 @@ const char *cparts_router_of_name(const struct cparts *p, const char *name)
 	return i < 0 ? NULL : p->r[i].name;
 }
 
+const char *cparts_pcn_of(const struct cparts *p, const char *name)
+{
+	long i = p && name ? find(p, name, false) : -1;
+
+	return i < 0 ? NULL : p->r[i].pcn;
+}
+
 size_t cparts_count(const struct cparts *p)
 {
 	return p ? p->n : 0;

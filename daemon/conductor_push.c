@@ -33,6 +33,7 @@
 #include "conductor_int.h"
 #include "json.h"
 #include "log.h"
+#include "pki_ca.h"
 
 #define PUSH_WORKERS 16
 #define PUSH_WAIT_MS 20000
@@ -333,5 +334,66 @@ int conductor_send_crl(struct asset *a, const char *crl)
 		log_warnx("conductor: router %s did not take the revocation list: %s", a->router,
 			  err);
 	free(xml);
+	return rc;
+}
+
+/* The text of leaf in an RPC reply's output (opaque or not), malloc'd. */
+static char *output_leaf(const struct lyd_node *op, const char *leaf)
+{
+	const struct lyd_node *c;
+
+	LY_LIST_FOR(lyd_child(op), c)
+	if (!strcmp(LYD_NAME(c), leaf))
+		return strdup(lyd_get_value(c) ?: "");
+	return NULL;
+}
+
+/* Send the operation xml and take leaf of its output: malloc'd, or NULL
+ * with err. */
+static char *ask_output(struct nc_session *s, const char *xml, const char *leaf, char *err,
+			size_t len)
+{
+	struct nc_rpc *rpc = nc_rpc_act_generic_xml(xml, NC_PARAMTYPE_CONST);
+	struct lyd_node *envp = NULL, *op = NULL;
+	char *out = NULL;
+	uint64_t id;
+
+	if (!rpc || nc_send_rpc(s, rpc, PUSH_WAIT_MS, &id) != NC_MSG_RPC)
+		snprintf(err, len, "the router cannot be reached");
+	else if (nc_recv_reply(s, rpc, id, PUSH_WAIT_MS, &envp, &op) != NC_MSG_REPLY)
+		snprintf(err, len, "the router did not answer");
+	else if (envp && lyd_child(envp) && !strcmp(LYD_NAME(lyd_child(envp)), "rpc-error"))
+		reply_error(envp, err, len);
+	else if (!(out = output_leaf(op, leaf)))
+		snprintf(err, len, "the router's answer has no %s", leaf);
+	lyd_free_all(envp);
+	lyd_free_all(op);
+	nc_rpc_free(rpc);
+	return out;
+}
+
+int conductor_renew(struct asset *a, const char *pcn, conductor_issue_fn issue, void *arg,
+		    char *err, size_t errlen)
+{
+	char *csr, *cert = NULL, *xml = NULL, *serial = NULL;
+	int rc = -1;
+
+	csr = ask_output(a->s, "<renew-certificate-request xmlns=\"urn:opensvr:yang:opensvr\"/>",
+			 "certificate-request", err, errlen);
+	if (csr && (cert = issue(arg, a->router, pcn, csr, err, errlen)) &&
+	    asprintf(&xml,
+		     "<renew-certificate-install xmlns=\"urn:opensvr:yang:opensvr\">"
+		     "<certificate>%s</certificate></renew-certificate-install>",
+		     cert) >= 0 &&
+	    (serial = ask_output(a->s, xml, "serial", err, errlen)) &&
+	    pki_cert_dates(cert, &a->not_before, &a->not_after) == 0) {
+		log_info("conductor: router %s has a new certificate (serial %s)", a->router,
+			 serial);
+		rc = 0;
+	}
+	free(csr);
+	free(cert);
+	free(xml);
+	free(serial);
 	return rc;
 }

@@ -127,43 +127,121 @@ static int install_fail(struct json **error, const char *fmt, const char *what)
 	return -1;
 }
 
-static int op_install(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
-		      struct json **data, struct json **error)
+/* The certificate the conductor issued for the pending key becomes the
+ * node's identity: it must be for that key and chain to ca.  With link
+ * (an enrolment), the enrolment record is written too.  0, or -1 with
+ * err. */
+static int install(struct svrd *d, const char *cert, const char *ca, const struct json *link,
+		   uint64_t *serial, int64_t *not_after, char *err, size_t errlen)
 {
-	const char *cert = json_get_str(args, "certificate", NULL);
-	const char *ca = json_get_str(args, "ca-certificate", NULL);
 	uint8_t pin[32];
-	int64_t now = (int64_t)(ev_wallclock_ms() / 1000), not_after = 0;
-	uint64_t serial = 0;
-	char err[256], crt[4200], key[4200], dir[4096];
+	int64_t now = (int64_t)(ev_wallclock_ms() / 1000);
+	char why[256], crt[4200], key[4200], dir[4096];
 
-	(void)peer;
-	if (!pending_key)
-		return install_fail(error, "%s",
-				    "no certificate request is pending (svrsh enrol makes one)");
-	if (!cert || !ca || !pki_cert_matches_key(cert, pending_key))
-		return install_fail(error, "%s",
-				    "the certificate is not for the key of the last request");
-	if (cert_sha256(ca, pin) < 0 || pki_chain_pinned(cert, ca, pin, now, err, sizeof(err)) < 0)
-		return install_fail(error, "the certificate does not chain to its CA: %s", err);
+	if (!pending_key) {
+		snprintf(err, errlen, "no certificate request is pending");
+		return -1;
+	}
+	if (!cert || !ca || !pki_cert_matches_key(cert, pending_key)) {
+		snprintf(err, errlen, "the certificate is not for the key of the last request");
+		return -1;
+	}
+	if (cert_sha256(ca, pin) < 0 ||
+	    pki_chain_pinned(cert, ca, pin, now, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "the certificate does not chain to its CA: %s", why);
+		return -1;
+	}
 	snprintf(dir, sizeof(dir), "%s/pki", d->state_dir);
 	mkdir(dir, 0700);
 	snprintf(key, sizeof(key), "%s/node.key", dir);
 	snprintf(crt, sizeof(crt), "%s/node.crt", dir);
 	/* the key first: a certificate never names a key that is not there */
 	if (identity_write_text(key, 0600, pending_key) < 0 ||
-	    identity_write_text(crt, 0644, cert) < 0 || save_link(d, args) < 0)
-		return install_fail(error, "cannot save the node's identity: %s", strerror(errno));
+	    identity_write_text(crt, 0644, cert) < 0 || (link && save_link(d, link) < 0)) {
+		snprintf(err, errlen, "cannot save the node's identity: %s", strerror(errno));
+		return -1;
+	}
 	forget_key();
-	pki_cert_serial(cert, &serial, &not_after);
+	pki_cert_serial(cert, serial, not_after);
 	log_info("enrolment: the node's certificate is now the authority's (serial %llu)",
-		 (unsigned long long)serial);
+		 (unsigned long long)*serial);
 	peers_reload(d->peers);
+	return 0;
+}
+
+static int op_install(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
+		      struct json **data, struct json **error)
+{
+	uint64_t serial = 0;
+	int64_t not_after = 0;
+	char err[512];
+
+	(void)peer;
+	if (install(d, json_get_str(args, "certificate", NULL),
+		    json_get_str(args, "ca-certificate", NULL), args, &serial, &not_after, err,
+		    sizeof(err)) < 0)
+		return install_fail(error, "%s", err);
 	netconf_callhome_update(d->netconf);
 	*data = json_new_object();
 	json_set(*data, "serial", json_new_int((int64_t)serial));
 	json_set(*data, "not-after", json_new_int(not_after));
 	return 0;
+}
+
+/* ---- renewal, from the conductor ----------------------------------------- */
+
+/* renew-certificate-request: a new key, and a request for it. */
+static int rpc_renew_request(void *arg, const struct json *input, struct json **out,
+			     struct ds_errs *e)
+{
+	struct svrd *d = arg;
+	char err[256], *key = NULL, *csr, *ca = enrolment_link(d, "ca-certificate");
+
+	(void)input;
+	if (!ca) {
+		ds_errs_add(e, false, "renew-certificate-request",
+			    "this node has not enrolled with a conductor");
+		return -1;
+	}
+	free(ca);
+	if (!(csr = pki_csr_make(my_pcn(d), &key, err, sizeof(err)))) {
+		ds_errs_add(e, false, "renew-certificate-request", "%s", err);
+		return -1;
+	}
+	forget_key();
+	pending_key = key;
+	*out = json_new_object();
+	json_set(*out, "certificate-request", json_new_str(csr));
+	free(csr);
+	return 0;
+}
+
+/* renew-certificate-install: the new certificate, which must chain to the
+ * CA the enrolment brought (the only one a renewal may come from). */
+static int rpc_renew_install(void *arg, const struct json *input, struct json **out,
+			     struct ds_errs *e)
+{
+	struct svrd *d = arg;
+	char err[512], *ca = enrolment_link(d, "ca-certificate");
+	uint64_t serial = 0;
+	int64_t not_after = 0;
+	int rc = -1;
+
+	if (!ca)
+		ds_errs_add(e, false, "renew-certificate-install",
+			    "this node has not enrolled with a conductor");
+	else if (install(d, json_get_str(input, "certificate", NULL), ca, NULL, &serial, &not_after,
+			 err, sizeof(err)) < 0)
+		ds_errs_add(e, false, "renew-certificate-install", "%s", err);
+	else
+		rc = 0;
+	free(ca);
+	if (rc == 0) {
+		*out = json_new_object();
+		json_set(*out, "serial", json_new_int((int64_t)serial));
+		json_set(*out, "not-after", json_new_int(not_after));
+	}
+	return rc;
 }
 
 /* ---- local override ----------------------------------------------------- */
@@ -389,6 +467,9 @@ static int version_fill(void *arg, struct lyd_node *router, struct lyd_node *nod
 void enrolment_start(struct svrd *d)
 {
 	override_alarm(d, enrolment_local_override(d));
+	if (svrd_rpc_register(d, "renew-certificate-request", rpc_renew_request, d) < 0 ||
+	    svrd_rpc_register(d, "renew-certificate-install", rpc_renew_install, d) < 0)
+		log_warnx("enrolment: the conductor cannot renew this node's certificate");
 	if (svrd_rpc_register(d, "record-conductor-version", rpc_conductor_version, d) < 0 ||
 	    svrd_state_register(d, version_fill, d) < 0)
 		log_warnx("enrolment: the conductor's commit cannot be recorded");

@@ -783,6 +783,25 @@ int pki_chain_pinned(const char *leaf_pem, const char *ca_pem, const uint8_t pin
 	return rc;
 }
 
+int pki_cert_dates(const char *cert_pem, int64_t *not_before, int64_t *not_after)
+{
+	X509 *cert = pki_pem_cert(cert_pem);
+
+	if (!cert) {
+		ERR_clear_error();
+		return -1;
+	}
+	*not_before = pki_asn1_seconds(X509_get0_notBefore(cert));
+	*not_after = pki_asn1_seconds(X509_get0_notAfter(cert));
+	X509_free(cert);
+	return 0;
+}
+
+bool pki_renewal_due(int64_t not_before, int64_t not_after, int64_t now_s)
+{
+	return not_after > not_before && now_s >= not_after - (not_after - not_before) / 3;
+}
+
 int pki_cert_serial(const char *cert_pem, uint64_t *serial, int64_t *not_after)
 {
 	X509 *cert = pki_pem_cert(cert_pem);

@@ -65,5 +65,12 @@ int pki_chain_pinned(const char *leaf_pem, const char *ca_pem, const uint8_t pin
  * certificate in cert_pem (either pointer may be NULL).  0, or -1 when it
  * is not a certificate or its serial does not fit in 64 bits. */
 int pki_cert_serial(const char *cert_pem, uint64_t *serial, int64_t *not_after);
+/* Its notBefore and notAfter (seconds since the epoch).  0, or -1. */
+int pki_cert_dates(const char *cert_pem, int64_t *not_before, int64_t *not_after);
+/* Is a certificate valid from not_before to not_after due for renewal at
+ * now_s?  In the last third of its life (122 days before the end of 365),
+ * so a router away for months still renews in time; never for dates that
+ * make no sense. */
+bool pki_renewal_due(int64_t not_before, int64_t not_after, int64_t now_s);
 
 #endif

@@ -70,6 +70,28 @@ static int cmd_token(struct cli_def *cli, const char *command, char **argv, int 
 	return CLI_OK;
 }
 
+/* request certificate-renewal ROUTER: on the conductor, a new certificate
+ * for a connected router now rather than in the last third of its life. */
+static int cmd_renew(struct cli_def *cli, const char *command, char **argv, int argc)
+{
+	struct json *args, *d;
+
+	if (argc != 1) {
+		cli_error(cli, "%% Error: %s ROUTER (a router that has called home)", command);
+		return CLI_ERROR;
+	}
+	args = json_new_object();
+	json_set(args, "router", json_new_str(argv[0]));
+	if (!(d = svrsh_call(svrsh_of(cli), "certificate-renewal", args)))
+		return CLI_ERROR;
+	cli_print(cli,
+		  "Router %s gets a new certificate within seconds (show log: \"has a new "
+		  "certificate\")",
+		  argv[0]);
+	json_free(d);
+	return CLI_OK;
+}
+
 /* ---- enrol ---------------------------------------------------------------- */
 
 struct enrol_ctx {
@@ -397,6 +419,10 @@ void enrol_commands_register(struct svrsh *sh, struct cli_command *show,
 	svrsh_args(cli_register_command(sh->cli, req, "enrolment-token", cmd_token,
 					PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
 					"On the conductor: a one-time token for a router to enrol"),
+		   token_args);
+	svrsh_args(cli_register_command(sh->cli, req, "certificate-renewal", cmd_renew,
+					PRIVILEGE_UNPRIVILEGED, MODE_EXEC,
+					"On the conductor: a new certificate for a router now"),
 		   token_args);
 	cli_register_command(sh->cli, show, "assets", cmd_assets, PRIVILEGE_UNPRIVILEGED, MODE_ANY,
 			     "On the conductor: every router, called home or not");

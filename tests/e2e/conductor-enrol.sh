@@ -241,6 +241,32 @@ done
 lab_until 10 conductor 'show config out-of-sync' "Every router runs commit" 1 ||
 	fail "still out of sync after the catch-up: $(sh_ conductor 'show config out-of-sync')"
 echo "best effort: a router that refuses is left out of sync and catches up once it can"
+# renewal: the conductor gives a router a new certificate over the
+# call-home session (automatically in the last third of its life; here on
+# request); the router made the key, the name is the same, and its peers
+# take it as before
+serial() { openssl x509 -noout -serial -in "$pki/$1/state/pki/node.crt" | sed 's/^serial=//'; }
+s_old=$(serial spoke1)
+out=$(sh_ conductor 'request certificate-renewal ghost' 2>&1) &&
+	fail "a renewal for a router that never called home was taken: $out"
+echo "$out" | grep -q "router ghost has not called home" || fail "no reason for the refusal: $out"
+sh_ conductor 'request certificate-renewal spoke1' | grep -q "gets a new certificate" ||
+	fail "the renewal was not taken"
+lab_until 20 conductor 'show log' "conductor: router spoke1 has a new certificate (serial" 1 ||
+	fail "spoke1 was not renewed: $(sh_ conductor 'show log' | grep conductor: | tail -3)"
+[ "$(serial spoke1)" != "$s_old" ] || fail "spoke1 still has certificate $s_old"
+openssl x509 -noout -subject -in "$pki/spoke1/state/pki/node.crt" | grep -q "CN *= *spoke1.lab" ||
+	fail "the renewed certificate is not for spoke1.lab"
+issued | grep -c '"router": "spoke1"' | grep -q '^2$' || fail "the renewal is not recorded: $(issued)"
+lab_restart spoke1 || fail "restarting spoke1"
+lab_until 20 conductor 'show assets' "^ spoke1  *spoke1-1  *connected " 1 ||
+	fail "spoke1 with its new certificate did not call home: $(sh_ conductor 'show assets')"
+# spoke1 started afresh: its key exchange with the hub is new, on the new
+# certificate
+lab_until 30 spoke1 'show peers security' "Security Status: *MKEY_EXCH_COMP" 1 ||
+	fail "the hub does not take spoke1's new certificate: $(sh_ spoke1 'show peers security')"
+echo "renewal: a router gets a new certificate from the conductor and goes on with it"
+
 # the router takes the call-home session only from the conductor its
 # enrolment named: told another name (as if an enrolled router posed as
 # the conductor), it drops the session

@@ -515,6 +515,27 @@ Test(pki_ca, serial_and_end_of_a_certificate)
 	pki_ca_free(ca);
 }
 
+Test(pki_ca, a_certificate_is_renewed_in_the_last_third_of_its_life)
+{
+	struct pki_ca *ca = new_ca("Acme");
+	char *cert = issue(ca, "peer-a", 7, now, 365, NULL);
+	int64_t nb = 0, na = 0;
+
+	cr_assert_eq(pki_cert_dates(cert, &nb, &na), 0);
+	cr_assert_eq(na, now + 365 * DAY);
+	cr_assert(nb <= now && nb > now - 3600, "backdated a little: %lld", (long long)(now - nb));
+	cr_assert_not(pki_renewal_due(nb, na, now), "a new certificate is not due");
+	cr_assert_not(pki_renewal_due(nb, na, na - 123 * DAY), "two thirds in: not yet");
+	cr_assert(pki_renewal_due(nb, na, na - 121 * DAY), "the last third: due");
+	cr_assert(pki_renewal_due(nb, na, na + DAY), "expired: due");
+	cr_assert_not(pki_renewal_due(na, nb, now), "dates the wrong way round: never");
+	cr_assert_not(pki_renewal_due(0, 0, now));
+	cr_assert_eq(pki_cert_dates("garbage", &nb, &na), -1);
+	cr_assert_eq(pki_cert_dates(NULL, &nb, &na), -1);
+	free(cert);
+	pki_ca_free(ca);
+}
+
 /* ---- revocation ----------------------------------------------------------------- */
 
 Test(pki_ca, a_revoked_certificate_is_refused_and_the_other_valid)
