@@ -666,11 +666,13 @@ static int op_assets(struct svrd *d, const struct mgmt_peer *peer, const struct 
 	MODEL_FOR_CHILD(auth, "router", r)
 	{
 		const char *name = model_leaf(r, "name");
-		struct json *it = json_new_object(), *nodes = json_new_array();
-		struct json *a = conductor_ch_asset(the(d)->ch, name);
+		struct json *it, *nodes, *a;
 
 		if (r == me)
 			continue;
+		it = json_new_object();
+		nodes = json_new_array();
+		a = conductor_ch_asset(the(d)->ch, name);
 		MODEL_FOR_CHILD(r, "node", nd)
 		json_append(nodes, json_new_str(model_leaf(nd, "name")));
 		json_set(it, "router", json_new_str(name));
