@@ -59,11 +59,29 @@ static const char *my_pcn(const struct svrd *d)
 	return pcn ? pcn : d->router;
 }
 
+/* A new key, kept in memory until a certificate for it comes (it replaces
+ * any earlier one), and {"certificate-request": PEM} for it; NULL with
+ * err. */
+static struct json *new_request(const struct svrd *d, char *err, size_t errlen)
+{
+	char *key = NULL, *csr = pki_csr_make(my_pcn(d), &key, err, errlen);
+	struct json *out;
+
+	if (!csr)
+		return NULL;
+	forget_key();
+	pending_key = key;
+	out = json_new_object();
+	json_set(out, "certificate-request", json_new_str(csr));
+	free(csr);
+	return out;
+}
+
 static int op_request(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
 		      struct json **data, struct json **error)
 {
 	const char *router = json_get_str(args, "router", NULL);
-	char err[256], *key = NULL, *csr;
+	char err[256];
 
 	(void)peer;
 	if (router && strcmp(router, d->router) != 0) {
@@ -72,16 +90,10 @@ static int op_request(struct svrd *d, const struct mgmt_peer *peer, const struct
 					d->router);
 		return -1;
 	}
-	csr = pki_csr_make(my_pcn(d), &key, err, sizeof(err));
-	if (!csr) {
+	if (!(*data = new_request(d, err, sizeof(err)))) {
 		*error = mgmt_error_obj(MGMT_E_INTERNAL, NULL, "certificate request: %s", err);
 		return -1;
 	}
-	forget_key();
-	pending_key = key;
-	*data = json_new_object();
-	json_set(*data, "certificate-request", json_new_str(csr));
-	free(csr);
 	return 0;
 }
 
@@ -195,7 +207,7 @@ static int rpc_renew_request(void *arg, const struct json *input, struct json **
 			     struct ds_errs *e)
 {
 	struct svrd *d = arg;
-	char err[256], *key = NULL, *csr, *ca = enrolment_link(d, "ca-certificate");
+	char err[256], *ca = enrolment_link(d, "ca-certificate");
 
 	(void)input;
 	if (!ca) {
@@ -204,15 +216,10 @@ static int rpc_renew_request(void *arg, const struct json *input, struct json **
 		return -1;
 	}
 	free(ca);
-	if (!(csr = pki_csr_make(my_pcn(d), &key, err, sizeof(err)))) {
+	if (!(*out = new_request(d, err, sizeof(err)))) {
 		ds_errs_add(e, false, "renew-certificate-request", "%s", err);
 		return -1;
 	}
-	forget_key();
-	pending_key = key;
-	*out = json_new_object();
-	json_set(*out, "certificate-request", json_new_str(csr));
-	free(csr);
 	return 0;
 }
 

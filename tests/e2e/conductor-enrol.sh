@@ -137,14 +137,19 @@ ssh-keygen -q -t ed25519 -N '' -C "ops@lab" -f "$tmp/ops" || fail "ssh-keygen"
 printf '%s\n' "set authority user ops role admin" \
 	"set authority user ops authorized-key \"$(cat "$tmp/ops.pub")\"" commit |
 	x conductor svrsh >"$tmp/ops.out" 2>&1 || fail "adding a user on the conductor: $(cat "$tmp/ops.out")"
-bg host2 /usr/bin/python3 "$here/netconf_lock.py" 203.0.113.129 ops "$tmp/ops" >"$tmp/lock.out" 2>&1
-lockpid=$!
-i=0
-until grep -q "^locked" "$tmp/lock.out"; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "spoke2's candidate did not get locked: $(cat "$tmp/lock.out")"
-	sleep 0.1
-done
+# lock_spoke2: an operator of spoke2 locks its candidate over NETCONF
+# (until $lockpid is killed)
+lock_spoke2() {
+	bg host2 /usr/bin/python3 "$here/netconf_lock.py" 203.0.113.129 ops "$tmp/ops" >"$tmp/lock.out" 2>&1
+	lockpid=$!
+	i=0
+	until grep -q "^locked" "$tmp/lock.out"; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || fail "spoke2's candidate did not get locked: $(cat "$tmp/lock.out")"
+		sleep 0.1
+	done
+}
+lock_spoke2
 out=$(printf 'set authority router hub description "refused"\ncommit\n' | x conductor svrsh 2>&1) &&
 	fail "the conductor committed although spoke2 refused: $out"
 echo "$out" | grep -q "router spoke2 refused the change: .*locked by ops, NETCONF session" ||
@@ -215,14 +220,7 @@ echo "local override: the router keeps its change, the conductor's is held aside
 
 # best effort: a router that refuses (spoke2's candidate locked) is left
 # out of sync instead of failing the commit, and catches up once it can
-bg host2 /usr/bin/python3 "$here/netconf_lock.py" 203.0.113.129 ops "$tmp/ops" >"$tmp/lock2.out" 2>&1
-lockpid=$!
-i=0
-until grep -q "^locked" "$tmp/lock2.out"; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "spoke2's candidate did not get locked: $(cat "$tmp/lock2.out")"
-	sleep 0.1
-done
+lock_spoke2
 printf 'set authority router hub description "best effort"\ncommit best-effort\n' |
 	x conductor svrsh >"$tmp/c5" 2>&1 || fail "a best-effort commit failed: $(cat "$tmp/c5")"
 grep -q "Router spoke2 did not take it, out of sync: .*locked by ops" "$tmp/c5" ||
