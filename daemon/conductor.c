@@ -430,9 +430,24 @@ static char *issue_renewal(void *arg, const char *router, const char *pcn, const
 
 /* ---- start and stop ------------------------------------------------------- */
 
+/* Do the certificate and key files hold a pair? */
+static bool identity_pair(const char *crt, const char *key)
+{
+	char *cpem = pkiconf_read_text(crt), *kpem = pkiconf_read_text(key);
+	bool ok = cpem && kpem && pki_cert_matches_key(cpem, kpem);
+
+	free(cpem);
+	if (kpem)
+		crypto_wipe(kpem, strlen(kpem));
+	free(kpem);
+	return ok;
+}
+
 /* The conductor's own certificate, from its CA, for the routers'
- * calls (STATE/conductor/conductor.crt and .key): made once. */
-static int own_identity(struct conductor *c, char *crt, char *key, size_t len)
+ * calls (STATE/conductor/conductor.crt and .key): made when there is no
+ * pair there (none yet, or a renewal cut short: the key is written
+ * first), or anew when renew says so. */
+static int own_identity(struct conductor *c, char *crt, char *key, size_t len, bool renew)
 {
 	struct pki_ca *ca;
 	struct json *issued;
@@ -441,20 +456,22 @@ static int own_identity(struct conductor *c, char *crt, char *key, size_t len)
 
 	path_of(c->d, "conductor.crt", crt, len);
 	path_of(c->d, "conductor.key", key, len);
-	if (access(crt, R_OK) == 0 && access(key, R_OK) == 0)
+	if (!renew && identity_pair(crt, key))
 		return 0;
 	if (!(ca = ca_of(c, err, sizeof(err))) ||
 	    !(csr = pki_csr_make(conductor_pcn(c->d), &kpem, err, sizeof(err)))) {
 		log_warnx("conductor: its own certificate cannot be made: %s", err);
 		return -1;
 	}
+	pthread_mutex_lock(&c->ca_mu); /* a router's renewal may be issuing */
 	issued = load_json(c->d, "issued.json");
 	cert = pki_ca_issue(ca, csr, conductor_pcn(c->d), next_serial(issued),
 			    (int64_t)(ev_wallclock_ms() / 1000), CERT_DAYS, err, sizeof(err));
 	if (cert && save_json(c->d, "issued.json", issued) == 0 &&
 	    identity_write_text(key, 0600, kpem) == 0 && identity_write_text(crt, 0644, cert) == 0)
 		rc = 0;
-	else
+	pthread_mutex_unlock(&c->ca_mu);
+	if (rc < 0)
 		log_warnx("conductor: its own certificate cannot be saved: %s",
 			  cert ? strerror(errno) : err);
 	json_free(issued);
@@ -473,7 +490,7 @@ static void follow(struct conductor *c)
 {
 	char crt[4200], key[4200], ca[4200];
 
-	if (c->ch || !conductor_role(c->d) || own_identity(c, crt, key, sizeof(crt)) < 0)
+	if (c->ch || !conductor_role(c->d) || own_identity(c, crt, key, sizeof(crt), false) < 0)
 		return;
 	path_of(c->d, "ca.crt", ca, sizeof(ca));
 	c->ch = conductor_ch_start(crt, key, ca, c->d->yang_dir, issue_renewal, c);
@@ -756,7 +773,7 @@ static int op_renew(struct svrd *d, const struct mgmt_peer *peer, const struct j
 static void hourly(struct ev_timer *t, void *arg)
 {
 	struct conductor *c = arg;
-	char crt[4200], key[4200], old[4300], *pem, *crl;
+	char crt[4200], key[4200], *pem, *crl;
 	int64_t nb = 0, na = 0, now = (int64_t)(ev_wallclock_ms() / 1000);
 
 	(void)t;
@@ -766,19 +783,16 @@ static void hourly(struct ev_timer *t, void *arg)
 	conductor_ch_set_crl(c->ch, crl);
 	free(crl);
 	path_of(c->d, "conductor.crt", crt, sizeof(crt));
-	path_of(c->d, "conductor.key", key, sizeof(key));
 	pem = pkiconf_read_text(crt);
 	if (pem && pki_cert_dates(pem, &nb, &na) == 0 && pki_renewal_due(nb, na, now)) {
-		/* own_identity makes a new one when there is none; the old one
-		 * stays until the new one is in place */
-		snprintf(old, sizeof(old), "%s.old", crt);
-		if (rename(crt, old) == 0 && own_identity(c, crt, key, sizeof(crt)) == 0 &&
-		    conductor_ch_reload(c->ch) == 0) {
+		/* key, then certificate, written whole: a renewal cut short
+		 * leaves a pair that does not match, made anew at the next
+		 * start (own_identity) */
+		if (own_identity(c, crt, key, sizeof(crt), true) == 0 &&
+		    conductor_ch_reload(c->ch) == 0)
 			log_info("conductor: its own certificate was renewed");
-		} else {
-			rename(old, crt);
+		else
 			log_warnx("conductor: its own certificate could not be renewed");
-		}
 	}
 	free(pem);
 }

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <libyang/libyang.h>
 #include <nc_client.h>
 #include <netinet/in.h>
@@ -48,6 +49,7 @@
 #define CH_PORT	    4335
 #define CH_CHECK_MS 5000  /* how often every session is looked at */
 #define CH_RETRY_S  15	  /* a router that refused its catch-up is asked again */
+#define CH_ASK_S    60	  /* each router's state is asked at least this often */
 #define CH_WAIT_MS  5000  /* a get's answer */
 #define CH_HELLO_MS 10000 /* a caller's TLS handshake */
 #define CH_WORKERS  4
@@ -62,7 +64,6 @@ struct conductor_ch {
 	pthread_mutex_t mu;  /* the list, stop, the configuration, tls, the queue */
 	pthread_cond_t cv;   /* the queue */
 	pthread_mutex_t use; /* the sessions: a worker, the checker or a push */
-	pthread_mutex_t nc;  /* a NETCONF hello (it may load the shared context) */
 	bool stop;
 	int lfd;
 	int queue[CH_QUEUE];
@@ -81,7 +82,14 @@ struct conductor_ch {
 	size_t nheld;
 	conductor_issue_fn issue; /* renewals: the conductor's CA */
 	void *issue_arg;
+	struct renewal {
+		char router[64];
+		int64_t at;
+	} * renewed; /* when each router was last renewed (no reissue loop) */
+	size_t nrenewed;
 };
+
+pthread_rwlock_t conductor_nc_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 static int64_t now_s(void)
 {
@@ -259,25 +267,31 @@ static const char *state_leaf(const struct lyd_node *tree, const char *leaf)
 
 /* The router's software and the conductor's commit it runs (0: not
  * known to be any), from its operational state.  false: no answer. */
-static bool router_state(struct asset *a)
+static bool router_state(struct conductor_ch *ch, struct asset *a)
 {
 	struct lyd_node *op = NULL, *data = NULL, *tree = NULL;
 	const struct lyd_node_any *any;
 	const char *v;
+	bool ok;
 
-	if (ask(a->s, STATE_FILTER, &op) < 0)
-		return false;
-	if (op && lyd_find_path(op, "data", 1, &data) == LY_SUCCESS && data &&
-	    (any = (const struct lyd_node_any *)data)->value_type == LYD_ANYDATA_DATATREE)
-		tree = any->value.tree;
-	a->version =
-		(v = state_leaf(tree, "conductor-version")) ? (uint32_t)strtoul(v, NULL, 10) : 0;
-	snprintf(a->software, sizeof(a->software), "%s",
-		 state_leaf(tree, "software-version") ?: "");
-	v = state_leaf(tree, "local-override");
-	a->override = v && !strcmp(v, "true");
+	pthread_rwlock_rdlock(&conductor_nc_lock);
+	if ((ok = ask(a->s, STATE_FILTER, &op) == 0)) {
+		if (op && lyd_find_path(op, "data", 1, &data) == LY_SUCCESS && data &&
+		    (any = (const struct lyd_node_any *)data)->value_type == LYD_ANYDATA_DATATREE)
+			tree = any->value.tree;
+		pthread_mutex_lock(&ch->mu); /* show assets reads them */
+		a->version = (v = state_leaf(tree, "conductor-version"))
+				     ? (uint32_t)strtoul(v, NULL, 10)
+				     : 0;
+		snprintf(a->software, sizeof(a->software), "%s",
+			 state_leaf(tree, "software-version") ?: "");
+		v = state_leaf(tree, "local-override");
+		a->override = v && !strcmp(v, "true");
+		pthread_mutex_unlock(&ch->mu);
+	}
 	lyd_free_all(op);
-	return true;
+	pthread_rwlock_unlock(&conductor_nc_lock);
+	return ok;
 }
 
 /* ---- the assets ----------------------------------------------------------- */
@@ -350,6 +364,8 @@ static void arrived(struct conductor_ch *ch, struct asset *a)
 		 a->software[0] ? a->software : "software not said");
 }
 
+static bool is_revoked(struct conductor_ch *ch, const struct asset *a);
+
 /* A call on fd from host: TLS, who it is, NETCONF, its state. */
 static void take_call(struct conductor_ch *ch, int fd, const char *host)
 {
@@ -369,6 +385,11 @@ static void take_call(struct conductor_ch *ch, int fd, const char *host)
 			 ssl ? "no valid certificate of the authority" : "out of memory");
 		goto drop;
 	}
+	if (is_revoked(ch, a)) { /* the TLS check has it too, unless that list failed */
+		log_info("conductor: a call from %s was refused: %s's certificate is revoked", host,
+			 cn);
+		goto drop;
+	}
 	parts = parts_now(ch, &version);
 	router = cparts_router_of_pcn(parts, cn);
 	if (router)
@@ -379,9 +400,9 @@ static void take_call(struct conductor_ch *ch, int fd, const char *host)
 			  host, cn);
 		goto drop;
 	}
-	pthread_mutex_lock(&ch->nc);
+	pthread_rwlock_wrlock(&conductor_nc_lock);
 	a->s = nc_connect_libssl(ssl, ch->ctx); /* the session owns ssl and fd now */
-	pthread_mutex_unlock(&ch->nc);
+	pthread_rwlock_unlock(&conductor_nc_lock);
 	if (!a->s) {
 		log_warnx("conductor: router %s (%s) did not speak NETCONF", a->router, host);
 		goto drop;
@@ -389,7 +410,8 @@ static void take_call(struct conductor_ch *ch, int fd, const char *host)
 	a->fd = fd;
 	snprintf(a->host, sizeof(a->host), "%s", host);
 	a->since = a->last = now_s();
-	if (!router_state(a)) {
+	a->next_ask = a->since + CH_ASK_S + (int64_t)(a->serial % CH_ASK_S); /* spread */
+	if (!router_state(ch, a)) {
 		log_warnx("conductor: router %s (%s) did not say its state", a->router, host);
 		asset_free(a);
 		return;
@@ -448,15 +470,40 @@ static void *worker(void *arg)
  * it fails (with `use` held). */
 static void renew(struct conductor_ch *ch, struct asset *a, const struct cparts *parts)
 {
+	struct renewal *r = NULL;
 	char err[512];
+	int64_t now = now_s();
 
+	for (size_t i = 0; i < ch->nrenewed && !r; i++)
+		if (!strcmp(ch->renewed[i].router, a->router))
+			r = &ch->renewed[i];
+	if (!a->renew_now && r && now - r->at < 86400) {
+		/* renewed today, yet it calls with a certificate due: it did not
+		 * take the new one (or lies); no certificate a call */
+		a->renew_at = now + 3600;
+		log_warnx("conductor: router %s still presents a certificate due for renewal, "
+			  "renewed at %lld: not renewed again today",
+			  a->router, (long long)r->at);
+		return;
+	}
 	a->renew_now = false;
 	if (!ch->issue || conductor_renew(a, cparts_pcn_of(parts, a->router) ?: a->router,
 					  ch->issue, ch->issue_arg, err, sizeof(err)) < 0) {
-		a->renew_at = now_s() + 3600;
+		a->renew_at = now + 3600;
 		log_warnx("conductor: router %s's certificate was not renewed: %s", a->router,
 			  ch->issue ? err : "no CA");
+		return;
 	}
+	if (!r) {
+		struct renewal *v = realloc(ch->renewed, (ch->nrenewed + 1) * sizeof(*v));
+
+		if (!v)
+			return;
+		ch->renewed = v;
+		r = &v[ch->nrenewed++];
+		snprintf(r->router, sizeof(r->router), "%s", a->router);
+	}
+	r->at = now;
 }
 
 /* Was a's certificate revoked since it called? */
@@ -498,8 +545,14 @@ static void check(struct conductor_ch *ch)
 		if (!a)
 			break;
 		pf = (struct pollfd){.fd = a->fd, .events = POLLIN | POLLRDHUP};
-		if (a->override || poll(&pf, 1, 0) > 0) /* ... or has the override ended? */
-			alive = router_state(a);
+		/* asked when its socket stirs, and once a minute anyway (spread
+		 * over the rounds): local override, a change made on the
+		 * router, a new software version show within a minute; in local
+		 * override, every round (has it ended?) */
+		if (a->override || now >= a->next_ask || poll(&pf, 1, 0) > 0) {
+			alive = router_state(ch, a);
+			a->next_ask = now + CH_ASK_S;
+		}
 		member = (!parts || cparts_router_of_name(parts, a->router)) && !is_revoked(ch, a);
 		if (alive && member && (a->crl_gen != gen || a->version != version) &&
 		    now >= a->retry_at)
@@ -583,7 +636,18 @@ static void *ch_thread(void *arg)
 
 		if (poll(&pf, 1, 500) <= 0)
 			continue;
-		while ((fd = accept4(ch->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		while ((fd = accept4(ch->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0 ||
+		       errno == EMFILE || errno == ENFILE) {
+			if (fd < 0) { /* out of descriptors: wait rather than spin */
+				static int64_t said;
+
+				if (now_s() - said >= 10) {
+					log_warnx("conductor: out of file descriptors: calls wait");
+					said = now_s();
+				}
+				usleep(200 * 1000);
+				break;
+			}
 			keepalive(fd);
 			pthread_mutex_lock(&ch->mu);
 			if (ch->qlen == CH_QUEUE) {
@@ -618,11 +682,11 @@ static void ch_free(struct conductor_ch *ch)
 	free(ch->ca_pem);
 	free(ch->crl);
 	free(ch->revoked);
+	free(ch->renewed);
 	free(ch->held);
 	pthread_cond_destroy(&ch->cv);
 	pthread_mutex_destroy(&ch->mu);
 	pthread_mutex_destroy(&ch->use);
-	pthread_mutex_destroy(&ch->nc);
 	free(ch);
 }
 
@@ -641,7 +705,6 @@ struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const
 	ch->ca_pem = pkiconf_read_text(ca);
 	pthread_mutex_init(&ch->mu, NULL);
 	pthread_mutex_init(&ch->use, NULL);
-	pthread_mutex_init(&ch->nc, NULL);
 	pthread_cond_init(&ch->cv, NULL);
 	ch->lfd = -1;
 	nc_client_init();
@@ -832,7 +895,9 @@ void conductor_ch_set_crl(struct conductor_ch *ch, const char *crl)
 		return;
 	}
 	pthread_mutex_lock(&ch->mu);
-	same = (!crl && !ch->crl) || (crl && ch->crl && !strcmp(crl, ch->crl));
+	/* revocations are for good: no list (it could not be made) never
+	 * replaces one */
+	same = !crl || (ch->crl && !strcmp(crl, ch->crl));
 	pthread_mutex_unlock(&ch->mu);
 	if (same) {
 		free(copy);

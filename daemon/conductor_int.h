@@ -32,6 +32,13 @@ size_t cparts_count(const struct cparts *p);
 /* Router name's peering-common-name (its name when it has none). */
 const char *cparts_pcn_of(const struct cparts *p, const char *name);
 
+/* The conductor's NETCONF sessions share one libyang context, and a new
+ * session's hello may load modules into it and change its features
+ * (libnetconf2 does, from what the router advertises): a hello holds this
+ * exclusively; every RPC holds it shared, with the trees of its reply,
+ * until they are freed. */
+extern pthread_rwlock_t conductor_nc_lock;
+
 enum pending { PENDING_NONE, PENDING_EDIT, PENDING_CONFIRM };
 
 /* A router that called home. */
@@ -41,6 +48,7 @@ struct asset {
 	char software[32];
 	int64_t since, last; /* wall-clock seconds */
 	int64_t retry_at;    /* when a refused catch-up is tried again */
+	int64_t next_ask;    /* when its state is asked again */
 	struct nc_session *s;
 	int fd;			       /* its socket (the session's) */
 	uint32_t version;	       /* the conductor's commit it runs (0: none known) */

@@ -17,7 +17,9 @@
  * per configuration (each router's entry twice: whole, and as a peer sees
  * it) and put together per router, so the cost is the size of the
  * authority plus the peerings, on svrd's thread.  Routers are found by
- * name, or by the peering-common-name their certificate carries. */
+ * name, or by the peering-common-name their certificate carries (only
+ * routers that have one: the conductor issues certificates to no other,
+ * and a name must not stand for another router's peering-common-name). */
 #include "config.h"
 
 #include <libyang/libyang.h>
@@ -42,7 +44,8 @@ struct cparts {
 	char *common; /* the authority's own children, printed */
 	struct cpart *r;
 	size_t n;
-	size_t *by_name, *by_pcn; /* indexes, sorted */
+	size_t *by_name, *by_pcn; /* indexes, sorted (by_pcn: routers with one) */
+	size_t npcn;
 };
 
 static const struct cparts *sort_ctx; /* qsort has no argument; svrd's thread only */
@@ -62,7 +65,7 @@ static int cmp_pcn(const void *a, const void *b)
 static long find(const struct cparts *p, const char *key, bool pcn)
 {
 	const size_t *v = pcn ? p->by_pcn : p->by_name;
-	size_t lo = 0, hi = p->n;
+	size_t lo = 0, hi = pcn ? p->npcn : p->n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
@@ -222,12 +225,14 @@ struct cparts *cparts_build(const struct lyd_node *tree, const char *ca_pem)
 		c->as_peer = print_as_peer(r);
 		if (!c->name || !c->pcn || !c->whole || !c->as_peer)
 			goto fail;
-		p->by_name[k] = p->by_pcn[k] = k;
+		p->by_name[k] = k;
+		if (pcn) /* certificates are issued only to routers with one */
+			p->by_pcn[p->npcn++] = k;
 		k++;
 	}
 	sort_ctx = p;
 	qsort(p->by_name, p->n, sizeof(size_t), cmp_name);
-	qsort(p->by_pcn, p->n, sizeof(size_t), cmp_pcn);
+	qsort(p->by_pcn, p->npcn, sizeof(size_t), cmp_pcn);
 	sort_ctx = NULL;
 	k = 0;
 	MODEL_FOR_CHILD(auth, "router", r)

@@ -77,6 +77,7 @@ static int call(struct nc_session *s, struct nc_rpc *rpc, char *err, size_t len)
 		snprintf(err, len, "out of memory");
 		return -1;
 	}
+	pthread_rwlock_rdlock(&conductor_nc_lock);
 	if (nc_send_rpc(s, rpc, PUSH_WAIT_MS, &id) != NC_MSG_RPC) {
 		snprintf(err, len, "the router cannot be reached");
 	} else if (nc_recv_reply(s, rpc, id, PUSH_WAIT_MS, &envp, &op) != NC_MSG_REPLY) {
@@ -88,6 +89,7 @@ static int call(struct nc_session *s, struct nc_rpc *rpc, char *err, size_t len)
 	}
 	lyd_free_all(envp);
 	lyd_free_all(op);
+	pthread_rwlock_unlock(&conductor_nc_lock);
 	nc_rpc_free(rpc);
 	return rc;
 }
@@ -158,11 +160,12 @@ static void step(struct push *p, struct asset *a)
 				      NC_RPC_EDIT_TESTOPT_UNKNOWN, NC_RPC_EDIT_ERROPT_UNKNOWN, xml,
 				      NC_PARAMTYPE_FREE),
 			  err, sizeof(err));
-		if (rc == 0)
+		if (rc == 0) { /* from here on, the candidate holds it: undo discards */
+			a->pending = PENDING_EDIT;
 			rc = call(a->s,
 				  nc_rpc_validate(NC_DATASTORE_CANDIDATE, NULL, NC_PARAMTYPE_CONST),
 				  err, sizeof(err));
-		a->pending = rc == 0 ? PENDING_EDIT : PENDING_NONE;
+		}
 		if (rc == 0 && !p->check_only) {
 			rc = call(a->s, nc_rpc_commit(1, CONFIRM_S, NULL, NULL, NC_PARAMTYPE_CONST),
 				  err, sizeof(err));
@@ -289,35 +292,55 @@ int conductor_push(struct conductor_ch *ch, enum push_step what, const struct ly
 	return rc;
 }
 
+/* The steps of a catch-up, as a push's: edit, commit confirmed, confirm.
+ * A catch-up that cuts the router off from the conductor rolls back by
+ * itself.  0, -2 (local override) or -1, with err. */
+static int sync_steps(struct asset *a, char *xml, char *err, size_t len)
+{
+	int e;
+
+	a->pending = PENDING_NONE;
+	e = call(a->s,
+		 nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_MERGE,
+			     NC_RPC_EDIT_TESTOPT_UNKNOWN, NC_RPC_EDIT_ERROPT_UNKNOWN, xml,
+			     NC_PARAMTYPE_FREE),
+		 err, len);
+	if (e < 0)
+		return e;
+	a->pending = PENDING_EDIT;
+	if ((e = call(a->s, nc_rpc_commit(1, CONFIRM_S, NULL, NULL, NC_PARAMTYPE_CONST), err,
+		      len)) < 0)
+		return e;
+	a->pending = PENDING_CONFIRM;
+	if ((e = call(a->s, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST), err, len)) < 0)
+		return e;
+	a->pending = PENDING_NONE;
+	return 0;
+}
+
 int conductor_sync(struct asset *a, const struct cparts *parts, uint32_t version)
 {
 	char *xml = cparts_xml(parts, a->router), err[512];
-	int rc = -1, e = 0;
+	int e;
 
-	if (xml &&
-	    (e = call(a->s,
-		      nc_rpc_edit(NC_DATASTORE_CANDIDATE, NC_RPC_EDIT_DFLTOP_MERGE,
-				  NC_RPC_EDIT_TESTOPT_UNKNOWN, NC_RPC_EDIT_ERROPT_UNKNOWN, xml,
-				  NC_PARAMTYPE_FREE),
-		      err, sizeof(err))) == 0 &&
-	    call(a->s, nc_rpc_commit(0, 0, NULL, NULL, NC_PARAMTYPE_CONST), err, sizeof(err)) ==
-		    0 &&
-	    mark(a, version, err, sizeof(err)) == 0) {
+	if (!xml) {
+		log_warnx("conductor: router %s has no part in the authority", a->router);
+		return -1;
+	}
+	e = sync_steps(a, xml, err, sizeof(err));
+	if (e == 0 && (e = mark(a, version, err, sizeof(err))) == 0) {
 		a->version = version;
 		a->refused[0] = '\0';
-		rc = 0;
-	} else if (e == -2) { /* held aside: the router's operator's call */
-		a->override = true;
-		rc = -2;
-	} else {
-		if (xml)
-			snprintf(a->refused, sizeof(a->refused), "%s", err);
-		if (xml)
-			call(a->s, nc_rpc_discard(), err, sizeof(err));
-		log_warnx("conductor: router %s could not take the configuration: %s", a->router,
-			  xml ? err : "it has no part in the authority");
+		return 0;
 	}
-	return rc;
+	undo(a);
+	if (e == -2) { /* held aside: the router's operator's call */
+		a->override = true;
+		return -2;
+	}
+	snprintf(a->refused, sizeof(a->refused), "%s", err);
+	log_warnx("conductor: router %s could not take the configuration: %s", a->router, err);
+	return -1;
 }
 
 int conductor_send_crl(struct asset *a, const char *crl)
@@ -358,6 +381,7 @@ static char *ask_output(struct nc_session *s, const char *xml, const char *leaf,
 	char *out = NULL;
 	uint64_t id;
 
+	pthread_rwlock_rdlock(&conductor_nc_lock);
 	if (!rpc || nc_send_rpc(s, rpc, PUSH_WAIT_MS, &id) != NC_MSG_RPC)
 		snprintf(err, len, "the router cannot be reached");
 	else if (nc_recv_reply(s, rpc, id, PUSH_WAIT_MS, &envp, &op) != NC_MSG_REPLY)
@@ -368,6 +392,7 @@ static char *ask_output(struct nc_session *s, const char *xml, const char *leaf,
 		snprintf(err, len, "the router's answer has no %s", leaf);
 	lyd_free_all(envp);
 	lyd_free_all(op);
+	pthread_rwlock_unlock(&conductor_nc_lock);
 	nc_rpc_free(rpc);
 	return out;
 }

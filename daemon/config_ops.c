@@ -318,6 +318,21 @@ static int op_validate(struct svrd *d, const struct mgmt_peer *peer, const struc
 	return config_finish(&e, data, error);
 }
 
+/* A router managed by a conductor runs the conductor's configuration: a
+ * change made here is replaced within a minute, unless local override is
+ * on.  Say so at the commit, not at 3 a.m. when it is gone. */
+static void managed_warning(struct svrd *d, struct ds_errs *e)
+{
+	char *conductor = enrolment_link(d, "conductor-name");
+
+	if (conductor && !conductor_role(d) && !enrolment_local_override(d))
+		ds_errs_add(e, true, NULL,
+			    "this router is managed by conductor %s, which replaces local changes "
+			    "within a minute: 'set config local-override' keeps them",
+			    conductor);
+	free(conductor);
+}
+
 static int op_commit(struct svrd *d, const struct mgmt_peer *peer, const struct json *args,
 		     struct json **data, struct json **error)
 {
@@ -343,6 +358,7 @@ static int op_commit(struct svrd *d, const struct mgmt_peer *peer, const struct 
 		json_set(*data, "confirm-deadline-ms", json_new_int(ds_confirm_deadline(d->ds)));
 		if (skipped)
 			json_set(*data, "out-of-sync", skipped);
+		managed_warning(d, &e);
 	}
 	d->commit_best_effort = false;
 	return config_finish(&e, data, error);

@@ -263,12 +263,14 @@ int64_t enrolment_local_override(const struct svrd *d)
 	int64_t since;
 
 	snprintf(path, sizeof(path), "%s/" OVERRIDE_FILE, d->state_dir);
-	text = pkiconf_read_text(path);
-	o = text ? json_parse(text, strlen(text), err, sizeof(err)) : NULL;
-	since = o ? json_get_int(o, "since", 1) : 0;
+	if (!(text = pkiconf_read_text(path)))
+		return 0;
+	/* present is on, even unreadable: the operator asked for it */
+	o = json_parse(text, strlen(text), err, sizeof(err));
+	since = json_get_int(o, "since", 1);
 	json_free(o);
 	free(text);
-	return since > 0 ? since : (text ? 1 : 0);
+	return since > 0 ? since : 1;
 }
 
 /* The router's own alarm while it is on (raised again after a restart). */

@@ -94,6 +94,21 @@ lab_until 20 conductor 'show assets' "^ spoke2  *spoke2-1  *connected " 1 ||
 	fail "spoke2 did not call home again: $(sh_ conductor 'show assets')"
 echo "call home: every router is an asset of the conductor; one that goes and comes back is seen to"
 
+# an enrolled router's certificate, then a NETCONF hello that is garbage or
+# none at all: the session is refused and the conductor stays up
+for mode in garbage close; do
+	x spoke1 /usr/bin/python3 "$here/callhome_attack.py" 192.0.2.130 4335 \
+		"$pki/spoke1/state/pki/node.crt" "$pki/spoke1/state/pki/node.key" $mode \
+		>"$tmp/attack.out" 2>&1 || fail "the $mode attack could not be made: $(cat "$tmp/attack.out")"
+	lab_until 10 conductor 'show log' "router spoke1 (.*) did not speak NETCONF" 1 ||
+		fail "the conductor did not refuse a $mode hello: $(sh_ conductor 'show log' | grep conductor: | tail -3)"
+done
+kill -0 "$(cat "$pki/conductor/state/svrd.pid")" 2>/dev/null ||
+	fail "the conductor's svrd fell to a bad hello"
+lab_until 20 conductor 'show assets' " connected " 3 ||
+	fail "the routers are not all assets after the attack: $(sh_ conductor 'show assets')"
+echo "a router's certificate with a garbage hello, or none, is refused; the conductor stays up"
+
 # the authority came from the conductor alone (the routers load none), with
 # its CA trusted: peers are vouched for by the CA, not pinned on first use
 for r in hub spoke1 spoke2; do
@@ -187,6 +202,11 @@ echo "a router away at a commit catches up when it calls home"
 # does not fail for it but leaves it out of sync, held aside, with an alarm
 # on the conductor; once it is off, the conductor brings spoke1 back
 loc() { sh_ "$1" 'show config running' | sed -n 's/^ *location *//p' | tr -d '"' | head -1; }
+# without it, a local commit is told that the conductor replaces it
+printf 'set authority router spoke1 location "quick fix"\ncommit\n' | x spoke1 svrsh >"$tmp/l0" 2>&1 ||
+	fail "a local commit on spoke1: $(cat "$tmp/l0")"
+grep -q "managed by conductor conductor.lab, which replaces local changes" "$tmp/l0" ||
+	fail "a local commit on a managed router says nothing of the conductor: $(cat "$tmp/l0")"
 x spoke1 svrsh -c 'set config local-override' | grep -q "Local override is on" ||
 	fail "spoke1 did not take local override"
 lab_until 10 spoke1 'show alarms' "local override is on" 1 ||

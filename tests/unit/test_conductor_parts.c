@@ -113,7 +113,8 @@ Test(cparts, routers_are_found_by_name_and_certificate_name)
 
 	cr_assert_eq(cparts_count(p), 5);
 	cr_assert_str_eq(cparts_router_of_pcn(p, "spoke2.lab"), "spoke2");
-	cr_assert_str_eq(cparts_router_of_pcn(p, "far"), "far", "no pcn: its name");
+	cr_assert_null(cparts_router_of_pcn(p, "far"), "no pcn: no certificate names it");
+	cr_assert_str_eq(cparts_pcn_of(p, "far"), "far", "its name stands for it");
 	cr_assert_null(cparts_router_of_pcn(p, "spoke2"), "a name is not a pcn of another");
 	cr_assert_null(cparts_router_of_pcn(p, "ghost.lab"));
 	cr_assert_str_eq(cparts_router_of_name(p, "lone"), "lone");
