@@ -134,6 +134,11 @@ EOF
 	until_ 600 all_asked "$t0" || { echo "not every router called again: $(cat "$work/stats")" >&2; exit 1; }
 	restart=$(sub "$(stat_of all_asked_at)" "$t0")
 	again=$(($(stat_of edits) - edits))
+	if [ "$again" -gt 0 ]; then
+		echo "routers sent something again after the restart; the conductor says:" >&2
+		grep "was behind\|could not take\|did not confirm" "$work/svrd.log" | tail -5 >&2
+		grep -c "was behind (at 3)\|was behind (at 0): it runs commit 3" "$work/svrd.log" >&2
+	fi
 	t0=$(now)
 	assets=$("$svrsh" -c 'show assets' | grep -c " connected ")
 	show=$(sub "$(now)" "$t0")
