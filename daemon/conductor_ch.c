@@ -79,6 +79,7 @@ struct conductor_ch {
 	uint64_t *revoked;    /* the serials it revokes, sorted */
 	size_t nrevoked;
 	struct asset **held; /* a push's routers, between prepare and confirm */
+	struct cparts *held_parts; /* ... and what they were given */
 	size_t nheld;
 	conductor_issue_fn issue; /* renewals: the conductor's CA */
 	void *issue_arg;
@@ -683,6 +684,7 @@ static void ch_free(struct conductor_ch *ch)
 	free(ch->crl);
 	free(ch->revoked);
 	free(ch->renewed);
+	cparts_free(ch->held_parts);
 	free(ch->held);
 	pthread_cond_destroy(&ch->cv);
 	pthread_mutex_destroy(&ch->mu);
@@ -803,6 +805,11 @@ void conductor_ch_set_config(struct conductor_ch *ch, const struct lyd_node *run
 
 	if (!ch)
 		return;
+	pthread_mutex_lock(&ch->mu);
+	parts = ch->parts && ch->version == version ? ch->parts : NULL;
+	pthread_mutex_unlock(&ch->mu);
+	if (parts) /* the push put it there already */
+		return;
 	if (!(parts = cparts_build(running, ch->ca_pem)))
 		log_warnx("conductor: the configuration cannot be cut for the routers");
 	pthread_mutex_lock(&ch->mu);
@@ -844,15 +851,32 @@ int ch_hold(struct conductor_ch *ch, struct push *p)
 
 void ch_release(struct conductor_ch *ch, struct push *p, bool keep)
 {
+	struct cparts *old = NULL;
+
 	if (keep) { /* until the confirm or the cancel */
 		ch->held = p->v;
 		ch->nheld = p->n;
+		ch->held_parts = cparts_ref(p->parts);
 		return;
 	}
+	if (p->step == PUSH_CONFIRM && ch->held_parts) {
+		/* what the routers now run is what a caller is brought to,
+		 * before anyone else has the sessions: a catch-up in between
+		 * would take a router back to the commit before */
+		pthread_mutex_lock(&ch->mu);
+		old = ch->parts;
+		ch->parts = ch->held_parts;
+		ch->version = p->version;
+		pthread_mutex_unlock(&ch->mu);
+	} else {
+		old = ch->held_parts;
+	}
+	ch->held_parts = NULL;
 	free(p->v);
 	ch->held = NULL;
 	ch->nheld = 0;
 	pthread_mutex_unlock(&ch->use);
+	cparts_free(old);
 }
 
 int conductor_ch_reload(struct conductor_ch *ch)

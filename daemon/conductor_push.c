@@ -285,9 +285,9 @@ int conductor_push(struct conductor_ch *ch, enum push_step what, const struct ly
 		*skipped = p.skipped;
 	else
 		json_free(p.skipped);
-	cparts_free(p.parts);
 	free(p.crl);
-	ch_release(ch, &p, what == PUSH_PREPARE && rc == 0 && !check_only);
+	ch_release(ch, &p, what == PUSH_PREPARE && rc == 0 && !check_only); /* keeps its parts */
+	cparts_free(p.parts);
 	pthread_mutex_destroy(&p.mu);
 	return rc;
 }
