@@ -78,7 +78,7 @@ struct conductor_ch {
 	unsigned crl_gen;     /* bumped at each new list */
 	uint64_t *revoked;    /* the serials it revokes, sorted */
 	size_t nrevoked;
-	struct asset **held; /* a push's routers, between prepare and confirm */
+	struct asset **held;	   /* a push's routers, between prepare and confirm */
 	struct cparts *held_parts; /* ... and what they were given */
 	size_t nheld;
 	conductor_issue_fn issue; /* renewals: the conductor's CA */
