@@ -46,15 +46,16 @@
 #include "pkiconf.h"
 #include "svrd.h"
 
-#define CH_PORT	    4335
-#define CH_CHECK_MS 5000  /* how often every session is looked at */
-#define CH_RETRY_S  15	  /* a router that refused its catch-up is asked again */
-#define CH_ASK_S    60	  /* each router's state is asked at least this often */
-#define CH_WAIT_MS  5000  /* a get's answer */
-#define CH_HELLO_MS 10000 /* a caller's TLS handshake */
-#define CH_WORKERS  4
-#define CH_QUEUE    8192 /* calls accepted, not yet taken */
-#define CH_BACKLOG  4096
+#define CH_PORT	       4335
+#define CH_CHECK_MS    5000  /* how often every session is looked at */
+#define CH_RETRY_S     15    /* a router that refused its catch-up is asked again */
+#define CH_ASK_S       60    /* each router's state is asked at least this often */
+#define CH_WAIT_MS     5000  /* a get's answer */
+#define CH_HELLO_MS    10000 /* a caller's TLS handshake */
+#define CH_WORKERS     4
+#define CH_HELLO_MAX_S 15   /* a NETCONF hello, get-schemas and all */
+#define CH_QUEUE       8192 /* calls accepted, not yet taken */
+#define CH_BACKLOG     4096
 
 struct conductor_ch {
 	char cert[4200], key[4200], ca[4200];
@@ -81,6 +82,12 @@ struct conductor_ch {
 	struct asset **held;	   /* a push's routers, between prepare and confirm */
 	struct cparts *held_parts; /* ... and what they were given */
 	size_t nheld;
+	struct {
+		int fd; /* -1: none, or cut */
+		bool busy;
+		int64_t deadline; /* monotonic ms */
+		char router[64];
+	} hello[CH_WORKERS];	  /* hellos under way (watch_hellos) */
 	conductor_issue_fn issue; /* renewals: the conductor's CA */
 	void *issue_arg;
 	struct renewal {
@@ -299,8 +306,11 @@ static bool router_state(struct conductor_ch *ch, struct asset *a)
 
 static void asset_free(struct asset *a)
 {
-	if (a)
+	if (a && a->s) { /* a <close-session> goes, with the shared context */
+		pthread_rwlock_rdlock(&conductor_nc_lock);
 		nc_session_free(a->s, NULL);
+		pthread_rwlock_unlock(&conductor_nc_lock);
+	}
 	free(a);
 }
 
@@ -366,6 +376,8 @@ static void arrived(struct conductor_ch *ch, struct asset *a)
 }
 
 static bool is_revoked(struct conductor_ch *ch, const struct asset *a);
+static int hello_begin(struct conductor_ch *ch, int fd, const char *router);
+static void hello_end(struct conductor_ch *ch, int slot);
 
 /* A call on fd from host: TLS, who it is, NETCONF, its state. */
 static void take_call(struct conductor_ch *ch, int fd, const char *host)
@@ -376,6 +388,7 @@ static void take_call(struct conductor_ch *ch, int fd, const char *host)
 	SSL *ssl = NULL;
 	char cn[256] = "";
 	const char *router;
+	int slot;
 
 	pthread_mutex_lock(&ch->mu);
 	ssl = ch->tls ? SSL_new(ch->tls) : NULL;
@@ -401,9 +414,11 @@ static void take_call(struct conductor_ch *ch, int fd, const char *host)
 			  host, cn);
 		goto drop;
 	}
+	slot = hello_begin(ch, fd, a->router);
 	pthread_rwlock_wrlock(&conductor_nc_lock);
 	a->s = nc_connect_libssl(ssl, ch->ctx); /* the session owns ssl and fd now */
 	pthread_rwlock_unlock(&conductor_nc_lock);
+	hello_end(ch, slot);
 	if (!a->s) {
 		log_warnx("conductor: router %s (%s) did not speak NETCONF", a->router, host);
 		goto drop;
@@ -627,6 +642,54 @@ static void keepalive(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
+/* The hellos under way that took too long are cut (shutdown: the
+ * worker's read fails at once).  libnetconf2 waits up to 300 s for a
+ * get-schema it sends during the hello, while the hello holds the shared
+ * context: a router that never answers would stall every session. */
+static void watch_hellos(struct conductor_ch *ch)
+{
+	int64_t now = (int64_t)ev_now_ms();
+
+	pthread_mutex_lock(&ch->mu);
+	for (int i = 0; i < CH_WORKERS; i++)
+		if (ch->hello[i].fd >= 0 && now >= ch->hello[i].deadline) {
+			log_warnx("conductor: router %s took more than %d s to say hello: cut",
+				  ch->hello[i].router, CH_HELLO_MAX_S);
+			shutdown(ch->hello[i].fd, SHUT_RDWR);
+			ch->hello[i].fd = -1;
+		}
+	pthread_mutex_unlock(&ch->mu);
+}
+
+/* A hello under way, watched; the slot, or -1 when none is free. */
+static int hello_begin(struct conductor_ch *ch, int fd, const char *router)
+{
+	int slot = -1;
+
+	pthread_mutex_lock(&ch->mu);
+	for (int i = 0; i < CH_WORKERS && slot < 0; i++)
+		if (ch->hello[i].fd < 0 && !ch->hello[i].busy)
+			slot = i;
+	if (slot >= 0) {
+		ch->hello[slot].fd = fd;
+		ch->hello[slot].busy = true;
+		ch->hello[slot].deadline = (int64_t)ev_now_ms() + CH_HELLO_MAX_S * 1000;
+		snprintf(ch->hello[slot].router, sizeof(ch->hello[slot].router), "%s", router);
+	}
+	pthread_mutex_unlock(&ch->mu);
+	return slot;
+}
+
+static void hello_end(struct conductor_ch *ch, int slot)
+{
+	if (slot < 0)
+		return;
+	pthread_mutex_lock(&ch->mu);
+	ch->hello[slot].fd = -1;
+	ch->hello[slot].busy = false;
+	pthread_mutex_unlock(&ch->mu);
+}
+
 static void *ch_thread(void *arg)
 {
 	struct conductor_ch *ch = arg;
@@ -635,6 +698,7 @@ static void *ch_thread(void *arg)
 		struct pollfd pf = {.fd = ch->lfd, .events = POLLIN};
 		int fd;
 
+		watch_hellos(ch);
 		if (poll(&pf, 1, 500) <= 0)
 			continue;
 		while ((fd = accept4(ch->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0 ||
@@ -709,6 +773,8 @@ struct conductor_ch *conductor_ch_start(const char *cert, const char *key, const
 	pthread_mutex_init(&ch->use, NULL);
 	pthread_cond_init(&ch->cv, NULL);
 	ch->lfd = -1;
+	for (int i = 0; i < CH_WORKERS; i++)
+		ch->hello[i].fd = -1;
 	nc_client_init();
 	nc_set_print_clb(quiet);
 	if (!(ch->tls = make_tls(ch, NULL)) || !(ch->ctx = nc_ctx_new(yang_dir, 1)) ||
