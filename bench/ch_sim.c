@@ -410,6 +410,13 @@ static const char HELLO[] =
 	"<capability>urn:ietf:params:netconf:capability:candidate:1.0</capability>"
 	"<capability>urn:ietf:params:netconf:capability:validate:1.1</capability>"
 	"<capability>urn:ietf:params:netconf:capability:confirmed-commit:1.1</capability>"
+	/* as svrd's server: the conductor's library then asks for schemas
+	 * (get-schema) and yang-library data (get-data), answered with
+	 * errors here as svrd answers the ones it lacks */
+	"<capability>urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring?module=ietf-netconf-"
+	"monitoring&amp;revision=2010-10-04</capability>"
+	"<capability>urn:ietf:params:netconf:capability:yang-library:1.1?revision=2019-01-04&amp;"
+	"content-id=1</capability>"
 	"<capability>urn:opensvr:yang:opensvr?module=opensvr&amp;revision=2026-11-26</capability>"
 	"</capabilities><session-id>%d</session-id></hello>]]>]]>";
 
