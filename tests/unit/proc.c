@@ -12,6 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <poll.h>
+#include <stdint.h>
+
+#include "frame.h"
 #include "proc.h"
 #include "sock.h"
 
@@ -64,6 +68,21 @@ void svrd_cleanup_all(void)
 	}
 }
 
+/* svrd has set up, privileges dropped, when it answers a request: its
+ * socket takes connections a little before (the loop serves them only
+ * once setup is done).  0, or -1 after 5 s. */
+static int answered(int fd)
+{
+	static const char req[] = "{\"id\":1,\"op\":\"get-version\",\"args\":{}}";
+	uint8_t hdr[4];
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	frame_header(hdr, (uint32_t)strlen(req));
+	if (sock_write_all(fd, hdr, 4) < 0 || sock_write_all(fd, req, strlen(req)) < 0)
+		return -1;
+	return poll(&pfd, 1, 5000) == 1 ? 0 : -1;
+}
+
 int svrd_start(struct svrd_proc *p, const char *router, const char *node)
 {
 	const char *svrd = prog_path("SVRD", "daemon/svrd");
@@ -96,8 +115,10 @@ int svrd_start(struct svrd_proc *p, const char *router, const char *node)
 		int fd = sock_unix_connect(p->sock);
 
 		if (fd >= 0) {
+			int rc = answered(fd);
+
 			close(fd);
-			return 0;
+			return rc;
 		}
 		if (waitpid(p->pid, NULL, WNOHANG) == p->pid) {
 			p->pid = 0;
