@@ -31,10 +31,11 @@ ns=svrbench$$
 work=$(mktemp -d "${TMPDIR:-/tmp}/svrbench.XXXXXX")
 pid=
 simpid=
-cleanup() {
+cleanup() { # every step, even when one fails (a process already gone)
+	set +e
 	[ -n "$simpid" ] && kill "$simpid" 2>/dev/null
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	wait 2>/dev/null || true
+	wait 2>/dev/null
 	ip netns del "$ns" 2>/dev/null || true
 	rm -rf "$work"
 }
