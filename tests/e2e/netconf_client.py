@@ -247,6 +247,16 @@ m.commit()
 wait_for(ev, ("<alarm-event", "<event>cleared</event>", "lan9"), "for the lan9 alarm cleared")
 ok("notification: the alarm raised, then cleared, with its severity and eventTime")
 
+# the conductor's renewal operations, on a router that never enrolled:
+# refused with the reason, nothing installed
+for op in ('<renew-certificate-request xmlns="%s"/>' % NS,
+           '<renew-certificate-install xmlns="%s"><certificate>-----BEGIN CERTIFICATE-----'
+           'MIIB-----END CERTIFICATE-----</certificate></renew-certificate-install>' % NS):
+    e = rpc_error(m.dispatch, to_ele(op))
+    if e is None or "has not enrolled with a conductor" not in str(e):
+        fail("a renewal operation on a router that never enrolled: %s" % e)
+ok("renewal operations refused on a router that never enrolled with a conductor")
+
 e = rpc_error(kr.dispatch, to_ele('<security-metadata-key-regenerate xmlns="%s"/>' % NS))
 if e is None or e.tag != "access-denied":
     fail("read-only: the model's operation was not refused: %s" % (e and e.tag))
